@@ -1,0 +1,113 @@
+"""Command-line plumbing shared by the subcommands: one-line errors, filter options, output.
+
+Filter options mirror the dashboard's sidebar slicers one for one (DESIGN.md section 7).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from analytics import schema
+from analytics.filters import MARKER_MODES, OPEN_OUTCOME_TOKEN, Filters
+
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """Bad input on the command line: reported in one line, exit status 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
+
+
+def confidence_level(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value >= 1 and value < 100:
+        value /= 100  # accept 95 or 99.8 as well as 0.95
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"confidence must be between 0 and 1: {text!r}")
+    return value
+
+
+def add_database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, default=None, help="database file (default: data/monitor.duckdb)")
+
+
+def add_filter_options(parser: argparse.ArgumentParser) -> None:
+    """The sidebar's slicers, one option each."""
+    group = parser.add_argument_group("filters (as the dashboard's sidebar)")
+    group.add_argument("--from", dest="date_from", type=iso_date, help="first recorded date (YYYY-MM-DD)")
+    group.add_argument("--to", dest="date_to", type=iso_date, help="last recorded date (YYYY-MM-DD)")
+    group.add_argument("--area", nargs="+", default=[], metavar="CODE", help="district code(s), e.g. E07000148")
+    group.add_argument("--offence-group", nargs="+", default=[], metavar="G", help="Home Office offence group(s)")
+    group.add_argument("--age-band", nargs="+", default=[], choices=schema.AGE_BANDS)
+    group.add_argument("--sex", nargs="+", default=[], choices=tuple(schema.SEXES))
+    group.add_argument("--ethnic-group", nargs="+", default=[], metavar="GROUP",
+                       help="limit the rows shown to these groups (the reference group is always computed)")
+    group.add_argument("--syv", action="store_true", help="serious youth violence only")
+    group.add_argument("--outcome-filter", nargs="+", default=[], metavar="CODE",
+                       help=f"only records with these outcome codes ('{OPEN_OUTCOME_TOKEN}' = investigation open)")
+    group.add_argument("--flag", nargs="+", default=[], choices=schema.RISK_MARKERS,
+                       help="only records with these risk markers")
+    group.add_argument("--exclude-flag", nargs="+", default=[], choices=schema.RISK_MARKERS,
+                       help="exclude records with these risk markers")
+    group.add_argument("--count", choices=tuple(schema.COUNTING_UNITS), default="persons",
+                       help="count distinct children (default) or records")
+    group.add_argument("--reference", default=schema.DEFAULT_REFERENCE_GROUP, choices=schema.ETHNIC_GROUPS)
+    group.add_argument("--confidence", type=confidence_level, default=schema.DEFAULT_CONFIDENCE,
+                       help="confidence level, 0.95 (default) or 0.998")
+    group.add_argument("--ethnicity-source", choices=tuple(schema.ETHNICITY_SOURCES),
+                       default=schema.DEFAULT_ETHNICITY_SOURCE)
+
+
+def filters_from_args(args: argparse.Namespace, roles: tuple[str, ...] = ()) -> Filters:
+    """A validated ``Filters`` from the parsed options; ``UsageError`` names any unknown value."""
+    both = set(args.flag) & set(args.exclude_flag)
+    if both:
+        raise UsageError(f"a risk marker cannot be both required and excluded: {', '.join(sorted(both))}")
+    markers = {m: "only" for m in args.flag} | {m: "exclude" for m in args.exclude_flag}
+    assert all(mode in MARKER_MODES for mode in markers.values())
+    try:
+        return Filters(
+            date_from=args.date_from,
+            date_to=args.date_to,
+            roles=roles,
+            age_bands=tuple(args.age_band),
+            sexes=tuple(args.sex),
+            ethnic_groups=tuple(args.ethnic_group),
+            areas=tuple(a.strip().upper() for a in args.area),
+            offence_groups=tuple(args.offence_group),
+            serious_youth_violence_only=args.syv,
+            outcome_codes=tuple(c.strip().upper() if c != OPEN_OUTCOME_TOKEN else c for c in args.outcome_filter),
+            counting_unit=args.count,
+            reference_group=args.reference,
+            confidence=args.confidence,
+            ethnicity_source=args.ethnicity_source,
+            **markers,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def fail(message: str) -> int:
+    """Print a one-line error and return the bad-input exit status."""
+    first_line = message.strip().splitlines()[0] if message.strip() else "error"
+    print(f"error: {first_line}", file=sys.stderr)
+    return EXIT_BAD_INPUT

@@ -1,0 +1,126 @@
+"""The subcommands of ``python -m analytics``; each returns an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import duckdb
+
+from analytics import cli, schema
+from analytics.config import ConfigError, load_settings
+from analytics.filters import Filters, format_confidence
+from analytics.load import LoadError, load_extract
+from analytics.store import NoDataError, Store
+
+DEFAULT_SAMPLE_DIR = Path("data") / "sample"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = cli.OneLineParser(prog="python -m analytics", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=cli.OneLineParser)
+
+    sample = commands.add_parser("sample", help="write the synthetic sample extract and population table")
+    sample.add_argument("--out", type=Path, default=DEFAULT_SAMPLE_DIR, help="folder (default: data/sample)")
+    sample.add_argument("--seed", type=int, default=None, help="random seed (default: the documented one)")
+    sample.add_argument("--records", type=int, default=25_000, help="approximate number of person-records")
+    sample.add_argument("--load", action="store_true", help="also load it into the database")
+    cli.add_database_option(sample)
+
+    load = commands.add_parser("load", help="validate an extract and publish it as the new database")
+    load.add_argument("file", type=Path, help="extract (CSV or Parquet)")
+    load.add_argument("--population", type=Path, default=None,
+                      help="population table CSV (default: keep the current one)")
+    cli.add_database_option(load)
+
+    info = commands.add_parser("info", help="what is loaded: version, period, counts, rejections, completeness")
+    cli.add_database_option(info)
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"sample": run_sample, "load": run_load, "info": run_info}
+    try:
+        return handlers[args.command](args)
+    except (cli.UsageError, LoadError, ConfigError, NoDataError) as exc:
+        return cli.fail(str(exc))
+    except duckdb.Error as exc:
+        return cli.fail(f"database error: {exc}")
+    except BrokenPipeError:
+        return 0
+
+
+def database_path(args: argparse.Namespace) -> Path:
+    return args.db if args.db is not None else load_settings().database
+
+
+def run_sample(args: argparse.Namespace) -> int:
+    from sample_data import PLANTED_SEED, write_sample
+
+    if args.records < 100:
+        raise cli.UsageError("--records must be at least 100")
+    seed = PLANTED_SEED if args.seed is None else args.seed
+    extract, population = write_sample(args.out, seed=seed, n_records=args.records)
+    print(f"Wrote {extract} and {population} (seed {seed})")
+    if args.load:
+        result = load_extract(extract, database_path(args), population=population)
+        print(result.report())
+    return 0
+
+
+def run_load(args: argparse.Namespace) -> int:
+    result = load_extract(args.file, database_path(args), population=args.population)
+    print(result.report())
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    store = Store(database_path(args))
+    print(describe_database(store))
+    return 0
+
+
+def describe_database(store: Store) -> str:
+    """The ``info`` text: version, period, counts by role, rejections and completeness."""
+    meta = store.publication()
+    first, last = store.period()
+    everything = Filters()
+    by_role = store.counts(everything, ("role",)).set_index("role")["events"]
+    records = store.counts(everything.replace(counting_unit="records"), ("role",)).set_index("role")["events"]
+    months = store.counts(everything.replace(counting_unit="records"), ("month",))
+    completeness = store.ethnicity_completeness(everything, ("role",)).set_index("role")
+    lines = [
+        f"Data version     {meta['version']}",
+        f"Loaded at        {meta['loaded_at']} from {meta['source_file']}",
+        f"Period covered   {first} to {last} ({len(months)} months with records)",
+        f"Rows             read {meta['rows_read']:,} = loaded {meta['loaded']:,} + rejected "
+        f"{meta['rejected']:,} + excluded {meta['excluded']:,}",
+        f"Population       {meta['population_source']}",
+        "",
+        f"{'Role':<10}{'children':>10}{'records':>10}{'self-defined stated':>22}{'any ethnicity stated':>22}",
+    ]
+    for role in schema.ROLES:
+        if role not in records.index:
+            lines.append(f"{role:<10}{0:>10}{0:>10}")
+            continue
+        row = completeness.loc[role]
+        lines.append(
+            f"{role:<10}{int(by_role[role]):>10,}{int(records[role]):>10,}"
+            f"{row['self_stated'] / row['records']:>21.1%} {row['either_stated'] / row['records']:>21.1%}"
+        )
+    summary = store.load_summary()
+    problems = summary[(summary["kind"] != "loaded") & (summary["rows"] > 0)]
+    lines += ["", "Rejected and excluded rows by reason:" if len(problems) else "No rows rejected or excluded."]
+    for _, row in problems.iterrows():
+        lines.append(f"  {row['kind']:<9}{int(row['rows']):>8,}  {row['reason']}")
+    lines += ["", f"Default confidence {format_confidence(schema.DEFAULT_CONFIDENCE)}; "
+              f"serious youth violence: {store.definitions()['serious_youth_violence']}"]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Configuration: where the data lives, the pseudonymisation key, and the definitions in force.
+
+Settings come from an optional TOML file (``monitor.toml`` in the working directory, or the path in
+``MONITOR_CONFIG``) and environment variables. The pseudonymisation key is read from
+``MONITOR_PSEUDONYMISATION_KEY`` or from the file named by ``MONITOR_PSEUDONYMISATION_KEY_FILE`` (or
+``pseudonymisation_key_file`` in the TOML). The key itself is never logged, printed or stored.
+
+Example ``monitor.toml``::
+
+    database = "data/monitor.duckdb"
+    pseudonymisation_key_file = "/etc/monitor/key"
+    ethnicity_source = "self_then_officer"
+    [serious_youth_violence]
+    offence_groups = ["Violence with injury", "Robbery", "Possession of weapons"]
+    markers = ["knife_crime"]
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analytics import schema
+
+DEFAULT_DATABASE = Path("data") / "monitor.duckdb"
+KEY_ENV = "MONITOR_PSEUDONYMISATION_KEY"
+KEY_FILE_ENV = "MONITOR_PSEUDONYMISATION_KEY_FILE"
+CONFIG_ENV = "MONITOR_CONFIG"
+DATABASE_ENV = "MONITOR_DB"
+
+
+class ConfigError(ValueError):
+    """A configuration problem, reported in one line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: Path = DEFAULT_DATABASE
+    key_file: Path | None = None
+    ethnicity_source: str = schema.DEFAULT_ETHNICITY_SOURCE
+    serious_youth_violence: schema.SeriousYouthViolence = field(default_factory=schema.SeriousYouthViolence)
+
+    def pseudonymisation_key(self) -> bytes | None:
+        """The HMAC key, or None when none is configured. Never print the returned value."""
+        raw = os.environ.get(KEY_ENV)
+        if raw:
+            return raw.encode("utf-8")
+        path = os.environ.get(KEY_FILE_ENV) or (str(self.key_file) if self.key_file else None)
+        if not path:
+            return None
+        try:
+            key = Path(path).read_bytes().strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the pseudonymisation key file ({exc.strerror})") from None
+        if len(key) < 16:
+            raise ConfigError("the pseudonymisation key is too short (at least 16 bytes)")
+        return key
+
+
+def load_settings(path: str | os.PathLike | None = None) -> Settings:
+    """Settings from the TOML file (if any) and the environment."""
+    path = path or os.environ.get(CONFIG_ENV) or ("monitor.toml" if Path("monitor.toml").exists() else None)
+    values: dict = {}
+    if path:
+        try:
+            values = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read configuration {path}: {exc}") from None
+    syv = values.get("serious_youth_violence", {})
+    try:
+        definition = schema.SeriousYouthViolence(
+            offence_groups=tuple(syv.get("offence_groups", schema.DEFAULT_SYV.offence_groups)),
+            markers=tuple(syv.get("markers", schema.DEFAULT_SYV.markers)),
+        )
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    source = values.get("ethnicity_source", schema.DEFAULT_ETHNICITY_SOURCE)
+    if source not in schema.ETHNICITY_SOURCES:
+        raise ConfigError(f"unknown ethnicity_source {source!r}")
+    database = os.environ.get(DATABASE_ENV) or values.get("database") or DEFAULT_DATABASE
+    key_file = values.get("pseudonymisation_key_file")
+    return Settings(
+        database=Path(database),
+        key_file=Path(key_file) if key_file else None,
+        ethnicity_source=source,
+        serious_youth_violence=definition,
+    )

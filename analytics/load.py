@@ -1,0 +1,413 @@
+"""Read an extract, validate it, pseudonymise it, and publish a new database atomically.
+
+File-level problems (unreadable, not UTF-8, empty, a missing required column, a column of direct
+identifiers, raw identifiers without a key, a bad population table) raise ``LoadError`` with one
+line naming the file and the problem: nothing is loaded and the published database is untouched.
+Row-level problems send the row to ``rejected_rows`` with its reason; rows aged 18 or over are
+excluded and counted. ``loaded + rejected + excluded = read`` is checked before publishing.
+
+Publication: the new database is built in a hidden file beside the target and moved over it with
+``os.replace`` (atomic on POSIX). A reader that has the old file open keeps reading it until it
+reconnects; a load that fails or is killed leaves the old file as it was.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import hmac
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analytics import schema
+from analytics.config import ConfigError, Settings, load_settings
+from analytics.store import NoDataError, PublicationBuilder, Store
+
+CHUNK = 1 << 24  # 16 MiB
+PARQUET_MAGIC = b"PAR1"
+NUL = b"\x00"
+BUILDING_PREFIX = "."
+BUILDING_SUFFIX = ".building-"
+
+
+class LoadError(Exception):
+    """A file-level problem: nothing was loaded. ``str()`` is the one-line message."""
+
+
+@dataclass
+class LoadResult:
+    version: str
+    database: Path
+    rows_read: int
+    loaded: int
+    rejected: int
+    excluded: int
+    summary: pd.DataFrame = field(repr=False)
+
+    def reconciles(self) -> bool:
+        return self.loaded + self.rejected + self.excluded == self.rows_read
+
+    def report(self) -> str:
+        """The printed summary: counts that reconcile, then the counts per reason."""
+        lines = [
+            f"Published data version {self.version} to {self.database}",
+            f"rows read {self.rows_read:,} = loaded {self.loaded:,} + rejected {self.rejected:,} "
+            f"+ excluded {self.excluded:,}",
+        ]
+        for kind in ("rejected", "excluded"):
+            rows = self.summary[(self.summary["kind"] == kind) & (self.summary["rows"] > 0)]
+            for _, row in rows.iterrows():
+                lines.append(f"  {kind}: {row['reason']}: {int(row['rows']):,}")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# File-level checks
+# --------------------------------------------------------------------------------------------
+def normalise_column_name(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lstrip("\ufeff").lower()).strip("_")
+
+
+def _fingerprint_and_check_text(path: Path) -> str:
+    """SHA-256 of the file, checking on the way that it is UTF-8 text without NUL bytes."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    offset = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            if NUL in chunk:
+                position = offset + chunk.index(NUL)
+                raise LoadError(f"{path.name}: contains a NUL byte at position {position}; it is not a text CSV file")
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise LoadError(
+                    f"{path.name}: is not UTF-8 encoded (invalid byte at position {offset + exc.start}); "
+                    "save it as CSV UTF-8"
+                ) from None
+            offset += len(chunk)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise LoadError(f"{path.name}: is not UTF-8 encoded (truncated character at the end)") from None
+    return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_header(path: Path) -> list[str]:
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        first = handle.readline()
+        if not first.strip():
+            raise LoadError(f"{path.name}: the file is empty (no header line)")
+        second = handle.readline()
+    if not second.strip():
+        raise LoadError(f"{path.name}: has a header but no data rows")
+    return next(csv.reader(io.StringIO(first)))
+
+
+def check_columns(path: Path, header: list[str]) -> dict[str, str]:
+    """Map each kept source column to its contract name, or raise ``LoadError`` naming the problem."""
+    names = [normalise_column_name(h) for h in header]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise LoadError(f"{path.name}: the column {name!r} appears more than once")
+        seen.add(name)
+    identifiers = sorted(seen & schema.DIRECT_IDENTIFIER_COLUMNS)
+    if identifiers:
+        raise LoadError(
+            f"{path.name}: contains direct identifiers ({', '.join(identifiers)}); remove them before loading"
+        )
+    for raw, pseudonymised in schema.RAW_IDENTIFIER_COLUMNS.items():
+        if raw in seen and pseudonymised in seen:
+            raise LoadError(f"{path.name}: has both {raw} and {pseudonymised}; keep only one")
+    available = seen | {schema.RAW_IDENTIFIER_COLUMNS[r] for r in seen & set(schema.RAW_IDENTIFIER_COLUMNS)}
+    missing = [c for c in schema.REQUIRED_COLUMNS if c not in available]
+    if missing:
+        raise LoadError(f"{path.name}: missing required column(s): {', '.join(missing)}")
+    keep = set(schema.ALL_COLUMNS) | set(schema.RAW_IDENTIFIER_COLUMNS)
+    return {original: name for original, name in zip(header, names, strict=True) if name in keep}
+
+
+def _is_parquet(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(4) == PARQUET_MAGIC
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise LoadError(f"{path}: file not found")
+    if not path.is_file():
+        raise LoadError(f"{path}: is not a file")
+    if not os.access(path, os.R_OK):
+        raise LoadError(f"{path.name}: cannot be read (permission denied)")
+    if path.stat().st_size == 0:
+        raise LoadError(f"{path.name}: the file is empty")
+
+
+# --------------------------------------------------------------------------------------------
+# Population table
+# --------------------------------------------------------------------------------------------
+def read_population(path: Path) -> pd.DataFrame:
+    """Read and check a population table (DESIGN.md section 3); any bad row refuses the file."""
+    _check_readable(path)
+    _fingerprint_and_check_text(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise LoadError(f"{path.name}: cannot be read as CSV ({str(exc).splitlines()[0]})") from None
+    frame.columns = [normalise_column_name(c) for c in frame.columns]
+    missing = [c for c in schema.POPULATION_COLUMNS if c not in frame.columns]
+    if missing:
+        raise LoadError(f"{path.name}: population table lacks column(s): {', '.join(missing)}")
+    if frame.empty:
+        raise LoadError(f"{path.name}: population table has no rows")
+    for column, allowed in (
+        ("ethnic_group", schema.ETHNIC_GROUPS),
+        ("age_band", schema.AGE_BANDS),
+        ("sex", schema.POPULATION_SEXES),
+    ):
+        bad = frame.loc[~frame[column].isin(allowed), column]
+        if not bad.empty:
+            raise LoadError(f"{path.name}: unknown {column} {bad.iloc[0]!r} in the population table")
+    population = pd.to_numeric(frame["population"].str.replace(",", ""), errors="coerce")
+    if population.isna().any() or (population < 0).any() or (population % 1 != 0).any():
+        row = int(population.index[population.isna() | (population < 0) | (population % 1 != 0)][0]) + 2
+        raise LoadError(f"{path.name}: population on line {row} is not a whole number of 0 or more")
+    frame["population"] = population.astype("int64")
+    frame["year"] = pd.to_numeric(frame["year"], errors="coerce").fillna(0).astype("int64")
+    frame["area_code"] = frame["area_code"].str.strip().str.upper()
+    key = ["area_code", "ethnic_group", "age_band", "sex"]
+    duplicated = frame.duplicated(key)
+    if duplicated.any():
+        first = frame.loc[duplicated, key].iloc[0].tolist()
+        raise LoadError(f"{path.name}: population cell {'/'.join(first)} appears more than once")
+    expected = len(schema.ETHNIC_GROUPS) * len(schema.AGE_BANDS) * len(schema.POPULATION_SEXES)
+    incomplete = frame.groupby("area_code").size()
+    incomplete = incomplete[incomplete != expected]
+    if not incomplete.empty:
+        raise LoadError(
+            f"{path.name}: area {incomplete.index[0]} has {incomplete.iloc[0]} population cells, "
+            f"expected {expected} (5 groups x 4 age bands x 2 sexes)"
+        )
+    columns = list(schema.POPULATION_COLUMNS) + (["area_name"] if "area_name" in frame.columns else [])
+    return frame[columns]
+
+
+def area_names(population: pd.DataFrame) -> dict[str, str]:
+    """Area code -> name: the population table's ``area_name`` if given, else known names, else the code."""
+    given = {}
+    if "area_name" in population.columns:
+        given = dict(zip(population["area_code"], population["area_name"], strict=True))
+    return {
+        code: given.get(code) or schema.KNOWN_AREA_NAMES.get(code, code)
+        for code in sorted(population["area_code"].unique())
+    }
+
+
+def _current_population(database: Path) -> pd.DataFrame | None:
+    try:
+        store = Store(database)
+        try:
+            population = store.query("SELECT * FROM population")
+            names = store.areas()
+        finally:
+            store.close()
+    except (NoDataError, duckdb.Error):
+        return None
+    return population.merge(names, on="area_code", how="left")
+
+
+# --------------------------------------------------------------------------------------------
+# Pseudonymisation
+# --------------------------------------------------------------------------------------------
+def pseudonymise(values: list[str], key: bytes) -> list[str]:
+    """Keyed hash (HMAC-SHA256, RFC 2104), first 32 hex digits: stable for one key, unlinkable without it."""
+    return [hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest()[:32] for v in values]
+
+
+# --------------------------------------------------------------------------------------------
+# Publication
+# --------------------------------------------------------------------------------------------
+def building_path(database: Path) -> Path:
+    return database.with_name(f"{BUILDING_PREFIX}{database.name}{BUILDING_SUFFIX}{os.getpid()}")
+
+
+def remove_stale_builds(database: Path) -> None:
+    """Remove half-built files left by loads that were killed (their process no longer exists)."""
+    pattern = f"{BUILDING_PREFIX}{database.name}{BUILDING_SUFFIX}"
+    for candidate in database.parent.glob(f"{pattern}*"):
+        pid_text = candidate.name[len(pattern):].split(".")[0]
+        if pid_text.isdigit() and _process_alive(int(pid_text)):
+            continue
+        candidate.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _publish(built: Path, database: Path) -> None:
+    with built.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(built, database)
+    directory = os.open(database.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def load_extract(
+    source: str | os.PathLike,
+    database: str | os.PathLike | None = None,
+    population: str | os.PathLike | None = None,
+    settings: Settings | None = None,
+    today: date | None = None,
+) -> LoadResult:
+    """Validate ``source`` and publish it (with the population table) as the new database."""
+    try:
+        settings = settings or load_settings()
+    except ConfigError as exc:
+        raise LoadError(str(exc)) from None
+    source = Path(source)
+    database = Path(database) if database else settings.database
+    today = today or date.today()
+    _check_readable(source)
+    parquet = _is_parquet(source)
+    digest = _file_digest(source) if parquet else _fingerprint_and_check_text(source)
+
+    if population is not None:
+        population_table = read_population(Path(population))
+    else:
+        population_table = _current_population(database)
+        if population_table is None:
+            raise LoadError(f"{source.name}: no population table yet; pass --population FILE")
+
+    database.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_builds(database)
+    built = building_path(database)
+    built.unlink(missing_ok=True)
+    try:
+        result = _build(source, parquet, digest, population_table, built, database, settings, today)
+        _publish(built, database)
+        return result
+    except duckdb.Error as exc:
+        raise LoadError(f"{source.name}: could not be read ({_one_line(exc)})") from None
+    finally:
+        built.unlink(missing_ok=True)
+        Path(f"{built}.wal").unlink(missing_ok=True)
+
+
+def _build(
+    source: Path,
+    parquet: bool,
+    digest: str,
+    population: pd.DataFrame,
+    built: Path,
+    database: Path,
+    settings: Settings,
+    today: date,
+) -> LoadResult:
+    builder = PublicationBuilder(built)
+    try:
+        builder.write_population(population[list(schema.POPULATION_COLUMNS)], area_names(population))
+        malformed = _stage(builder, source, parquet)
+        builder.add_missing_columns()
+        _pseudonymise_raw_identifiers(builder, source, settings)
+        builder.classify(today, settings.serious_youth_violence)
+        if malformed:
+            builder.add_malformed_rows()
+        summary = builder.write_summary()
+        counts = summary.groupby("kind")["rows"].sum()
+        rows_read = builder.staged_rows() + malformed
+        loaded, rejected, excluded = (int(counts.get(k, 0)) for k in ("loaded", "rejected", "excluded"))
+        if loaded + rejected + excluded != rows_read:
+            raise LoadError(f"{source.name}: counts do not reconcile; nothing was published")
+        if loaded == 0:
+            raise LoadError(f"{source.name}: no row passed validation ({rejected:,} rejected, "
+                            f"{excluded:,} excluded); nothing was published")
+        version = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{digest[:8]}"
+        builder.write_metadata(
+            {
+                "version": version,
+                "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "source_file": source.name,
+                "source_sha256": digest,
+                "rows_read": rows_read,
+                "loaded": loaded,
+                "rejected": rejected,
+                "excluded": excluded,
+                "population_source": "; ".join(sorted(set(population["source"].astype(str)))),
+            },
+            {
+                "serious_youth_violence": settings.serious_youth_violence.describe(),
+                "ethnicity_source_default": settings.ethnicity_source,
+                "person_group_rule": "A child's ethnic group is the latest stated code across all their "
+                                     "records in the extract (self-defined; officer-defined as fallback).",
+            },
+        )
+        builder.finish()
+    finally:
+        builder.close()
+    return LoadResult(version, database, rows_read, loaded, rejected, excluded, summary)
+
+
+def _stage(builder: PublicationBuilder, source: Path, parquet: bool) -> int:
+    if parquet:
+        columns = builder.parquet_columns(source)
+        rename = check_columns(source, columns)
+        builder.stage_parquet(source, rename)
+        if builder.staged_rows() == 0:
+            raise LoadError(f"{source.name}: has no data rows")
+        return 0
+    header = _read_header(source)
+    rename = check_columns(source, header)
+    return builder.stage_csv(source, header, rename)
+
+
+def _pseudonymise_raw_identifiers(builder: PublicationBuilder, source: Path, settings: Settings) -> None:
+    present = [c for c in schema.RAW_IDENTIFIER_COLUMNS if c in builder.con.execute(
+        "SELECT * FROM staged LIMIT 0").df().columns]
+    if not present:
+        return
+    try:
+        key = settings.pseudonymisation_key()
+    except ConfigError as exc:
+        raise LoadError(f"{source.name}: {exc}") from None
+    if key is None:
+        raise LoadError(
+            f"{source.name}: has raw identifiers ({', '.join(present)}) but no pseudonymisation key is "
+            "configured (set MONITOR_PSEUDONYMISATION_KEY_FILE)"
+        )
+    for column in present:
+        values = builder.distinct_values(column)
+        mapping = pd.DataFrame({"raw": values, "hashed": pseudonymise(values, key)})
+        builder.replace_identifiers(column, mapping)
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]

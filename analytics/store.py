@@ -1,0 +1,611 @@
+"""The only module that holds SQL and DuckDB connections (DESIGN.md section 2).
+
+Two classes:
+
+* ``PublicationBuilder`` builds a new database file for the loader: stage the extract, validate every
+  row, derive the analysis columns, record rejected rows and the load summary. It never touches the
+  published file; ``analytics.load`` publishes the finished file with an atomic rename.
+* ``Store`` reads the published database through read-only connections, one cursor per query (so
+  Streamlit's threads never share one), and reconnects when a new publication replaces the file.
+
+Every value reaches DuckDB as a bound parameter. Column names come only from the fixed mappings below
+(``DIMENSION_COLUMNS``, ``GROUP_EXPRESSIONS``), never from user input.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analytics import schema
+from analytics.filters import OPEN_OUTCOME_TOKEN, Filters
+
+# --------------------------------------------------------------------------------------------
+# Fixed vocabularies of SQL fragments (never built from user input)
+# --------------------------------------------------------------------------------------------
+#: Dimension name -> column in ``records`` (and in ``population`` where it exists there).
+DIMENSION_COLUMNS = {
+    "area": "area_code",
+    "offence_group": "offence_group",
+    "age_band": "age_band",
+    "sex": "sex",
+    "month": "month",
+    "role": "role",
+    "outcome_group": "outcome_group",
+}
+POPULATION_DIMENSIONS = ("area", "age_band", "sex")
+
+#: The analysis group of a child (person level: the latest stated code across their records).
+GROUP_EXPRESSIONS = {
+    "self_then_officer": "COALESCE(person_group_self, person_group_officer, 'Not stated')",
+    "self_only": "COALESCE(person_group_self, 'Not stated')",
+    "officer_only": "COALESCE(person_group_officer, 'Not stated')",
+}
+#: The group as recorded on one record (used for recording-quality measures).
+RECORD_GROUP_EXPRESSIONS = {
+    "self_then_officer": "COALESCE(group_self, group_officer, 'Not stated')",
+    "self_only": "COALESCE(group_self, 'Not stated')",
+    "officer_only": "COALESCE(group_officer, 'Not stated')",
+}
+COUNT_EXPRESSIONS = {"persons": "COUNT(DISTINCT person_id)", "records": "COUNT(*)"}
+
+CSV_OPTIONS = (
+    "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+    "ignore_errors = true, store_rejects = true, strict_mode = true, parallel = false"
+)
+
+
+def _dimension_columns(dims: tuple[str, ...], allowed: tuple[str, ...] = tuple(DIMENSION_COLUMNS)) -> list[str]:
+    unknown = [d for d in dims if d not in allowed]
+    if unknown:
+        raise ValueError(f"unknown dimension {unknown[0]!r} (expected one of {', '.join(allowed)})")
+    return [DIMENSION_COLUMNS[d] for d in dims]
+
+
+# --------------------------------------------------------------------------------------------
+# WHERE clause from Filters
+# --------------------------------------------------------------------------------------------
+@dataclass
+class _Where:
+    clauses: list[str]
+    params: dict
+
+    def add(self, sql: str, **params) -> None:
+        self.clauses.append(sql)
+        self.params.update(params)
+
+    @property
+    def sql(self) -> str:
+        return " AND ".join(self.clauses) if self.clauses else "TRUE"
+
+
+def records_where(filters: Filters, *, include_ethnic_group: bool = True) -> _Where:
+    """The one WHERE clause (with its bound parameters) a ``Filters`` value stands for."""
+    where = _Where([], {})
+    if filters.date_from:
+        where.add("recorded_date >= $date_from", date_from=filters.date_from)
+    if filters.date_to:
+        where.add("recorded_date <= $date_to", date_to=filters.date_to)
+    lists = {
+        "role": filters.roles, "age_band": filters.age_bands, "sex": filters.sexes,
+        "area_code": filters.areas, "offence_group": filters.offence_groups,
+    }
+    for column, values in lists.items():
+        if values:
+            where.add(f"list_contains(${column}_list, {column})", **{f"{column}_list": list(values)})
+    if filters.outcome_codes:
+        codes = [schema.OPEN_OUTCOME if c == OPEN_OUTCOME_TOKEN else c for c in filters.outcome_codes]
+        where.add("list_contains($outcome_list, outcome_code)", outcome_list=codes)
+    if filters.serious_youth_violence_only:
+        where.add("serious_youth_violence")
+    for marker, mode in filters.markers.items():
+        if mode == "only":
+            where.add(marker)
+        elif mode == "exclude":
+            where.add(f"NOT {marker}")
+    if include_ethnic_group and filters.ethnic_groups:
+        group = GROUP_EXPRESSIONS[filters.ethnicity_source]
+        where.add(f"list_contains($ethnic_list, {group})", ethnic_list=list(filters.ethnic_groups))
+    return where
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the published database
+# --------------------------------------------------------------------------------------------
+class NoDataError(RuntimeError):
+    """No database has been published yet at the configured path."""
+
+
+class Store:
+    """Read-only access to the published database; safe to share between threads."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._connection: duckdb.DuckDBPyConnection | None = None
+        self._identity: tuple[int, int] | None = None
+
+    # connection management ------------------------------------------------------------------
+    def _file_identity(self) -> tuple[int, int]:
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            raise NoDataError(f"no data has been loaded yet ({self.path} does not exist)") from None
+        return stat.st_ino, stat.st_mtime_ns
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        """A fresh cursor on the current publication; reconnects when the file was replaced."""
+        identity = self._file_identity()
+        with self._lock:
+            if self._connection is None or identity != self._identity:
+                old = self._connection
+                self._connection = duckdb.connect(str(self.path), read_only=True)
+                self._identity = identity
+                if old is not None:
+                    old.close()
+            return self._connection.cursor()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def query(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
+        cursor = self._cursor()
+        try:
+            return cursor.execute(sql, params or {}).df()
+        finally:
+            cursor.close()
+
+    def queries(self, statements: list[tuple[str, dict]]) -> list[pd.DataFrame]:
+        """Several queries answered from one publication (one cursor), never half old, half new."""
+        cursor = self._cursor()
+        try:
+            return [cursor.execute(sql, params).df() for sql, params in statements]
+        finally:
+            cursor.close()
+
+    # metadata ---------------------------------------------------------------------------------
+    def publication(self) -> dict:
+        """Data version, load time, source and the load's reconciliation counts."""
+        frame = self.query("SELECT * FROM publication")
+        return frame.iloc[0].to_dict()
+
+    def data_version(self) -> str:
+        return str(self.query("SELECT version FROM publication")["version"].iloc[0])
+
+    def areas(self) -> pd.DataFrame:
+        return self.query("SELECT area_code, area_name FROM areas ORDER BY area_name")
+
+    def check_areas(self, codes: tuple[str, ...]) -> None:
+        """Refuse district codes that are not in the population table, naming the first."""
+        if not codes:
+            return
+        known = set(self.areas()["area_code"])
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            raise ValueError(f"unknown district code {unknown[0]!r} (not in the population table)")
+
+    def period(self) -> tuple[date | None, date | None]:
+        frame = self.query("SELECT MIN(recorded_date) AS first, MAX(recorded_date) AS last FROM records")
+        first, last = frame.iloc[0]
+        return (None if pd.isna(first) else first.date(), None if pd.isna(last) else last.date())
+
+    def load_summary(self) -> pd.DataFrame:
+        return self.query("SELECT kind, reason, rows FROM load_summary ORDER BY kind, rows DESC, reason")
+
+    def rejected_rows(self, limit: int | None = None) -> pd.DataFrame:
+        sql = "SELECT * FROM rejected_rows ORDER BY source_row"
+        if limit is not None:
+            return self.query(sql + " LIMIT $limit", {"limit": int(limit)})
+        return self.query(sql)
+
+    def definitions(self) -> dict:
+        frame = self.query("SELECT name, value FROM definitions")
+        return dict(zip(frame["name"], frame["value"], strict=True))
+
+    # analytic queries -----------------------------------------------------------------------
+    def event_counts(self, filters: Filters, dims: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Events (children or records, per the counting unit) by ethnic group and ``dims``."""
+        columns = _dimension_columns(dims)
+        group = GROUP_EXPRESSIONS[filters.ethnicity_source]
+        where = records_where(filters, include_ethnic_group=False)
+        select = ", ".join([*columns, f"{group} AS ethnic_group"])
+        sql = (
+            f"SELECT {select}, {COUNT_EXPRESSIONS[filters.counting_unit]} AS events "
+            f"FROM records WHERE {where.sql} GROUP BY ALL"
+        )
+        return self._renamed(self.query(sql, where.params), dims)
+
+    def total_events(self, filters: Filters, dims: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Events over all groups (a child counted once even if their group is ambiguous)."""
+        columns = _dimension_columns(dims)
+        where = records_where(filters, include_ethnic_group=False)
+        select = ", ".join([*columns, f"{COUNT_EXPRESSIONS[filters.counting_unit]} AS events"])
+        group_by = " GROUP BY ALL" if columns else ""
+        sql = f"SELECT {select} FROM records WHERE {where.sql}{group_by}"
+        return self._renamed(self.query(sql, where.params), dims)
+
+    def population_counts(self, filters: Filters, dims: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Children in the population by ethnic group and ``dims`` (area, age band, sex only)."""
+        columns = _dimension_columns(dims, POPULATION_DIMENSIONS)
+        where = _Where([], {})
+        for column, values in {"area_code": filters.areas, "age_band": filters.age_bands, "sex": filters.sexes}.items():
+            if values:
+                where.add(f"list_contains(${column}_list, {column})", **{f"{column}_list": list(values)})
+        select = ", ".join([*columns, "ethnic_group"])
+        sql = f"SELECT {select}, SUM(population)::BIGINT AS population FROM population WHERE {where.sql} GROUP BY ALL"
+        return self._renamed(self.query(sql, where.params), dims)
+
+    def decision_counts(self, filters: Filters, outcome_codes: tuple[str, ...], dims: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Concluded records and those ending in ``outcome_codes``, by ethnic group and ``dims``.
+
+        The unit is the record (one decision per child per crime); open investigations are not
+        in the denominator and are counted separately in ``open``.
+        """
+        columns = _dimension_columns(dims)
+        group = GROUP_EXPRESSIONS[filters.ethnicity_source]
+        where = records_where(filters.replace(outcome_codes=()), include_ethnic_group=False)
+        params = {**where.params, "chosen_outcomes": list(outcome_codes)}
+        select = ", ".join([*columns, f"{group} AS ethnic_group"])
+        sql = (
+            f"SELECT {select}, "
+            "COUNT(*) FILTER (WHERE list_contains($chosen_outcomes, outcome_code)) AS events, "
+            "COUNT(*) FILTER (WHERE outcome_code <> '') AS denominator, "
+            "COUNT(*) FILTER (WHERE outcome_code = '') AS open "
+            f"FROM records WHERE {where.sql} GROUP BY ALL"
+        )
+        return self._renamed(self.query(sql, params), dims)
+
+    def counts(self, filters: Filters, dims: tuple[str, ...]) -> pd.DataFrame:
+        """Counts of the counting unit by arbitrary fixed dimensions (e.g. role by month)."""
+        columns = _dimension_columns(dims)
+        where = records_where(filters)
+        select = ", ".join([*columns, f"{COUNT_EXPRESSIONS[filters.counting_unit]} AS events"])
+        sql = f"SELECT {select} FROM records WHERE {where.sql} GROUP BY ALL ORDER BY ALL"
+        return self._renamed(self.query(sql, where.params), dims)
+
+    def ethnicity_completeness(self, filters: Filters, dims: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Records with self-defined, officer-defined, and either ethnicity stated, by ``dims``."""
+        columns = _dimension_columns(dims)
+        where = records_where(filters, include_ethnic_group=False)
+        select = ", ".join([*columns, "COUNT(*) AS records"]) if columns else "COUNT(*) AS records"
+        sql = (
+            f"SELECT {select}, "
+            "COUNT(*) FILTER (WHERE group_self IS NOT NULL) AS self_stated, "
+            "COUNT(*) FILTER (WHERE group_officer IS NOT NULL) AS officer_stated, "
+            "COUNT(*) FILTER (WHERE group_self IS NOT NULL OR group_officer IS NOT NULL) AS either_stated "
+            f"FROM records WHERE {where.sql}" + (" GROUP BY ALL ORDER BY ALL" if columns else "")
+        )
+        return self._renamed(self.query(sql, where.params), dims)
+
+    def self_officer_crosstab(self, filters: Filters) -> pd.DataFrame:
+        """Records by self-defined group × officer-defined group (Not stated included)."""
+        where = records_where(filters, include_ethnic_group=False)
+        sql = (
+            "SELECT COALESCE(group_self, 'Not stated') AS self_defined, "
+            "COALESCE(group_officer, 'Not stated') AS officer_defined, COUNT(*) AS records "
+            f"FROM records WHERE {where.sql} GROUP BY ALL"
+        )
+        return self.query(sql, where.params)
+
+    def records(self, filters: Filters, limit: int | None = None) -> pd.DataFrame:
+        """The filtered pseudonymised records (for analysts), newest first."""
+        where = records_where(filters)
+        group = GROUP_EXPRESSIONS[filters.ethnicity_source]
+        sql = (
+            "SELECT record_id, person_id, crime_id, role, recorded_date, age, age_band, sex, "
+            f"ethnicity_self, ethnicity_officer, {group} AS ethnic_group, area_code, msoa_code, "
+            "offence_group, offence_code, outcome_code, outcome_group, outcome_date, "
+            "knife_crime, cce, cse, county_lines, gangs, serious_youth_violence "
+            f"FROM records WHERE {where.sql} ORDER BY recorded_date DESC, record_id"
+        )
+        params = dict(where.params)
+        if limit is not None:
+            sql += " LIMIT $limit"
+            params["limit"] = int(limit)
+        return self.query(sql, params)
+
+    @staticmethod
+    def _renamed(frame: pd.DataFrame, dims: tuple[str, ...]) -> pd.DataFrame:
+        return frame.rename(columns={DIMENSION_COLUMNS[d]: d for d in dims})
+
+
+# --------------------------------------------------------------------------------------------
+# Building a new publication (used only by analytics.load)
+# --------------------------------------------------------------------------------------------
+class PublicationBuilder:
+    """Builds one new database file. Every statement binds its values as parameters."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.con = duckdb.connect(str(path))
+
+    def close(self) -> None:
+        self.con.close()
+
+    # staging ----------------------------------------------------------------------------------
+    def stage_csv(self, source: Path, header: list[str], rename: dict[str, str]) -> int:
+        """Read a CSV as text into ``staged``; returns the number of malformed lines set aside."""
+        columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
+        select = ", ".join(f'"c{i}" AS "{rename[name]}"' for i, name in enumerate(header) if name in rename)
+        self.con.execute(
+            f"CREATE TABLE staged AS SELECT row_number() OVER () AS source_row, {select} "
+            f"FROM read_csv($path, columns = $columns, {CSV_OPTIONS})",
+            {"path": str(source), "columns": columns},
+        )
+        self.con.execute(
+            "CREATE TABLE malformed AS SELECT line, min(error_type) AS error_type FROM reject_errors GROUP BY line"
+        )
+        return self._scalar("SELECT COUNT(*) FROM malformed")
+
+    def stage_parquet(self, source: Path, rename: dict[str, str]) -> None:
+        """Read a Parquet file into ``staged`` with every kept column cast to text."""
+        select = ", ".join(f'CAST("{name}" AS VARCHAR) AS "{target}"' for name, target in rename.items())
+        self.con.execute(
+            f"CREATE TABLE staged AS SELECT row_number() OVER () AS source_row, {select} FROM read_parquet($path)",
+            {"path": str(source)},
+        )
+
+    def parquet_columns(self, source: Path) -> list[str]:
+        frame = self.con.execute("SELECT name FROM parquet_schema($path)", {"path": str(source)}).df()
+        return [str(n) for n in frame["name"].iloc[1:]]  # first row is the schema root
+
+    def add_missing_columns(self) -> None:
+        present = set(self.con.execute("SELECT * FROM staged LIMIT 0").df().columns)
+        for column in schema.ALL_COLUMNS:
+            if column not in present:
+                self.con.execute(f'ALTER TABLE staged ADD COLUMN "{column}" VARCHAR')
+
+    def staged_rows(self) -> int:
+        return self._scalar("SELECT COUNT(*) FROM staged")
+
+    def _scalar(self, sql: str) -> int:
+        """One integer; fetches the whole result (DuckDB 2 keeps a partly fetched result open)."""
+        return int(self.con.execute(sql).fetchall()[0][0])
+
+    # pseudonymisation ---------------------------------------------------------------------------
+    def distinct_values(self, column: str) -> list[str]:
+        assert column in schema.RAW_IDENTIFIER_COLUMNS
+        rows = self.con.execute(f'SELECT DISTINCT "{column}" FROM staged WHERE "{column}" IS NOT NULL').fetchall()
+        return [r[0] for r in rows]
+
+    def replace_identifiers(self, raw_column: str, mapping: pd.DataFrame) -> None:
+        """Set the pseudonymised column from ``mapping(raw, hashed)`` and drop the raw column."""
+        target = schema.RAW_IDENTIFIER_COLUMNS[raw_column]
+        self.con.register("pseudonyms", mapping)
+        self.con.execute(
+            f'UPDATE staged SET "{target}" = p.hashed FROM pseudonyms p WHERE staged."{raw_column}" = p.raw'
+        )
+        self.con.unregister("pseudonyms")
+        self.con.execute(f'ALTER TABLE staged DROP COLUMN "{raw_column}"')
+
+    # population ---------------------------------------------------------------------------------
+    def write_population(self, population: pd.DataFrame, area_names: dict[str, str]) -> None:
+        self.con.register("population_frame", population)
+        self.con.execute(
+            "CREATE TABLE population AS SELECT area_code, ethnic_group, age_band, sex, "
+            "CAST(population AS BIGINT) AS population, source, CAST(year AS INTEGER) AS year FROM population_frame"
+        )
+        self.con.unregister("population_frame")
+        names = pd.DataFrame(
+            {"area_code": list(area_names), "area_name": list(area_names.values())}
+        )
+        self.con.register("area_frame", names)
+        self.con.execute("CREATE TABLE areas AS SELECT area_code, area_name FROM area_frame")
+        self.con.unregister("area_frame")
+
+    # validation -----------------------------------------------------------------------------------
+    def classify(self, today: date, syv: schema.SeriousYouthViolence) -> None:
+        """Normalise every staged row and give it a status (loaded, rejected, excluded) and a reason."""
+        marker_checks = " ".join(
+            f"WHEN NOT list_contains($booleans, lower(COALESCE(trim({m}), ''))) "
+            f"THEN '{m} is not true or false' "
+            for m in schema.RISK_MARKERS
+        )
+        params = {
+            "today": today,
+            "roles": list(schema.ROLES),
+            "sexes": list(schema.SEXES),
+            "self_codes": [*schema.SELF_DEFINED_ETHNICITY, *sorted(schema.SELF_NOT_STATED_CODES)],
+            "officer_codes": [*schema.OFFICER_DEFINED_ETHNICITY, *sorted(schema.OFFICER_UNKNOWN_CODES)],
+            "offence_groups": list(schema.OFFENCE_GROUPS),
+            "outcome_codes": [*schema.OUTCOME_CODES, schema.OPEN_OUTCOME],
+            "booleans": sorted(schema.TRUE_VALUES | schema.FALSE_VALUES),
+            "adult": schema.ADULT_AGE,
+        }
+        self.con.execute(
+            """
+            CREATE TABLE normalised AS
+            SELECT source_row,
+                   trim(record_id) AS record_id, trim(person_id) AS person_id, trim(crime_id) AS crime_id,
+                   lower(trim(role)) AS role, trim(recorded_date) AS recorded_date_text,
+                   try_strptime(trim(recorded_date), '%Y-%m-%d')::DATE AS recorded_date,
+                   trim(age) AS age_text, TRY_CAST(trim(age) AS INTEGER) AS age,
+                   upper(COALESCE(trim(sex), '')) AS sex,
+                   upper(COALESCE(trim(ethnicity_self), '')) AS ethnicity_self,
+                   upper(COALESCE(trim(ethnicity_officer), '')) AS ethnicity_officer,
+                   upper(trim(area_code)) AS area_code, upper(COALESCE(trim(msoa_code), '')) AS msoa_code,
+                   trim(offence_group) AS offence_group, COALESCE(trim(offence_code), '') AS offence_code,
+                   upper(COALESCE(trim(outcome_code), '')) AS outcome_code,
+                   trim(outcome_date) AS outcome_date_text,
+                   try_strptime(trim(outcome_date), '%Y-%m-%d')::DATE AS outcome_date,
+                   knife_crime, cce, cse, county_lines, gangs
+            FROM staged
+            """
+        )
+        self.con.execute(
+            f"""
+            CREATE TABLE classified AS
+            WITH ranked AS (
+                SELECT *, (age IS NOT NULL AND age >= $adult) AS is_adult,
+                       row_number() OVER (PARTITION BY record_id, (age IS NOT NULL AND age >= $adult)
+                                          ORDER BY source_row) AS occurrence
+                FROM normalised
+            )
+            SELECT *,
+              CASE
+                WHEN is_adult THEN NULL
+                WHEN record_id IS NULL OR record_id = '' THEN 'record_id missing'
+                WHEN occurrence > 1 THEN 'duplicate record_id (first occurrence kept)'
+                WHEN person_id IS NULL OR person_id = '' THEN 'person_id missing'
+                WHEN crime_id IS NULL OR crime_id = '' THEN 'crime_id missing'
+                WHEN role IS NULL OR NOT list_contains($roles, role) THEN 'role is not victim, suspect or offender'
+                WHEN recorded_date_text IS NULL OR recorded_date_text = '' THEN 'recorded_date missing'
+                WHEN recorded_date IS NULL THEN 'recorded_date is not a valid YYYY-MM-DD date'
+                WHEN recorded_date > $today THEN 'recorded_date is in the future'
+                WHEN age_text IS NULL OR age_text = '' THEN 'age missing'
+                WHEN age IS NULL THEN 'age is not a whole number'
+                WHEN age < 0 THEN 'age is negative'
+                WHEN NOT list_contains($sexes, CASE WHEN sex = '' THEN 'U' ELSE sex END)
+                    THEN 'unknown sex code'
+                WHEN NOT list_contains($self_codes, ethnicity_self) THEN 'unknown self-defined ethnicity code'
+                WHEN NOT list_contains($officer_codes, ethnicity_officer) THEN 'unknown officer-defined ethnicity code'
+                WHEN area_code IS NULL OR area_code = '' THEN 'area_code missing'
+                WHEN area_code NOT IN (SELECT area_code FROM areas) THEN 'unknown area_code (not in the population table)'
+                WHEN offence_group IS NULL OR NOT list_contains($offence_groups, offence_group)
+                    THEN 'unknown offence_group'
+                WHEN NOT list_contains($outcome_codes, outcome_code) THEN 'unknown outcome_code'
+                WHEN outcome_date_text <> '' AND outcome_date IS NULL
+                    THEN 'outcome_date is not a valid YYYY-MM-DD date'
+                WHEN outcome_date > $today THEN 'outcome_date is in the future'
+                WHEN outcome_date < recorded_date THEN 'outcome_date is before recorded_date'
+                {marker_checks}
+                ELSE NULL
+              END AS reason
+            FROM ranked
+            """,
+            params,
+        )
+        self._write_records(syv)
+        self._write_rejected()
+
+    def _write_records(self, syv: schema.SeriousYouthViolence) -> None:
+        markers = ", ".join(
+            f"list_contains($true_values, lower(COALESCE(trim({m}), ''))) AS {m}" for m in schema.RISK_MARKERS
+        )
+        syv_markers = " OR ".join(
+            f"list_contains($true_values, lower(COALESCE(trim({m}), '')))" for m in syv.markers
+        ) or "FALSE"
+        band_cases = " ".join(
+            f"WHEN age BETWEEN {low} AND {high} THEN '{band}'" for band, (low, high) in schema.AGE_BAND_BOUNDS.items()
+        )
+        self._write_code_tables()
+        self.con.execute(
+            f"""
+            CREATE TABLE records_unsorted AS
+            SELECT c.record_id, c.person_id, c.crime_id, c.role, c.recorded_date,
+                   date_trunc('month', c.recorded_date)::DATE AS month, c.age,
+                   CASE {band_cases} END AS age_band,
+                   CASE WHEN c.sex = '' THEN 'U' ELSE c.sex END AS sex,
+                   CASE WHEN c.ethnicity_self = '' THEN 'NS' ELSE c.ethnicity_self END AS ethnicity_self,
+                   CASE WHEN c.ethnicity_officer = '' THEN 'IC9' ELSE c.ethnicity_officer END AS ethnicity_officer,
+                   s.ethnic_group AS group_self, o.ethnic_group AS group_officer,
+                   c.area_code, c.msoa_code, c.offence_group, c.offence_code,
+                   c.outcome_code, g.outcome_group, c.outcome_date,
+                   {markers},
+                   (list_contains($syv_groups, c.offence_group) OR {syv_markers}) AS serious_youth_violence
+            FROM classified c
+            LEFT JOIN ref_ethnicity_self s ON s.code = c.ethnicity_self
+            LEFT JOIN ref_ethnicity_officer o ON o.code = c.ethnicity_officer
+            LEFT JOIN ref_outcomes g ON g.code = c.outcome_code
+            WHERE c.reason IS NULL AND NOT c.is_adult
+            """,
+            {"true_values": sorted(schema.TRUE_VALUES), "syv_groups": list(syv.offence_groups)},
+        )
+        self.con.execute(
+            """
+            CREATE TABLE records AS
+            WITH person_groups AS (
+                SELECT person_id,
+                       arg_max(group_self, (recorded_date, record_id)) FILTER (WHERE group_self IS NOT NULL)
+                           AS person_group_self,
+                       arg_max(group_officer, (recorded_date, record_id)) FILTER (WHERE group_officer IS NOT NULL)
+                           AS person_group_officer
+                FROM records_unsorted GROUP BY person_id
+            )
+            SELECT r.*, p.person_group_self, p.person_group_officer
+            FROM records_unsorted r JOIN person_groups p USING (person_id)
+            ORDER BY r.recorded_date, r.record_id
+            """
+        )
+        self.con.execute("DROP TABLE records_unsorted")
+
+    def _write_code_tables(self) -> None:
+        self_rows = [(c, label, g) for c, (label, g) in schema.SELF_DEFINED_ETHNICITY.items()]
+        officer_rows = [(c, label, g) for c, (label, g) in schema.OFFICER_DEFINED_ETHNICITY.items()]
+        outcome_rows = [(c, label, schema.outcome_group(c)) for c, label in schema.OUTCOME_CODES.items()]
+        outcome_rows.append((schema.OPEN_OUTCOME, "Investigation open", schema.OPEN_OUTCOME_GROUP))
+        for table, rows, third in (
+            ("ref_ethnicity_self", self_rows, "ethnic_group"),
+            ("ref_ethnicity_officer", officer_rows, "ethnic_group"),
+            ("ref_outcomes", outcome_rows, "outcome_group"),
+        ):
+            frame = pd.DataFrame(rows, columns=["code", "label", third])
+            self.con.register("code_frame", frame)
+            self.con.execute(f"CREATE TABLE {table} AS SELECT * FROM code_frame")
+            self.con.unregister("code_frame")
+
+    def _write_rejected(self) -> None:
+        self.con.execute(
+            """
+            CREATE TABLE rejected_rows AS
+            SELECT source_row, NULL::BIGINT AS file_line, reason,
+                   record_id, person_id, crime_id, role, recorded_date_text AS recorded_date, age_text AS age,
+                   sex, ethnicity_self, ethnicity_officer, area_code, msoa_code, offence_group, offence_code,
+                   outcome_code, outcome_date_text AS outcome_date, knife_crime, cce, cse, county_lines, gangs,
+                   NULL::VARCHAR AS raw_line
+            FROM classified WHERE reason IS NOT NULL
+            """
+        )
+
+    def add_malformed_rows(self) -> None:
+        """Lines the CSV reader could not split into the header's columns become rejected rows."""
+        self.con.execute(
+            """
+            INSERT INTO rejected_rows (source_row, file_line, reason, raw_line)
+            SELECT NULL, line,
+                   CASE error_type WHEN 'TOO MANY COLUMNS' THEN 'malformed line: more fields than the header'
+                                   WHEN 'MISSING COLUMNS' THEN 'malformed line: fewer fields than the header'
+                                   ELSE 'malformed line: ' || lower(error_type) END,
+                   NULL
+            FROM malformed
+            """
+        )
+
+    # summary and metadata ---------------------------------------------------------------------------
+    def write_summary(self) -> pd.DataFrame:
+        self.con.execute(
+            """
+            CREATE TABLE load_summary AS
+            SELECT 'loaded' AS kind, 'loaded' AS reason, COUNT(*) AS rows FROM records
+            UNION ALL
+            SELECT 'excluded', 'aged 18 or over at the offence', COUNT(*) FROM classified WHERE is_adult
+            UNION ALL
+            SELECT 'rejected', reason, COUNT(*) FROM rejected_rows GROUP BY reason
+            """
+        )
+        return self.con.execute("SELECT * FROM load_summary ORDER BY kind, rows DESC, reason").df()
+
+    def write_metadata(self, publication: dict, definitions: dict[str, str]) -> None:
+        frame = pd.DataFrame([publication])
+        self.con.register("publication_frame", frame)
+        self.con.execute("CREATE TABLE publication AS SELECT * FROM publication_frame")
+        self.con.unregister("publication_frame")
+        defs = pd.DataFrame({"name": list(definitions), "value": list(definitions.values())})
+        self.con.register("definitions_frame", defs)
+        self.con.execute("CREATE TABLE definitions AS SELECT * FROM definitions_frame")
+        self.con.unregister("definitions_frame")
+
+    def finish(self) -> None:
+        """Drop the staging tables and checkpoint, so the file is complete on disk."""
+        for table in ("staged", "normalised", "classified", "malformed"):
+            self.con.execute(f"DROP TABLE IF EXISTS {table}")
+        self.con.execute("CHECKPOINT")
