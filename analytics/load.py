@@ -34,8 +34,6 @@ from analytics.store import NoDataError, PublicationBuilder, Store
 CHUNK = 1 << 24  # 16 MiB
 PARQUET_MAGIC = b"PAR1"
 NUL = b"\x00"
-BUILDING_PREFIX = "."
-BUILDING_SUFFIX = ".building-"
 
 
 class LoadError(Exception):
@@ -76,11 +74,20 @@ def normalise_column_name(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.strip().lstrip("\ufeff").lower()).strip("_")
 
 
-def _fingerprint_and_check_text(path: Path) -> str:
-    """SHA-256 of the file, checking on the way that it is UTF-8 text without NUL bytes."""
+@dataclass(frozen=True)
+class TextCheck:
+    """What one pass over a CSV found: its SHA-256 and whether it mixes CRLF and LF line endings."""
+
+    digest: str
+    mixed_line_endings: bool
+
+
+def _fingerprint_and_check_text(path: Path) -> TextCheck:
+    """One pass over the file: SHA-256, UTF-8 validity, no NUL bytes, and the line endings used."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    offset = 0
+    offset = crlf = lf = 0
+    previous_ended_cr = False
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
@@ -94,12 +101,27 @@ def _fingerprint_and_check_text(path: Path) -> str:
                     f"{path.name}: is not UTF-8 encoded (invalid byte at position {offset + exc.start}); "
                     "save it as CSV UTF-8"
                 ) from None
+            crlf += chunk.count(b"\r\n") + (previous_ended_cr and chunk.startswith(b"\n"))
+            lf += chunk.count(b"\n")
+            previous_ended_cr = chunk.endswith(b"\r")
             offset += len(chunk)
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             raise LoadError(f"{path.name}: is not UTF-8 encoded (truncated character at the end)") from None
-    return digest.hexdigest()
+    return TextCheck(digest.hexdigest(), mixed_line_endings=0 < crlf < lf)
+
+
+def _normalise_line_endings(source: Path, target: Path) -> Path:
+    """Copy ``source`` to ``target`` with every CRLF turned into LF (for files that mix the two)."""
+    with source.open("rb") as reader, target.open("wb") as writer:
+        carry = b""
+        while chunk := reader.read(CHUNK):
+            chunk = carry + chunk
+            carry = b"\r" if chunk.endswith(b"\r") else b""
+            writer.write(chunk[: len(chunk) - len(carry)].replace(b"\r\n", b"\n"))
+        writer.write(carry)
+    return target
 
 
 def _file_digest(path: Path) -> str:
@@ -110,37 +132,37 @@ def _file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_header(path: Path) -> list[str]:
+def _read_header(path: Path, name: str) -> list[str]:
     with path.open("r", encoding="utf-8-sig", newline="") as handle:
         first = handle.readline()
         if not first.strip():
-            raise LoadError(f"{path.name}: the file is empty (no header line)")
+            raise LoadError(f"{name}: the file is empty (no header line)")
         second = handle.readline()
     if not second.strip():
-        raise LoadError(f"{path.name}: has a header but no data rows")
+        raise LoadError(f"{name}: has a header but no data rows")
     return next(csv.reader(io.StringIO(first)))
 
 
-def check_columns(path: Path, header: list[str]) -> dict[str, str]:
+def check_columns(file_name: str, header: list[str]) -> dict[str, str]:
     """Map each kept source column to its contract name, or raise ``LoadError`` naming the problem."""
     names = [normalise_column_name(h) for h in header]
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise LoadError(f"{path.name}: the column {name!r} appears more than once")
+            raise LoadError(f"{file_name}: the column {name!r} appears more than once")
         seen.add(name)
     identifiers = sorted(seen & schema.DIRECT_IDENTIFIER_COLUMNS)
     if identifiers:
         raise LoadError(
-            f"{path.name}: contains direct identifiers ({', '.join(identifiers)}); remove them before loading"
+            f"{file_name}: contains direct identifiers ({', '.join(identifiers)}); remove them before loading"
         )
     for raw, pseudonymised in schema.RAW_IDENTIFIER_COLUMNS.items():
         if raw in seen and pseudonymised in seen:
-            raise LoadError(f"{path.name}: has both {raw} and {pseudonymised}; keep only one")
+            raise LoadError(f"{file_name}: has both {raw} and {pseudonymised}; keep only one")
     available = seen | {schema.RAW_IDENTIFIER_COLUMNS[r] for r in seen & set(schema.RAW_IDENTIFIER_COLUMNS)}
     missing = [c for c in schema.REQUIRED_COLUMNS if c not in available]
     if missing:
-        raise LoadError(f"{path.name}: missing required column(s): {', '.join(missing)}")
+        raise LoadError(f"{file_name}: missing required column(s): {', '.join(missing)}")
     keep = set(schema.ALL_COLUMNS) | set(schema.RAW_IDENTIFIER_COLUMNS)
     return {original: name for original, name in zip(header, names, strict=True) if name in keep}
 
@@ -245,16 +267,23 @@ def pseudonymise(values: list[str], key: bytes) -> list[str]:
 # --------------------------------------------------------------------------------------------
 # Publication
 # --------------------------------------------------------------------------------------------
+KEEP_PREVIOUS_VERSIONS = 2  # older publications are deleted (open readers keep their file until they close)
+
+
+def versions_dir(database: Path) -> Path:
+    """Where publications live: ``data/.monitor.duckdb.versions/<version>.duckdb``."""
+    return database.parent / f".{database.name}.versions"
+
+
 def building_path(database: Path) -> Path:
-    return database.with_name(f"{BUILDING_PREFIX}{database.name}{BUILDING_SUFFIX}{os.getpid()}")
+    return versions_dir(database) / f"building-{os.getpid()}.duckdb"
 
 
 def remove_stale_builds(database: Path) -> None:
     """Remove half-built files left by loads that were killed (their process no longer exists)."""
-    pattern = f"{BUILDING_PREFIX}{database.name}{BUILDING_SUFFIX}"
-    for candidate in database.parent.glob(f"{pattern}*"):
-        pid_text = candidate.name[len(pattern):].split(".")[0]
-        if pid_text.isdigit() and _process_alive(int(pid_text)):
+    for candidate in versions_dir(database).glob("building-*"):
+        pid_text = candidate.name.removeprefix("building-").split(".")[0]
+        if pid_text.isdigit() and int(pid_text) != os.getpid() and _process_alive(int(pid_text)):
             continue
         candidate.unlink(missing_ok=True)
 
@@ -269,15 +298,37 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def _publish(built: Path, database: Path) -> None:
+def _fsync_directory(directory: Path) -> None:
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _publish(built: Path, database: Path, version: str) -> None:
+    """Move the finished file into place and swing the ``database`` symlink to it in one rename."""
     with built.open("rb") as handle:
         os.fsync(handle.fileno())
-    os.replace(built, database)
-    directory = os.open(database.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    final = versions_dir(database) / f"{version}.duckdb"
+    os.replace(built, final)
+    link = database.parent / f".{database.name}.link-{os.getpid()}"
+    link.unlink(missing_ok=True)
+    os.symlink(final.relative_to(database.parent), link)
+    os.replace(link, database)
+    _fsync_directory(database.parent)
+    _prune_old_versions(database, keep=final)
+
+
+def _prune_old_versions(database: Path, keep: Path) -> None:
+    published = sorted(
+        (p for p in versions_dir(database).glob("*.duckdb") if not p.name.startswith("building-") and p != keep),
+        key=lambda p: p.stat().st_mtime_ns,
+        reverse=True,
+    )
+    for old in published[KEEP_PREVIOUS_VERSIONS:]:
+        old.unlink(missing_ok=True)
+        Path(f"{old}.wal").unlink(missing_ok=True)
 
 
 def load_extract(
@@ -297,7 +348,8 @@ def load_extract(
     today = today or date.today()
     _check_readable(source)
     parquet = _is_parquet(source)
-    digest = _file_digest(source) if parquet else _fingerprint_and_check_text(source)
+    text = None if parquet else _fingerprint_and_check_text(source)
+    digest = _file_digest(source) if parquet else text.digest
 
     if population is not None:
         population_table = read_population(Path(population))
@@ -306,23 +358,26 @@ def load_extract(
         if population_table is None:
             raise LoadError(f"{source.name}: no population table yet; pass --population FILE")
 
-    database.parent.mkdir(parents=True, exist_ok=True)
+    versions_dir(database).mkdir(parents=True, exist_ok=True)
     remove_stale_builds(database)
     built = building_path(database)
     built.unlink(missing_ok=True)
+    normalised = built.with_name(built.name + ".csv")
     try:
-        result = _build(source, parquet, digest, population_table, built, database, settings, today)
-        _publish(built, database)
+        readable = _normalise_line_endings(source, normalised) if text and text.mixed_line_endings else source
+        result = _build(readable, source.name, parquet, digest, population_table, built, database, settings, today)
+        _publish(built, database, result.version)
         return result
     except duckdb.Error as exc:
         raise LoadError(f"{source.name}: could not be read ({_one_line(exc)})") from None
     finally:
-        built.unlink(missing_ok=True)
-        Path(f"{built}.wal").unlink(missing_ok=True)
+        for leftover in (built, Path(f"{built}.wal"), normalised):
+            leftover.unlink(missing_ok=True)
 
 
 def _build(
     source: Path,
+    source_name: str,
     parquet: bool,
     digest: str,
     population: pd.DataFrame,
@@ -334,9 +389,9 @@ def _build(
     builder = PublicationBuilder(built)
     try:
         builder.write_population(population[list(schema.POPULATION_COLUMNS)], area_names(population))
-        malformed = _stage(builder, source, parquet)
+        malformed = _stage(builder, source, source_name, parquet)
         builder.add_missing_columns()
-        _pseudonymise_raw_identifiers(builder, source, settings)
+        _pseudonymise_raw_identifiers(builder, source_name, settings)
         builder.classify(today, settings.serious_youth_violence)
         if malformed:
             builder.add_malformed_rows()
@@ -345,16 +400,16 @@ def _build(
         rows_read = builder.staged_rows() + malformed
         loaded, rejected, excluded = (int(counts.get(k, 0)) for k in ("loaded", "rejected", "excluded"))
         if loaded + rejected + excluded != rows_read:
-            raise LoadError(f"{source.name}: counts do not reconcile; nothing was published")
+            raise LoadError(f"{source_name}: counts do not reconcile; nothing was published")
         if loaded == 0:
-            raise LoadError(f"{source.name}: no row passed validation ({rejected:,} rejected, "
+            raise LoadError(f"{source_name}: no row passed validation ({rejected:,} rejected, "
                             f"{excluded:,} excluded); nothing was published")
         version = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{digest[:8]}"
         builder.write_metadata(
             {
                 "version": version,
                 "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "source_file": source.name,
+                "source_file": source_name,
                 "source_sha256": digest,
                 "rows_read": rows_read,
                 "loaded": loaded,
@@ -375,20 +430,20 @@ def _build(
     return LoadResult(version, database, rows_read, loaded, rejected, excluded, summary)
 
 
-def _stage(builder: PublicationBuilder, source: Path, parquet: bool) -> int:
+def _stage(builder: PublicationBuilder, source: Path, source_name: str, parquet: bool) -> int:
     if parquet:
         columns = builder.parquet_columns(source)
-        rename = check_columns(source, columns)
+        rename = check_columns(source_name, columns)
         builder.stage_parquet(source, rename)
         if builder.staged_rows() == 0:
-            raise LoadError(f"{source.name}: has no data rows")
+            raise LoadError(f"{source_name}: has no data rows")
         return 0
-    header = _read_header(source)
-    rename = check_columns(source, header)
+    header = _read_header(source, source_name)
+    rename = check_columns(source_name, header)
     return builder.stage_csv(source, header, rename)
 
 
-def _pseudonymise_raw_identifiers(builder: PublicationBuilder, source: Path, settings: Settings) -> None:
+def _pseudonymise_raw_identifiers(builder: PublicationBuilder, source_name: str, settings: Settings) -> None:
     present = [c for c in schema.RAW_IDENTIFIER_COLUMNS if c in builder.con.execute(
         "SELECT * FROM staged LIMIT 0").df().columns]
     if not present:
@@ -396,10 +451,10 @@ def _pseudonymise_raw_identifiers(builder: PublicationBuilder, source: Path, set
     try:
         key = settings.pseudonymisation_key()
     except ConfigError as exc:
-        raise LoadError(f"{source.name}: {exc}") from None
+        raise LoadError(f"{source_name}: {exc}") from None
     if key is None:
         raise LoadError(
-            f"{source.name}: has raw identifiers ({', '.join(present)}) but no pseudonymisation key is "
+            f"{source_name}: has raw identifiers ({', '.join(present)}) but no pseudonymisation key is "
             "configured (set MONITOR_PSEUDONYMISATION_KEY_FILE)"
         )
     for column in present:

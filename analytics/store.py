@@ -129,24 +129,28 @@ class Store:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._connection: duckdb.DuckDBPyConnection | None = None
-        self._identity: tuple[int, int] | None = None
+        self._identity: Path | None = None
 
     # connection management ------------------------------------------------------------------
-    def _file_identity(self) -> tuple[int, int]:
+    def _current_file(self) -> Path:
+        """The publication the database path points to now (it is a symlink swapped by each load)."""
         try:
-            stat = self.path.stat()
-        except FileNotFoundError:
+            return self.path.resolve(strict=True)
+        except (FileNotFoundError, RuntimeError):
             raise NoDataError(f"no data has been loaded yet ({self.path} does not exist)") from None
-        return stat.st_ino, stat.st_mtime_ns
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
-        """A fresh cursor on the current publication; reconnects when the file was replaced."""
-        identity = self._file_identity()
+        """A fresh cursor on the current publication; reconnects when a load has published a new one.
+
+        Each publication is its own file, so a new connection never meets DuckDB's per-path instance
+        cache of the old one, and cursors already running on the old file finish on it.
+        """
+        current = self._current_file()
         with self._lock:
-            if self._connection is None or identity != self._identity:
+            if self._connection is None or current != self._identity:
                 old = self._connection
-                self._connection = duckdb.connect(str(self.path), read_only=True)
-                self._identity = identity
+                self._connection = duckdb.connect(str(current), read_only=True)
+                self._identity = current
                 if old is not None:
                     old.close()
             return self._connection.cursor()

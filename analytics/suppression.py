@@ -55,7 +55,7 @@ def _check_audience(audience: str) -> None:
 
 
 def audience_applies_suppression(audience: str) -> bool:
-    """True if ``audience`` sees disclosure-controlled counts (``"scrutiny"``); analysts and officers see exact counts."""
+    """True if ``audience`` sees disclosure-controlled counts (``"scrutiny"``); analysts and officers do not."""
     _check_audience(audience)
     return audience in SUPPRESSING_AUDIENCES
 
@@ -587,7 +587,7 @@ def find_disclosures(
     * any line (a row, if there is a total column ``col_total``; a column, if there is a total row
       ``row_total``) with exactly one ``[c]``, which is then total - sum(visible);
     * any ``[c]`` whose value is fixed by some combination of the published lines, found by linear
-      algebra: the entry is determined iff its unit vector is in the row space of the system.
+      algebra: the entry is determined iff it is zero in every solution of the homogeneous system.
     """
     _check_threshold(threshold)
     entries = [[_parse_published(v) for v in row] for row in table.itertuples(index=False)]
@@ -627,12 +627,14 @@ def find_disclosures(
                     system[e, index[cell]] = sign
                 else:
                     rhs[e] -= sign * entries[cell[0]][cell[1]]
-        rank = np.linalg.matrix_rank(system)
+        # x_k is fixed by the system iff every solution of the homogeneous system has x_k = 0,
+        # i.e. column k of a null-space basis (from the SVD) is zero.
+        _, singular, vt = np.linalg.svd(system)
+        rank = int((singular > 1e-9 * max(system.shape)).sum())
+        null_space = vt[rank:]
         solution = np.linalg.lstsq(system, rhs, rcond=None)[0]
         for cell, k in index.items():
-            unit = np.zeros((1, len(unknowns)))
-            unit[0, k] = 1.0
-            if cell not in reported and np.linalg.matrix_rank(np.vstack([system, unit])) == rank:
+            if cell not in reported and np.abs(null_space[:, k]).max(initial=0.0) < 1e-9:
                 found.append(
                     f"[c] at ({rows[cell[0]]!r}, {cols[cell[1]]!r}) is recoverable by combining rows and "
                     f"columns as {solution[k]:.0f}"

@@ -1,0 +1,335 @@
+"""The loader: every rejection reason with its exact message, reconciliation, file-level refusals,
+pseudonymisation, and atomic publication (DESIGN.md section 3, issue 2)."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analytics.load import LoadError, load_extract, pseudonymise, versions_dir
+from analytics.store import Store
+from tests.extracts import many_rows, row, write_extract, write_population
+
+TODAY = date(2026, 11, 30)
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture()
+def population(tmp_path: Path) -> Path:
+    return write_population(tmp_path / "population.csv")
+
+
+def load_rows(tmp_path: Path, population: Path, rows, **kwargs):
+    extract = write_extract(tmp_path / "extract.csv", rows, **kwargs)
+    return load_extract(extract, tmp_path / "db" / "monitor.duckdb", population=population, today=TODAY)
+
+
+REJECTIONS = [
+    (row(record_id=""), "record_id missing"),
+    (row(person_id=""), "person_id missing"),
+    (row(crime_id=""), "crime_id missing"),
+    (row(role="witness"), "role is not victim, suspect or offender"),
+    (row(recorded_date=""), "recorded_date missing"),
+    (row(recorded_date="15/03/2024"), "recorded_date is not a valid YYYY-MM-DD date"),
+    (row(recorded_date="2024-02-30"), "recorded_date is not a valid YYYY-MM-DD date"),
+    (row(recorded_date="2026-12-01", outcome_date=""), "recorded_date is in the future"),
+    (row(age=""), "age missing"),
+    (row(age="fifteen"), "age is not a whole number"),
+    (row(age="-1"), "age is negative"),
+    (row(sex="Q"), "unknown sex code"),
+    (row(ethnicity_self="Z9"), "unknown self-defined ethnicity code"),
+    (row(ethnicity_officer="IC8"), "unknown officer-defined ethnicity code"),
+    (row(area_code=""), "area_code missing"),
+    (row(area_code="E07000999"), "unknown area_code (not in the population table)"),
+    (row(offence_group="Arson"), "unknown offence_group"),
+    (row(outcome_code="23"), "unknown outcome_code"),
+    (row(outcome_date="2024-13-01"), "outcome_date is not a valid YYYY-MM-DD date"),
+    (row(outcome_date="2026-12-25"), "outcome_date is in the future"),
+    (row(outcome_date="2024-03-01"), "outcome_date is before recorded_date"),
+    (row(knife_crime="maybe"), "knife_crime is not true or false"),
+    (row(cce="2"), "cce is not true or false"),
+    (row(cse="unknown"), "cse is not true or false"),
+    (row(county_lines="?"), "county_lines is not true or false"),
+    (row(gangs="x"), "gangs is not true or false"),
+]
+
+
+@pytest.mark.parametrize(("bad", "reason"), REJECTIONS, ids=[r for _, r in REJECTIONS])
+def test_each_rejection_reason_is_recorded_with_its_message(tmp_path, population, bad, reason):
+    rows = [row(record_id="GOOD"), {**bad, "record_id": bad["record_id"] and "BAD"}]
+    result = load_rows(tmp_path, population, rows)
+    assert (result.rows_read, result.loaded, result.rejected, result.excluded) == (2, 1, 1, 0)
+    rejected = Store(result.database).rejected_rows()
+    assert rejected["reason"].tolist() == [reason]
+    assert result.summary.query("kind == 'rejected'")["reason"].tolist() == [reason]
+
+
+def test_duplicate_record_id_keeps_the_first_occurrence(tmp_path, population):
+    rows = [row(record_id="A", person_id="first"), row(record_id="A", person_id="second"), row(record_id="B")]
+    result = load_rows(tmp_path, population, rows)
+    store = Store(result.database)
+    assert store.query("SELECT person_id FROM records WHERE record_id = 'A'")["person_id"].tolist() == ["first"]
+    assert store.rejected_rows()["reason"].tolist() == ["duplicate record_id (first occurrence kept)"]
+    assert store.rejected_rows()["person_id"].tolist() == ["second"]
+
+
+def test_malformed_lines_are_rejected_with_their_file_line(tmp_path, population):
+    extract = write_extract(tmp_path / "extract.csv", [row(record_id="A"), row(record_id="B")])
+    with extract.open("a", encoding="utf-8") as handle:
+        handle.write("C,P,C1,suspect\n")  # too few fields: line 4
+        handle.write(",".join(["D"] * 25) + "\n")  # too many fields: line 5
+    result = load_extract(extract, tmp_path / "monitor.duckdb", population=population, today=TODAY)
+    assert (result.rows_read, result.loaded, result.rejected) == (4, 2, 2)
+    rejected = Store(result.database).rejected_rows().sort_values("file_line")
+    assert rejected["file_line"].tolist() == [4, 5]
+    assert rejected["reason"].tolist() == [
+        "malformed line: fewer fields than the header",
+        "malformed line: more fields than the header",
+    ]
+
+
+def test_rows_aged_18_or_over_are_excluded_and_counted(tmp_path, population):
+    rows = [row(record_id="A", age="17"), row(record_id="B", age="18"), row(record_id="C", age="40")]
+    result = load_rows(tmp_path, population, rows)
+    assert (result.loaded, result.rejected, result.excluded) == (1, 0, 2)
+    assert "excluded: aged 18 or over at the offence: 2" in result.report()
+
+
+def test_summary_reconciles_on_a_mixed_file(tmp_path, population):
+    rows = many_rows(50) + [bad for bad, _ in REJECTIONS] + [row(record_id="adult", age="19")]
+    rows = [{**r, "record_id": r["record_id"] or ""} for r in rows]
+    result = load_rows(tmp_path, population, rows)
+    assert result.rows_read == 50 + len(REJECTIONS) + 1
+    assert result.loaded == 50
+    assert result.rejected == len(REJECTIONS)
+    assert result.excluded == 1
+    assert result.reconciles()
+    assert f"rows read {result.rows_read:,} = loaded 50 + rejected {len(REJECTIONS)} + excluded 1" in result.report()
+
+
+def test_values_are_normalised_and_derived(tmp_path, population):
+    rows = [
+        row(record_id="A", role=" Suspect ", sex="m", ethnicity_self="b1", ethnicity_officer="", age="9",
+            knife_crime="Yes", outcome_code="", outcome_date="", offence_group="Theft"),
+        row(record_id="B", person_id="P2", ethnicity_self="NS", ethnicity_officer="IC3", age="16",
+            offence_group="Robbery", knife_crime=""),
+    ]
+    result = load_rows(tmp_path, population, rows)
+    records = Store(result.database).query("SELECT * FROM records ORDER BY record_id")
+    first, second = records.iloc[0], records.iloc[1]
+    assert (first.role, first.sex, first.ethnicity_self, first.ethnicity_officer) == ("suspect", "M", "B1", "IC9")
+    assert (first.age_band, first.group_self) == ("0-9", "Black") and pd.isna(first.group_officer)
+    assert bool(first.knife_crime) and bool(first.serious_youth_violence)  # knife crime makes it SYV
+    assert (first.outcome_code, first.outcome_group) == ("", "Open")
+    assert (second.age_band, second.group_officer) == ("16-17", "Black") and pd.isna(second.group_self)
+    assert bool(second.serious_youth_violence) and not bool(second.knife_crime)  # robbery is SYV
+    assert (second.outcome_group, str(second.month.date())) == ("Outcome 22", "2024-03-01")
+
+
+def test_a_childs_group_is_their_latest_stated_code(tmp_path, population):
+    rows = [
+        row(record_id="A", person_id="P", recorded_date="2024-01-01", outcome_date="", ethnicity_self="W1"),
+        row(record_id="B", person_id="P", recorded_date="2024-06-01", outcome_date="", ethnicity_self="M1"),
+        row(record_id="C", person_id="P", recorded_date="2024-09-01", outcome_date="", ethnicity_self="NS"),
+    ]
+    result = load_rows(tmp_path, population, rows)
+    groups = Store(result.database).query("SELECT DISTINCT person_group_self FROM records")
+    assert groups["person_group_self"].tolist() == ["Mixed"]
+
+
+# ---------------------------------------------------------------------------------------------
+# File-level problems: nothing loaded, database unchanged, one line, exit 2
+# ---------------------------------------------------------------------------------------------
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "analytics", *args], capture_output=True, text=True, cwd=PROJECT,
+        env={**os.environ, **(env or {})}, timeout=120,
+    )
+
+
+@pytest.fixture()
+def published(tmp_path, population) -> Path:
+    """A database with one good publication, to check that refusals leave it untouched."""
+    database = tmp_path / "monitor.duckdb"
+    load_extract(write_extract(tmp_path / "good.csv", many_rows(20)), database, population=population, today=TODAY)
+    return database
+
+
+def _bytes(path: Path) -> bytes:
+    """The bytes of the publication the database path points to, and which file that is."""
+    return path.resolve().name.encode() + path.read_bytes()
+
+
+FILE_PROBLEMS = {
+    "empty": (lambda p: p.write_bytes(b""), "bad.csv: the file is empty"),
+    "header only": (lambda p: p.write_text(",".join(row()) + "\n"), "bad.csv: has a header but no data rows"),
+    "latin-1": (
+        # the header line is 201 bytes with its newline; "caf\xe9" starts the next line, so \xe9 is at 201 + 3
+        lambda p: p.write_bytes((",".join(row()) + "\n" + ",".join(row(record_id="caf\xe9").values()) + "\n").encode("latin-1")),
+        "bad.csv: is not UTF-8 encoded (invalid byte at position 204); save it as CSV UTF-8",
+    ),
+    "NUL byte": (
+        lambda p: p.write_bytes(b"record_id\x00,x\n1,2\n"),
+        "bad.csv: contains a NUL byte at position 9; it is not a text CSV file",
+    ),
+    "missing column": (
+        lambda p: write_extract(p, [row()], columns=[c for c in row() if c != "area_code"]),
+        "bad.csv: missing required column(s): area_code",
+    ),
+    "duplicate column": (
+        lambda p: p.write_text(",".join([*row(), "Role"]) + "\n" + ",".join([*row().values(), "x"]) + "\n"),
+        "bad.csv: the column 'role' appears more than once",
+    ),
+    "direct identifiers": (
+        lambda p: p.write_text(",".join([*row(), "Name", "Postcode"]) + "\n" + ",".join([*row().values(), "A", "B"]) + "\n"),
+        "bad.csv: contains direct identifiers (name, postcode); remove them before loading",
+    ),
+    "raw ids without key": (
+        lambda p: write_extract(p, [{**row(), "person_ref": "X1"}], columns=["person_ref", *[c for c in row() if c != "person_id"]]),
+        "bad.csv: has raw identifiers (person_ref) but no pseudonymisation key is configured "
+        "(set MONITOR_PSEUDONYMISATION_KEY_FILE)",
+    ),
+    "both raw and pseudonymised ids": (
+        lambda p: write_extract(p, [{**row(), "crime_ref": "X"}], columns=[*row(), "crime_ref"]),
+        "bad.csv: has both crime_ref and crime_id; keep only one",
+    ),
+    "nothing valid": (
+        lambda p: write_extract(p, [row(role="witness")]),
+        "bad.csv: no row passed validation (1 rejected, 0 excluded); nothing was published",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(FILE_PROBLEMS))
+def test_file_level_problems_refuse_the_file_and_leave_the_database(tmp_path, published, case):
+    make, message = FILE_PROBLEMS[case]
+    bad = tmp_path / "bad.csv"
+    make(bad)
+    before = _bytes(published)
+    env = {"MONITOR_PSEUDONYMISATION_KEY": "", "MONITOR_PSEUDONYMISATION_KEY_FILE": ""}
+    result = run_cli("load", str(bad), "--db", str(published), env=env)
+    assert result.returncode == 2
+    assert result.stderr == f"error: {message}\n"
+    assert result.stdout == ""
+    assert _bytes(published) == before
+    assert list(versions_dir(published).glob("building-*")) == []
+
+
+def test_missing_file_and_bad_population(tmp_path, published, population):
+    result = run_cli("load", str(tmp_path / "nope.csv"), "--db", str(published))
+    assert (result.returncode, result.stderr) == (2, f"error: {tmp_path / 'nope.csv'}: file not found\n")
+    bad_population = tmp_path / "pop.csv"
+    pd.read_csv(population).iloc[:-1].to_csv(bad_population, index=False)
+    good = write_extract(tmp_path / "good.csv", many_rows(3))
+    result = run_cli("load", str(good), "--population", str(bad_population), "--db", str(published))
+    assert result.returncode == 2
+    assert result.stderr == "error: pop.csv: area E07000149 has 39 population cells, expected 40 (5 groups x 4 age bands x 2 sexes)\n"
+
+
+def test_first_load_needs_a_population_table(tmp_path):
+    extract = write_extract(tmp_path / "x.csv", many_rows(3))
+    with pytest.raises(LoadError, match=r"^x.csv: no population table yet; pass --population FILE$"):
+        load_extract(extract, tmp_path / "new.duckdb", today=TODAY)
+
+
+def test_a_later_load_keeps_the_population_table(tmp_path, published):
+    extract = write_extract(tmp_path / "again.csv", many_rows(7))
+    result = load_extract(extract, published, today=TODAY)
+    assert result.loaded == 7
+    assert int(Store(published).query("SELECT SUM(population) AS n FROM population")["n"].iloc[0]) == 7 * 40 * 1000
+
+
+# ---------------------------------------------------------------------------------------------
+# Pseudonymisation
+# ---------------------------------------------------------------------------------------------
+def test_hmac_matches_the_rfc_4231_test_vector():
+    # RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?"
+    expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    assert pseudonymise(["what do ya want for nothing?"], b"Jefe") == [expected[:32]]
+
+
+def _load_with_refs(tmp_path: Path, population: Path, key: str, name: str) -> pd.DataFrame:
+    columns = ["person_ref", "crime_ref", *[c for c in row() if c not in ("person_id", "crime_id")]]
+    rows = [{**row(record_id=f"R{i}"), "person_ref": f"PNC/{i % 3}", "crime_ref": f"CR{i}"} for i in range(6)]
+    extract = write_extract(tmp_path / f"{name}.csv", rows, columns=columns)
+    database = tmp_path / f"{name}.duckdb"
+    os.environ["MONITOR_PSEUDONYMISATION_KEY"] = key
+    try:
+        load_extract(extract, database, population=population, today=TODAY)
+    finally:
+        del os.environ["MONITOR_PSEUDONYMISATION_KEY"]
+    raw = database.resolve().read_bytes()
+    assert b"PNC/" not in raw and b"CR1" not in raw and key.encode() not in raw
+    return Store(database).query("SELECT record_id, person_id, crime_id FROM records ORDER BY record_id")
+
+
+def test_pseudonymisation_is_stable_for_a_key_and_differs_between_keys(tmp_path, population):
+    first = _load_with_refs(tmp_path, population, "key-one-0123456789", "a")
+    again = _load_with_refs(tmp_path, population, "key-one-0123456789", "b")
+    other = _load_with_refs(tmp_path, population, "key-two-0123456789", "c")
+    assert first.equals(again)
+    assert first["person_id"].nunique() == 3  # PNC/0, PNC/1, PNC/2
+    assert not set(first["person_id"]) & set(other["person_id"])
+    assert first["person_id"].iloc[0] == pseudonymise(["PNC/0"], b"key-one-0123456789")[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Atomic publication
+# ---------------------------------------------------------------------------------------------
+def test_an_open_reader_keeps_its_publication_until_it_reconnects(tmp_path, published):
+    reader = Store(published)
+    old_version = reader.data_version()
+    old_connection = reader._cursor()  # noqa: SLF001 - hold the old file open like a live dashboard
+    load_extract(write_extract(tmp_path / "new.csv", many_rows(5)), published, today=TODAY)
+    assert old_connection.execute("SELECT COUNT(*) FROM records").fetchall() == [(20,)]
+    assert reader.data_version() != old_version  # the store noticed the new file and reconnected
+    assert int(reader.query("SELECT COUNT(*) AS n FROM records")["n"].iloc[0]) == 5
+
+
+@pytest.mark.slow
+def test_a_load_killed_at_random_points_leaves_the_previous_data_intact(tmp_path, published):
+    big = write_extract(tmp_path / "big.csv", many_rows(200_000))
+    reference = Store(published)
+    version, count = reference.data_version(), 20
+    reference.close()
+    started = time.monotonic()
+    run_cli("load", str(big), "--db", str(tmp_path / "timing.duckdb"), "--population", str(tmp_path / "population.csv"))
+    duration = time.monotonic() - started
+    rng = random.Random(7)
+    for attempt in range(8):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "analytics", "load", str(big), "--db", str(published)], cwd=PROJECT,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.05, duration * 0.9))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        store = Store(published)
+        assert store.data_version() == version, f"attempt {attempt}"
+        assert int(store.query("SELECT COUNT(*) AS n FROM records")["n"].iloc[0]) == count
+        store.close()
+    # the next load clears the half-built files of killed loads and publishes normally
+    result = load_extract(write_extract(tmp_path / "after.csv", many_rows(9)), published, today=TODAY)
+    assert result.loaded == 9
+    assert list(versions_dir(published).glob("building-*")) == []
+
+
+def test_analytics_never_imports_streamlit():
+    offenders = [
+        str(path.relative_to(PROJECT))
+        for path in (PROJECT / "analytics").rglob("*.py")
+        if any(
+            line.strip().startswith(("import streamlit", "from streamlit"))
+            for line in path.read_text(encoding="utf-8").splitlines()
+        )
+    ]
+    assert offenders == []
