@@ -39,7 +39,7 @@ def confidence_level(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value >= 1 and value < 100:
+    if 50 <= value < 100:
         value /= 100  # accept 95 or 99.8 as well as 0.95
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"confidence must be between 0 and 1: {text!r}")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 import duckdb
 
-from analytics import cli, schema
+from analytics import cli, disparity, quality, schema
 from analytics.config import ConfigError, load_settings
 from analytics.filters import Filters, format_confidence
 from analytics.load import LoadError, load_extract
@@ -37,16 +38,35 @@ def build_parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="what is loaded: version, period, counts, rejections, completeness")
     cli.add_database_option(info)
 
+    ratios = commands.add_parser("ratios", help="rates and disproportionality ratios by ethnic group")
+    ratios.add_argument("--role", required=True, choices=schema.ROLES)
+    ratios.add_argument("--measure", choices=disparity.MEASURES, default="rate",
+                        help="rate: per 1,000 children of the group; outcome: share of concluded records")
+    ratios.add_argument("--outcome", nargs="+", default=[schema.OUTCOME_22], metavar="CODE",
+                        help="outcome codes counted by --measure outcome (default 22)")
+    ratios.add_argument("--split", choices=schema.SPLIT_DIMENSIONS, default=None)
+    ratios.add_argument("--adjust-for", nargs="+", default=[], metavar="DIM",
+                        choices=("area", "offence_group", "age_band", "sex"),
+                        help="also print Mantel-Haenszel ratios adjusted for these strata")
+    ratios.add_argument("--format", choices=("csv", "json"), default="csv")
+    cli.add_filter_options(ratios)
+    cli.add_database_option(ratios)
+
+    quality = commands.add_parser("quality", help="ethnicity completeness and self/officer-defined agreement")
+    quality.add_argument("--format", choices=("text", "json"), default="text")
+    cli.add_filter_options(quality)
+    cli.add_database_option(quality)
+
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"sample": run_sample, "load": run_load, "info": run_info}
+    handlers = {"sample": run_sample, "load": run_load, "info": run_info, "ratios": run_ratios, "quality": run_quality}
     try:
         return handlers[args.command](args)
-    except (cli.UsageError, LoadError, ConfigError, NoDataError) as exc:
+    except (cli.UsageError, LoadError, ConfigError, NoDataError, ValueError) as exc:
         return cli.fail(str(exc))
     except duckdb.Error as exc:
         return cli.fail(f"database error: {exc}")
@@ -81,6 +101,67 @@ def run_load(args: argparse.Namespace) -> int:
 def run_info(args: argparse.Namespace) -> int:
     store = Store(database_path(args))
     print(describe_database(store))
+    return 0
+
+
+def run_ratios(args: argparse.Namespace) -> int:
+    filters = cli.filters_from_args(args, roles=(args.role,))
+    store = Store(database_path(args))
+    store.check_areas(filters.areas)
+    outcomes = tuple(c.strip().upper() for c in args.outcome)
+    try:
+        if args.measure == "rate":
+            result = disparity.population_rates(store, filters, split=args.split)
+        else:
+            result = disparity.decision_ratios(store, filters, outcomes, split=args.split)
+        adjusted = (
+            disparity.adjusted_ratios(store, filters, args.measure, tuple(args.adjust_for), outcomes)
+            if args.adjust_for else None
+        )
+    except ValueError as exc:
+        raise cli.UsageError(str(exc)) from None
+    if args.format == "json":
+        document = json.loads(result.to_json())
+        if adjusted is not None:
+            document["adjusted"] = json.loads(adjusted.to_json(orient="records"))
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(result.csv_frame().to_csv(index=False, float_format="%.6g"))
+        if adjusted is not None:
+            print()
+            sys.stdout.write(adjusted.to_csv(index=False, float_format="%.6g"))
+    return 0
+
+
+def run_quality(args: argparse.Namespace) -> int:
+    filters = cli.filters_from_args(args)
+    store = Store(database_path(args))
+    store.check_areas(filters.areas)
+    by = {dim: quality.completeness(store, filters, (dim,)) for dim in ("role", "area", "month")}
+    agreement = quality.agreement(store, filters)
+    if args.format == "json":
+        document = {dim: json.loads(frame.to_json(orient="records", date_format="iso")) for dim, frame in by.items()}
+        document["agreement"] = {
+            "crosstab": json.loads(agreement.crosstab.to_json(orient="index")),
+            "both_stated": agreement.both_stated, "agreeing": agreement.agreeing,
+            "agreement": agreement.agreement.estimate, "agreement_lower": agreement.agreement.lower,
+            "agreement_upper": agreement.agreement.upper, "kappa": agreement.kappa,
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False, default=str))
+        return 0
+    print(f"Ethnicity recording ({filters.describe()})")
+    print(f"Target: self-defined ethnicity stated on {schema.ETHNICITY_COMPLETENESS_TARGET:.0%} of records\n")
+    for dim, frame in by.items():
+        print(f"{'By ' + dim:<14}{'records':>9}{'self-defined':>14}{'interval':>18}{'any stated':>12}")
+        for _, row in frame.iterrows():
+            label = row[dim].strftime("%Y-%m") if dim == "month" else str(row[dim])
+            print(f"{label:<14}{int(row['records']):>9,}{row['self_share']:>13.1%} "
+                  f"{row['self_lower']:>8.1%} to {row['self_upper']:<6.1%}{row['any_share']:>11.1%}")
+        print()
+    print("Self-defined (rows) by officer-defined (columns), records:")
+    print(agreement.crosstab.to_string())
+    print()
+    print(agreement.describe())
     return 0
 
 

@@ -1,0 +1,403 @@
+"""Rates and disproportionality ratios by ethnic group (DESIGN.md sections 5 and 6).
+
+* ``population_rates``: events per 1,000 children of the group in the population and the ratio to the
+  reference group (Home Office / Race Disparity Unit convention; ratios from unrounded rates), exact
+  conditional interval for the rate ratio.
+* ``decision_ratios``: the share of a role's concluded records that ended in a chosen set of outcomes
+  (outcome 22 by default), by group, relative to the reference group (the "relative rate index"
+  practice), Koopman score interval.
+* ``adjusted_ratios``: the Mantel–Haenszel ratio across strata beside the crude one, with the
+  homogeneity test, so a county-wide ratio is not an artefact of where groups live.
+* ``missing_ethnicity_bounds``: the range a ratio could take if the not-stated records belonged
+  (a) to groups in proportion to the stated ones, (b) all to the group, (c) all to the reference group.
+
+Every row states its events (numerator), denominator, method and confidence. Each row's interval is
+at the chosen confidence and not adjusted for multiplicity; its p-value is consistent with it; the
+p-values are adjusted across the table's rows by Benjamini–Hochberg and a row is significant when its
+adjusted p-value is below 1 − confidence. "Not stated" is always its own row.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analytics import schema, stats, suppression
+from analytics.filters import Filters, format_confidence
+from analytics.store import POPULATION_DIMENSIONS, Store
+
+#: The command line's and the CSV export's columns, in this order.
+COLUMNS: tuple[str, ...] = (
+    "split", "group", "events", "denominator", "rate", "rate_lower", "rate_upper", "unit", "ratio",
+    "ratio_lower", "ratio_upper", "p_value", "p_adjusted", "significant", "reliability", "method",
+)
+MEASURES = ("rate", "outcome")
+ALL_SPLIT = "All"
+PER_1000 = "per 1,000"
+PERCENT = "%"
+RATE_MULTIPLIER = 1000
+DECISION_STRATA = ("offence_group", "age_band")
+RATE_STRATA = ("area", "age_band", "sex")
+
+
+@dataclass(frozen=True)
+class DisparityTable:
+    """A rate/ratio table with the facts needed to explain every number in it."""
+
+    table: pd.DataFrame
+    measure: str
+    filters: Filters
+    numerator: str
+    denominator: str
+    denominator_source: str
+    split: str | None = None
+    outcome_codes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def confidence(self) -> float:
+        return self.filters.confidence
+
+    def csv_frame(self) -> pd.DataFrame:
+        return self.table.loc[:, list(COLUMNS)]
+
+    def metadata(self) -> dict:
+        return {
+            "measure": self.measure,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "denominator_source": self.denominator_source,
+            "reference_group": self.filters.reference_group,
+            "confidence": self.confidence,
+            "counting_unit": self.filters.counting_unit,
+            "ethnicity_source": schema.ETHNICITY_SOURCES[self.filters.ethnicity_source],
+            "filters": self.filters.describe(),
+            "split": self.split or ALL_SPLIT,
+            "outcome_codes": list(self.outcome_codes),
+            "multiple_comparisons": "Benjamini–Hochberg across the rows of this table",
+            "notes": list(self.notes),
+        }
+
+    def to_json(self) -> str:
+        rows = json.loads(self.csv_frame().to_json(orient="records", date_format="iso"))
+        return json.dumps({"metadata": self.metadata(), "rows": rows}, indent=2, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Population rates and ratios
+# --------------------------------------------------------------------------------------------
+def population_rates(store: Store, filters: Filters, split: str | None = None) -> DisparityTable:
+    """Events per 1,000 children of each group and the exact rate ratio to the reference group."""
+    _check_split(split)
+    dims = (split,) if split else ()
+    events = store.event_counts(filters, dims)
+    population_dims = dims if split in POPULATION_DIMENSIONS else ()
+    population = store.population_counts(filters, population_dims)
+    rows = []
+    for split_value in _split_values(events, population, split):
+        group_events = _by_group(events, split, split_value, "events")
+        group_population = _by_group(population, split if population_dims else None, split_value, "population")
+        rows += _rate_rows(split_value, group_events, group_population, filters)
+    table = _finish(pd.DataFrame(rows), filters)
+    unit = schema.COUNTING_UNITS[filters.counting_unit].lower()
+    return DisparityTable(
+        table=table,
+        measure="rate",
+        filters=filters,
+        split=split,
+        numerator=f"{unit} recorded as {_roles_text(filters)} in the period",
+        denominator="children of the group in the selected districts, age bands and sexes (Census 2021 based)",
+        denominator_source=_population_source(store),
+        notes=(
+            "Rates are per 1,000 children over the whole selected period (not annualised).",
+            "Not stated: its share of all events (Wilson interval); it has no population denominator.",
+        ),
+    )
+
+
+def _rate_rows(split_value, events: dict, population: dict, filters: Filters) -> list[dict]:
+    conf, reference = filters.confidence, filters.reference_group
+    ref_events, ref_population = events.get(reference, 0), population.get(reference, 0)
+    rows = []
+    for group in schema.ETHNIC_GROUPS:
+        count, denominator = events.get(group, 0), population.get(group, 0)
+        row = {"split": split_value, "group": group, "events": count, "denominator": denominator,
+               "unit": PER_1000, "is_reference": group == reference}
+        if denominator > 0:
+            rate = stats.rate_ci(count, denominator, conf, multiplier=RATE_MULTIPLIER)
+            row |= {"rate": rate.estimate, "rate_lower": rate.lower, "rate_upper": rate.upper}
+            method = rate.method
+        else:
+            method = "no population denominator: rate not estimable"
+        if group != reference and denominator > 0 and ref_population > 0:
+            ratio = stats.rate_ratio(count, denominator, ref_events, ref_population, conf, method="exact")
+            row |= _ratio_fields(ratio)
+            method += f"; ratio {ratio.method}" + (f" ({ratio.note})" if ratio.note else "")
+            row["ratio_events"] = min(count, ref_events)
+        row["method"] = f"{method}; {format_confidence(conf)} CI"
+        rows.append(row)
+    stated_total = sum(events.get(g, 0) for g in schema.ETHNIC_GROUPS)
+    rows.append(_not_stated_share_row(split_value, events.get(schema.NOT_STATED, 0), stated_total, conf))
+    return rows
+
+
+def _not_stated_share_row(split_value, not_stated: int, stated: int, conf: float) -> dict:
+    """The not-stated count and its share of all events, never dropped."""
+    total = not_stated + stated
+    row = {"split": split_value, "group": schema.NOT_STATED, "events": not_stated, "denominator": total,
+           "unit": PERCENT, "is_reference": False}
+    if total > 0:
+        share = stats.wilson_ci(not_stated, total, conf)
+        row |= {"rate": 100 * share.estimate, "rate_lower": 100 * share.lower, "rate_upper": 100 * share.upper}
+    row["method"] = f"share of all events with ethnicity not stated; Wilson score; {format_confidence(conf)} CI"
+    return row
+
+
+# --------------------------------------------------------------------------------------------
+# Decision points
+# --------------------------------------------------------------------------------------------
+def decision_ratios(
+    store: Store,
+    filters: Filters,
+    outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,),
+    split: str | None = None,
+) -> DisparityTable:
+    """Share of concluded records ending in ``outcome_codes``, by group, and the ratio to the reference."""
+    _check_split(split)
+    _check_outcomes(outcome_codes)
+    filters = _default_role(filters)
+    dims = (split,) if split else ()
+    counts = store.decision_counts(filters, outcome_codes, dims)
+    rows = []
+    for split_value in _split_values(counts, None, split):
+        events = _by_group(counts, split, split_value, "events")
+        concluded = _by_group(counts, split, split_value, "denominator")
+        rows += _decision_rows(split_value, events, concluded, filters)
+    table = _finish(pd.DataFrame(rows), filters)
+    open_cases = int(counts["open"].sum()) if len(counts) else 0
+    return DisparityTable(
+        table=table,
+        measure="outcome",
+        filters=filters,
+        split=split,
+        outcome_codes=tuple(outcome_codes),
+        numerator=f"records of {_roles_text(filters)} whose outcome is {', '.join(outcome_codes)}",
+        denominator=f"records of {_roles_text(filters)} with a concluded outcome (open investigations excluded)",
+        denominator_source="the records themselves",
+        notes=(
+            f"{open_cases:,} records with an open investigation are not in the denominators.",
+            "The unit is the record: one decision per child per crime.",
+        ),
+    )
+
+
+def _decision_rows(split_value, events: dict, concluded: dict, filters: Filters) -> list[dict]:
+    conf, reference = filters.confidence, filters.reference_group
+    ref_events, ref_concluded = events.get(reference, 0), concluded.get(reference, 0)
+    rows = []
+    for group in schema.ETHNIC_GROUPS_WITH_NOT_STATED:
+        count, denominator = events.get(group, 0), concluded.get(group, 0)
+        row = {"split": split_value, "group": group, "events": count, "denominator": denominator,
+               "unit": PERCENT, "is_reference": group == reference}
+        if denominator > 0:
+            share = stats.wilson_ci(count, denominator, conf)
+            row |= {"rate": 100 * share.estimate, "rate_lower": 100 * share.lower, "rate_upper": 100 * share.upper}
+            method = share.method
+        else:
+            method = "no concluded records: share not estimable"
+        comparable = group not in (reference, schema.NOT_STATED)
+        if comparable and denominator > 0 and ref_concluded > 0:
+            ratio = stats.risk_ratio(count, denominator, ref_events, ref_concluded, conf, method="score")
+            row |= _ratio_fields(ratio)
+            method += f"; ratio {ratio.method}" + (f" ({ratio.note})" if ratio.note else "")
+            row["ratio_events"] = min(count, ref_events)
+        row["method"] = f"{method}; {format_confidence(conf)} CI"
+        rows.append(row)
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Mantel–Haenszel adjustment
+# --------------------------------------------------------------------------------------------
+def adjusted_ratios(
+    store: Store,
+    filters: Filters,
+    measure: str = "rate",
+    strata: tuple[str, ...] | None = None,
+    outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,),
+) -> pd.DataFrame:
+    """Crude and Mantel–Haenszel adjusted ratios per group, with the homogeneity test.
+
+    For population rates the strata can be area, age band and sex (the population's dimensions);
+    for decision points any of area, offence group, age band, sex.
+    """
+    if measure not in MEASURES:
+        raise ValueError(f"unknown measure {measure!r} (expected rate or outcome)")
+    strata = tuple(strata if strata is not None else (RATE_STRATA if measure == "rate" else DECISION_STRATA))
+    if measure == "rate":
+        allowed = POPULATION_DIMENSIONS
+    else:
+        allowed = ("area", "offence_group", "age_band", "sex")
+        filters = _default_role(filters)
+    bad = [s for s in strata if s not in allowed]
+    if bad or not strata:
+        raise ValueError(f"cannot adjust {measure} for {bad[0] if bad else 'nothing'!r} (expected some of {', '.join(allowed)})")
+    crude = population_rates(store, filters) if measure == "rate" else decision_ratios(store, filters, outcome_codes)
+    cells = _strata_cells(store, filters, measure, strata, outcome_codes)
+    rows = []
+    for group in schema.ETHNIC_GROUPS:
+        if group == filters.reference_group:
+            continue
+        crude_row = crude.table.set_index("group").loc[group]
+        pooled = _mantel_haenszel(cells, strata, group, filters, measure)
+        rows.append({
+            "group": group,
+            "crude_ratio": crude_row["ratio"], "crude_lower": crude_row["ratio_lower"],
+            "crude_upper": crude_row["ratio_upper"], "crude_events": crude_row["events"],
+            "adjusted_ratio": pooled.estimate, "adjusted_lower": pooled.lower, "adjusted_upper": pooled.upper,
+            "p_value": pooled.p_value, "homogeneity_chi2": pooled.homogeneity_chi2,
+            "homogeneity_df": pooled.homogeneity_df, "homogeneity_p": pooled.homogeneity_p,
+            "strata_used": pooled.strata_used, "adjusted_for": ", ".join(strata),
+            "method": f"{pooled.method}; {format_confidence(filters.confidence)} CI" + (f"; {pooled.note}" if pooled.note else ""),
+        })
+    table = pd.DataFrame(rows)
+    if len(table):
+        table["p_adjusted"] = stats.adjust_pvalues(table["p_value"].to_numpy(dtype=float), "bh")
+        table["significant"] = table["p_adjusted"] < (1 - filters.confidence)
+    return table
+
+
+def _strata_cells(store, filters, measure, strata, outcome_codes) -> pd.DataFrame:
+    if measure == "rate":
+        events = store.event_counts(filters, strata)
+        population = store.population_counts(filters, strata)
+        cells = population.merge(events, on=[*strata, "ethnic_group"], how="left")
+        return cells.rename(columns={"population": "denominator"}).fillna({"events": 0})
+    return store.decision_counts(filters, outcome_codes, strata)
+
+
+def _mantel_haenszel(cells: pd.DataFrame, strata, group: str, filters: Filters, measure: str):
+    reference = filters.reference_group
+    wide = cells[cells["ethnic_group"].isin([group, reference])].pivot_table(
+        index=list(strata), columns="ethnic_group", values=["events", "denominator"], aggfunc="sum", fill_value=0
+    )
+    tables = []
+    for _, cell in wide.iterrows():
+        a, t1 = cell.get(("events", group), 0), cell.get(("denominator", group), 0)
+        b, t0 = cell.get(("events", reference), 0), cell.get(("denominator", reference), 0)
+        tables.append((int(a), float(t1) if measure == "rate" else int(t1), int(b), float(t0) if measure == "rate" else int(t0)))
+    if measure == "rate":
+        return stats.mh_rate_ratio(tables, filters.confidence)
+    return stats.mh_risk_ratio(tables, filters.confidence)
+
+
+# --------------------------------------------------------------------------------------------
+# Missing-ethnicity sensitivity
+# --------------------------------------------------------------------------------------------
+def missing_ethnicity_bounds(result: DisparityTable) -> pd.DataFrame:
+    """For each ratio, what it would be if the not-stated events went (a) proportionally, (b) all to
+    the group, (c) all to the reference group. (b) and (c) bound the ratio under any allocation."""
+    rows = []
+    for split_value, part in result.table.groupby("split", sort=False):
+        by_group = part.set_index("group")
+        if schema.NOT_STATED not in by_group.index:
+            continue
+        missing = by_group.loc[schema.NOT_STATED]
+        reference = by_group.loc[result.filters.reference_group]
+        for group, row in by_group.iterrows():
+            if group in (schema.NOT_STATED, result.filters.reference_group) or pd.isna(row.get("ratio")):
+                continue
+            rows.append({"split": split_value, "group": group, "ratio": row["ratio"],
+                         **_bounds(result.measure, row, reference, missing)})
+    return pd.DataFrame(rows)
+
+
+def _bounds(measure: str, row, reference, missing) -> dict:
+    a, t1, b, t0 = row["events"], row["denominator"], reference["events"], reference["denominator"]
+    if measure == "rate":
+        n_missing = missing["events"]
+        all_to_group = ((a + n_missing) / t1) / (b / t0) if b else math.inf
+        all_to_reference = (a / t1) / ((b + n_missing) / t0)
+    else:
+        n_missing, d_missing = missing["events"], missing["denominator"]
+        all_to_group = ((a + n_missing) / (t1 + d_missing)) / (b / t0) if b else math.inf
+        all_to_reference = (a / t1) / ((b + n_missing) / (t0 + d_missing)) if (b + n_missing) else math.inf
+    return {"if_proportional": row["ratio"], "if_all_to_group": all_to_group,
+            "if_all_to_reference": all_to_reference, "not_stated_events": int(n_missing)}
+
+
+# --------------------------------------------------------------------------------------------
+# Shared finishing
+# --------------------------------------------------------------------------------------------
+def _ratio_fields(ratio) -> dict:
+    return {"ratio": ratio.estimate, "ratio_lower": ratio.lower, "ratio_upper": ratio.upper,
+            "p_value": ratio.p_value}
+
+
+def _finish(table: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """Mark reliability, withhold ratios from fewer than 5 events, then adjust the p-values of the
+    ratios that are shown (Benjamini–Hochberg across the table's rows) and flag significance."""
+    for column in (*COLUMNS, "ratio_events"):
+        if column not in table.columns:
+            table[column] = np.nan
+    basis = table["ratio_events"].fillna(table["events"]).astype(int)
+    table["reliability"] = [suppression.reliability(int(n)) for n in basis]
+    withheld = table["reliability"].eq("withheld") & table["ratio"].notna()
+    table.loc[withheld, ["ratio", "ratio_lower", "ratio_upper", "p_value"]] = np.nan
+    table.loc[withheld, "method"] += "; ratio withheld (fewer than 5 events)"
+    tested = table["p_value"].notna()
+    table["p_adjusted"] = np.nan
+    if tested.any():
+        table.loc[tested, "p_adjusted"] = stats.adjust_pvalues(table.loc[tested, "p_value"].to_numpy(float), "bh")
+    table["significant"] = (table["p_adjusted"] < (1 - filters.confidence)).astype("boolean").where(tested, pd.NA)
+    if filters.ethnic_groups:
+        keep = set(filters.ethnic_groups) | {filters.reference_group, schema.NOT_STATED}
+        table = table[table["group"].isin(keep)]
+    table["events"] = table["events"].astype(int)
+    return table[[*COLUMNS, "is_reference"]].reset_index(drop=True)
+
+
+def _split_values(counts: pd.DataFrame, population: pd.DataFrame | None, split: str | None) -> list:
+    if not split:
+        return [ALL_SPLIT]
+    values = set(counts[split]) if len(counts) else set()
+    if population is not None and split in population.columns:
+        values |= set(population[split])
+    return sorted(values)
+
+
+def _by_group(frame: pd.DataFrame, split: str | None, split_value, column: str) -> dict:
+    if frame is None or not len(frame):
+        return {}
+    part = frame[frame[split] == split_value] if split and split in frame.columns else frame
+    return {g: int(v) for g, v in part.groupby("ethnic_group")[column].sum().items()}
+
+
+def _check_split(split: str | None) -> None:
+    if split is not None and split not in schema.SPLIT_DIMENSIONS:
+        raise ValueError(f"unknown split {split!r} (expected one of {', '.join(schema.SPLIT_DIMENSIONS)})")
+
+
+def _check_outcomes(outcome_codes: tuple[str, ...]) -> None:
+    unknown = [c for c in outcome_codes if c not in schema.OUTCOME_CODES]
+    if unknown or not outcome_codes:
+        raise ValueError(f"unknown outcome code {unknown[0] if unknown else '(none)'!r}")
+
+
+def _default_role(filters: Filters) -> Filters:
+    """Decision points are about suspects unless a role is chosen."""
+    return filters if filters.roles else filters.replace(roles=("suspect",))
+
+
+def _roles_text(filters: Filters) -> str:
+    if not filters.roles:
+        return "victim, suspect or offender"
+    return " or ".join(f"{r}s" for r in filters.roles)
+
+
+def _population_source(store: Store) -> str:
+    return str(store.publication().get("population_source", "population table"))

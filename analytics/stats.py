@@ -1,0 +1,992 @@
+"""Interval estimates and tests for counts, rates, proportions and their ratios.
+
+Pure functions (numpy / scipy only, no UI imports) used to turn police counts of children into
+rates and disproportionality ratios with confidence intervals. Every function returns a small
+frozen dataclass in the style of :mod:`scipy.stats` results: it keeps its inputs, the point
+``estimate``, the interval ``lower``/``upper`` at level ``conf``, a human-readable ``method``
+string, a ``note`` explaining any degenerate case ('' normally) and, where a test applies, a
+``p_value``. ``result.confidence_interval(level)`` recomputes the interval at another level.
+
+Conventions (all functions):
+
+* An estimate that cannot be computed is ``math.nan`` **only** together with a non-empty
+  ``note`` saying why; an unbounded limit is ``math.inf`` with a note.
+* Invalid input (negative or non-integer counts, ``x > n``, ``conf`` outside (0, 1), an unknown
+  ``method``) raises :class:`ValueError` naming the offending argument. Valid input, however
+  sparse (zero counts, zero denominators), never raises.
+* ``conf`` is a probability (0.95, 0.998), not a percentage.
+
+Sources: Wilson (1927); Garwood (1936); Breslow & Day (1987) vol. II and APHO Technical
+Briefing 3 (2008) for Byar's approximation; Clopper & Pearson (1934) and Lancaster (1961) for
+the exact and mid-p conditional intervals; Katz et al. (1978); Koopman (1984); Mantel &
+Haenszel (1959); Greenland & Robins (1985); Rothman, Greenland & Lash, *Modern Epidemiology*
+3rd ed. (2008) ch. 15; Benjamini & Hochberg (1995); Holm (1979); Spiegelhalter (2005).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, special
+from scipy import stats as sps
+
+__all__ = [
+    "CountResult",
+    "MantelHaenszelResult",
+    "ProportionResult",
+    "RateRatioResult",
+    "RateResult",
+    "RiskRatioResult",
+    "adjust_pvalues",
+    "byar_ci",
+    "exact_poisson_ci",
+    "funnel_proportion_limits",
+    "funnel_rate_limits",
+    "mh_rate_ratio",
+    "mh_risk_ratio",
+    "rate_ci",
+    "rate_ratio",
+    "risk_ratio",
+    "wilson_ci",
+]
+
+NAN = math.nan
+INF = math.inf
+
+#: Events below this use the exact (Garwood) interval in :func:`rate_ci`; from it, Byar's.
+BYAR_THRESHOLD = 10
+
+RATE_RATIO_METHODS = {
+    "exact": "Exact conditional (binomial)",
+    "midp": "Mid-p exact conditional (binomial)",
+    "katz": "Katz log (Wald)",
+    "score": "Score (conditional binomial)",
+}
+RISK_RATIO_METHODS = {
+    "score": "Koopman score",
+    "katz": "Katz log (Wald)",
+}
+PADJUST_METHODS = ("bh", "holm", "bonferroni")
+
+# Notes (kept as constants so callers and tests can match them).
+NOTE_NO_DENOMINATOR = "no denominator"
+NOTE_NO_EVENTS_EITHER = "no events in either group: ratio not estimable"
+NOTE_REF_NO_EVENTS = (
+    "reference group has no events: ratio not estimable (infinite); upper limit infinite"
+)
+NOTE_INDEX_NO_EVENTS = "index group has no events: ratio is 0 and lower limit 0"
+
+
+# --------------------------------------------------------------------------------------------
+# Validation helpers
+# --------------------------------------------------------------------------------------------
+def _check_conf(conf: object) -> float:
+    if (
+        isinstance(conf, bool)
+        or not isinstance(conf, numbers.Real)
+        or not math.isfinite(float(conf))
+        or not 0.0 < float(conf) < 1.0
+    ):
+        raise ValueError(
+            f"conf must be a probability strictly between 0 and 1 (e.g. 0.95 or 0.998), "
+            f"got {conf!r}"
+        )
+    return float(conf)
+
+
+def _check_count(value: object, name: str) -> int:
+    """A non-negative whole number (ints, numpy ints, or integral floats such as 3.0)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a non-negative integer count, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v) or v < 0:
+        raise ValueError(f"{name} must be a non-negative integer count, got {value!r}")
+    if v != math.floor(v):
+        raise ValueError(f"{name} must be an integer count, got non-integer {value!r}")
+    return int(v)
+
+
+def _check_nonneg(value: object, name: str) -> float:
+    """A non-negative finite real (population or person-time)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a non-negative finite number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v) or v < 0:
+        raise ValueError(f"{name} must be a non-negative finite number, got {value!r}")
+    return v
+
+
+def _check_method(method: object, allowed: Iterable[str], name: str = "method") -> str:
+    allowed = tuple(allowed)
+    if not isinstance(method, str) or method.lower() not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {method!r}")
+    return method.lower()
+
+
+def _z(conf: float) -> float:
+    return float(sps.norm.isf((1.0 - conf) / 2.0))
+
+
+def _join(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
+
+
+def _root_increasing(
+    g: Callable[[float], float], theta0: float, lo: float = -700.0, hi: float = 700.0
+) -> float:
+    """Root of an increasing function g on [lo, hi], searching outward from theta0.
+
+    Returns ``-inf`` if g > 0 on the whole range and ``+inf`` if g < 0 on the whole range.
+    """
+    g0 = g(theta0)
+    if g0 == 0:
+        return theta0
+    direction = 1.0 if g0 < 0 else -1.0
+    step = 1.0
+    prev = theta0
+    while True:
+        cand = prev + direction * step
+        cand = min(max(cand, lo), hi)
+        gc = g(cand)
+        if (gc >= 0) if direction > 0 else (gc <= 0):
+            a, b = sorted((prev, cand))
+            return float(optimize.brentq(g, a, b, xtol=1e-13, rtol=4 * np.finfo(float).eps))
+        if cand in (lo, hi):
+            return INF if direction > 0 else -INF
+        prev = cand
+        step *= 2.0
+
+
+# --------------------------------------------------------------------------------------------
+# Result objects
+# --------------------------------------------------------------------------------------------
+class _IntervalMixin:
+    lower: float
+    upper: float
+
+    def _recompute(self, conf: float):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def confidence_interval(self, level: float = 0.95) -> tuple[float, float]:
+        """``(lower, upper)`` at another confidence level, recomputed from the stored inputs."""
+        res = self._recompute(level)
+        return (res.lower, res.upper)
+
+
+@dataclass(frozen=True)
+class ProportionResult(_IntervalMixin):
+    """A proportion ``x / n`` with its interval (see :func:`wilson_ci`)."""
+
+    x: int
+    n: int
+    estimate: float
+    lower: float
+    upper: float
+    conf: float
+    method: str
+    note: str = ""
+
+    def _recompute(self, conf: float) -> ProportionResult:
+        return wilson_ci(self.x, self.n, conf)
+
+
+@dataclass(frozen=True)
+class CountResult(_IntervalMixin):
+    """A Poisson count ``x`` with its interval (see :func:`exact_poisson_ci`, :func:`byar_ci`)."""
+
+    x: int
+    estimate: float
+    lower: float
+    upper: float
+    conf: float
+    method: str
+    note: str = ""
+    method_key: str = "exact"
+
+    def _recompute(self, conf: float) -> CountResult:
+        fn = exact_poisson_ci if self.method_key == "exact" else byar_ci
+        return fn(self.x, conf)
+
+
+@dataclass(frozen=True)
+class RateResult(_IntervalMixin):
+    """A crude rate ``x / n * multiplier`` with its interval (see :func:`rate_ci`)."""
+
+    x: int
+    n: float
+    multiplier: float
+    estimate: float
+    lower: float
+    upper: float
+    conf: float
+    method: str
+    note: str = ""
+
+    def _recompute(self, conf: float) -> RateResult:
+        return rate_ci(self.x, self.n, conf, multiplier=self.multiplier)
+
+
+@dataclass(frozen=True)
+class RateRatioResult(_IntervalMixin):
+    """Rate ratio ``(a / t1) / (b / t0)`` (see :func:`rate_ratio`)."""
+
+    a: int
+    t1: float
+    b: int
+    t0: float
+    estimate: float
+    lower: float
+    upper: float
+    conf: float
+    method: str
+    p_value: float
+    note: str = ""
+    method_key: str = "exact"
+
+    def _recompute(self, conf: float) -> RateRatioResult:
+        return rate_ratio(self.a, self.t1, self.b, self.t0, conf, method=self.method_key)
+
+
+@dataclass(frozen=True)
+class RiskRatioResult(_IntervalMixin):
+    """Risk ratio ``(a / n1) / (c / n0)`` (see :func:`risk_ratio`)."""
+
+    a: int
+    n1: int
+    c: int
+    n0: int
+    estimate: float
+    lower: float
+    upper: float
+    conf: float
+    method: str
+    p_value: float
+    note: str = ""
+    method_key: str = "score"
+
+    def _recompute(self, conf: float) -> RiskRatioResult:
+        return risk_ratio(self.a, self.n1, self.c, self.n0, conf, method=self.method_key)
+
+
+@dataclass(frozen=True)
+class MantelHaenszelResult(_IntervalMixin):
+    """Mantel–Haenszel pooled ratio over strata (see :func:`mh_rate_ratio`, :func:`mh_risk_ratio`).
+
+    ``statistic`` is the 1-df Mantel–Haenszel chi-square behind ``p_value`` (H0: ratio = 1).
+    ``homogeneity_*`` is the weighted-squares test of equal stratum ratios around the MH
+    estimate; ``homogeneity_strata`` says how many strata entered it.
+    """
+
+    measure: str  # "rate ratio" or "risk ratio"
+    strata: tuple[tuple[float, float, float, float], ...]
+    estimate: float
+    lower: float
+    upper: float
+    conf: float
+    method: str
+    p_value: float
+    statistic: float
+    homogeneity_chi2: float
+    homogeneity_df: int
+    homogeneity_p: float
+    homogeneity_strata: int
+    strata_used: int
+    strata_skipped: int
+    note: str = ""
+
+    def _recompute(self, conf: float) -> MantelHaenszelResult:
+        fn = mh_rate_ratio if self.measure == "rate ratio" else mh_risk_ratio
+        return fn(self.strata, conf)
+
+
+# --------------------------------------------------------------------------------------------
+# Single proportions, counts and rates
+# --------------------------------------------------------------------------------------------
+def wilson_ci(x: int, n: int, conf: float = 0.95) -> ProportionResult:
+    """Wilson score interval for a proportion ``x / n`` (Wilson 1927).
+
+    Uses the closed form of Newcombe (1998) method 3, as in PHEindicatormethods
+    ``wilson_lower``/``wilson_upper`` and the APHO Technical Briefing 3. The interval is always
+    inside [0, 1]; ``x == 0`` gives lower 0 and ``x == n`` upper 1 (no note needed).
+
+    Zero rule: ``n == 0`` -> estimate, lower and upper ``nan`` with note ``"no denominator"``.
+    Raises ``ValueError`` for negative/non-integer ``x`` or ``n``, ``x > n`` or a bad ``conf``.
+    """
+    x = _check_count(x, "x")
+    n = _check_count(n, "n")
+    conf = _check_conf(conf)
+    if x > n:
+        raise ValueError(f"x must not exceed n (got x={x}, n={n})")
+    method = "Wilson score"
+    if n == 0:
+        return ProportionResult(x, n, NAN, NAN, NAN, conf, method, NOTE_NO_DENOMINATOR)
+    z = _z(conf)
+    p = x / n
+    root = z * math.sqrt(z * z + 4.0 * x * (1.0 - p))
+    denom = 2.0 * (n + z * z)
+    lower = max(0.0, (2.0 * x + z * z - root) / denom)
+    upper = min(1.0, (2.0 * x + z * z + root) / denom)
+    return ProportionResult(x, n, p, lower, upper, conf, method, "")
+
+
+def _garwood(x: int, conf: float) -> tuple[float, float]:
+    alpha = 1.0 - conf
+    lower = 0.0 if x == 0 else float(sps.chi2.ppf(alpha / 2.0, 2 * x) / 2.0)
+    upper = float(sps.chi2.isf(alpha / 2.0, 2 * x + 2) / 2.0)
+    return lower, upper
+
+
+def exact_poisson_ci(x: int, conf: float = 0.95) -> CountResult:
+    """Exact (Garwood 1936) interval for a Poisson count ``x``.
+
+    lower = chi2(alpha/2; 2x) / 2, upper = chi2(1 - alpha/2; 2x + 2) / 2 (central interval,
+    equivalent to R ``poisson.test`` and epitools ``pois.exact``).
+
+    Zero rule: ``x == 0`` -> estimate 0, lower 0, finite upper (-ln(alpha/2)); note ''.
+    """
+    x = _check_count(x, "x")
+    conf = _check_conf(conf)
+    lower, upper = _garwood(x, conf)
+    return CountResult(x, float(x), lower, upper, conf, "Exact (Garwood) Poisson", "", "exact")
+
+
+def _byar(x: int, conf: float) -> tuple[float, float, str]:
+    z = _z(conf)
+    note = ""
+    if x == 0:
+        lower = 0.0
+        note = "zero count: Byar's lower limit taken as 0"
+    else:
+        lower = x * (1.0 - 1.0 / (9.0 * x) - z / (3.0 * math.sqrt(x))) ** 3
+        if lower < 0:
+            lower = 0.0
+            note = "Byar's lower limit negative for this small count: set to 0"
+    x1 = x + 1
+    upper = x1 * (1.0 - 1.0 / (9.0 * x1) + z / (3.0 * math.sqrt(x1))) ** 3
+    return lower, upper, note
+
+
+def byar_ci(x: int, conf: float = 0.95) -> CountResult:
+    """Byar's approximation to the exact Poisson interval (Breslow & Day 1987, vol. II, p. 69;
+    APHO Technical Briefing 3; PHEindicatormethods ``byars_lower``/``byars_upper``).
+
+    lower = x (1 - 1/(9x) - z/(3 sqrt x))^3, upper = (x+1)(1 - 1/(9(x+1)) + z/(3 sqrt(x+1)))^3.
+
+    Zero rule: ``x == 0`` -> lower 0 with a note (the lower formula is undefined); a negative
+    lower value (tiny ``x`` at high ``conf``) is set to 0 with a note.
+    """
+    x = _check_count(x, "x")
+    conf = _check_conf(conf)
+    lower, upper, note = _byar(x, conf)
+    return CountResult(x, float(x), lower, upper, conf, "Byar's approximation", note, "byar")
+
+
+def rate_ci(x: int, n: float, conf: float = 0.95, multiplier: float = 1000) -> RateResult:
+    """Crude rate ``x / n * multiplier`` with the UK public-health interval convention.
+
+    Exact (Garwood 1936) Poisson limits on the count below 10 events, Byar's approximation
+    from 10 events (APHO Technical Briefing 3; PHEindicatormethods ``phe_rate``); the count
+    limits are divided by ``n`` and multiplied by ``multiplier``. ``method`` says which was used.
+    ``n`` is a population or person-time and need not be an integer.
+
+    Zero rules: ``x == 0`` -> rate 0, lower 0, finite upper (exact method). ``n == 0`` -> rate,
+    lower and upper ``nan`` with note ``"no denominator"``.
+    """
+    x = _check_count(x, "x")
+    n = _check_nonneg(n, "n")
+    conf = _check_conf(conf)
+    multiplier = _check_nonneg(multiplier, "multiplier")
+    if multiplier == 0:
+        raise ValueError("multiplier must be a positive finite number, got 0")
+    if x < BYAR_THRESHOLD:
+        method = "Exact (Garwood) Poisson"
+        lo, hi = _garwood(x, conf)
+        note = ""
+    else:
+        method = "Byar's approximation"
+        lo, hi, note = _byar(x, conf)
+    if n == 0:
+        return RateResult(
+            x, n, multiplier, NAN, NAN, NAN, conf, method,
+            _join(NOTE_NO_DENOMINATOR, "population/person-time is zero, rate not estimable"),
+        )
+    scale = multiplier / n
+    return RateResult(x, n, multiplier, x * scale, lo * scale, hi * scale, conf, method, note)
+
+
+# --------------------------------------------------------------------------------------------
+# Rate ratio (two Poisson counts with person-time / population denominators)
+# --------------------------------------------------------------------------------------------
+def _exact_odds_limits(a: int, b: int, alpha: float) -> tuple[float, float]:
+    """Clopper–Pearson limits for the odds pi/(1-pi) of a ~ Bin(a+b, pi), central, level 1-alpha.
+
+    Written with both tails of the beta quantiles so that (a, b) <-> (b, a) gives exactly
+    reciprocal limits and odds near 1/0 keep full precision.
+    """
+    h = alpha / 2.0
+    if a == 0:
+        lo = 0.0
+    else:
+        lo = float(sps.beta.ppf(h, a, b + 1) / sps.beta.isf(h, b + 1, a))
+    if b == 0:
+        hi = INF
+    else:
+        hi = float(sps.beta.isf(h, a + 1, b) / sps.beta.ppf(h, b, a + 1))
+    return lo, hi
+
+
+def _midp_tails(a: int, n_tot: int, pi: float) -> tuple[float, float]:
+    """(P(X<a) + P(X=a)/2, P(X>a) + P(X=a)/2) for X ~ Bin(n_tot, pi)."""
+    half = 0.5 * float(sps.binom.pmf(a, n_tot, pi))
+    below = float(sps.binom.cdf(a - 1, n_tot, pi)) if a > 0 else 0.0
+    above = float(sps.binom.sf(a, n_tot, pi))
+    return below + half, above + half
+
+
+def _midp_odds_limits(a: int, b: int, alpha: float) -> tuple[float, float]:
+    n_tot = a + b
+    h = alpha / 2.0
+    if a == 0:
+        lo = 0.0
+    else:
+        # upper mid-p tail P(X>a)+P(X=a)/2 increases with pi: solve = alpha/2 on the logit scale
+        def g_lo(theta: float) -> float:
+            return _midp_tails(a, n_tot, float(special.expit(theta)))[1] - h
+
+        lo = math.exp(_root_increasing(g_lo, math.log(a / (b + 1.0))))
+    if b == 0:
+        hi = INF
+    else:
+        # lower mid-p tail P(X<a)+P(X=a)/2 decreases with pi
+        def g_hi(theta: float) -> float:
+            return h - _midp_tails(a, n_tot, float(special.expit(theta)))[0]
+
+        hi = math.exp(_root_increasing(g_hi, math.log((a + 1.0) / b)))
+    return lo, hi
+
+
+def _score_rate_limits(a: int, b: int, z: float) -> tuple[float, float]:
+    """Limits for g = R t1/t0 inverting the conditional score test |a - b g| / sqrt((a+b) g) = z.
+
+    Closed-form roots of b^2 g^2 - (2ab + z^2 (a+b)) g + a^2 = 0.
+    """
+    n_tot = a + b
+    q = 2.0 * a * b + z * z * n_tot
+    disc = math.sqrt(max(q * q - 4.0 * a * a * b * b, 0.0))
+    lo = 2.0 * a * a / (q + disc) if a > 0 else 0.0
+    hi = (q + disc) / (2.0 * b * b) if b > 0 else INF
+    return lo, hi
+
+
+def rate_ratio(
+    a: int, t1: float, b: int, t0: float, conf: float = 0.95, method: str = "exact"
+) -> RateRatioResult:
+    """Ratio of two Poisson rates ``(a / t1) / (b / t0)`` (index group over reference group).
+
+    ``t1``, ``t0`` are person-time or populations. Methods:
+
+    * ``"exact"`` (default) - conditional on a + b, a ~ Bin(a+b, pi) with
+      pi = R t1 / (R t1 + t0); Clopper–Pearson (1934) central interval for pi mapped to R
+      (as R ``poisson.test``, Stata ``ir``/``iri``, OpenEpi "Fisher exact"). ``p_value`` is
+      twice the smaller one-sided binomial tail at R = 1, capped at 1, so the interval excludes
+      1 exactly when ``p_value < 1 - conf``.
+    * ``"midp"`` - the same with Lancaster's mid-p tails (OpenEpi / epitools "mid-p exact").
+    * ``"katz"`` - log-Wald interval, SE(log R) = sqrt(1/a + 1/b) (Katz et al. 1978); Wald z test.
+    * ``"score"`` - inverts the conditional score test z = (a - b g)/sqrt((a+b) g),
+      g = R t1/t0 (as statsmodels ``confint_poisson_2indep(..., method='score',
+      compare='ratio')``); ``p_value`` from the same test at R = 1.
+
+    Zero rules: ``t1 == 0`` or ``t0 == 0`` -> everything ``nan`` with a note. ``a == b == 0`` ->
+    ``nan`` with note "no events in either group". ``a == 0 < b`` -> estimate 0, lower 0, finite
+    upper (exact, midp, score; Katz upper is ``nan`` with a note). ``b == 0 < a`` -> estimate
+    ``inf`` ("not estimable"), upper ``inf``, finite lower (exact, midp, score; Katz lower
+    ``nan``), with a note. Katz p-value is ``nan`` when a or b is 0.
+    """
+    a = _check_count(a, "a")
+    b = _check_count(b, "b")
+    t1 = _check_nonneg(t1, "t1")
+    t0 = _check_nonneg(t0, "t0")
+    conf = _check_conf(conf)
+    key = _check_method(method, RATE_RATIO_METHODS)
+    label = RATE_RATIO_METHODS[key]
+
+    def result(est, lo, hi, p, note=""):
+        return RateRatioResult(a, t1, b, t0, est, lo, hi, conf, label, p, note, key)
+
+    if t1 == 0 or t0 == 0:
+        which = " and ".join(n for n, t in (("t1", t1), ("t0", t0)) if t == 0)
+        return result(
+            NAN, NAN, NAN, NAN,
+            f"{NOTE_NO_DENOMINATOR}: {which} (person-time/population) is zero, "
+            "rate ratio not estimable",
+        )
+    if a == 0 and b == 0:
+        return result(NAN, NAN, NAN, NAN, NOTE_NO_EVENTS_EITHER)
+
+    alpha = 1.0 - conf
+    scale = t0 / t1  # R = odds(pi) * t0 / t1
+    if b == 0:
+        est, note = INF, NOTE_REF_NO_EVENTS
+    elif a == 0:
+        est, note = 0.0, NOTE_INDEX_NO_EVENTS
+    else:
+        est, note = (a / t1) / (b / t0), ""
+
+    n_tot = a + b
+    pi0 = t1 / (t1 + t0)
+    if key == "exact":
+        lo, hi = _exact_odds_limits(a, b, alpha)
+        lower_tail = float(sps.binom.cdf(a, n_tot, pi0))
+        upper_tail = float(sps.binom.sf(a - 1, n_tot, pi0))
+        p = min(1.0, 2.0 * min(lower_tail, upper_tail))
+        return result(est, lo * scale, hi * scale, p, note)
+    if key == "midp":
+        lo, hi = _midp_odds_limits(a, b, alpha)
+        p = min(1.0, 2.0 * min(_midp_tails(a, n_tot, pi0)))
+        return result(est, lo * scale, hi * scale, p, note)
+    z = _z(conf)
+    if key == "score":
+        lo, hi = _score_rate_limits(a, b, z)
+        g0 = t1 / t0
+        stat = (a - b * g0) / math.sqrt(n_tot * g0)
+        p = float(2.0 * sps.norm.sf(abs(stat)))
+        return result(est, lo * scale, hi * scale, p, note)
+    # katz
+    if a == 0:
+        return result(
+            est, 0.0, NAN, NAN,
+            _join(note, "Katz log interval and Wald test undefined with a zero count; "
+                  "upper limit not estimable (use method='exact')"),
+        )
+    if b == 0:
+        return result(
+            est, NAN, INF, NAN,
+            _join(note, "Katz log interval and Wald test undefined with a zero count; "
+                  "lower limit not estimable (use method='exact')"),
+        )
+    se = math.sqrt(1.0 / a + 1.0 / b)
+    log_est = math.log(est)
+    p = float(2.0 * sps.norm.sf(abs(log_est) / se))
+    return result(est, math.exp(log_est - z * se), math.exp(log_est + z * se), p, note)
+
+
+# --------------------------------------------------------------------------------------------
+# Risk ratio (two binomial proportions)
+# --------------------------------------------------------------------------------------------
+def _koopman_stat(r: float, a: int, n1: int, c: int, n0: int) -> float:
+    """Koopman (1984) score statistic U(r) for H0: p1 = r p0 (no N/(N-1) correction)."""
+    if math.isinf(r):
+        return 0.0 if c == 0 else INF
+    if r == 0:
+        return 0.0 if a == 0 else INF
+    n_tot = n1 + n0
+    # restricted MLE of p0 given p1 = r p0 (Miettinen & Nurminen 1985; Farrington & Manning 1990)
+    qa = n_tot * r
+    qb = -(n1 * r + a + n0 + c * r)
+    qc = a + c
+    disc = math.sqrt(max(qb * qb - 4.0 * qa * qc, 0.0))
+    p0 = 2.0 * qc / (-qb + disc) if qc > 0 else 0.0
+    p1 = min(r * p0, 1.0)
+    p0 = min(p0, 1.0)
+    num = (a / n1 - r * c / n0) ** 2
+    var = p1 * (1.0 - p1) / n1 + r * r * p0 * (1.0 - p0) / n0
+    if num == 0:
+        return 0.0
+    if var <= 0:
+        return INF
+    return num / var
+
+
+def _koopman_limits(a: int, n1: int, c: int, n0: int, z: float) -> tuple[float, float]:
+    z2 = z * z
+
+    def stat(theta: float) -> float:
+        return _koopman_stat(math.exp(theta), a, n1, c, n0)
+
+    if a > 0 and c > 0:
+        theta_hat = math.log((a / n1) / (c / n0))
+        lo = math.exp(_root_increasing(lambda t: z2 - stat(t), theta_hat))
+        hi = math.exp(_root_increasing(lambda t: stat(t) - z2, theta_hat))
+    elif a == 0:  # estimate 0: U increases with r
+        lo = 0.0
+        hi = math.exp(_root_increasing(lambda t: stat(t) - z2, 0.0))
+    else:  # c == 0, estimate infinite: U decreases with r
+        lo = math.exp(_root_increasing(lambda t: z2 - stat(t), 0.0))
+        hi = INF
+    return lo, hi
+
+
+def risk_ratio(
+    a: int, n1: int, c: int, n0: int, conf: float = 0.95, method: str = "score"
+) -> RiskRatioResult:
+    """Ratio of two proportions ``(a / n1) / (c / n0)`` (index group over reference group).
+
+    Methods:
+
+    * ``"score"`` (default) - Koopman (1984) asymptotic score interval: all R whose score
+      statistic (p1 - R p0)^2 / Var~(R) <= z^2, with the variance evaluated at the restricted
+      MLE under p1 = R p0. This equals statsmodels ``confint_proportions_2indep(a, n1, c, n0,
+      method='score', compare='ratio', correction=False)``; statsmodels' default
+      ``correction=True`` is the Miettinen–Nurminen (1985) variant with an extra N/(N-1)
+      factor, which is *not* used here. ``p_value`` is the same score test at R = 1 (the
+      uncorrected Pearson chi-square), so the interval excludes 1 iff ``p_value < 1 - conf``.
+    * ``"katz"`` - log interval, SE(log RR) = sqrt(1/a - 1/n1 + 1/c - 1/n0) (Katz et al. 1978);
+      Wald z test.
+
+    Zero rules: ``n1 == 0`` or ``n0 == 0`` -> ``nan`` with note. ``a == c == 0`` -> ``nan`` with
+    note "no events in either group". ``a == 0 < c`` -> estimate 0, lower 0, finite upper
+    (score; Katz upper ``nan`` with note). ``c == 0 < a`` -> estimate ``inf`` ("not
+    estimable"), upper ``inf``, finite lower (score; Katz lower ``nan``), with note.
+    """
+    a = _check_count(a, "a")
+    n1 = _check_count(n1, "n1")
+    c = _check_count(c, "c")
+    n0 = _check_count(n0, "n0")
+    conf = _check_conf(conf)
+    key = _check_method(method, RISK_RATIO_METHODS)
+    if a > n1:
+        raise ValueError(f"a must not exceed n1 (got a={a}, n1={n1})")
+    if c > n0:
+        raise ValueError(f"c must not exceed n0 (got c={c}, n0={n0})")
+    label = RISK_RATIO_METHODS[key]
+
+    def result(est, lo, hi, p, note=""):
+        return RiskRatioResult(a, n1, c, n0, est, lo, hi, conf, label, p, note, key)
+
+    if n1 == 0 or n0 == 0:
+        which = " and ".join(n for n, v in (("n1", n1), ("n0", n0)) if v == 0)
+        return result(
+            NAN, NAN, NAN, NAN, f"{NOTE_NO_DENOMINATOR}: {which} is zero, risk ratio not estimable"
+        )
+    if a == 0 and c == 0:
+        return result(NAN, NAN, NAN, NAN, NOTE_NO_EVENTS_EITHER)
+    if c == 0:
+        est, note = INF, NOTE_REF_NO_EVENTS
+    elif a == 0:
+        est, note = 0.0, NOTE_INDEX_NO_EVENTS
+    else:
+        est, note = (a / n1) / (c / n0), ""
+    z = _z(conf)
+    if key == "score":
+        lo, hi = _koopman_limits(a, n1, c, n0, z)
+        u1 = _koopman_stat(1.0, a, n1, c, n0)
+        p = float(sps.chi2.sf(u1, 1))
+        return result(est, lo, hi, p, note)
+    # katz
+    if a == 0:
+        return result(
+            est, 0.0, NAN, NAN,
+            _join(note, "Katz log interval and Wald test undefined with a zero count; "
+                  "upper limit not estimable (use method='score')"),
+        )
+    if c == 0:
+        return result(
+            est, NAN, INF, NAN,
+            _join(note, "Katz log interval and Wald test undefined with a zero count; "
+                  "lower limit not estimable (use method='score')"),
+        )
+    var = max(1.0 / a - 1.0 / n1 + 1.0 / c - 1.0 / n0, 0.0)
+    se = math.sqrt(var)
+    log_est = math.log(est)
+    if se == 0:
+        p = 1.0 if log_est == 0 else 0.0
+    else:
+        p = float(2.0 * sps.norm.sf(abs(log_est) / se))
+    return result(est, math.exp(log_est - z * se), math.exp(log_est + z * se), p, note)
+
+
+# --------------------------------------------------------------------------------------------
+# Mantel–Haenszel pooled ratios
+# --------------------------------------------------------------------------------------------
+def _parse_strata(strata, kind: str) -> tuple[tuple, ...]:
+    if isinstance(strata, (str, bytes)) or not isinstance(strata, Iterable):
+        raise ValueError("strata must be an iterable of 4-tuples")
+    rows = []
+    for i, row in enumerate(strata):
+        try:
+            items = tuple(row)
+        except TypeError:
+            raise ValueError(f"strata[{i}] must be a 4-tuple, got {row!r}") from None
+        if len(items) != 4:
+            raise ValueError(f"strata[{i}] must be a 4-tuple, got {len(items)} values")
+        if kind == "rate":
+            a = _check_count(items[0], f"strata[{i}] a")
+            t1 = _check_nonneg(items[1], f"strata[{i}] t1")
+            b = _check_count(items[2], f"strata[{i}] b")
+            t0 = _check_nonneg(items[3], f"strata[{i}] t0")
+            rows.append((a, t1, b, t0))
+        else:
+            a = _check_count(items[0], f"strata[{i}] a")
+            n1 = _check_count(items[1], f"strata[{i}] n1")
+            c = _check_count(items[2], f"strata[{i}] c")
+            n0 = _check_count(items[3], f"strata[{i}] n0")
+            if a > n1:
+                raise ValueError(f"strata[{i}] a must not exceed n1 (got a={a}, n1={n1})")
+            if c > n0:
+                raise ValueError(f"strata[{i}] c must not exceed n0 (got c={c}, n0={n0})")
+            rows.append((a, n1, c, n0))
+    return tuple(rows)
+
+
+def _homogeneity(logs, variances, log_mh: float) -> tuple[float, int, float, int, str]:
+    k = len(logs)
+    if k < 2 or not math.isfinite(log_mh):
+        return (
+            NAN, max(k - 1, 0), NAN, k,
+            "homogeneity test not computed: needs at least 2 strata with events in both "
+            "groups and a finite pooled estimate",
+        )
+    lg = np.asarray(logs)
+    w = 1.0 / np.asarray(variances)
+    chi2 = float(np.sum(w * (lg - log_mh) ** 2))
+    return chi2, k - 1, float(sps.chi2.sf(chi2, k - 1)), k, ""
+
+
+def _mh_finish(measure, rows, conf, num, den, var_num, stat, p, stat_note, homog, used, skipped,
+               extra_notes):
+    method = "Mantel–Haenszel (Greenland–Robins variance)"
+    chi2h, dfh, ph, kh, hnote = homog
+    notes = list(extra_notes)
+    z = _z(conf)
+    if used == 0:
+        return MantelHaenszelResult(
+            measure, rows, NAN, NAN, NAN, conf, method, NAN, NAN, NAN, 0, NAN, 0, 0, skipped,
+            _join("no informative strata (every stratum has no events or a zero denominator): "
+                  f"pooled {measure} not estimable", *notes),
+        )
+    if num == 0 and den == 0:  # cannot happen with informative strata, kept for safety
+        est = lo = hi = NAN
+        notes.insert(0, NOTE_NO_EVENTS_EITHER)
+    elif den == 0:
+        est, lo, hi = INF, NAN, INF
+        notes.insert(0, "reference group has no events in any stratum: pooled ratio not "
+                        "estimable (infinite); Greenland–Robins interval undefined")
+    elif num == 0:
+        est, lo, hi = 0.0, 0.0, NAN
+        notes.insert(0, "index group has no events in any stratum: pooled ratio is 0; "
+                        "Greenland–Robins upper limit undefined")
+    else:
+        est = num / den
+        se = math.sqrt(max(var_num, 0.0) / (num * den))
+        lo, hi = est * math.exp(-z * se), est * math.exp(z * se)
+    return MantelHaenszelResult(
+        measure, rows, est, lo, hi, conf, method, p, stat, chi2h, dfh, ph, kh, used, skipped,
+        _join(*notes, stat_note, hnote),
+    )
+
+
+def mh_rate_ratio(strata: Iterable[tuple[int, float, int, float]],
+                  conf: float = 0.95) -> MantelHaenszelResult:
+    """Mantel–Haenszel pooled rate ratio over strata ``(a, t1, b, t0)``.
+
+    IRR_MH = sum(a t0 / T) / sum(b t1 / T), T = t1 + t0 (Rothman, Greenland & Lash 2008, ch. 15);
+    Var(log IRR_MH) = sum(M1 t1 t0 / T^2) / [sum(a t0 / T) sum(b t1 / T)], M1 = a + b
+    (Greenland & Robins 1985), log-scale interval. ``p_value``: Mantel–Haenszel (conditional
+    score) test of IRR = 1, chi-square = (sum a - sum M1 t1/T)^2 / sum(M1 t1 t0 / T^2) with
+    1 df (Rothman, Greenland & Lash 2008, ch. 15; OpenEpi "adjusted z-score"); ``statistic``.
+
+    Homogeneity: weighted-squares chi-square sum w_i (log IRR_i - log IRR_MH)^2 with
+    w_i = 1 / (1/a_i + 1/b_i), df = k - 1, over the k strata with events in both groups
+    (Rothman, Greenland & Lash 2008, ch. 15; the same statistic as Stata ``ir ..., by()``
+    "test of homogeneity (M-H)"); strata with a zero count cannot enter it (log undefined) and
+    ``homogeneity_strata`` says how many did.
+
+    Strata with no events in either group or a zero ``t1``/``t0`` carry no information and are
+    skipped (``strata_skipped``). Zero rules: no informative strata -> ``nan`` with note; no
+    reference events anywhere -> estimate ``inf``, upper ``inf``, lower ``nan`` with note; no
+    index events anywhere -> estimate 0, lower 0, upper ``nan`` with note.
+    """
+    conf = _check_conf(conf)
+    rows = _parse_strata(strata, "rate")
+    num = den = var_num = obs = exp_ = 0.0
+    logs, variances = [], []
+    used = skipped = 0
+    for a, t1, b, t0 in rows:
+        if t1 == 0 or t0 == 0 or a + b == 0:
+            skipped += 1
+            continue
+        used += 1
+        t = t1 + t0
+        m1 = a + b
+        num += a * t0 / t
+        den += b * t1 / t
+        var_num += m1 * t1 * t0 / (t * t)  # also the null variance of sum(a)
+        obs += a
+        exp_ += m1 * t1 / t
+        if a > 0 and b > 0:
+            logs.append(math.log((a / t1) / (b / t0)))
+            variances.append(1.0 / a + 1.0 / b)
+    stat = p = NAN
+    stat_note = ""
+    if used:
+        stat = (obs - exp_) ** 2 / var_num
+        p = float(sps.chi2.sf(stat, 1))
+    log_mh = math.log(num / den) if num > 0 and den > 0 else NAN
+    homog = _homogeneity(logs, variances, log_mh)
+    notes = [f"{skipped} uninformative strata skipped"] if skipped else []
+    return _mh_finish("rate ratio", rows, conf, num, den, var_num, stat, p, stat_note, homog,
+                      used, skipped, notes)
+
+
+def mh_risk_ratio(strata: Iterable[tuple[int, int, int, int]],
+                  conf: float = 0.95) -> MantelHaenszelResult:
+    """Mantel–Haenszel pooled risk ratio over strata ``(a, n1, c, n0)``.
+
+    RR_MH = sum(a n0 / N) / sum(c n1 / N), N = n1 + n0 (Mantel & Haenszel 1959);
+    Var(log RR_MH) = sum(M1 n1 n0 / N^2 - a c / N) / [sum(a n0 / N) sum(c n1 / N)],
+    M1 = a + c (Greenland & Robins 1985; as epiR ``epi.2by2`` ``RR.mh.wald``), log-scale
+    interval. ``p_value``: Cochran–Mantel–Haenszel chi-square without continuity correction
+    (as R ``mantelhaen.test(correct=FALSE)``), 1 df.
+
+    Homogeneity: weighted-squares chi-square sum w_i (log RR_i - log RR_MH)^2 with
+    w_i = 1 / (1/a_i - 1/n1_i + 1/c_i - 1/n0_i), df = k - 1, over the k strata with events in
+    both groups and a positive variance (Rothman, Greenland & Lash 2008, ch. 15). Note epiR's
+    ``wRR.homog`` centres the same sum on the inverse-variance estimate instead.
+
+    Strata with no events in either group or a zero ``n1``/``n0`` are skipped
+    (``strata_skipped``). Zero rules as :func:`mh_rate_ratio`.
+    """
+    conf = _check_conf(conf)
+    rows = _parse_strata(strata, "risk")
+    num = den = var_num = obs = exp_ = var_a = 0.0
+    logs, variances = [], []
+    used = skipped = 0
+    for a, n1, c, n0 in rows:
+        if n1 == 0 or n0 == 0 or a + c == 0:
+            skipped += 1
+            continue
+        used += 1
+        n = n1 + n0
+        m1 = a + c
+        num += a * n0 / n
+        den += c * n1 / n
+        var_num += m1 * n1 * n0 / (n * n) - a * c / n
+        obs += a
+        exp_ += n1 * m1 / n
+        if n > 1:
+            var_a += n1 * n0 * m1 * (n - m1) / (n * n * (n - 1))
+        if a > 0 and c > 0:
+            v = 1.0 / a - 1.0 / n1 + 1.0 / c - 1.0 / n0
+            if v > 0:
+                logs.append(math.log((a / n1) / (c / n0)))
+                variances.append(v)
+    stat = p = NAN
+    stat_note = ""
+    if used:
+        if var_a > 0:
+            stat = (obs - exp_) ** 2 / var_a
+            p = float(sps.chi2.sf(stat, 1))
+        else:
+            stat_note = "Mantel–Haenszel test undefined (zero variance: every subject has the event)"
+    log_mh = math.log(num / den) if num > 0 and den > 0 else NAN
+    homog = _homogeneity(logs, variances, log_mh)
+    notes = [f"{skipped} uninformative strata skipped"] if skipped else []
+    return _mh_finish("risk ratio", rows, conf, num, den, var_num, stat, p, stat_note, homog,
+                      used, skipped, notes)
+
+
+# --------------------------------------------------------------------------------------------
+# Multiple comparisons
+# --------------------------------------------------------------------------------------------
+def adjust_pvalues(pvalues, method: str = "bh") -> np.ndarray:
+    """Adjust p-values for multiple comparisons; returns a float array in the input order.
+
+    ``"bh"``: Benjamini & Hochberg (1995) step-up false discovery rate (as R ``p.adjust(...,
+    "BH")``, statsmodels ``multipletests(..., method='fdr_bh')``); ``"holm"``: Holm (1979)
+    step-down; ``"bonferroni"``. Adjusted values are capped at 1. ``nan`` entries are passed
+    through as ``nan`` and excluded from the number of tests m.
+    """
+    key = _check_method(method, PADJUST_METHODS)
+    try:
+        arr = np.asarray(pvalues, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError("pvalues must be a sequence of numbers in [0, 1] (or nan)") from None
+    shape = arr.shape
+    flat = arr.ravel()
+    ok = ~np.isnan(flat)
+    vals = flat[ok]
+    if np.any((vals < 0) | (vals > 1)):
+        raise ValueError("pvalues must lie in [0, 1] (nan allowed)")
+    out = np.full(flat.shape, np.nan)
+    m = vals.size
+    if m == 0:
+        return out.reshape(shape)
+    if key == "bonferroni":
+        adj = np.minimum(vals * m, 1.0)
+    else:
+        order = np.argsort(vals, kind="mergesort")
+        sorted_p = vals[order]
+        ranks = np.arange(1, m + 1)
+        if key == "bh":
+            adj_sorted = np.minimum.accumulate((sorted_p * m / ranks)[::-1])[::-1]
+        else:  # holm
+            adj_sorted = np.maximum.accumulate(sorted_p * (m - ranks + 1))
+        adj_sorted = np.minimum(adj_sorted, 1.0)
+        adj = np.empty(m)
+        adj[order] = adj_sorted
+    out[ok] = adj
+    return out.reshape(shape)
+
+
+# --------------------------------------------------------------------------------------------
+# Funnel-plot control limits
+# --------------------------------------------------------------------------------------------
+def _as_out(x: np.ndarray):
+    return float(x) if np.ndim(x) == 0 else x
+
+
+def funnel_proportion_limits(p0, n, conf: float):
+    """Funnel-plot control limits for a proportion (Spiegelhalter 2005, normal approximation).
+
+    ``p0 +/- z * sqrt(p0 (1 - p0) / n)`` clipped to [0, 1]; vectorised over ``n`` (and ``p0``):
+    arrays in, arrays out (scalars in, floats out). ``n == 0`` gives (0, 1).
+    Raises ``ValueError`` for ``p0`` outside [0, 1], negative ``n`` or a bad ``conf``.
+    """
+    conf = _check_conf(conf)
+    p0a = np.asarray(p0, dtype=float)
+    na = np.asarray(n, dtype=float)
+    if np.any(~np.isfinite(p0a)) or np.any((p0a < 0) | (p0a > 1)):
+        raise ValueError(f"p0 must be a proportion in [0, 1], got {p0!r}")
+    if np.any(~np.isfinite(na)) or np.any(na < 0):
+        raise ValueError("n must be non-negative finite denominators")
+    z = _z(conf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = z * np.sqrt(p0a * (1.0 - p0a) / na)
+        half = np.where(na == 0, np.inf, half)
+    lower = np.clip(p0a - half, 0.0, 1.0)
+    upper = np.clip(p0a + half, 0.0, 1.0)
+    return _as_out(lower), _as_out(upper)
+
+
+def funnel_rate_limits(expected_rate, n, conf: float, multiplier: float = 1000):
+    """Funnel-plot control limits for a crude rate (Spiegelhalter 2005; APHO funnel tools).
+
+    The expected count is ``E = expected_rate / multiplier * n``; its exact (Garwood 1936)
+    Poisson limits chi2(alpha/2; 2E)/2 and chi2(1 - alpha/2; 2E + 2)/2 (the gamma
+    quantiles, continuous in E) are divided by ``n`` and multiplied by ``multiplier``.
+    Vectorised over ``n`` (and ``expected_rate``). ``n == 0`` gives (0, inf): no population,
+    no constraint. ``E == 0`` gives lower 0.
+    """
+    conf = _check_conf(conf)
+    multiplier = _check_nonneg(multiplier, "multiplier")
+    if multiplier == 0:
+        raise ValueError("multiplier must be a positive finite number, got 0")
+    ra = np.asarray(expected_rate, dtype=float)
+    na = np.asarray(n, dtype=float)
+    if np.any(~np.isfinite(ra)) or np.any(ra < 0):
+        raise ValueError(f"expected_rate must be non-negative and finite, got {expected_rate!r}")
+    if np.any(~np.isfinite(na)) or np.any(na < 0):
+        raise ValueError("n must be non-negative finite denominators")
+    alpha = 1.0 - conf
+    expected = ra / multiplier * na
+    safe_shape = np.where(expected > 0, expected, 1.0)
+    lo_count = np.where(expected > 0, sps.gamma.ppf(alpha / 2.0, safe_shape), 0.0)
+    hi_count = sps.gamma.isf(alpha / 2.0, expected + 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower = np.where(na > 0, lo_count / na * multiplier, 0.0)
+        upper = np.where(na > 0, hi_count / na * multiplier, np.inf)
+    return _as_out(lower), _as_out(upper)
