@@ -119,6 +119,30 @@ def population_rates(store: Store, filters: Filters, split: str | None = None) -
     )
 
 
+def marker_rates(store: Store, filters: Filters) -> DisparityTable:
+    """Rates and ratios for records flagged with each risk marker, side by side (split = the marker).
+
+    Benjamini–Hochberg runs across all the markers' rows together (one view, one family).
+    """
+    population = _by_group(store.population_counts(filters), None, None, "population")
+    rows = []
+    for marker in schema.RISK_MARKERS:
+        flagged = filters.replace(**{marker: "only"})
+        events = _by_group(store.event_counts(flagged), None, None, "events")
+        rows += _rate_rows(schema.RISK_MARKER_LABELS[marker], events, population, filters)
+    unit = schema.COUNTING_UNITS[filters.counting_unit].lower()
+    return DisparityTable(
+        table=_finish(pd.DataFrame(rows), filters),
+        measure="rate",
+        filters=filters,
+        split="risk marker",
+        numerator=f"{unit} recorded as {_roles_text(filters)} in a crime flagged with the marker",
+        denominator="children of the group in the selected districts, age bands and sexes (Census 2021 based)",
+        denominator_source=_population_source(store),
+        notes=("A record can carry several markers, so the markers' rows overlap.",),
+    )
+
+
 def _rate_rows(split_value, events: dict, population: dict, filters: Filters) -> list[dict]:
     conf, reference = filters.confidence, filters.reference_group
     ref_events, ref_population = events.get(reference, 0), population.get(reference, 0)

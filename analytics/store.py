@@ -300,6 +300,42 @@ class Store:
         )
         return self.query(sql, where.params)
 
+    def rolling_event_counts(self, filters: Filters, window_months: int = 12) -> pd.DataFrame:
+        """Events per group in the ``window_months`` months ending at each month (one query, so a child
+        is counted once per window). Only complete windows within the filter's date range are returned."""
+        group = GROUP_EXPRESSIONS[filters.ethnicity_source]
+        where = records_where(filters.replace(date_from=None, date_to=None), include_ethnic_group=False)
+        params = {**where.params, "window": window_months,
+                  "first_end": filters.date_from, "last_end": filters.date_to}
+        sql = (
+            "WITH bounds AS (SELECT MIN(month) AS first_month, MAX(month) AS last_month FROM records), "
+            "windows AS (SELECT CAST(unnest(generate_series(first_month + to_months($window - 1), last_month, "
+            "INTERVAL 1 MONTH)) AS DATE) AS window_end FROM bounds) "
+            f"SELECT w.window_end AS month, {group} AS ethnic_group, "
+            f"{COUNT_EXPRESSIONS[filters.counting_unit]} AS events "
+            "FROM windows w JOIN records r ON r.month > w.window_end - to_months($window) AND r.month <= w.window_end "
+            f"WHERE {where.sql} "
+            "AND ($first_end IS NULL OR w.window_end >= date_trunc('month', CAST($first_end AS DATE))) "
+            "AND ($last_end IS NULL OR w.window_end <= CAST($last_end AS DATE)) "
+            "GROUP BY ALL ORDER BY ALL"
+        )
+        return self.query(sql, params)
+
+    def outcome_mix(self, filters: Filters) -> pd.DataFrame:
+        """Concluded records by ethnic group and outcome group."""
+        group = GROUP_EXPRESSIONS[filters.ethnicity_source]
+        where = records_where(filters, include_ethnic_group=False)
+        sql = (
+            f"SELECT {group} AS ethnic_group, outcome_group, COUNT(*) AS records FROM records "
+            f"WHERE {where.sql} AND outcome_code <> '' GROUP BY ALL ORDER BY ALL"
+        )
+        return self.query(sql, where.params)
+
+    def month_range(self) -> tuple[date | None, date | None]:
+        frame = self.query("SELECT MIN(month) AS first, MAX(month) AS last FROM records")
+        first, last = frame.iloc[0]
+        return (None if pd.isna(first) else first.date(), None if pd.isna(last) else last.date())
+
     def records(self, filters: Filters, limit: int | None = None) -> pd.DataFrame:
         """The filtered pseudonymised records (for analysts), newest first."""
         where = records_where(filters)

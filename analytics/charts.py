@@ -1,0 +1,376 @@
+"""plotly figure builders: data in, ``go.Figure`` out (no Streamlit, no data access).
+
+House rules for every chart: a title that says what it shows, axis units, hover text with numerator,
+denominator and interval, one colour per ethnic group everywhere (Okabe & Ito's colour-blind-safe
+palette), white background so it prints. Maps are drawn as filled polygons on plain axes (no
+plotly geo base map, no tiles, no CDN), so they render offline and in print.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from analytics import schema
+
+#: Okabe & Ito (2008) colour-blind-safe palette, one colour per group, used by every chart.
+GROUP_COLOURS = {
+    "Asian": "#E69F00",
+    "Black": "#0072B2",
+    "Mixed": "#CC79A7",
+    "White": "#009E73",
+    "Other": "#D55E00",
+    "Not stated": "#8C8C8C",
+}
+NEUTRAL = "#444444"
+LIMIT_95 = "#0072B2"
+LIMIT_998 = "#D55E00"
+SEQUENTIAL = "Blues"
+DIVERGING = [[0.0, "#2166AC"], [0.5, "#F7F7F7"], [1.0, "#B2182B"]]
+FONT = {"family": "DejaVu Sans, Arial, sans-serif", "size": 13, "color": "#222222"}
+
+
+def _layout(fig: go.Figure, title: str, subtitle: str = "", height: int = 420) -> go.Figure:
+    text = f"<b>{title}</b>" + (f"<br><span style='font-size:12px;color:#555'>{subtitle}</span>" if subtitle else "")
+    fig.update_layout(
+        title={"text": text, "x": 0, "xanchor": "left"},
+        template="simple_white",
+        font=FONT,
+        height=height,
+        margin={"l": 10, "r": 10, "t": 80 if subtitle else 60, "b": 50},
+        legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
+        hoverlabel={"bgcolor": "white", "font_size": 12},
+    )
+    return fig
+
+
+def _fmt(value: float, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if math.isinf(value):
+        return "∞"
+    return f"{value:,.{digits}f}"
+
+
+def empty_figure(title: str, message: str) -> go.Figure:
+    """A figure that says why there is nothing to draw."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 15})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title, height=260)
+
+
+# --------------------------------------------------------------------------------------------
+# Ratios and rates
+# --------------------------------------------------------------------------------------------
+def forest_plot(
+    table: pd.DataFrame,
+    title: str,
+    reference: str,
+    conf: float,
+    label_column: str = "group",
+    adjusted: pd.DataFrame | None = None,
+    subtitle: str = "",
+) -> go.Figure:
+    """Ratios with interval bars on a log scale, a line at 1, unreliable points hollow.
+
+    ``table`` has ``ratio, ratio_lower, ratio_upper, events, denominator, reliability, group`` and the
+    ``label_column`` naming each row; ``adjusted`` (optional) adds Mantel–Haenszel points per group.
+    """
+    rows = table.dropna(subset=["ratio"]).copy()
+    rows = rows[np.isfinite(rows["ratio"]) & (rows["ratio"] > 0)]
+    if rows.empty:
+        return empty_figure(title, "No ratio can be shown for this selection (too few events).")
+    rows["label"] = rows[label_column].astype(str)
+    fig = go.Figure()
+    for group, part in rows.groupby("group", sort=False):
+        hollow = part["reliability"].ne("reliable")
+        upper = part["ratio_upper"].replace(np.inf, np.nan)
+        fig.add_trace(go.Scatter(
+            x=part["ratio"], y=part["label"], mode="markers", name=f"{group} (crude)",
+            marker={"color": GROUP_COLOURS.get(group, NEUTRAL), "size": 11, "symbol": np.where(hollow, "circle-open", "circle"),
+                    "line": {"width": 2, "color": GROUP_COLOURS.get(group, NEUTRAL)}},
+            error_x={"type": "data", "symmetric": False, "array": (upper - part["ratio"]).fillna(0),
+                     "arrayminus": part["ratio"] - part["ratio_lower"], "thickness": 2, "width": 6},
+            customdata=np.stack([part["events"], part["denominator"], part["ratio_lower"], part["ratio_upper"],
+                                 part["reliability"]], axis=-1),
+            hovertemplate=(f"<b>%{{y}}</b><br>Ratio to {reference}: %{{x:.2f}}<br>"
+                           f"{conf * 100:g}% CI %{{customdata[2]:.2f}} to %{{customdata[3]:.2f}}<br>"
+                           "Events %{customdata[0]:,} of %{customdata[1]:,}<br>%{customdata[4]}<extra></extra>"),
+        ))
+    if adjusted is not None and len(adjusted):
+        adj = adjusted.dropna(subset=["adjusted_ratio"])
+        adj = adj[np.isfinite(adj["adjusted_ratio"]) & (adj["adjusted_ratio"] > 0) & adj["group"].isin(rows["label"])]
+        if len(adj):
+            fig.add_trace(go.Scatter(
+                x=adj["adjusted_ratio"], y=adj["group"], mode="markers", name="Mantel–Haenszel adjusted",
+                marker={"color": "#000000", "size": 10, "symbol": "diamond-open", "line": {"width": 2}},
+                error_x={"type": "data", "symmetric": False,
+                         "array": (adj["adjusted_upper"] - adj["adjusted_ratio"]).replace(np.inf, np.nan).fillna(0),
+                         "arrayminus": adj["adjusted_ratio"] - adj["adjusted_lower"], "thickness": 1.5, "width": 4},
+                customdata=np.stack([adj["adjusted_lower"], adj["adjusted_upper"], adj["adjusted_for"]], axis=-1),
+                hovertemplate=("<b>%{y}</b> adjusted for %{customdata[2]}<br>MH ratio %{x:.2f} "
+                               "(%{customdata[0]:.2f} to %{customdata[1]:.2f})<extra></extra>"),
+            ))
+    fig.add_vline(x=1, line={"color": NEUTRAL, "dash": "dash", "width": 1.5})
+    fig.update_xaxes(type="log", title=f"Ratio to {reference} children (log scale; 1 = same as {reference})",
+                     showgrid=True, gridcolor="#eeeeee")
+    fig.update_yaxes(title="", autorange="reversed", categoryorder="array", categoryarray=list(dict.fromkeys(rows["label"])))
+    height = max(300, 60 + 34 * rows["label"].nunique())
+    return _layout(fig, title, subtitle or f"Points: ratio; bars: {conf * 100:g}% confidence interval; "
+                   "hollow points: fewer than 10 events (unreliable)", height=height)
+
+
+def rate_bars(table: pd.DataFrame, title: str, unit: str, conf: float, subtitle: str = "") -> go.Figure:
+    """Rate (or share) per group with interval bars."""
+    rows = table.dropna(subset=["rate"])
+    if rows.empty:
+        return empty_figure(title, "No rate can be computed for this selection.")
+    fig = go.Figure(go.Bar(
+        x=rows["group"], y=rows["rate"],
+        marker_color=[GROUP_COLOURS.get(g, NEUTRAL) for g in rows["group"]],
+        error_y={"type": "data", "symmetric": False, "array": rows["rate_upper"] - rows["rate"],
+                 "arrayminus": rows["rate"] - rows["rate_lower"], "color": NEUTRAL},
+        customdata=np.stack([rows["events"], rows["denominator"], rows["rate_lower"], rows["rate_upper"]], axis=-1),
+        hovertemplate=(f"<b>%{{x}}</b><br>%{{y:.2f}} {unit}<br>{conf * 100:g}% CI %{{customdata[2]:.2f}} "
+                       "to %{customdata[3]:.2f}<br>%{customdata[0]:,} of %{customdata[1]:,}<extra></extra>"),
+    ))
+    fig.update_yaxes(title=unit, rangemode="tozero", showgrid=True, gridcolor="#eeeeee")
+    fig.update_xaxes(title="")
+    return _layout(fig, title, subtitle or f"Bars: {conf * 100:g}% confidence intervals", height=380)
+
+
+# --------------------------------------------------------------------------------------------
+# Geography
+# --------------------------------------------------------------------------------------------
+def _rings(geometry: dict) -> list[list[list[float]]]:
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"][0]]
+    return [polygon[0] for polygon in geometry["coordinates"]]
+
+
+def choropleth(
+    geojson: dict,
+    values: pd.DataFrame,
+    title: str,
+    value_label: str,
+    code_property: str = "areacd",
+    name_property: str = "areanm",
+    diverging_at: float | None = None,
+    subtitle: str = "",
+) -> go.Figure:
+    """Districts filled by ``values`` (columns ``area_code, value, hover``); no base map needed."""
+    by_code = values.set_index("area_code")
+    finite = by_code["value"].replace([np.inf, -np.inf], np.nan).dropna()
+    low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    scale = SEQUENTIAL
+    if diverging_at is not None and len(finite):
+        span = max(abs(math.log(max(high, 1e-9) / diverging_at)), abs(math.log(max(low, 1e-9) / diverging_at)), 0.1)
+        low, high, scale = diverging_at * math.exp(-span), diverging_at * math.exp(span), DIVERGING
+    fig = go.Figure()
+    mean_lat = np.mean([pt[1] for f in geojson["features"] for ring in _rings(f["geometry"]) for pt in ring])
+    for feature in geojson["features"]:
+        code, name = feature["properties"][code_property], feature["properties"][name_property]
+        xs, ys = [], []
+        for ring in _rings(feature["geometry"]):
+            xs += [p[0] for p in ring] + [None]
+            ys += [p[1] for p in ring] + [None]
+        value = by_code["value"].get(code, np.nan)
+        if value is None or not np.isfinite(value):
+            colour = "#e0e0e0"
+        elif diverging_at is not None:
+            position = (math.log(value) - math.log(low)) / (math.log(high) - math.log(low)) if value > 0 else 0
+            colour = sample_colorscale(scale, [min(max(position, 0), 1)])[0]
+        else:
+            colour = sample_colorscale(scale, [0.15 + 0.85 * ((value - low) / (high - low) if high > low else 0.5)])[0]
+        hover = by_code["hover"].get(code, "no data") if "hover" in by_code else _fmt(value)
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, fill="toself", fillcolor=colour, mode="lines", line={"color": "#ffffff", "width": 1.2},
+            name=name, hoveron="fills", text=f"<b>{name}</b><br>{hover}", hoverinfo="text", showlegend=False,
+        ))
+        centre_x = np.mean([p[0] for p in _rings(feature["geometry"])[0]])
+        centre_y = np.mean([p[1] for p in _rings(feature["geometry"])[0]])
+        fig.add_annotation(x=centre_x, y=centre_y, text=f"{name}<br><b>{_fmt(value)}</b>", showarrow=False,
+                           font={"size": 11, "color": "#111111"}, bgcolor="rgba(255,255,255,0.7)")
+    colourbar_scale = scale if diverging_at is None else DIVERGING
+    fig.add_trace(go.Scatter(
+        x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+        marker={"colorscale": colourbar_scale, "cmin": low, "cmax": high, "color": [low], "showscale": True,
+                "colorbar": {"title": {"text": value_label, "side": "right"}, "thickness": 14}},
+    ))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(mean_lat)))
+    return _layout(fig, title, subtitle, height=520)
+
+
+def funnel_plot(
+    points: pd.DataFrame,
+    centre: float,
+    limits: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    title: str,
+    x_label: str,
+    y_label: str,
+    subtitle: str = "",
+) -> go.Figure:
+    """Districts (``label, n, value, hover``) against the force average and control limits.
+
+    ``limits`` maps a label such as "95 %" to arrays ``(n, lower, upper)``.
+    """
+    fig = go.Figure()
+    colours = {0: LIMIT_95, 1: LIMIT_998}
+    for index, (label, (n, lower, upper)) in enumerate(limits.items()):
+        style = {"color": colours.get(index, NEUTRAL), "width": 1.5, "dash": "dash" if index == 0 else "dot"}
+        fig.add_trace(go.Scatter(x=n, y=upper, mode="lines", line=style, name=f"{label} limits", hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=n, y=lower, mode="lines", line=style, showlegend=False, hoverinfo="skip"))
+    if len(points):
+        max_n = float(points["n"].max()) * 1.1
+        fig.add_trace(go.Scatter(x=[0, max_n], y=[centre, centre], mode="lines", name="Force average",
+                                 line={"color": NEUTRAL, "width": 1.5}, hoverinfo="skip"))
+        fig.add_trace(go.Scatter(
+            x=points["n"], y=points["value"], mode="markers+text", text=points["label"], textposition="top center",
+            marker={"size": 11, "color": "#222222"}, name="District", hovertext=points.get("hover"),
+            hoverinfo="text" if "hover" in points else "x+y",
+        ))
+    fig.update_xaxes(title=x_label, rangemode="tozero", showgrid=True, gridcolor="#eeeeee")
+    fig.update_yaxes(title=y_label, showgrid=True, gridcolor="#eeeeee")
+    return _layout(fig, title, subtitle, height=460)
+
+
+# --------------------------------------------------------------------------------------------
+# Time
+# --------------------------------------------------------------------------------------------
+def monthly_lines(frame: pd.DataFrame, title: str, y_label: str, subtitle: str = "") -> go.Figure:
+    """Monthly counts per group (columns ``month, group, value``)."""
+    if frame.empty:
+        return empty_figure(title, "No records match the filters.")
+    fig = go.Figure()
+    for group in schema.ETHNIC_GROUPS_WITH_NOT_STATED:
+        part = frame[frame["group"] == group].sort_values("month")
+        if part.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=part["month"], y=part["value"], mode="lines+markers", name=group,
+            line={"color": GROUP_COLOURS[group], "width": 2, "dash": "dot" if group == schema.NOT_STATED else "solid"},
+            marker={"size": 4}, hovertemplate=f"<b>{group}</b> %{{x|%b %Y}}: %{{y:,}}<extra></extra>",
+        ))
+    fig.update_xaxes(title="Month recorded", showgrid=False)
+    fig.update_yaxes(title=y_label, rangemode="tozero", showgrid=True, gridcolor="#eeeeee")
+    return _layout(fig, title, subtitle)
+
+
+def ratio_band(frame: pd.DataFrame, title: str, reference: str, conf: float, subtitle: str = "") -> go.Figure:
+    """Rolling ratios per group with an interval band (columns ``month, group, ratio, lower, upper``)."""
+    frame = frame.replace([np.inf, -np.inf], np.nan).dropna(subset=["ratio"])
+    if frame.empty:
+        return empty_figure(title, "Too few events to compute rolling ratios.")
+    fig = go.Figure()
+    for group in schema.ETHNIC_GROUPS:
+        part = frame[frame["group"] == group].sort_values("month")
+        if part.empty:
+            continue
+        colour = GROUP_COLOURS[group]
+        red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        fig.add_trace(go.Scatter(x=part["month"], y=part["upper"], mode="lines", line={"width": 0},
+                                 showlegend=False, hoverinfo="skip", legendgroup=group))
+        fig.add_trace(go.Scatter(x=part["month"], y=part["lower"], mode="lines", line={"width": 0}, fill="tonexty",
+                                 fillcolor=f"rgba({red},{green},{blue},0.18)", showlegend=False, hoverinfo="skip",
+                                 legendgroup=group))
+        fig.add_trace(go.Scatter(
+            x=part["month"], y=part["ratio"], mode="lines+markers", name=group, legendgroup=group,
+            line={"color": colour, "width": 2.5}, marker={"size": 5},
+            customdata=np.stack([part["lower"], part["upper"], part["events"]], axis=-1),
+            hovertemplate=(f"<b>{group}</b>, 12 months to %{{x|%b %Y}}<br>ratio %{{y:.2f}} "
+                           f"({conf * 100:g}% CI %{{customdata[0]:.2f}} to %{{customdata[1]:.2f}}); "
+                           "%{customdata[2]:,} events<extra></extra>"),
+        ))
+    fig.add_hline(y=1, line={"color": NEUTRAL, "dash": "dash", "width": 1.5})
+    fig.update_yaxes(type="log", title=f"Ratio to {reference} (log scale)", showgrid=True, gridcolor="#eeeeee")
+    fig.update_xaxes(title="End of the 12-month window")
+    return _layout(fig, title, subtitle or f"Shaded: {conf * 100:g}% confidence interval")
+
+
+def completeness_lines(frame: pd.DataFrame, series: str, title: str, target: float, subtitle: str = "") -> go.Figure:
+    """Share of records with ethnicity stated by month (columns ``month, <series>, share``) with a target line."""
+    if frame.empty:
+        return empty_figure(title, "No records match the filters.")
+    fig = go.Figure()
+    palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+    for index, (name, part) in enumerate(frame.groupby(series, sort=True)):
+        fig.add_trace(go.Scatter(
+            x=part["month"], y=100 * part["share"], mode="lines", name=str(name),
+            line={"color": palette[index % len(palette)], "width": 2},
+            customdata=np.stack([part["stated"], part["records"]], axis=-1),
+            hovertemplate=f"<b>{name}</b> %{{x|%b %Y}}: %{{y:.1f}}% (%{{customdata[0]:,}} of %{{customdata[1]:,}})<extra></extra>",
+        ))
+    fig.add_hline(y=100 * target, line={"color": "#B2182B", "dash": "dash"},
+                  annotation_text=f"target {target:.0%}", annotation_position="top left")
+    fig.update_yaxes(title="% of records with self-defined ethnicity", range=[0, 100], showgrid=True, gridcolor="#eeeeee")
+    fig.update_xaxes(title="Month recorded")
+    return _layout(fig, title, subtitle)
+
+
+# --------------------------------------------------------------------------------------------
+# Composition
+# --------------------------------------------------------------------------------------------
+def outcome_mix(frame: pd.DataFrame, title: str, subtitle: str = "") -> go.Figure:
+    """Share of concluded outcomes by outcome group within each ethnic group (``group, outcome_group, records``)."""
+    if frame.empty:
+        return empty_figure(title, "No concluded outcomes match the filters.")
+    totals = frame.groupby("group")["records"].transform("sum")
+    frame = frame.assign(share=100 * frame["records"] / totals)
+    palette = ["#0072B2", "#56B4E9", "#009E73", "#E69F00", "#F0E442", "#CC79A7", "#D55E00", "#999999", "#666666", "#BBBBBB"]
+    fig = go.Figure()
+    order = [g for g in schema.OUTCOME_GROUPS if g != schema.OPEN_OUTCOME_GROUP]
+    for index, outcome in enumerate(order):
+        part = frame[frame["outcome_group"] == outcome]
+        if part.empty:
+            continue
+        fig.add_trace(go.Bar(
+            y=part["group"], x=part["share"], orientation="h", name=outcome,
+            marker_color="#000000" if outcome == "Outcome 22" else palette[index % len(palette)],
+            marker_pattern_shape="/" if outcome == "Outcome 22" else "",
+            customdata=part["records"],
+            hovertemplate=f"<b>%{{y}}</b>: {outcome} %{{x:.1f}}% (%{{customdata:,}} records)<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title="% of concluded records", range=[0, 100])
+    fig.update_yaxes(title="", categoryorder="array", categoryarray=list(schema.ETHNIC_GROUPS_WITH_NOT_STATED)[::-1])
+    return _layout(fig, title, subtitle, height=440)
+
+
+def agreement_heatmap(crosstab: pd.DataFrame, title: str, subtitle: str = "") -> go.Figure:
+    """Self-defined (rows) by officer-defined (columns) record counts."""
+    values = crosstab.to_numpy()
+    fig = go.Figure(go.Heatmap(
+        z=values, x=list(crosstab.columns), y=list(crosstab.index), colorscale="Blues", showscale=False,
+        text=[[f"{v:,}" for v in row] for row in values], texttemplate="%{text}",
+        hovertemplate="Self-defined %{y}, officer-defined %{x}: %{z:,} records<extra></extra>",
+    ))
+    fig.update_xaxes(title="Officer-defined", side="bottom")
+    fig.update_yaxes(title="Self-defined", autorange="reversed")
+    return _layout(fig, title, subtitle, height=420)
+
+
+def stacked_counts(frame: pd.DataFrame, x: str, colour: str, title: str, y_label: str,
+                   colours: dict[str, str] | None = None, order: Sequence[str] | None = None) -> go.Figure:
+    """Counts by ``x`` stacked by ``colour`` (columns ``x, colour, value``)."""
+    if frame.empty:
+        return empty_figure(title, "No records match the filters.")
+    fig = go.Figure()
+    for name in order or sorted(frame[colour].unique()):
+        part = frame[frame[colour] == name]
+        if part.empty:
+            continue
+        fig.add_trace(go.Bar(x=part[x], y=part["value"], name=str(name),
+                             marker_color=(colours or {}).get(name),
+                             hovertemplate=f"<b>{name}</b> %{{x}}: %{{y:,}}<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title=y_label, showgrid=True, gridcolor="#eeeeee")
+    fig.update_xaxes(title="")
+    return _layout(fig, title)

@@ -1,0 +1,40 @@
+"""Files for people to open: CSV with the definitions and disclosure rules stated, and no live formulas.
+
+A text cell that begins with ``=``, ``+``, ``-``, ``@``, tab or carriage return would be run as a formula
+by a spreadsheet (OWASP "CSV injection"); such cells are prefixed with a single quote. Numbers are left
+as numbers.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value):
+    """Prefix a text value that a spreadsheet would treat as a formula with ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells (and column names) cannot start a formula."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise_cell)
+    safe.columns = [neutralise_cell(str(c)) for c in safe.columns]
+    return safe
+
+
+def csv_bytes(frame: pd.DataFrame, notes: list[str] | None = None) -> bytes:
+    """UTF-8 CSV (with BOM, so spreadsheets read it as UTF-8), ``# `` note lines first."""
+    buffer = io.StringIO()
+    for note in notes or []:
+        buffer.write("# " + str(neutralise_cell(note)).replace("\n", " ") + "\n")
+    neutralise(frame).to_csv(buffer, index=False, float_format="%.6g")
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

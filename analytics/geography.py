@@ -1,0 +1,114 @@
+"""Area comparison (DESIGN.md section 5.4): district boundaries, district values, funnel plots.
+
+Funnel plots follow Spiegelhalter (2005), "Funnel plots for comparing institutional performance":
+each district's value is plotted against its denominator, around the force average, with 95 % and
+99.8 % control limits (exact Poisson for rates, normal approximation for proportions).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analytics import disparity, schema, stats
+from analytics.filters import Filters
+from analytics.store import Store
+
+BOUNDARIES = Path(__file__).resolve().parents[1] / "sample_data" / "boundaries" / "norfolk_districts.geojson"
+FUNNEL_LEVELS = (0.95, 0.998)
+ATTRIBUTION = ("Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
+               "Contains OS data © Crown copyright and database right 2016.")
+
+
+@lru_cache(maxsize=4)
+def load_boundaries(path: str | None = None) -> dict:
+    """District boundaries (GeoJSON with ``areacd``/``areanm``; clockwise exterior rings)."""
+    return json.loads(Path(path or BOUNDARIES).read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Funnel:
+    points: pd.DataFrame  # label, area_code, n, events, value, hover, outside_95, outside_998
+    centre: float
+    limits: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    unit: str
+
+
+def _grid(max_n: float) -> np.ndarray:
+    return np.unique(np.concatenate([np.linspace(1, max_n * 1.1, 200), np.geomspace(1, max_n * 1.1, 200)]))
+
+
+def rate_funnel(store: Store, filters: Filters, group: str | None = None, multiplier: int = 1000) -> Funnel:
+    """Each district's rate per 1,000 children (of ``group``, or all children) against the force rate."""
+    table = disparity.population_rates(store, filters, split="area").table
+    names = store.areas().set_index("area_code")["area_name"]
+    if group:
+        rows = table[table["group"] == group]
+        points = pd.DataFrame({"area_code": rows["split"], "events": rows["events"], "n": rows["denominator"]})
+    else:
+        stated = table[table["group"].isin(schema.ETHNIC_GROUPS)]
+        points = stated.groupby("split").agg(events=("events", "sum"), n=("denominator", "sum")).reset_index()
+        points = points.rename(columns={"split": "area_code"})
+    points = points[points["n"] > 0].copy()
+    centre = multiplier * points["events"].sum() / points["n"].sum() if points["n"].sum() else 0.0
+    grid = _grid(float(points["n"].max()) if len(points) else 1.0)
+    limits = {}
+    for level in FUNNEL_LEVELS:
+        low, high = stats.funnel_rate_limits(centre, grid, level, multiplier=multiplier)
+        limits[f"{level * 100:g} %"] = (grid, np.asarray(low), np.asarray(high))
+    points["value"] = multiplier * points["events"] / points["n"]
+    return _finish_points(points, names, centre, limits, "per 1,000", multiplier, rate=True)
+
+
+def share_funnel(store: Store, filters: Filters, outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,)) -> Funnel:
+    """Each district's share of concluded records ending in ``outcome_codes`` against the force share."""
+    table = disparity.decision_ratios(store, filters, outcome_codes, split="area").table
+    names = store.areas().set_index("area_code")["area_name"]
+    points = table.groupby("split").agg(events=("events", "sum"), n=("denominator", "sum")).reset_index()
+    points = points.rename(columns={"split": "area_code"})
+    points = points[points["n"] > 0].copy()
+    centre = points["events"].sum() / points["n"].sum() if points["n"].sum() else 0.0
+    grid = _grid(float(points["n"].max()) if len(points) else 1.0)
+    limits = {}
+    for level in FUNNEL_LEVELS:
+        low, high = stats.funnel_proportion_limits(centre, grid, level)
+        limits[f"{level * 100:g} %"] = (grid, 100 * np.asarray(low), 100 * np.asarray(high))
+    points["value"] = 100 * points["events"] / points["n"]
+    return _finish_points(points, names, 100 * centre, limits, "%", 100, rate=False)
+
+
+def _finish_points(points, names, centre, limits, unit, multiplier, rate: bool) -> Funnel:
+    points["label"] = points["area_code"].map(names).fillna(points["area_code"])
+    for key, level in (("outside_95", "95 %"), ("outside_998", "99.8 %")):
+        grid, low, high = limits[level]
+        lower = np.interp(points["n"], grid, low)
+        upper = np.interp(points["n"], grid, high)
+        points[key] = (points["value"] < lower) | (points["value"] > upper)
+    noun = "children" if rate else "concluded records"
+    points["hover"] = [
+        f"<b>{r.label}</b><br>{r.value:.2f} {unit} ({int(r.events):,} of {int(r.n):,} {noun})<br>"
+        + ("outside the 99.8 % limits" if r.outside_998 else "outside the 95 % limits" if r.outside_95 else "within the 95 % limits")
+        for r in points.itertuples()
+    ]
+    return Funnel(points.reset_index(drop=True), float(centre), limits, unit)
+
+
+def district_values(store: Store, filters: Filters, group: str, value: str = "ratio") -> pd.DataFrame:
+    """Per district: the group's rate per 1,000 or ratio to the reference, with hover text for the map."""
+    table = disparity.population_rates(store, filters, split="area").table
+    rows = table[table["group"] == group].copy()
+    rows["value"] = rows["ratio"] if value == "ratio" else rows["rate"]
+    conf = f"{filters.confidence * 100:g}% CI"
+    rows["hover"] = [
+        (f"{group}: {r.rate:.2f} per 1,000 ({int(r.events):,} of {int(r.denominator):,})"
+         + (f"<br>ratio to {filters.reference_group} {r.ratio:.2f} ({conf} {r.ratio_lower:.2f} to {r.ratio_upper:.2f})"
+            if pd.notna(r.ratio) else f"<br>ratio not shown ({r.reliability})"))
+        for r in rows.itertuples()
+    ]
+    return rows.rename(columns={"split": "area_code"})[["area_code", "value", "hover", "events", "denominator",
+                                                        "rate", "ratio", "ratio_lower", "ratio_upper", "reliability"]]

@@ -1,0 +1,102 @@
+"""Change over time (DESIGN.md section 5.5): monthly counts, rolling 12-month ratios, period comparisons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from analytics import disparity, schema, stats
+from analytics.filters import Filters
+from analytics.store import Store
+
+WINDOW_MONTHS = 12
+
+
+def month_end(month_start: date) -> date:
+    return (pd.Timestamp(month_start) + pd.offsets.MonthEnd(0)).date()
+
+
+def months_back(month_start: date, months: int) -> date:
+    return (pd.Timestamp(month_start) - pd.DateOffset(months=months)).date()
+
+
+def monthly_counts(store: Store, filters: Filters) -> pd.DataFrame:
+    """Events per group per month (``month, group, value``)."""
+    counts = store.event_counts(filters, ("month",))
+    return counts.rename(columns={"ethnic_group": "group", "events": "value"}).sort_values(["month", "group"])
+
+
+def rolling_ratios(store: Store, filters: Filters, window: int = WINDOW_MONTHS) -> pd.DataFrame:
+    """Rate ratio to the reference group over each 12-month window, with its exact interval.
+
+    The population is the same for every window (Census 2021), so the ratio of rates over a window
+    equals the ratio of events scaled by the populations.
+    """
+    counts = store.rolling_event_counts(filters, window)
+    population = store.population_counts(filters).set_index("ethnic_group")["population"]
+    reference = filters.reference_group
+    rows = []
+    for month, part in counts.groupby("month"):
+        events = dict(zip(part["ethnic_group"], part["events"], strict=True))
+        ref_events, ref_population = int(events.get(reference, 0)), int(population.get(reference, 0))
+        for group in schema.ETHNIC_GROUPS:
+            if group == reference or not population.get(group, 0) or not ref_population:
+                continue
+            result = stats.rate_ratio(int(events.get(group, 0)), int(population[group]), ref_events, ref_population,
+                                      filters.confidence, method="exact")
+            rows.append({"month": month, "group": group, "ratio": result.estimate, "lower": result.lower,
+                         "upper": result.upper, "events": int(events.get(group, 0)), "reference_events": ref_events,
+                         "p_value": result.p_value})
+    return pd.DataFrame(rows, columns=["month", "group", "ratio", "lower", "upper", "events", "reference_events", "p_value"])
+
+
+@dataclass(frozen=True)
+class PeriodComparison:
+    """The latest period against the one before it, for one table builder."""
+
+    current_label: str
+    previous_label: str
+    current: disparity.DisparityTable
+    previous: disparity.DisparityTable
+
+    def joined(self) -> pd.DataFrame:
+        keep = ["group", "events", "rate", "ratio", "ratio_lower", "ratio_upper", "significant", "reliability"]
+        now = self.current.table[keep].set_index("group")
+        before = self.previous.table[keep].set_index("group")
+        return now.join(before, rsuffix="_previous").reset_index()
+
+
+def last_complete_month(store: Store) -> date | None:
+    return store.month_range()[1]
+
+
+def twelve_month_windows(end_month: date) -> tuple[tuple[date, date], tuple[date, date]]:
+    """(12 months to end_month) and (the 12 months before), as inclusive date ranges."""
+    current = (months_back(end_month, WINDOW_MONTHS - 1), month_end(end_month))
+    previous = (months_back(end_month, 2 * WINDOW_MONTHS - 1), month_end(months_back(end_month, WINDOW_MONTHS)))
+    return current, previous
+
+
+def compare_years(store: Store, filters: Filters, end_month: date) -> PeriodComparison:
+    """Population ratios in the 12 months to ``end_month`` against the 12 months before."""
+    (c_from, c_to), (p_from, p_to) = twelve_month_windows(end_month)
+    current = disparity.population_rates(store, filters.replace(date_from=c_from, date_to=c_to))
+    previous = disparity.population_rates(store, filters.replace(date_from=p_from, date_to=p_to))
+    return PeriodComparison(
+        f"12 months to {end_month:%B %Y}", f"12 months to {months_back(end_month, WINDOW_MONTHS):%B %Y}",
+        current, previous,
+    )
+
+
+def month_on_month(store: Store, filters: Filters, month: date) -> pd.DataFrame:
+    """Children (or records) by role in ``month`` and in the month before, with the change."""
+    previous = months_back(month, 1)
+    rows = []
+    for label, start in (("this_month", month), ("previous_month", previous)):
+        counts = store.counts(filters.replace(date_from=start, date_to=month_end(start)), ("role",))
+        rows.append(counts.set_index("role")["events"].rename(label))
+    table = pd.concat(rows, axis=1).reindex(list(schema.ROLES)).fillna(0).astype(int)
+    table["change"] = table["this_month"] - table["previous_month"]
+    return table.reset_index(names="role")

@@ -1,0 +1,103 @@
+"""Overview: the entry point and home page of the Youth Violence Disproportionality Monitor."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import charts, schema
+from ui import cached, render
+from ui.page import setup
+
+page = setup("Overview", ":material/home:",
+             "Are children of some ethnic groups over-represented as victims, suspects and offenders of youth "
+             "violence in the selected period, and are outcomes such as outcome 22 applied fairly?")
+filters, version = page.filters, page.version
+meta = page.publication
+period_from = filters.date_from or page.first
+period_to = filters.date_to or page.last
+st.markdown(f"**Period:** {period_from:%d %B %Y} to {period_to:%d %B %Y} · **Loaded** {meta['loaded_at']} "
+            f"from `{meta['source_file']}` · {meta['loaded']:,} records ({meta['rejected']:,} rejected, "
+            f"{meta['excluded']:,} aged 18+ excluded)")
+
+with st.spinner("Computing the overview…"):
+    by_role = cached.counts(filters.replace(roles=()), version, ("role",)).set_index("role")["events"]
+    tables = {role: cached.population_rates(filters.replace(roles=(role,)), version) for role in schema.ROLES}
+    outcome = cached.decision_ratios(filters, version)
+    completeness = cached.completeness(filters.replace(roles=()), version, ("role",)).set_index("role")
+
+if by_role.sum() == 0:
+    render.nothing_matches(filters)
+    st.stop()
+
+unit = schema.COUNTING_UNITS[filters.counting_unit]
+columns = st.columns(4)
+for column, role in zip(columns, schema.ROLES, strict=False):
+    count = int(by_role.get(role, 0))
+    share = completeness["self_share"].get(role, float("nan"))
+    column.metric(f"{unit} as {role}s", f"{count:,}",
+                  help=f"Self-defined ethnicity stated on {share:.0%} of {role} records" if pd.notna(share) else None)
+overall = cached.completeness(filters.replace(roles=()), version, ())
+columns[3].metric("Ethnicity recorded (self-defined)", f"{overall['self_share'].iloc[0]:.0%}",
+                  help=f"Any ethnicity (self- or officer-defined): {overall['any_share'].iloc[0]:.0%}; "
+                       f"target {schema.ETHNICITY_COMPLETENESS_TARGET:.0%}")
+
+st.subheader(f"Headline ratios: each group against {filters.reference_group} children")
+combined = pd.concat(
+    [t.table.assign(role=role.capitalize(), label=f"{role.capitalize()} · " + t.table["group"]) for role, t in tables.items()],
+    ignore_index=True,
+)
+render.chart(
+    charts.forest_plot(combined[~combined["is_reference"] & (combined["group"] != schema.NOT_STATED)],
+                       "Rate ratio by role and ethnic group", filters.reference_group, filters.confidence,
+                       label_column="label"),
+    f"Each point is how many times as likely children of a group were to be recorded in that role as "
+    f"{filters.reference_group} children, per 1,000 children in the population. A bar crossing the dashed line "
+    "at 1 means no clear difference. Hollow points rest on fewer than 10 events.",
+    key="headline-forest",
+)
+headline = []
+for role, table in tables.items():
+    for row in table.table.itertuples():
+        if row.is_reference or row.group == schema.NOT_STATED or pd.isna(row.ratio):
+            continue
+        headline.append({
+            "Role": role.capitalize(), "Group": row.group, "Children": row.events,
+            "Rate per 1,000": round(row.rate, 2), "Ratio": round(row.ratio, 2),
+            "Interval": render.interval(row.ratio_lower, row.ratio_upper),
+            "Significant": "Yes" if row.significant is True else "No", "Reliability": row.reliability,
+        })
+st.dataframe(pd.DataFrame(headline), hide_index=True, width="stretch")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Outcome 22 by group")
+    render.chart(
+        charts.rate_bars(outcome.table, "Share of concluded suspect records ending in outcome 22", "%",
+                         filters.confidence),
+        "Outcome 22: diversionary, educational or intervention activity instead of prosecution. A lower share "
+        "for a group means its children were less often diverted. Open investigations are excluded.",
+        key="overview-outcome22",
+    )
+with right:
+    st.subheader("What changed")
+    last_month = pd.Timestamp(period_to).to_period("M").to_timestamp().date()
+    changes = cached.month_on_month(filters, version, last_month)
+    st.markdown(f"**{last_month:%B %Y} against the month before** ({unit.lower()})")
+    st.dataframe(changes.rename(columns={"role": "Role", "this_month": f"{last_month:%b %Y}",
+                                         "previous_month": "Previous month", "change": "Change"}),
+                 hide_index=True, width="stretch")
+    comparison = cached.compare_years(filters.replace(roles=("suspect",)), version, last_month)
+    joined = comparison.joined()
+    joined = joined[joined["group"].isin(schema.ETHNIC_GROUPS) & (joined["group"] != filters.reference_group)]
+    st.markdown(f"**Suspect ratios: {comparison.current_label} against {comparison.previous_label}**")
+    st.dataframe(pd.DataFrame({
+        "Group": joined["group"],
+        "Ratio now": joined["ratio"].round(2),
+        "Interval now": [render.interval(lo, hi) for lo, hi in zip(joined["ratio_lower"], joined["ratio_upper"], strict=True)],
+        "Ratio a year earlier": joined["ratio_previous"].round(2),
+        "Significant now": joined["significant"].map(lambda s: "Yes" if s is True else "No"),
+    }), hide_index=True, width="stretch")
+
+st.caption(f"Data version {version}. Population: {meta['population_source']}. "
+           "See *About the data* for definitions and methods.")

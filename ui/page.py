@@ -1,0 +1,81 @@
+"""The one call at the top of every page: configure, draw the navigation and the slicers, and hand
+back what the page needs (store, filters, data version). See DESIGN.md section 2 on pages/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from analytics.filters import Filters
+from analytics.store import NoDataError
+from ui import cached, sidebar, state
+
+#: (path, label, icon): the navigation, in order. Paths are relative to the entry point.
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("dashboard.py", "Overview", ":material/home:"),
+    ("pages/disproportionality.py", "Disproportionality", ":material/balance:"),
+    ("pages/geography.py", "Geography", ":material/map:"),
+    ("pages/crime_types.py", "Crime types and risk markers", ":material/category:"),
+    ("pages/outcomes.py", "Outcomes and diversion", ":material/alt_route:"),
+    ("pages/trends.py", "Trends", ":material/timeline:"),
+    ("pages/data_quality.py", "Data quality", ":material/fact_check:"),
+    ("pages/records.py", "Records", ":material/table_rows:"),
+    ("pages/stop_search.py", "Stop and search", ":material/front_hand:"),
+    ("pages/monthly_pack.py", "Monthly pack", ":material/picture_as_pdf:"),
+    ("pages/about.py", "About the data", ":material/info:"),
+)
+
+
+@dataclass(frozen=True)
+class PageContext:
+    filters: Filters
+    version: str
+    first: date | None
+    last: date | None
+    area_names: dict[str, str]
+
+    @property
+    def publication(self) -> dict:
+        return cached.publication(self.version)
+
+
+def setup(title: str, icon: str, intro: str = "") -> PageContext:
+    """Configure the page, check data is loaded, draw navigation and slicers, return the context."""
+    st.set_page_config(page_title=f"{title} · Youth Disproportionality Monitor", page_icon=icon, layout="wide")
+    _navigation()
+    try:
+        version = cached.store().data_version()
+    except NoDataError as exc:
+        st.title(title)
+        st.error(f"{exc}. Load an extract with `python -m analytics load FILE --population FILE` "
+                 "or build the sample with `make run`.")
+        st.stop()
+    first, last = cached.period(version)
+    area_names = cached.areas(version)
+    values = state.current(first, last, tuple(area_names))
+    sidebar.draw(values, first, last, area_names)
+    try:
+        filters = state.to_filters(values)
+    except ValueError as exc:
+        st.warning(f"Filters reset: {exc}")
+        state.reset(first, last)
+        filters = state.to_filters(st.session_state[state.STATE_KEY])
+    st.query_params.from_dict(state.to_query(st.session_state[state.STATE_KEY], first, last))
+    st.title(f"{title}")
+    if intro:
+        st.markdown(intro)
+    ignored = st.session_state.pop("yvdm_ignored_params", [])
+    if ignored:
+        st.warning(f"Ignored unknown link values: {', '.join(ignored)}")
+    st.caption(f"**Filters:** {filters.describe()} · **Data version** {version}")
+    return PageContext(filters, version, first, last, area_names)
+
+
+def _navigation() -> None:
+    with st.sidebar:
+        st.markdown("#### Youth Disproportionality Monitor")
+        for path, label, icon in PAGES:
+            st.page_link(path, label=label, icon=icon)
+        st.divider()

@@ -1,0 +1,162 @@
+"""Slicer state: one plain dict kept in ``st.session_state`` under a key no widget owns, mirrored
+to the URL query string so a link reproduces the view (DESIGN.md section 2, note on pages/).
+
+Every value read from the URL is validated against the fixed code lists; anything unknown is dropped
+and reported, never passed on.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from analytics import schema
+from analytics.filters import MARKER_MODES, OPEN_OUTCOME_TOKEN, Filters
+
+STATE_KEY = "yvdm_filters"  # not a widget key: survives page changes
+WIDGET_PREFIX = "slicer_"
+LIST_FIELDS = {
+    "roles": ("role", schema.ROLES),
+    "age_bands": ("age", schema.AGE_BANDS),
+    "sexes": ("sex", tuple(schema.SEXES)),
+    "ethnic_groups": ("group", schema.ETHNIC_GROUPS_WITH_NOT_STATED),
+    "areas": ("area", None),  # checked against the loaded areas
+    "offence_groups": ("offence", schema.OFFENCE_GROUPS),
+    "outcome_codes": ("outcome", (*schema.OUTCOME_CODES, OPEN_OUTCOME_TOKEN)),
+}
+CHOICE_FIELDS = {
+    "counting_unit": ("count", tuple(schema.COUNTING_UNITS)),
+    "reference_group": ("reference", schema.ETHNIC_GROUPS),
+    **{m: (m, MARKER_MODES) for m in schema.RISK_MARKERS},
+}
+MAX_PARAM_LENGTH = 2000
+
+
+def defaults(first: date | None, last: date | None) -> dict:
+    return {
+        "dates": (first, last),
+        **{name: [] for name in LIST_FIELDS},
+        "serious_youth_violence_only": False,
+        "counting_unit": "persons",
+        "reference_group": schema.DEFAULT_REFERENCE_GROUP,
+        "confidence": schema.DEFAULT_CONFIDENCE,
+        **{m: "any" for m in schema.RISK_MARKERS},
+    }
+
+
+def from_query(params: dict[str, str], first: date | None, last: date | None, areas: tuple[str, ...]) -> tuple[dict, list[str]]:
+    """State from URL parameters; returns it with a list of the values that were ignored."""
+    state, ignored = defaults(first, last), []
+    for name, (key, allowed) in LIST_FIELDS.items():
+        raw = str(params.get(key, ""))[:MAX_PARAM_LENGTH]
+        if not raw:
+            continue
+        values = [v for v in raw.split(",") if v]
+        permitted = areas if name == "areas" else allowed
+        state[name] = [v for v in values if v in permitted]
+        ignored += [f"{key}={v[:40]}" for v in values if v not in permitted]
+    for name, (key, allowed) in CHOICE_FIELDS.items():
+        raw = str(params.get(key, ""))[:MAX_PARAM_LENGTH]
+        if raw:
+            if raw in allowed:
+                state[name] = raw
+            else:
+                ignored.append(f"{key}={raw[:40]}")
+    state["serious_youth_violence_only"] = str(params.get("syv", "")) == "1"
+    conf = str(params.get("conf", ""))
+    if conf:
+        try:
+            value = float(conf)
+            if value not in schema.CONFIDENCE_LEVELS:
+                raise ValueError
+            state["confidence"] = value
+        except ValueError:
+            ignored.append(f"conf={conf[:40]}")
+    state["dates"] = (_date(params.get("from"), first, ignored, "from"), _date(params.get("to"), last, ignored, "to"))
+    return state, ignored
+
+
+def _date(raw, fallback: date | None, ignored: list[str], key: str) -> date | None:
+    if not raw:
+        return fallback
+    try:
+        return date.fromisoformat(str(raw)[:10])
+    except ValueError:
+        ignored.append(f"{key}={str(raw)[:40]}")
+        return fallback
+
+
+def to_query(state: dict, first: date | None, last: date | None) -> dict[str, str]:
+    """The non-default parts of the state as URL parameters."""
+    query: dict[str, str] = {}
+    start, end = state["dates"]
+    if start and start != first:
+        query["from"] = start.isoformat()
+    if end and end != last:
+        query["to"] = end.isoformat()
+    for name, (key, _) in LIST_FIELDS.items():
+        if state[name]:
+            query[key] = ",".join(state[name])
+    base = defaults(first, last)
+    for name, (key, _) in CHOICE_FIELDS.items():
+        if state[name] != base[name]:
+            query[key] = state[name]
+    if state["serious_youth_violence_only"]:
+        query["syv"] = "1"
+    if state["confidence"] != schema.DEFAULT_CONFIDENCE:
+        query["conf"] = f"{state['confidence']:g}"
+    return query
+
+
+def to_filters(state: dict) -> Filters:
+    start, end = state["dates"]
+    return Filters(
+        date_from=start,
+        date_to=end,
+        roles=tuple(state["roles"]),
+        age_bands=tuple(state["age_bands"]),
+        sexes=tuple(state["sexes"]),
+        ethnic_groups=tuple(state["ethnic_groups"]),
+        areas=tuple(state["areas"]),
+        offence_groups=tuple(state["offence_groups"]),
+        serious_youth_violence_only=bool(state["serious_youth_violence_only"]),
+        outcome_codes=tuple(state["outcome_codes"]),
+        counting_unit=state["counting_unit"],
+        reference_group=state["reference_group"],
+        confidence=float(state["confidence"]),
+        **{m: state[m] for m in schema.RISK_MARKERS},
+    )
+
+
+def current(first: date | None, last: date | None, areas: tuple[str, ...]) -> dict:
+    """The session's state, created from the URL on a session's first run."""
+    if STATE_KEY not in st.session_state:
+        state, ignored = from_query(dict(st.query_params), first, last, areas)
+        st.session_state[STATE_KEY] = state
+        st.session_state["yvdm_ignored_params"] = ignored
+    return st.session_state[STATE_KEY]
+
+
+def widget_key(name: str) -> str:
+    return WIDGET_PREFIX + name
+
+
+def copy_into_widgets(state: dict) -> None:
+    """Streamlit forgets widget values when a page without them runs; restore them from the state."""
+    for name, value in state.items():
+        st.session_state[widget_key(name)] = list(value) if isinstance(value, list) else value
+
+
+def remember(name: str) -> None:
+    """Widget callback: copy the widget's new value into the state."""
+    value = st.session_state[widget_key(name)]
+    st.session_state[STATE_KEY][name] = list(value) if isinstance(value, list) else value
+
+
+def set_value(name: str, value) -> None:
+    st.session_state[STATE_KEY][name] = value
+
+
+def reset(first: date | None, last: date | None) -> None:
+    st.session_state[STATE_KEY] = defaults(first, last)
