@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import streamlit as st
 
 from analytics.filters import Filters
 from analytics.store import NoDataError
 from ui import cached, sidebar, state
+
+ROOT = Path(__file__).resolve().parents[1]
 
 #: (path, label, icon): the navigation, in order. Paths are relative to the entry point.
 PAGES: tuple[tuple[str, str, str], ...] = (
@@ -77,5 +80,6 @@ def _navigation() -> None:
     with st.sidebar:
         st.markdown("#### Youth Disproportionality Monitor")
         for path, label, icon in PAGES:
-            st.page_link(path, label=label, icon=icon)
+            if (ROOT / path).exists():  # a page being developed is not linked until its file exists
+                st.page_link(path, label=label, icon=icon)
         st.divider()

@@ -1,0 +1,85 @@
+"""About the data: definitions in force, methods, denominators and their source, suppression rules, attribution."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import geography, schema, suppression
+from analytics.filters import format_confidence
+from ui import cached
+from ui.page import setup
+
+page = setup("About the data", ":material/info:", "What every number means and where it comes from.")
+filters, version = page.filters, page.version
+meta, definitions = page.publication, cached.definitions(version)
+
+st.subheader("Definitions in force")
+st.markdown(
+    f"- **Serious youth violence:** {definitions['serious_youth_violence']}\n"
+    f"- **Counting unit:** {schema.COUNTING_UNITS[filters.counting_unit]} (change it in the sidebar). A child "
+    "involved several times counts once per table row; records count every involvement.\n"
+    f"- **Reference group:** {filters.reference_group}.\n"
+    f"- **Confidence level:** {format_confidence(filters.confidence)} (95 % or 99.8 %).\n"
+    f"- **Ethnicity:** {schema.ETHNICITY_SOURCES[filters.ethnicity_source]}. {definitions['person_group_rule']} "
+    "Officer-defined ethnicity has no code for Mixed.\n"
+    f"- **Age bands:** {', '.join(schema.AGE_BANDS)} (age at the offence). Records aged 18 or over are excluded and counted.\n"
+    f"- **Ethnicity recording target:** {schema.ETHNICITY_COMPLETENESS_TARGET:.0%} of records with self-defined ethnicity."
+)
+
+st.subheader("Measures and methods")
+st.markdown(
+    "- **Rate per 1,000:** children (or records) of a group in the period ÷ children of that group in the population "
+    "× 1,000. Intervals: exact Poisson (Garwood) below 10 events, Byar's approximation from 10 (the UK public-health "
+    "convention).\n"
+    "- **Disproportionality ratio:** a group's rate ÷ the reference group's rate, from unrounded rates (Home Office / "
+    "Race Disparity Unit convention). Interval: exact conditional (binomial) method.\n"
+    "- **Decision-point ratio (outcomes):** among concluded records of a role, the share ending in the chosen outcome "
+    "(outcome 22 by default) for a group ÷ the reference group's share (the 'relative rate index' practice). "
+    "Intervals: Wilson score for shares, Koopman score for their ratio.\n"
+    "- **Adjusted ratio:** Mantel–Haenszel across strata (district, age band, sex for rates; offence group and age "
+    "band for outcomes) with Greenland–Robins variance, beside the crude ratio, with a homogeneity test.\n"
+    "- **Multiple comparisons:** each row's interval is at the chosen confidence and unadjusted; p-values are "
+    "adjusted across a table's rows by Benjamini–Hochberg, and a row is *significant* when its adjusted p-value is "
+    "below 1 − confidence.\n"
+    "- **Funnel plots:** districts against the force average with 95 % and 99.8 % limits (Spiegelhalter 2005): exact "
+    "Poisson limits for rates, normal limits for shares.\n"
+    "- **Missing ethnicity:** every table keeps 'Not stated' as its own row; the sensitivity range shows each ratio "
+    "if the not-stated children were all of the group or all of the reference group."
+)
+
+st.subheader("Denominators")
+st.markdown(
+    f"Population: **{meta['population_source']}**. The sample population is modelled from real Census 2021 tables "
+    "(TS007 single year of age, TS021 ethnic group, ONS ethnic group by age and sex for England and Wales): the "
+    "district's child totals by age band, split by the district's ethnic mix adjusted by each group's national share "
+    "of children, and by sex. It is not an official table; replace it with your force's own (for example nomis RM032) "
+    "with `python -m analytics load FILE --population POPULATION.csv`."
+)
+population = cached.store().population_counts(filters.replace(areas=(), age_bands=(), sexes=()), ("area",))
+st.dataframe(
+    population.pivot_table(index="area", columns="ethnic_group", values="population", aggfunc="sum")
+    .rename(index=page.area_names).reindex(columns=list(schema.ETHNIC_GROUPS)),
+    width="stretch",
+)
+
+st.subheader("Disclosure control")
+for audience in ("analyst", "scrutiny"):
+    st.markdown(f"**{audience.capitalize()} view**")
+    st.markdown("\n".join(f"- {rule}" for rule in suppression.rules_text(audience)))
+
+st.subheader("Code lists")
+left, right = st.columns(2)
+left.dataframe(pd.DataFrame([(c, label, group) for c, (label, group) in schema.SELF_DEFINED_ETHNICITY.items()],
+                            columns=["Self-defined code", "Label", "Group"]), hide_index=True, width="stretch")
+right.dataframe(pd.DataFrame([(c, label, schema.outcome_group(c)) for c, label in schema.OUTCOME_CODES.items()],
+                             columns=["Outcome", "Label", "Outcome group"]), hide_index=True, width="stretch")
+
+st.subheader("This publication")
+st.markdown(
+    f"- Data version **{version}**, loaded {meta['loaded_at']} from `{meta['source_file']}` "
+    f"(SHA-256 `{meta['source_sha256'][:16]}…`).\n"
+    f"- Rows read {meta['rows_read']:,} = loaded {meta['loaded']:,} + rejected {meta['rejected']:,} + excluded "
+    f"{meta['excluded']:,}.\n"
+    f"- Maps: {geography.ATTRIBUTION}"
+)

@@ -1,0 +1,87 @@
+"""Data quality: ethnicity completeness (role, district, month), self/officer agreement, rejected rows."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import charts, schema
+from ui import cached, render
+from ui.page import setup
+
+page = setup("Data quality", ":material/fact_check:",
+             "How well is ethnicity recorded? Every ratio in this monitor depends on it: inspectors found most "
+             "crime records lacked ethnicity.")
+filters, version = page.filters, page.version
+
+with st.spinner("Computing recording quality…"):
+    by_role = cached.completeness(filters, version, ("role",))
+    by_area = cached.completeness(filters, version, ("area",))
+    by_month = cached.completeness(filters, version, ("month", "role"))
+    agreement = cached.agreement(filters, version)
+    rejected = cached.load_report(version)
+
+if by_role.empty:
+    render.nothing_matches(filters)
+    st.stop()
+
+target = schema.ETHNICITY_COMPLETENESS_TARGET
+columns = st.columns(len(by_role))
+for column, row in zip(columns, by_role.itertuples(), strict=True):
+    column.metric(f"{row.role.capitalize()} records with self-defined ethnicity", f"{row.self_share:.0%}",
+                  delta=f"{row.self_share - target:+.0%} against the {target:.0%} target", delta_color="normal",
+                  help=f"{row.self_stated:,} of {row.records:,} records; any ethnicity (self or officer): {row.any_share:.0%}")
+
+render.chart(
+    charts.completeness_lines(by_month.assign(stated=by_month["self_stated"], share=by_month["self_share"]), "role",
+                              "Share of records with self-defined ethnicity, by month", target),
+    "The dashed red line is the target. Victims' ethnicity is usually recorded less often than suspects'.",
+    key="quality-monthly",
+)
+
+
+def _completeness_table(frame: pd.DataFrame, label: str, column: str, names: dict | None = None) -> pd.DataFrame:
+    return pd.DataFrame({
+        label: frame[column].map(names).fillna(frame[column]) if names else frame[column],
+        "Records": frame["records"],
+        "Self-defined stated": frame["self_share"].map("{:.1%}".format),
+        "Interval": [f"{lo:.1%} to {hi:.1%}" for lo, hi in zip(frame["self_lower"], frame["self_upper"], strict=True)],
+        "Any ethnicity stated": frame["any_share"].map("{:.1%}".format),
+        "Meets target": frame["meets_target"].map({True: "Yes", False: "No"}),
+    })
+
+
+left, right = st.columns(2)
+with left:
+    st.subheader("By role")
+    st.dataframe(_completeness_table(by_role, "Role", "role"), hide_index=True, width="stretch")
+with right:
+    st.subheader("By district")
+    st.dataframe(_completeness_table(by_area, "District", "area", page.area_names), hide_index=True, width="stretch")
+
+st.subheader("Self-defined against officer-defined ethnicity")
+left, right = st.columns([1.2, 1])
+with left:
+    render.chart(charts.agreement_heatmap(agreement.crosstab, "Records by self-defined and officer-defined group"),
+                 "Rows: what the child said; columns: what the officer recorded. Officers have no code for Mixed, so "
+                 "Mixed children are always recorded as another group.", key="quality-agreement")
+with right:
+    st.metric("Agreement where both are recorded", f"{agreement.agreement.estimate:.1%}",
+              help=f"{agreement.agreeing:,} of {agreement.both_stated:,} records; Wilson interval "
+                   f"{agreement.agreement.lower:.1%} to {agreement.agreement.upper:.1%}")
+    st.metric("Cohen's kappa", f"{agreement.kappa:.2f}",
+              help=f"Agreement beyond chance (chance agreement {agreement.expected_agreement:.1%}). "
+                   "Above 0.8 is usually read as strong agreement.")
+    st.markdown(agreement.describe())
+
+st.subheader("Rows rejected or excluded at the last load")
+meta = page.publication
+st.markdown(f"Rows read **{meta['rows_read']:,}** = loaded **{meta['loaded']:,}** + rejected **{meta['rejected']:,}** "
+            f"+ excluded (aged 18 or over) **{meta['excluded']:,}**.")
+problems = rejected[rejected["kind"] != "loaded"]
+if problems.empty:
+    st.success("No rows were rejected or excluded.")
+else:
+    st.dataframe(problems.rename(columns={"kind": "Kind", "reason": "Reason", "rows": "Rows"}), hide_index=True, width="stretch")
+    render.download(problems, "load-rejections.csv", [f"Data version {version}", f"Source file {meta['source_file']}"],
+                    key="download-rejections")

@@ -1,0 +1,106 @@
+"""Disproportionality: rates per 1,000 with intervals, crude and adjusted ratios, sensitivity to missing ethnicity."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import charts, disparity, schema
+from ui import cached, render
+from ui.page import setup
+
+SPLITS = {None: "No split", "area": "District", "offence_group": "Offence group", "age_band": "Age band",
+          "sex": "Sex", "month": "Month"}
+STRATA = {"area": "District", "age_band": "Age band", "sex": "Sex"}
+
+page = setup("Disproportionality", ":material/balance:",
+             "Rates per 1,000 children of each group in the population, and how many times the reference group's "
+             "rate each group's rate is, with confidence intervals.")
+filters, version = page.filters, page.version
+
+left, right = st.columns([1, 2])
+split = left.selectbox("Split the table by", tuple(SPLITS), format_func=SPLITS.get, key="disp_split")
+strata = right.multiselect("Adjust for (Mantel–Haenszel)", tuple(STRATA), default=list(STRATA), format_func=STRATA.get,
+                           key="disp_strata", help="Compares like with like within each combination of these, then pools.")
+
+with st.spinner("Computing rates and ratios…"):
+    overall = cached.population_rates(filters, version)
+    table = cached.population_rates(filters, version, split) if split else overall
+    adjusted = cached.adjusted_ratios(filters, version, "rate", tuple(strata)) if strata else None
+
+if overall.table["events"].sum() == 0:
+    render.nothing_matches(filters)
+    st.stop()
+
+roles = " or ".join(filters.roles) if filters.roles else "victims, suspects or offenders"
+chart_left, chart_right = st.columns(2)
+with chart_left:
+    render.chart(
+        charts.rate_bars(overall.table[overall.table["group"] != schema.NOT_STATED],
+                         f"Children recorded as {roles} per 1,000 children", "per 1,000 children", filters.confidence),
+        "Each bar is the number of children of the group recorded in the period per 1,000 children of that group "
+        "living in the selected districts (Census 2021 based). Error bars show the confidence interval.",
+        key="disp-rates",
+    )
+with chart_right:
+    render.chart(
+        charts.forest_plot(overall.table[~overall.table["is_reference"]], f"Ratio to {filters.reference_group} children",
+                           filters.reference_group, filters.confidence, adjusted=adjusted),
+        f"Circles: the crude ratio; diamonds: adjusted for {', '.join(STRATA[s].lower() for s in strata) or 'nothing'} "
+        "(Mantel–Haenszel). If the two differ, part of the crude gap reflects where children live or their age.",
+        key="disp-forest",
+    )
+
+significant = render.significant_groups(overall)
+if significant:
+    st.success(f"Statistically significant after Benjamini–Hochberg adjustment: {', '.join(significant)} "
+               f"the {filters.reference_group} rate.")
+else:
+    st.info("No group's ratio differs significantly from 1 after adjustment for multiple comparisons.")
+
+if split:
+    st.subheader(f"By {SPLITS[split].lower()}")
+    split_table = table.table
+    labelled = split_table.assign(label=split_table["split"].astype(str) + " · " + split_table["group"])
+    if split == "area":
+        labelled["label"] = labelled["split"].map(page.area_names).fillna(labelled["split"]) + " · " + labelled["group"]
+    if split != "month":
+        render.chart(
+            charts.forest_plot(labelled[~labelled["is_reference"] & (labelled["group"] != schema.NOT_STATED)],
+                               f"Ratio to {filters.reference_group} by {SPLITS[split].lower()}", filters.reference_group,
+                               filters.confidence, label_column="label"),
+            "Benjamini–Hochberg adjustment runs across every row of this table.", key="disp-split-forest",
+        )
+st.subheader("The table")
+render.ratio_table(table, key=f"disproportionality-{split or 'all'}")
+render.method_note(table)
+
+if adjusted is not None and len(adjusted):
+    st.subheader("Crude and adjusted ratios")
+    st.dataframe(pd.DataFrame({
+        "Group": adjusted["group"],
+        "Crude ratio": adjusted["crude_ratio"].round(2),
+        "Crude interval": [render.interval(lo, hi) for lo, hi in zip(adjusted["crude_lower"], adjusted["crude_upper"], strict=True)],
+        "Adjusted ratio": adjusted["adjusted_ratio"].round(2),
+        "Adjusted interval": [render.interval(lo, hi) for lo, hi in zip(adjusted["adjusted_lower"], adjusted["adjusted_upper"], strict=True)],
+        "Adjusted for": adjusted["adjusted_for"],
+        "Strata used": adjusted["strata_used"],
+        "Homogeneity p": adjusted["homogeneity_p"].map(lambda p: "" if pd.isna(p) else f"{p:.3f}"),
+        "Significant": adjusted["significant"].map({True: "Yes", False: "No"}),
+    }), hide_index=True, width="stretch")
+    st.caption("A small homogeneity p-value means the ratio differs between strata (for example between districts): "
+               "then read the split table rather than the single pooled figure.")
+
+st.subheader("Sensitivity to missing ethnicity")
+bounds = disparity.missing_ethnicity_bounds(overall)
+missing = overall.table[overall.table["group"] == schema.NOT_STATED].iloc[0]
+st.markdown(f"Ethnicity was not stated for **{int(missing['events']):,}** of {int(missing['denominator']):,} "
+            f"children counted ({missing['rate']:.1f} %). Each ratio could lie anywhere between the last two columns "
+            "depending on who those children are.")
+if len(bounds):
+    st.dataframe(pd.DataFrame({
+        "Group": bounds["group"],
+        "Ratio (not stated shared out in proportion)": bounds["if_proportional"].round(2),
+        "If all not stated were this group": bounds["if_all_to_group"].round(2),
+        f"If all not stated were {filters.reference_group}": bounds["if_all_to_reference"].round(2),
+    }), hide_index=True, width="stretch")

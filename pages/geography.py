@@ -1,0 +1,77 @@
+"""Geography: a map of the districts and funnel plots against the force average."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import charts, geography, schema
+from ui import cached, render
+from ui.page import setup
+
+page = setup("Geography", ":material/map:",
+             "Where is the gap largest? Each district's rate or ratio for a chosen group, and each district "
+             "against the force average with 95 % and 99.8 % control limits.")
+filters, version = page.filters, page.version
+
+left, middle, right = st.columns(3)
+candidates = [g for g in schema.ETHNIC_GROUPS if g != filters.reference_group]
+group = left.selectbox("Group", candidates, index=candidates.index("Black") if "Black" in candidates else 0, key="geo_group")
+value = middle.radio("Map shows", ("ratio", "rate"), format_func={"ratio": f"Ratio to {filters.reference_group}",
+                                                                   "rate": "Rate per 1,000 children"}.get,
+                     horizontal=True, key="geo_value")
+funnel_measure = right.radio("Funnel plot of", ("rate", "outcome22"), horizontal=True, key="geo_funnel",
+                             format_func={"rate": f"{group} children's rate", "outcome22": "Outcome 22 share (suspects)"}.get)
+
+with st.spinner("Computing district figures…"):
+    districts = cached.district_values(filters, version, group, value)
+    funnel = (cached.rate_funnel(filters, version, group) if funnel_measure == "rate"
+              else cached.share_funnel(filters, version, (schema.OUTCOME_22,)))
+
+if districts["events"].sum() == 0 and funnel.points.empty:
+    render.nothing_matches(filters)
+    st.stop()
+
+map_column, funnel_column = st.columns([1.1, 1])
+with map_column:
+    label = f"Ratio to {filters.reference_group}" if value == "ratio" else "Per 1,000"
+    render.chart(
+        charts.choropleth(geography.load_boundaries(), districts, f"{group} children: "
+                          + (f"ratio to {filters.reference_group} by district" if value == "ratio" else "rate per 1,000 by district"),
+                          label, diverging_at=1.0 if value == "ratio" else None),
+        ("Red: higher than the reference group; blue: lower; grey: not enough events to show a ratio. "
+         if value == "ratio" else "Darker: a higher rate. ") + geography.ATTRIBUTION,
+        key="geo-map",
+    )
+with funnel_column:
+    if funnel.points.empty:
+        st.info("No district has events for this measure and filter.")
+    else:
+        title = (f"{group} children per 1,000 by district" if funnel_measure == "rate"
+                 else "Share of concluded suspect records ending in outcome 22, by district")
+        x_label = f"{group} children in the population" if funnel_measure == "rate" else "Concluded suspect records"
+        render.chart(
+            charts.funnel_plot(funnel.points, funnel.centre, funnel.limits, title, x_label, funnel.unit,
+                               subtitle="Dashed: 95 % limits; dotted: 99.8 % limits"),
+            "A district outside the dotted 99.8 % limits is very unlikely to differ from the force average by chance "
+            "alone; inside the dashed 95 % limits, the difference is consistent with chance.",
+            key="geo-funnel",
+        )
+
+st.subheader("Districts")
+table = pd.DataFrame({
+    "District": districts["area_code"].map(page.area_names).fillna(districts["area_code"]),
+    f"{group} children (events)": districts["events"],
+    "Population": districts["denominator"],
+    "Rate per 1,000": districts["rate"].round(2),
+    f"Ratio to {filters.reference_group}": districts["ratio"].round(2),
+    "Interval": [render.interval(lo, hi) for lo, hi in zip(districts["ratio_lower"], districts["ratio_upper"], strict=True)],
+    "Reliability": districts["reliability"],
+})
+st.dataframe(table, hide_index=True, width="stretch")
+outside = funnel.points[funnel.points["outside_998"]]["label"].tolist() if len(funnel.points) else []
+if outside:
+    st.warning(f"Outside the 99.8 % limits: {', '.join(outside)}.")
+render.download(table, f"districts-{group.lower()}.csv",
+                [f"Filters: {filters.describe()}", "Population: Census 2021 based (modelled)", geography.ATTRIBUTION],
+                key="download-districts")

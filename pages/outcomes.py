@@ -1,0 +1,80 @@
+"""Outcomes and diversion: outcome mix by group, the outcome 22 decision-point ratio, outcome 22 over time."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import charts, schema
+from ui import cached, render
+from ui.page import setup
+
+page = setup("Outcomes and diversion", ":material/alt_route:",
+             "Are children of each group equally likely to be diverted? Home Office outcome 22 is diversionary, "
+             "educational or intervention activity instead of prosecution. Among concluded cases, the share ending in "
+             "outcome 22 is compared with the reference group's share (the decision-point ratio).")
+filters, version = page.filters, page.version
+decision_filters = filters if filters.roles else filters.replace(roles=("suspect",))
+
+outcome_options = tuple(schema.OUTCOME_CODES)
+chosen = st.multiselect("Outcomes counted as the decision", outcome_options, default=[schema.OUTCOME_22],
+                        format_func=lambda c: f"{c}: {schema.OUTCOME_CODES[c]}", key="outcome_codes_chosen")
+chosen = tuple(chosen) or (schema.OUTCOME_22,)
+label = "outcome 22" if chosen == (schema.OUTCOME_22,) else "outcomes " + ", ".join(chosen)
+
+with st.spinner("Computing outcomes…"):
+    mix = cached.outcome_mix(decision_filters, version)
+    crude = cached.decision_ratios(decision_filters, version, chosen)
+    adjusted = cached.adjusted_ratios(decision_filters, version, "outcome", ("offence_group", "age_band"), chosen)
+    monthly = cached.decision_ratios(decision_filters, version, chosen, "month")
+
+if crude.table["denominator"].sum() == 0:
+    render.nothing_matches(filters)
+    st.stop()
+
+roles = " or ".join(decision_filters.roles)
+left, right = st.columns(2)
+with left:
+    render.chart(
+        charts.outcome_mix(mix.rename(columns={"ethnic_group": "group"}), f"How concluded {roles} records ended, by group"),
+        "Each bar is 100 % of the group's concluded records; outcome 22 is the hatched black segment.",
+        key="outcomes-mix",
+    )
+with right:
+    render.chart(
+        charts.forest_plot(crude.table[~crude.table["is_reference"] & (crude.table["group"] != schema.NOT_STATED)],
+                           f"Likelihood of {label} relative to {filters.reference_group} children",
+                           filters.reference_group, filters.confidence, adjusted=adjusted),
+        "Below 1: the group's concluded cases ended in this outcome less often. Diamonds: adjusted for offence "
+        "group and age band (Mantel–Haenszel), so a gap is not explained by a different offence mix.",
+        key="outcomes-forest",
+    )
+
+render.chart(
+    charts.rate_bars(crude.table, f"Share of concluded {roles} records ending in {label}", "%", filters.confidence),
+    "Open investigations are not in the denominators. Not stated: children whose ethnicity was not recorded.",
+    key="outcomes-share",
+)
+
+st.subheader(f"The {label} decision-point ratio")
+render.ratio_table(crude, key="outcome-decision-ratios")
+render.method_note(crude)
+if len(adjusted):
+    st.dataframe(pd.DataFrame({
+        "Group": adjusted["group"],
+        "Crude ratio": adjusted["crude_ratio"].round(2),
+        "Crude interval": [render.interval(lo, hi) for lo, hi in zip(adjusted["crude_lower"], adjusted["crude_upper"], strict=True)],
+        "Adjusted ratio (offence group, age band)": adjusted["adjusted_ratio"].round(2),
+        "Adjusted interval": [render.interval(lo, hi) for lo, hi in zip(adjusted["adjusted_lower"], adjusted["adjusted_upper"], strict=True)],
+        "Homogeneity p": adjusted["homogeneity_p"].map(lambda p: "" if pd.isna(p) else f"{p:.3f}"),
+        "Significant": adjusted["significant"].map({True: "Yes", False: "No"}),
+    }), hide_index=True, width="stretch")
+
+st.subheader(f"Use of {label} over time")
+series = monthly.table[monthly.table["denominator"] > 0]
+render.chart(
+    charts.monthly_lines(series.rename(columns={"split": "month", "rate": "value"})[["month", "group", "value"]],
+                         f"Share of concluded {roles} records ending in {label}, by month", "% of concluded records"),
+    "Monthly shares move a lot when few cases conclude; read the trend, not single months.",
+    key="outcomes-monthly",
+)
