@@ -42,8 +42,8 @@ def _layout(fig: go.Figure, title: str, subtitle: str = "", height: int = 420) -
         template="simple_white",
         font=FONT,
         height=height,
-        margin={"l": 10, "r": 10, "t": 80 if subtitle else 60, "b": 50},
-        legend={"orientation": "h", "yanchor": "bottom", "y": -0.3, "x": 0},
+        margin={"l": 10, "r": 10, "t": 80 if subtitle else 60, "b": 120},
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.01, "x": 0},
         hoverlabel={"bgcolor": "white", "font_size": 12},
     )
     return fig
@@ -122,7 +122,7 @@ def forest_plot(
     fig.update_xaxes(type="log", title=f"Ratio to {reference} children (log scale; 1 = same as {reference})",
                      showgrid=True, gridcolor="#eeeeee")
     fig.update_yaxes(title="", autorange="reversed", categoryorder="array", categoryarray=list(dict.fromkeys(rows["label"])))
-    height = max(300, 60 + 34 * rows["label"].nunique())
+    height = max(380, 200 + 30 * rows["label"].nunique())
     return _layout(fig, title, subtitle or f"Points: ratio; bars: {conf * 100:g}% confidence interval; "
                    "hollow points: fewer than 10 events (unreliable)", height=height)
 
@@ -228,17 +228,22 @@ def funnel_plot(
         style = {"color": colours.get(index, NEUTRAL), "width": 1.5, "dash": "dash" if index == 0 else "dot"}
         fig.add_trace(go.Scatter(x=n, y=upper, mode="lines", line=style, name=f"{label} limits", hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=n, y=lower, mode="lines", line=style, showlegend=False, hoverinfo="skip"))
+    top = centre * 2 or 1.0
     if len(points):
         max_n = float(points["n"].max()) * 1.1
         fig.add_trace(go.Scatter(x=[0, max_n], y=[centre, centre], mode="lines", name="Force average",
                                  line={"color": NEUTRAL, "width": 1.5}, hoverinfo="skip"))
+        flagged = points.get("outside_95", pd.Series(False, index=points.index)).astype(bool)
         fig.add_trace(go.Scatter(
-            x=points["n"], y=points["value"], mode="markers+text", text=points["label"], textposition="top center",
-            marker={"size": 11, "color": "#222222"}, name="District", hovertext=points.get("hover"),
-            hoverinfo="text" if "hover" in points else "x+y",
+            x=points["n"], y=points["value"], mode="markers+text",
+            text=np.where(flagged, points["label"], ""), textposition="top center",
+            marker={"size": 11, "color": np.where(flagged, "#B2182B", "#222222")}, name="District (red: outside 95 % limits)",
+            hovertext=points.get("hover"), hoverinfo="text" if "hover" in points else "x+y",
         ))
+        first_upper = max(float(np.nan_to_num(upper[0], posinf=0)) for _, _, upper in limits.values()) if limits else 0
+        top = max(float(points["value"].max()), min(first_upper, 2.5 * max(float(points["value"].max()), centre)))
     fig.update_xaxes(title=x_label, rangemode="tozero", showgrid=True, gridcolor="#eeeeee")
-    fig.update_yaxes(title=y_label, showgrid=True, gridcolor="#eeeeee")
+    fig.update_yaxes(title=y_label, showgrid=True, gridcolor="#eeeeee", range=[0, top * 1.12])
     return _layout(fig, title, subtitle, height=460)
 
 
@@ -264,13 +269,15 @@ def monthly_lines(frame: pd.DataFrame, title: str, y_label: str, subtitle: str =
     return _layout(fig, title, subtitle)
 
 
-def ratio_band(frame: pd.DataFrame, title: str, reference: str, conf: float, subtitle: str = "") -> go.Figure:
-    """Rolling ratios per group with an interval band (columns ``month, group, ratio, lower, upper``)."""
-    frame = frame.replace([np.inf, -np.inf], np.nan).dropna(subset=["ratio"])
+def ratio_band(frame: pd.DataFrame, title: str, reference: str, conf: float, subtitle: str = "",
+               value: str = "ratio", log: bool = True, y_label: str | None = None,
+               groups: Sequence[str] = schema.ETHNIC_GROUPS) -> go.Figure:
+    """Rolling values per group with an interval band (columns ``month, group, <value>, lower, upper, events``)."""
+    frame = frame.replace([np.inf, -np.inf], np.nan).dropna(subset=[value])
     if frame.empty:
-        return empty_figure(title, "Too few events to compute rolling ratios.")
+        return empty_figure(title, "Too few events to compute rolling figures.")
     fig = go.Figure()
-    for group in schema.ETHNIC_GROUPS:
+    for group in groups:
         part = frame[frame["group"] == group].sort_values("month")
         if part.empty:
             continue
@@ -282,15 +289,17 @@ def ratio_band(frame: pd.DataFrame, title: str, reference: str, conf: float, sub
                                  fillcolor=f"rgba({red},{green},{blue},0.18)", showlegend=False, hoverinfo="skip",
                                  legendgroup=group))
         fig.add_trace(go.Scatter(
-            x=part["month"], y=part["ratio"], mode="lines+markers", name=group, legendgroup=group,
+            x=part["month"], y=part[value], mode="lines+markers", name=group, legendgroup=group,
             line={"color": colour, "width": 2.5}, marker={"size": 5},
             customdata=np.stack([part["lower"], part["upper"], part["events"]], axis=-1),
-            hovertemplate=(f"<b>{group}</b>, 12 months to %{{x|%b %Y}}<br>ratio %{{y:.2f}} "
+            hovertemplate=(f"<b>{group}</b>, 12 months to %{{x|%b %Y}}<br>{value} %{{y:.2f}} "
                            f"({conf * 100:g}% CI %{{customdata[0]:.2f}} to %{{customdata[1]:.2f}}); "
                            "%{customdata[2]:,} events<extra></extra>"),
         ))
-    fig.add_hline(y=1, line={"color": NEUTRAL, "dash": "dash", "width": 1.5})
-    fig.update_yaxes(type="log", title=f"Ratio to {reference} (log scale)", showgrid=True, gridcolor="#eeeeee")
+    if log:
+        fig.add_hline(y=1, line={"color": NEUTRAL, "dash": "dash", "width": 1.5})
+    fig.update_yaxes(type="log" if log else "linear", title=y_label or f"Ratio to {reference} (log scale)",
+                     showgrid=True, gridcolor="#eeeeee", rangemode="normal" if log else "tozero")
     fig.update_xaxes(title="End of the 12-month window")
     return _layout(fig, title, subtitle or f"Shaded: {conf * 100:g}% confidence interval")
 

@@ -39,8 +39,12 @@ class Funnel:
     unit: str
 
 
-def _grid(max_n: float) -> np.ndarray:
-    return np.unique(np.concatenate([np.linspace(1, max_n * 1.1, 200), np.geomspace(1, max_n * 1.1, 200)]))
+def _grid(points: pd.DataFrame) -> np.ndarray:
+    """Denominators to draw the limits at: from half the smallest district's to 10 % past the largest."""
+    if points.empty:
+        return np.array([1.0])
+    low, high = max(1.0, 0.5 * float(points["n"].min())), 1.1 * float(points["n"].max())
+    return np.unique(np.concatenate([np.linspace(low, high, 200), np.geomspace(low, high, 200)]))
 
 
 def rate_funnel(store: Store, filters: Filters, group: str | None = None, multiplier: int = 1000) -> Funnel:
@@ -56,7 +60,7 @@ def rate_funnel(store: Store, filters: Filters, group: str | None = None, multip
         points = points.rename(columns={"split": "area_code"})
     points = points[points["n"] > 0].copy()
     centre = multiplier * points["events"].sum() / points["n"].sum() if points["n"].sum() else 0.0
-    grid = _grid(float(points["n"].max()) if len(points) else 1.0)
+    grid = _grid(points)
     limits = {}
     for level in FUNNEL_LEVELS:
         low, high = stats.funnel_rate_limits(centre, grid, level, multiplier=multiplier)
@@ -73,7 +77,7 @@ def share_funnel(store: Store, filters: Filters, outcome_codes: tuple[str, ...] 
     points = points.rename(columns={"split": "area_code"})
     points = points[points["n"] > 0].copy()
     centre = points["events"].sum() / points["n"].sum() if points["n"].sum() else 0.0
-    grid = _grid(float(points["n"].max()) if len(points) else 1.0)
+    grid = _grid(points)
     limits = {}
     for level in FUNNEL_LEVELS:
         low, high = stats.funnel_proportion_limits(centre, grid, level)

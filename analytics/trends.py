@@ -52,6 +52,26 @@ def rolling_ratios(store: Store, filters: Filters, window: int = WINDOW_MONTHS) 
     return pd.DataFrame(rows, columns=["month", "group", "ratio", "lower", "upper", "events", "reference_events", "p_value"])
 
 
+def rolling_shares(monthly: pd.DataFrame, conf: float, window: int = WINDOW_MONTHS) -> pd.DataFrame:
+    """Rolling ``window``-month share of concluded records with the chosen outcome, per group, with a Wilson
+    interval. ``monthly`` is a decision table split by month (records are additive across months)."""
+    rows = []
+    for group, part in monthly.groupby("group"):
+        part = part.sort_values("split").set_index("split")
+        months = pd.date_range(part.index.min(), part.index.max(), freq="MS")
+        part = part.reindex(months, fill_value=0)
+        events = part["events"].rolling(window).sum()
+        concluded = part["denominator"].rolling(window).sum()
+        for month in months[window - 1:]:
+            x, n = int(events[month]), int(concluded[month])
+            if n == 0:
+                continue
+            share = stats.wilson_ci(x, n, conf)
+            rows.append({"month": month, "group": group, "share": 100 * share.estimate, "lower": 100 * share.lower,
+                         "upper": 100 * share.upper, "events": x, "concluded": n})
+    return pd.DataFrame(rows, columns=["month", "group", "share", "lower", "upper", "events", "concluded"])
+
+
 @dataclass(frozen=True)
 class PeriodComparison:
     """The latest period against the one before it, for one table builder."""

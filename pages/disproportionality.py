@@ -33,23 +33,20 @@ if overall.table["events"].sum() == 0:
     st.stop()
 
 roles = " or ".join(filters.roles) if filters.roles else "victims, suspects or offenders"
-chart_left, chart_right = st.columns(2)
-with chart_left:
-    render.chart(
-        charts.rate_bars(overall.table[overall.table["group"] != schema.NOT_STATED],
-                         f"Children recorded as {roles} per 1,000 children", "per 1,000 children", filters.confidence),
-        "Each bar is the number of children of the group recorded in the period per 1,000 children of that group "
-        "living in the selected districts (Census 2021 based). Error bars show the confidence interval.",
-        key="disp-rates",
-    )
-with chart_right:
-    render.chart(
-        charts.forest_plot(overall.table[~overall.table["is_reference"]], f"Ratio to {filters.reference_group} children",
-                           filters.reference_group, filters.confidence, adjusted=adjusted),
-        f"Circles: the crude ratio; diamonds: adjusted for {', '.join(STRATA[s].lower() for s in strata) or 'nothing'} "
-        "(Mantel–Haenszel). If the two differ, part of the crude gap reflects where children live or their age.",
-        key="disp-forest",
-    )
+render.chart(
+    charts.rate_bars(overall.table[overall.table["group"] != schema.NOT_STATED],
+                     f"Children recorded as {roles} per 1,000 children", "per 1,000 children", filters.confidence),
+    "Each bar is the number of children of the group recorded in the period per 1,000 children of that group "
+    "living in the selected districts (Census 2021 based). Error bars show the confidence interval.",
+    key="disp-rates",
+)
+render.chart(
+    charts.forest_plot(overall.table[~overall.table["is_reference"]], f"Ratio to {filters.reference_group} children",
+                       filters.reference_group, filters.confidence, adjusted=adjusted),
+    f"Circles: the crude ratio; diamonds: adjusted for {', '.join(STRATA[s].lower() for s in strata) or 'nothing'} "
+    "(Mantel–Haenszel). If the two differ, part of the crude gap reflects where children live or their age.",
+    key="disp-forest",
+)
 
 significant = render.significant_groups(overall)
 if significant:

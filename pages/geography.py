@@ -32,31 +32,28 @@ if districts["events"].sum() == 0 and funnel.points.empty:
     render.nothing_matches(filters)
     st.stop()
 
-map_column, funnel_column = st.columns([1.1, 1])
-with map_column:
-    label = f"Ratio to {filters.reference_group}" if value == "ratio" else "Per 1,000"
+label = f"Ratio to {filters.reference_group}" if value == "ratio" else "Per 1,000"
+render.chart(
+    charts.choropleth(geography.load_boundaries(), districts, f"{group} children: "
+                      + (f"ratio to {filters.reference_group} by district" if value == "ratio" else "rate per 1,000 by district"),
+                      label, diverging_at=1.0 if value == "ratio" else None),
+    ("Red: higher than the reference group; blue: lower; grey: not enough events to show a ratio. "
+     if value == "ratio" else "Darker: a higher rate. ") + geography.ATTRIBUTION,
+    key="geo-map",
+)
+if funnel.points.empty:
+    st.info("No district has events for this measure and filter.")
+else:
+    title = (f"{group} children per 1,000 by district" if funnel_measure == "rate"
+             else "Share of concluded suspect records ending in outcome 22, by district")
+    x_label = f"{group} children in the population" if funnel_measure == "rate" else "Concluded suspect records"
     render.chart(
-        charts.choropleth(geography.load_boundaries(), districts, f"{group} children: "
-                          + (f"ratio to {filters.reference_group} by district" if value == "ratio" else "rate per 1,000 by district"),
-                          label, diverging_at=1.0 if value == "ratio" else None),
-        ("Red: higher than the reference group; blue: lower; grey: not enough events to show a ratio. "
-         if value == "ratio" else "Darker: a higher rate. ") + geography.ATTRIBUTION,
-        key="geo-map",
+        charts.funnel_plot(funnel.points, funnel.centre, funnel.limits, title, x_label, funnel.unit,
+                           subtitle="Dashed: 95 % limits; dotted: 99.8 % limits"),
+        "A district outside the dotted 99.8 % limits is very unlikely to differ from the force average by chance "
+        "alone; inside the dashed 95 % limits, the difference is consistent with chance.",
+        key="geo-funnel",
     )
-with funnel_column:
-    if funnel.points.empty:
-        st.info("No district has events for this measure and filter.")
-    else:
-        title = (f"{group} children per 1,000 by district" if funnel_measure == "rate"
-                 else "Share of concluded suspect records ending in outcome 22, by district")
-        x_label = f"{group} children in the population" if funnel_measure == "rate" else "Concluded suspect records"
-        render.chart(
-            charts.funnel_plot(funnel.points, funnel.centre, funnel.limits, title, x_label, funnel.unit,
-                               subtitle="Dashed: 95 % limits; dotted: 99.8 % limits"),
-            "A district outside the dotted 99.8 % limits is very unlikely to differ from the force average by chance "
-            "alone; inside the dashed 95 % limits, the difference is consistent with chance.",
-            key="geo-funnel",
-        )
 
 st.subheader("Districts")
 table = pd.DataFrame({

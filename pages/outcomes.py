@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import charts, schema
+from analytics import charts, schema, trends
 from ui import cached, render
 from ui.page import setup
 
@@ -33,22 +33,19 @@ if crude.table["denominator"].sum() == 0:
     st.stop()
 
 roles = " or ".join(decision_filters.roles)
-left, right = st.columns(2)
-with left:
-    render.chart(
-        charts.outcome_mix(mix.rename(columns={"ethnic_group": "group"}), f"How concluded {roles} records ended, by group"),
-        "Each bar is 100 % of the group's concluded records; outcome 22 is the hatched black segment.",
-        key="outcomes-mix",
-    )
-with right:
-    render.chart(
-        charts.forest_plot(crude.table[~crude.table["is_reference"] & (crude.table["group"] != schema.NOT_STATED)],
-                           f"Likelihood of {label} relative to {filters.reference_group} children",
-                           filters.reference_group, filters.confidence, adjusted=adjusted),
-        "Below 1: the group's concluded cases ended in this outcome less often. Diamonds: adjusted for offence "
-        "group and age band (Mantel–Haenszel), so a gap is not explained by a different offence mix.",
-        key="outcomes-forest",
-    )
+render.chart(
+    charts.outcome_mix(mix.rename(columns={"ethnic_group": "group"}), f"How concluded {roles} records ended, by group"),
+    "Each bar is 100 % of the group's concluded records; outcome 22 is the hatched black segment.",
+    key="outcomes-mix",
+)
+render.chart(
+    charts.forest_plot(crude.table[~crude.table["is_reference"] & (crude.table["group"] != schema.NOT_STATED)],
+                       f"Likelihood of {label} relative to {filters.reference_group} children",
+                       filters.reference_group, filters.confidence, adjusted=adjusted),
+    "Below 1: the group's concluded cases ended in this outcome less often. Diamonds: adjusted for offence "
+    "group and age band (Mantel–Haenszel), so a gap is not explained by a different offence mix.",
+    key="outcomes-forest",
+)
 
 render.chart(
     charts.rate_bars(crude.table, f"Share of concluded {roles} records ending in {label}", "%", filters.confidence),
@@ -71,10 +68,12 @@ if len(adjusted):
     }), hide_index=True, width="stretch")
 
 st.subheader(f"Use of {label} over time")
-series = monthly.table[monthly.table["denominator"] > 0]
+rolling = trends.rolling_shares(monthly.table, filters.confidence)
 render.chart(
-    charts.monthly_lines(series.rename(columns={"split": "month", "rate": "value"})[["month", "group", "value"]],
-                         f"Share of concluded {roles} records ending in {label}, by month", "% of concluded records"),
-    "Monthly shares move a lot when few cases conclude; read the trend, not single months.",
-    key="outcomes-monthly",
+    charts.ratio_band(rolling, f"Share of concluded {roles} records ending in {label}, rolling 12 months",
+                      filters.reference_group, filters.confidence, value="share", log=False,
+                      y_label="% of concluded records", groups=schema.ETHNIC_GROUPS_WITH_NOT_STATED),
+    "Each point covers the 12 months ending that month; the shaded band is the Wilson confidence interval. "
+    "Single months are too small to read.",
+    key="outcomes-rolling",
 )

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import exports, schema, suppression
+from analytics import exports, suppression
 from analytics.disparity import DisparityTable
 from analytics.filters import Filters, format_confidence
 
@@ -32,15 +32,14 @@ def ratio_display(result: DisparityTable, label: str = "Group") -> pd.DataFrame:
     """The table as people read it: one row per group (and split), rounded, intervals in words."""
     table = result.table
     conf = format_confidence(result.confidence)
-    unit = table["unit"].iloc[0] if len(table) else ""
     frame = pd.DataFrame({
         "Split": table["split"],
         label: table["group"] + table["is_reference"].map({True: " (reference)", False: ""}),
         "Events": table["events"],
         "Denominator": table["denominator"],
-        f"Rate ({unit})" if unit != "%" else "Share (%)": table["rate"].round(2),
-        f"Rate {conf} CI": [interval(lo, hi) for lo, hi in zip(table["rate_lower"], table["rate_upper"], strict=True)],
-        "Ratio": table["ratio"].round(2),
+        "Rate or share": [_value_with_unit(v, u) for v, u in zip(table["rate"], table["unit"], strict=True)],
+        f"{conf} CI": [interval(lo, hi) for lo, hi in zip(table["rate_lower"], table["rate_upper"], strict=True)],
+        "Ratio": [_ratio_text(r, ref) for r, ref in zip(table["ratio"], table["is_reference"], strict=True)],
         f"Ratio {conf} CI": [interval(lo, hi) for lo, hi in zip(table["ratio_lower"], table["ratio_upper"], strict=True)],
         "Adjusted p": table["p_adjusted"].map(lambda p: "" if pd.isna(p) else ("<0.001" if p < 0.001 else f"{p:.3f}")),
         "Significant": table["significant"].map(lambda s: "" if pd.isna(s) else ("Yes" if s else "No")),
@@ -49,6 +48,20 @@ def ratio_display(result: DisparityTable, label: str = "Group") -> pd.DataFrame:
     if result.split is None:
         frame = frame.drop(columns="Split")
     return frame
+
+
+def _value_with_unit(value, unit: str) -> str:
+    if value is None or pd.isna(value):
+        return "not estimable"
+    return f"{value:.1f} %" if unit == "%" else f"{value:.2f} {unit}"
+
+
+def _ratio_text(ratio, is_reference: bool) -> str:
+    if is_reference:
+        return "1 (reference)"
+    if ratio is None or pd.isna(ratio):
+        return "—"
+    return "∞" if math.isinf(ratio) else f"{ratio:.2f}"
 
 
 def ratio_table(result: DisparityTable, key: str, label: str = "Group") -> None:
@@ -106,8 +119,3 @@ def significant_groups(result: DisparityTable) -> list[str]:
     return [f"{r.group} {r.ratio:.2f}×" for r in rows.itertuples()]
 
 
-def group_colour_legend() -> str:
-    from analytics.charts import GROUP_COLOURS
-
-    return " ".join(f"<span style='color:{c}'>■</span> {g}" for g, c in GROUP_COLOURS.items()
-                    if g in schema.ETHNIC_GROUPS_WITH_NOT_STATED)
