@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import cli, disparity, quality, schema
+from analytics import cli, disparity, quality, schema, searches
 from analytics.config import ConfigError, load_settings
 from analytics.filters import Filters, format_confidence
 from analytics.load import LoadError, load_extract
@@ -57,13 +57,26 @@ def build_parser() -> argparse.ArgumentParser:
     cli.add_filter_options(quality)
     cli.add_database_option(quality)
 
+    searches.add_parser(commands)  # stop and search (issue 8): searches load, searches ratios
+
+    report = commands.add_parser("report", help="write the monthly pack (HTML and PDF) for officers or scrutiny")
+    report.add_argument("--month", required=True, help="the month the pack is for, YYYY-MM (e.g. 2026-10)")
+    report.add_argument("--audience", choices=("officers", "scrutiny"), default="scrutiny",
+                        help="scrutiny (default): disclosure-controlled; officers: exact counts, not for publication")
+    report.add_argument("--out", type=Path, default=Path("reports"), help="folder to write to (default: reports)")
+    report.add_argument("--no-pdf", action="store_true", help="write the HTML only")
+    report.add_argument("--role", nargs="+", default=[], choices=schema.ROLES, help="roles to include (default: all)")
+    cli.add_filter_options(report)
+    cli.add_database_option(report)
+
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"sample": run_sample, "load": run_load, "info": run_info, "ratios": run_ratios, "quality": run_quality}
+    handlers = {"sample": run_sample, "load": run_load, "info": run_info, "ratios": run_ratios, "quality": run_quality,
+                "searches": searches.run, "report": run_report}
     try:
         return handlers[args.command](args)
     except (cli.UsageError, LoadError, ConfigError, NoDataError, ValueError) as exc:
@@ -131,6 +144,12 @@ def run_ratios(args: argparse.Namespace) -> int:
             print()
             sys.stdout.write(adjusted.to_csv(index=False, float_format="%.6g"))
     return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from analytics import report
+
+    return report.run(args, database_path(args), cli.filters_from_args(args, roles=tuple(args.role)))
 
 
 def run_quality(args: argparse.Namespace) -> int:

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import fcntl
 import hashlib
 import hmac
 import io
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,7 +31,7 @@ import pandas as pd
 
 from analytics import schema
 from analytics.config import ConfigError, Settings, load_settings
-from analytics.store import NoDataError, PublicationBuilder, Store
+from analytics.store import NoDataError, PublicationBuilder, Store, carry_over_searches, current_publication
 
 CHUNK = 1 << 24  # 16 MiB
 PARQUET_MAGIC = b"PAR1"
@@ -279,6 +281,19 @@ def building_path(database: Path) -> Path:
     return versions_dir(database) / f"building-{os.getpid()}.duckdb"
 
 
+@contextmanager
+def publication_lock(database: Path):
+    """One build-and-publish at a time per database (an exclusive ``flock``, released by the kernel even
+    if the process is killed), so two loads never both start from the same publication."""
+    versions_dir(database).mkdir(parents=True, exist_ok=True)
+    with (versions_dir(database) / ".lock").open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def remove_stale_builds(database: Path) -> None:
     """Remove half-built files left by loads that were killed (their process no longer exists)."""
     for candidate in versions_dir(database).glob("building-*"):
@@ -358,21 +373,21 @@ def load_extract(
         if population_table is None:
             raise LoadError(f"{source.name}: no population table yet; pass --population FILE")
 
-    versions_dir(database).mkdir(parents=True, exist_ok=True)
-    remove_stale_builds(database)
-    built = building_path(database)
-    built.unlink(missing_ok=True)
-    normalised = built.with_name(built.name + ".csv")
-    try:
-        readable = _normalise_line_endings(source, normalised) if text and text.mixed_line_endings else source
-        result = _build(readable, source.name, parquet, digest, population_table, built, database, settings, today)
-        _publish(built, database, result.version)
-        return result
-    except duckdb.Error as exc:
-        raise LoadError(f"{source.name}: could not be read ({_one_line(exc)})") from None
-    finally:
-        for leftover in (built, Path(f"{built}.wal"), normalised):
-            leftover.unlink(missing_ok=True)
+    with publication_lock(database):
+        remove_stale_builds(database)
+        built = building_path(database)
+        built.unlink(missing_ok=True)
+        normalised = built.with_name(built.name + ".csv")
+        try:
+            readable = _normalise_line_endings(source, normalised) if text and text.mixed_line_endings else source
+            result = _build(readable, source.name, parquet, digest, population_table, built, database, settings, today)
+            _publish(built, database, result.version)
+            return result
+        except duckdb.Error as exc:
+            raise LoadError(f"{source.name}: could not be read ({_one_line(exc)})") from None
+        finally:
+            for leftover in (built, Path(f"{built}.wal"), normalised):
+                leftover.unlink(missing_ok=True)
 
 
 def _build(
@@ -389,6 +404,7 @@ def _build(
     builder = PublicationBuilder(built)
     try:
         builder.write_population(population[list(schema.POPULATION_COLUMNS)], area_names(population))
+        carry_over_searches(builder.con, current_publication(database))  # keep loaded stop-and-search data
         malformed = _stage(builder, source, source_name, parquet)
         builder.add_missing_columns()
         _pseudonymise_raw_identifiers(builder, source_name, settings)

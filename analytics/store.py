@@ -446,7 +446,7 @@ class PublicationBuilder:
     def classify(self, today: date, syv: schema.SeriousYouthViolence) -> None:
         """Normalise every staged row and give it a status (loaded, rejected, excluded) and a reason."""
         marker_checks = " ".join(
-            f"WHEN NOT list_contains($booleans, lower(COALESCE(trim({m}), ''))) "
+            f"WHEN NOT list_contains($booleans, lower(COALESCE(trim(n.{m}), ''))) "
             f"THEN '{m} is not true or false' "
             for m in schema.RISK_MARKERS
         )
@@ -461,14 +461,13 @@ class PublicationBuilder:
             "booleans": sorted(schema.TRUE_VALUES | schema.FALSE_VALUES),
             "adult": schema.ADULT_AGE,
         }
-        self.con.execute(
-            """
-            CREATE TABLE normalised AS
+        normalise = """
             SELECT source_row,
                    trim(record_id) AS record_id, trim(person_id) AS person_id, trim(crime_id) AS crime_id,
                    lower(trim(role)) AS role, trim(recorded_date) AS recorded_date_text,
                    try_strptime(trim(recorded_date), '%Y-%m-%d')::DATE AS recorded_date,
                    trim(age) AS age_text, TRY_CAST(trim(age) AS INTEGER) AS age,
+                   COALESCE(TRY_CAST(trim(age) AS INTEGER) >= $adult, FALSE) AS is_adult,
                    upper(COALESCE(trim(sex), '')) AS sex,
                    upper(COALESCE(trim(ethnicity_self), '')) AS ethnicity_self,
                    upper(COALESCE(trim(ethnicity_officer), '')) AS ethnicity_officer,
@@ -479,48 +478,48 @@ class PublicationBuilder:
                    try_strptime(trim(outcome_date), '%Y-%m-%d')::DATE AS outcome_date,
                    knife_crime, cce, cse, county_lines, gangs
             FROM staged
-            """
-        )
+        """
         self.con.execute(
             f"""
             CREATE TABLE classified AS
-            WITH ranked AS (
-                SELECT *, (age IS NOT NULL AND age >= $adult) AS is_adult,
-                       row_number() OVER (PARTITION BY record_id, (age IS NOT NULL AND age >= $adult)
-                                          ORDER BY source_row) AS occurrence
-                FROM normalised
+            WITH normalised AS ({normalise}),
+            duplicates AS (
+                SELECT record_id, min(source_row) AS first_row FROM normalised
+                WHERE NOT is_adult GROUP BY record_id HAVING COUNT(*) > 1
             )
-            SELECT *,
+            SELECT n.*,
               CASE
-                WHEN is_adult THEN NULL
-                WHEN record_id IS NULL OR record_id = '' THEN 'record_id missing'
-                WHEN occurrence > 1 THEN 'duplicate record_id (first occurrence kept)'
-                WHEN person_id IS NULL OR person_id = '' THEN 'person_id missing'
-                WHEN crime_id IS NULL OR crime_id = '' THEN 'crime_id missing'
-                WHEN role IS NULL OR NOT list_contains($roles, role) THEN 'role is not victim, suspect or offender'
-                WHEN recorded_date_text IS NULL OR recorded_date_text = '' THEN 'recorded_date missing'
-                WHEN recorded_date IS NULL THEN 'recorded_date is not a valid YYYY-MM-DD date'
-                WHEN recorded_date > $today THEN 'recorded_date is in the future'
-                WHEN age_text IS NULL OR age_text = '' THEN 'age missing'
-                WHEN age IS NULL THEN 'age is not a whole number'
-                WHEN age < 0 THEN 'age is negative'
-                WHEN NOT list_contains($sexes, CASE WHEN sex = '' THEN 'U' ELSE sex END)
+                WHEN n.is_adult THEN NULL
+                WHEN n.record_id IS NULL OR n.record_id = '' THEN 'record_id missing'
+                WHEN d.first_row IS NOT NULL AND n.source_row <> d.first_row
+                    THEN 'duplicate record_id (first occurrence kept)'
+                WHEN n.person_id IS NULL OR n.person_id = '' THEN 'person_id missing'
+                WHEN n.crime_id IS NULL OR n.crime_id = '' THEN 'crime_id missing'
+                WHEN n.role IS NULL OR NOT list_contains($roles, n.role) THEN 'role is not victim, suspect or offender'
+                WHEN n.recorded_date_text IS NULL OR n.recorded_date_text = '' THEN 'recorded_date missing'
+                WHEN n.recorded_date IS NULL THEN 'recorded_date is not a valid YYYY-MM-DD date'
+                WHEN n.recorded_date > $today THEN 'recorded_date is in the future'
+                WHEN n.age_text IS NULL OR n.age_text = '' THEN 'age missing'
+                WHEN n.age IS NULL THEN 'age is not a whole number'
+                WHEN n.age < 0 THEN 'age is negative'
+                WHEN NOT list_contains($sexes, CASE WHEN n.sex = '' THEN 'U' ELSE n.sex END)
                     THEN 'unknown sex code'
-                WHEN NOT list_contains($self_codes, ethnicity_self) THEN 'unknown self-defined ethnicity code'
-                WHEN NOT list_contains($officer_codes, ethnicity_officer) THEN 'unknown officer-defined ethnicity code'
-                WHEN area_code IS NULL OR area_code = '' THEN 'area_code missing'
-                WHEN area_code NOT IN (SELECT area_code FROM areas) THEN 'unknown area_code (not in the population table)'
-                WHEN offence_group IS NULL OR NOT list_contains($offence_groups, offence_group)
+                WHEN NOT list_contains($self_codes, n.ethnicity_self) THEN 'unknown self-defined ethnicity code'
+                WHEN NOT list_contains($officer_codes, n.ethnicity_officer) THEN 'unknown officer-defined ethnicity code'
+                WHEN n.area_code IS NULL OR n.area_code = '' THEN 'area_code missing'
+                WHEN n.area_code NOT IN (SELECT area_code FROM areas)
+                    THEN 'unknown area_code (not in the population table)'
+                WHEN n.offence_group IS NULL OR NOT list_contains($offence_groups, n.offence_group)
                     THEN 'unknown offence_group'
-                WHEN NOT list_contains($outcome_codes, outcome_code) THEN 'unknown outcome_code'
-                WHEN outcome_date_text <> '' AND outcome_date IS NULL
+                WHEN NOT list_contains($outcome_codes, n.outcome_code) THEN 'unknown outcome_code'
+                WHEN n.outcome_date_text <> '' AND n.outcome_date IS NULL
                     THEN 'outcome_date is not a valid YYYY-MM-DD date'
-                WHEN outcome_date > $today THEN 'outcome_date is in the future'
-                WHEN outcome_date < recorded_date THEN 'outcome_date is before recorded_date'
+                WHEN n.outcome_date > $today THEN 'outcome_date is in the future'
+                WHEN n.outcome_date < n.recorded_date THEN 'outcome_date is before recorded_date'
                 {marker_checks}
                 ELSE NULL
               END AS reason
-            FROM ranked
+            FROM normalised n LEFT JOIN duplicates d ON n.record_id = d.record_id AND NOT n.is_adult
             """,
             params,
         )
@@ -540,43 +539,39 @@ class PublicationBuilder:
         self._write_code_tables()
         self.con.execute(
             f"""
-            CREATE TABLE records_unsorted AS
-            SELECT c.record_id, c.person_id, c.crime_id, c.role, c.recorded_date,
-                   date_trunc('month', c.recorded_date)::DATE AS month, c.age,
-                   CASE {band_cases} END AS age_band,
-                   CASE WHEN c.sex = '' THEN 'U' ELSE c.sex END AS sex,
-                   CASE WHEN c.ethnicity_self = '' THEN 'NS' ELSE c.ethnicity_self END AS ethnicity_self,
-                   CASE WHEN c.ethnicity_officer = '' THEN 'IC9' ELSE c.ethnicity_officer END AS ethnicity_officer,
-                   s.ethnic_group AS group_self, o.ethnic_group AS group_officer,
-                   c.area_code, c.msoa_code, c.offence_group, c.offence_code,
-                   c.outcome_code, g.outcome_group, c.outcome_date,
-                   {markers},
-                   (list_contains($syv_groups, c.offence_group) OR {syv_markers}) AS serious_youth_violence
-            FROM classified c
-            LEFT JOIN ref_ethnicity_self s ON s.code = c.ethnicity_self
-            LEFT JOIN ref_ethnicity_officer o ON o.code = c.ethnicity_officer
-            LEFT JOIN ref_outcomes g ON g.code = c.outcome_code
-            WHERE c.reason IS NULL AND NOT c.is_adult
-            """,
-            {"true_values": sorted(schema.TRUE_VALUES), "syv_groups": list(syv.offence_groups)},
-        )
-        self.con.execute(
-            """
             CREATE TABLE records AS
-            WITH person_groups AS (
+            WITH derived AS (
+                SELECT c.record_id, c.person_id, c.crime_id, c.role, c.recorded_date,
+                       date_trunc('month', c.recorded_date)::DATE AS month, c.age,
+                       CASE {band_cases} END AS age_band,
+                       CASE WHEN c.sex = '' THEN 'U' ELSE c.sex END AS sex,
+                       CASE WHEN c.ethnicity_self = '' THEN 'NS' ELSE c.ethnicity_self END AS ethnicity_self,
+                       CASE WHEN c.ethnicity_officer = '' THEN 'IC9' ELSE c.ethnicity_officer END AS ethnicity_officer,
+                       s.ethnic_group AS group_self, o.ethnic_group AS group_officer,
+                       c.area_code, c.msoa_code, c.offence_group, c.offence_code,
+                       c.outcome_code, g.outcome_group, c.outcome_date,
+                       {markers},
+                       (list_contains($syv_groups, c.offence_group) OR {syv_markers}) AS serious_youth_violence
+                FROM classified c
+                LEFT JOIN ref_ethnicity_self s ON s.code = c.ethnicity_self
+                LEFT JOIN ref_ethnicity_officer o ON o.code = c.ethnicity_officer
+                LEFT JOIN ref_outcomes g ON g.code = c.outcome_code
+                WHERE c.reason IS NULL AND NOT c.is_adult
+            ),
+            person_groups AS (
                 SELECT person_id,
                        arg_max(group_self, (recorded_date, record_id)) FILTER (WHERE group_self IS NOT NULL)
                            AS person_group_self,
                        arg_max(group_officer, (recorded_date, record_id)) FILTER (WHERE group_officer IS NOT NULL)
                            AS person_group_officer
-                FROM records_unsorted GROUP BY person_id
+                FROM derived GROUP BY person_id
             )
-            SELECT r.*, p.person_group_self, p.person_group_officer
-            FROM records_unsorted r JOIN person_groups p USING (person_id)
-            ORDER BY r.recorded_date, r.record_id
-            """
+            SELECT d.*, p.person_group_self, p.person_group_officer
+            FROM derived d JOIN person_groups p USING (person_id)
+            ORDER BY d.recorded_date
+            """,
+            {"true_values": sorted(schema.TRUE_VALUES), "syv_groups": list(syv.offence_groups)},
         )
-        self.con.execute("DROP TABLE records_unsorted")
 
     def _write_code_tables(self) -> None:
         self_rows = [(c, label, g) for c, (label, g) in schema.SELF_DEFINED_ETHNICITY.items()]
@@ -646,6 +641,317 @@ class PublicationBuilder:
 
     def finish(self) -> None:
         """Drop the staging tables and checkpoint, so the file is complete on disk."""
-        for table in ("staged", "normalised", "classified", "malformed"):
+        for table in ("staged", "classified", "malformed"):
             self.con.execute(f"DROP TABLE IF EXISTS {table}")
         self.con.execute("CHECKPOINT")
+
+
+# ============================================================================================
+# Stop and search (issue 8): the searches tables. Owned by analytics.searches; everything below
+# this line is that feature's SQL. Tables: searches, search_rejected_rows, search_loads,
+# search_population. Built by ``SearchBuilder``, read by ``SearchStore``, carried over by the main
+# load through ``carry_over_searches``.
+# ============================================================================================
+SEARCH_TABLES: tuple[str, ...] = ("searches", "search_rejected_rows", "search_loads", "search_population")
+
+#: Each searches table's columns (created empty, then filled from frames with explicit casts).
+SEARCH_TABLE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "searches": (
+        ("force", "VARCHAR"), ("file_month", "DATE"), ("source_file", "VARCHAR"), ("source_line", "BIGINT"),
+        ("search_type", "VARCHAR"), ("searched_at", "VARCHAR"), ("date", "DATE"), ("month", "DATE"),
+        ("part_of_operation", "BOOLEAN"), ("policing_operation", "VARCHAR"),
+        ("latitude", "DOUBLE"), ("longitude", "DOUBLE"), ("gender", "VARCHAR"), ("age_range", "VARCHAR"),
+        ("self_defined", "VARCHAR"), ("officer_defined", "VARCHAR"),
+        ("group_self", "VARCHAR"), ("group_officer", "VARCHAR"),
+        ("legislation", "VARCHAR"), ("object_of_search", "VARCHAR"), ("outcome", "VARCHAR"),
+        ("outcome_linked", "BOOLEAN"), ("removal_of_clothing", "BOOLEAN"),
+        ("area_code", "VARCHAR"), ("location_status", "VARCHAR"),
+    ),
+    "search_rejected_rows": (
+        ("force", "VARCHAR"), ("file_month", "DATE"), ("source_file", "VARCHAR"), ("source_line", "BIGINT"),
+        ("reason", "VARCHAR"), ("raw_line", "VARCHAR"),
+    ),
+    "search_loads": (
+        ("force", "VARCHAR"), ("file_month", "DATE"), ("source_file", "VARCHAR"), ("source_sha256", "VARCHAR"),
+        ("loaded_at", "VARCHAR"), ("rows_read", "BIGINT"), ("loaded", "BIGINT"), ("rejected", "BIGINT"),
+    ),
+    "search_population": (
+        ("force", "VARCHAR"), ("area_code", "VARCHAR"), ("ethnic_group", "VARCHAR"), ("age_range", "VARCHAR"),
+        ("population", "BIGINT"), ("source", "VARCHAR"), ("year", "INTEGER"),
+    ),
+}
+
+#: Search dimension name -> SQL expression on ``searches`` (fixed; never from user input).
+SEARCH_DIMENSIONS = {
+    "area": "COALESCE(area_code, location_status)",
+    "month": "month",
+    "object": "COALESCE(object_of_search, 'Not recorded')",
+    "age_range": "age_range",
+    "legislation": "COALESCE(legislation, 'Not recorded')",
+    "type": "COALESCE(search_type, 'Not recorded')",
+    "force": "force",
+}
+#: The analysis group of a search: self-defined first, officer-defined as fallback (both are kept).
+SEARCH_GROUP_EXPRESSIONS = {
+    "self_then_officer": "COALESCE(group_self, group_officer, 'Not stated')",
+    "self_only": "COALESCE(group_self, 'Not stated')",
+    "officer_only": "COALESCE(group_officer, 'Not stated')",
+}
+#: The filterable columns of ``searches`` (SearchFilters field -> SQL expression).
+_SEARCH_LIST_FILTERS = {
+    "forces": "force",
+    "age_ranges": "age_range",
+    "objects": SEARCH_DIMENSIONS["object"],
+    "legislations": SEARCH_DIMENSIONS["legislation"],
+    "types": SEARCH_DIMENSIONS["type"],
+    "areas": SEARCH_DIMENSIONS["area"],
+}
+
+
+def search_where(filters) -> _Where:
+    """The WHERE clause (bound parameters) for an ``analytics.searches.SearchFilters`` value."""
+    where = _Where([], {})
+    if filters.date_from:
+        where.add("date >= $date_from", date_from=filters.date_from)
+    if filters.date_to:
+        where.add("date <= $date_to", date_to=filters.date_to)
+    for index, (field_name, expression) in enumerate(_SEARCH_LIST_FILTERS.items()):
+        values = getattr(filters, field_name)
+        if values:
+            where.add(f"list_contains($list_{index}, {expression})", **{f"list_{index}": list(values)})
+    return where
+
+
+def _search_dimension_expressions(dims: tuple[str, ...]) -> list[str]:
+    unknown = [d for d in dims if d not in SEARCH_DIMENSIONS]
+    if unknown:
+        raise ValueError(f"unknown dimension {unknown[0]!r} (expected one of {', '.join(SEARCH_DIMENSIONS)})")
+    return [f"{SEARCH_DIMENSIONS[d]} AS {d}" for d in dims]
+
+
+def _create_search_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for table, columns in SEARCH_TABLE_COLUMNS.items():
+        body = ", ".join(f"{name} {kind}" for name, kind in columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
+
+
+def _table_names(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = $db AND schema_name = 'main' "
+        "ORDER BY table_name", {"db": database},
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _quoted(identifier: str) -> str:
+    """A catalog identifier (read from duckdb_tables(), never user input) as a quoted SQL name."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _copy_tables(con: duckdb.DuckDBPyConnection, previous: Path, tables: tuple[str, ...] | None) -> list[str]:
+    """Copy ``tables`` (all when None) that exist in the ``previous`` publication into ``con``."""
+    con.execute("ATTACH $path AS previous_publication (READ_ONLY)", {"path": str(previous)})
+    try:
+        present = _table_names(con, "previous_publication")
+        chosen = [t for t in present if tables is None or t in tables]
+        for table in chosen:
+            name = _quoted(table)
+            con.execute(f"DROP TABLE IF EXISTS main.{name}")
+            con.execute(f"CREATE TABLE main.{name} AS SELECT * FROM previous_publication.main.{name}")
+        return chosen
+    finally:
+        con.execute("DETACH previous_publication")
+
+
+def current_publication(database: Path) -> Path | None:
+    """The file the database path points to now, or None when nothing has been published."""
+    try:
+        return Path(database).resolve(strict=True)
+    except (FileNotFoundError, RuntimeError):
+        return None
+
+
+def carry_over_searches(con: duckdb.DuckDBPyConnection, previous: Path | None) -> list[str]:
+    """Copy the searches tables of the ``previous`` publication (if any) into a new one being built.
+
+    Called by the main loader, so a new extract of crime records keeps the loaded stop-and-search data.
+    Returns the names of the tables copied (none when there is no previous publication or no searches).
+    """
+    if previous is None or not Path(previous).exists():
+        return []
+    return _copy_tables(con, Path(previous), SEARCH_TABLES)
+
+
+class SearchBuilder(PublicationBuilder):
+    """Builds a new publication that adds (or replaces months of) stop-and-search data.
+
+    It copies every table of the current publication, then replaces the rows of the force-months being
+    loaded, so a month loaded twice is held once. With no current publication it creates the main tables
+    empty (the same code as the main loader, on zero rows) so every page can open the file.
+    """
+
+    def copy_publication(self, previous: Path) -> list[str]:
+        return _copy_tables(self.con, previous, None)
+
+    def create_search_tables(self) -> None:
+        _create_search_tables(self.con)
+
+    def create_empty_records(self, today: date, syv: schema.SeriousYouthViolence) -> None:
+        """The main tables (records, rejected_rows, load_summary, code tables) with no rows."""
+        self.con.execute(  # an empty frame gives untyped columns: make the text columns text
+            "CREATE OR REPLACE TABLE areas AS SELECT CAST(area_code AS VARCHAR) AS area_code, "
+            "CAST(area_name AS VARCHAR) AS area_name FROM areas"
+        )
+        self.con.execute(
+            "CREATE OR REPLACE TABLE population AS SELECT CAST(area_code AS VARCHAR) AS area_code, "
+            "CAST(ethnic_group AS VARCHAR) AS ethnic_group, CAST(age_band AS VARCHAR) AS age_band, "
+            "CAST(sex AS VARCHAR) AS sex, CAST(population AS BIGINT) AS population, "
+            "CAST(source AS VARCHAR) AS source, CAST(year AS INTEGER) AS year FROM population"
+        )
+        columns = ", ".join(f'NULL::VARCHAR AS "{c}"' for c in schema.ALL_COLUMNS)
+        self.con.execute(f"CREATE TABLE staged AS SELECT NULL::BIGINT AS source_row, {columns} WHERE FALSE")
+        self.con.execute("CREATE TABLE malformed (line BIGINT, error_type VARCHAR)")
+        self.classify(today, syv)
+        self.write_summary()
+
+    def has_table(self, table: str) -> bool:
+        return table in _table_names(self.con, self.con.execute("SELECT current_database()").fetchall()[0][0])
+
+    def replace_force_months(self, table: str, force: str, months: list[date], frame: pd.DataFrame) -> None:
+        """Delete ``table``'s rows for ``force`` and ``months`` and insert ``frame`` (same columns)."""
+        columns = SEARCH_TABLE_COLUMNS[table]
+        self.con.execute(
+            f"DELETE FROM {table} WHERE force = $force AND list_contains($months, file_month)",
+            {"force": force, "months": list(months)},
+        )
+        self._insert(table, columns, frame)
+
+    def replace_population(self, force: str, frame: pd.DataFrame) -> None:
+        self.con.execute("DELETE FROM search_population WHERE force = $force", {"force": force})
+        self._insert("search_population", SEARCH_TABLE_COLUMNS["search_population"], frame)
+
+    def population_forces(self) -> set[str]:
+        return {r[0] for r in self.con.execute("SELECT DISTINCT force FROM search_population").fetchall()}
+
+    def search_count(self) -> int:
+        return self._scalar("SELECT COUNT(*) FROM searches")
+
+    def set_version(self, version: str) -> None:
+        """A new publication gets a new data version (so caches keyed on it refresh)."""
+        self.con.execute("UPDATE publication SET version = $version", {"version": version})
+
+    def _insert(self, table: str, columns, frame: pd.DataFrame) -> None:
+        if frame.empty:
+            return
+        select = ", ".join(f'CAST("{name}" AS {kind}) AS {name}' for name, kind in columns)
+        self.con.register("search_frame", frame)
+        try:
+            self.con.execute(f"INSERT INTO {table} SELECT {select} FROM search_frame")
+        finally:
+            self.con.unregister("search_frame")
+
+
+class SearchStore:
+    """Read-only queries on the searches tables of the published database (through a ``Store``)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def available(self) -> bool:
+        """Whether the current publication holds any searches tables."""
+        frame = self.store.query(
+            "SELECT COUNT(*) AS n FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'searches'"
+        )
+        return bool(frame["n"].iloc[0])
+
+    def counts(self, filters, dims: tuple[str, ...], no_further_action: str, weapons: str) -> pd.DataFrame:
+        """Searches by ``dims`` and ethnic group, with the counts every measure needs."""
+        where = search_where(filters)
+        group = SEARCH_GROUP_EXPRESSIONS[filters.ethnicity_source]
+        select = ", ".join([*_search_dimension_expressions(dims), f"{group} AS ethnic_group"])
+        params = {**where.params, "nfa": no_further_action, "weapons": weapons}
+        sql = (
+            f"SELECT {select}, COUNT(*) AS searches, "
+            "COUNT(*) FILTER (WHERE object_of_search IS NOT NULL) AS object_recorded, "
+            "COUNT(*) FILTER (WHERE object_of_search = $weapons) AS weapons, "
+            "COUNT(*) FILTER (WHERE outcome IS NOT NULL) AS outcome_recorded, "
+            "COUNT(*) FILTER (WHERE outcome IS NULL) AS no_outcome, "
+            "COUNT(*) FILTER (WHERE outcome IS NOT NULL AND outcome <> $nfa) AS finds, "
+            "COUNT(*) FILTER (WHERE outcome IS NOT NULL AND outcome <> $nfa AND outcome_linked) AS linked_finds, "
+            "COUNT(*) FILTER (WHERE outcome IS NOT NULL AND outcome <> $nfa AND outcome_linked IS NULL) "
+            "AS link_not_recorded "
+            f"FROM searches WHERE {where.sql} GROUP BY ALL ORDER BY ALL"
+        )
+        return self.store.query(sql, params)
+
+    def crosstab(self, filters) -> pd.DataFrame:
+        """Searches by self-defined group × officer-defined group (Not stated included)."""
+        where = search_where(filters)
+        sql = (
+            "SELECT COALESCE(group_self, 'Not stated') AS self_defined, "
+            "COALESCE(group_officer, 'Not stated') AS officer_defined, COUNT(*) AS records "
+            f"FROM searches WHERE {where.sql} GROUP BY ALL"
+        )
+        return self.store.query(sql, where.params)
+
+    def group_sources(self, filters) -> pd.DataFrame:
+        """Where each search's group came from: self-defined, officer-defined fallback, or neither."""
+        where = search_where(filters)
+        sql = (
+            "SELECT CASE WHEN group_self IS NOT NULL THEN 'self-defined' "
+            "WHEN group_officer IS NOT NULL THEN 'officer-defined (self-defined not stated)' "
+            "ELSE 'not stated' END AS source, COUNT(*) AS searches "
+            f"FROM searches WHERE {where.sql} GROUP BY ALL ORDER BY ALL"
+        )
+        return self.store.query(sql, where.params)
+
+    def options(self) -> dict[str, list]:
+        """The values present, for the page's filters (one publication for all of them)."""
+        statements = [
+            (f"SELECT DISTINCT {SEARCH_DIMENSIONS[d]} AS value FROM searches ORDER BY 1", {})
+            for d in ("force", "age_range", "object", "legislation", "type", "area")
+        ]
+        statements.append(("SELECT MIN(date) AS first, MAX(date) AS last FROM searches", {}))
+        frames = self.store.queries(statements)
+        names = ("forces", "age_ranges", "objects", "legislations", "types", "areas")
+        result = {name: [v for v in frame["value"] if v is not None] for name, frame in zip(names, frames[:-1], strict=True)}
+        first, last = frames[-1].iloc[0]
+        result["first"] = None if pd.isna(first) else pd.Timestamp(first).date()
+        result["last"] = None if pd.isna(last) else pd.Timestamp(last).date()
+        return result
+
+    def population(self, forces: tuple[str, ...]) -> pd.DataFrame:
+        """The search population rows for ``forces`` (all forces when empty)."""
+        sql = "SELECT * FROM search_population WHERE len($forces) = 0 OR list_contains($forces, force)"
+        return self.store.query(sql, {"forces": list(forces)})
+
+    def loads(self) -> pd.DataFrame:
+        return self.store.query("SELECT * FROM search_loads ORDER BY force, file_month, source_file")
+
+    def rejection_reasons(self) -> pd.DataFrame:
+        return self.store.query(
+            "SELECT force, reason, COUNT(*) AS rows FROM search_rejected_rows GROUP BY ALL ORDER BY force, rows DESC"
+        )
+
+    def location_statuses(self, filters) -> pd.DataFrame:
+        where = search_where(filters)
+        sql = (
+            "SELECT location_status, COUNT(*) AS searches FROM searches "
+            f"WHERE {where.sql} GROUP BY ALL ORDER BY searches DESC"
+        )
+        return self.store.query(sql, where.params)
+
+    def rows(self, filters, limit: int | None = None) -> pd.DataFrame:
+        where = search_where(filters)
+        group = SEARCH_GROUP_EXPRESSIONS[filters.ethnicity_source]
+        sql = (
+            f"SELECT force, searched_at, search_type, gender, age_range, self_defined, officer_defined, "
+            f"{group} AS ethnic_group, legislation, object_of_search, outcome, outcome_linked, "
+            "removal_of_clothing, area_code, location_status, source_file, source_line "
+            f"FROM searches WHERE {where.sql} ORDER BY date DESC, source_file, source_line"
+        )
+        params = dict(where.params)
+        if limit is not None:
+            sql += " LIMIT $limit"
+            params["limit"] = int(limit)
+        return self.store.query(sql, params)

@@ -44,8 +44,11 @@ class PageContext:
         return cached.publication(self.version)
 
 
-def setup(title: str, icon: str, intro: str = "") -> PageContext:
-    """Configure the page, check data is loaded, draw navigation and slicers, return the context."""
+def setup(title: str, icon: str, intro: str = "", allow_no_records: bool = False) -> PageContext:
+    """Configure the page, check data is loaded, draw navigation and slicers, return the context.
+
+    ``allow_no_records``: the page works on a publication without crime records (e.g. searches only).
+    """
     st.set_page_config(page_title=f"{title} · Youth Disproportionality Monitor", page_icon=icon, layout="wide")
     _navigation()
     try:
@@ -57,6 +60,13 @@ def setup(title: str, icon: str, intro: str = "") -> PageContext:
         st.stop()
     first, last = cached.period(version)
     area_names = cached.areas(version)
+    if first is None:
+        st.title(title)
+        if not allow_no_records:
+            st.info("No crime records are loaded in this publication yet. Load an extract with "
+                    "`python -m analytics load FILE --population FILE`.")
+            st.stop()
+        return PageContext(Filters(), version, None, None, area_names)
     values = state.current(first, last, tuple(area_names))
     sidebar.draw(values, first, last, area_names)
     try:

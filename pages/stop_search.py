@@ -1,0 +1,166 @@
+"""Stop and search: youth search rates, weapons searches and the outcome test by ethnic group, from the public
+data.police.uk monthly files (issue 8)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import charts, schema, searches
+from analytics.filters import format_confidence
+from ui import render
+from ui import searches as search_ui
+from ui.page import setup
+
+page = setup("Stop and search", ":material/front_hand:",
+             "Are children of some ethnic groups searched more often than White children, and are searches of "
+             "them less often productive? From the stop-and-search records every force publishes monthly on "
+             "data.police.uk.", allow_no_records=True)
+version = page.version
+st.caption("The sidebar's slicers describe crime records; this page has its own filters below. The reference "
+           "group, confidence level and ethnicity source come from the sidebar.")
+
+if not search_ui.available(version):
+    st.info("No searches match: no stop-and-search data has been loaded yet. Load the monthly files downloaded from "
+            "data.police.uk with `python -m analytics searches load FOLDER` (for example "
+            "`python -m analytics searches load sample_data/police_uk_stop_search`, six months of Gwent).")
+    st.stop()
+
+present = search_ui.options(version)
+area_names = search_ui.area_names(version)
+filters = search_ui.filter_panel(present, area_names, page.filters)
+st.caption(f"**Stop-and-search filters:** {filters.describe()}")
+conf = format_confidence(filters.confidence)
+reference = filters.reference_group
+
+with st.spinner("Computing stop-and-search figures…"):
+    totals = search_ui.counts(filters, version)
+    ages = search_ui.age_range_counts(filters, version)
+
+if totals.empty or int(totals["searches"].sum()) == 0:
+    st.info("No searches match these filters. Widen the months or clear some of the stop-and-search filters.")
+    st.stop()
+
+searched = int(totals["searches"].sum())
+not_stated = int(totals.loc[totals["ethnic_group"] == schema.NOT_STATED, "searches"].sum())
+columns = st.columns(4)
+columns[0].metric("Searches in view", f"{searched:,}")
+columns[1].metric("Searches of children aged 10-17", f"{int(ages.loc[searches.CHILD, 'Total']) if searches.CHILD in ages.index else 0:,}",
+                  help="All filters except age range")
+columns[2].metric("Searches of children under 10", f"{int(ages.loc[searches.UNDER_10, 'Total']) if searches.UNDER_10 in ages.index else 0:,}",
+                  help="Shown separately; not in the rates per 1,000 children aged 10-17")
+columns[3].metric("Ethnicity not stated", f"{not_stated / searched:.0%}",
+                  help="Neither self-defined nor officer-defined ethnicity recorded")
+
+# ------------------------------------------------------------------------------------------------
+st.subheader(f"Searches per 1,000 children aged 10-17, against {reference} children")
+if filters.age_ranges != (searches.CHILD,):
+    st.info("Rates per 1,000 children need the age range 10-17 alone: choose only 10-17 in the filters above. "
+            "The weapons and outcome-test tables below use the age ranges chosen.")
+else:
+    rates = search_ui.ratios(filters, version, "rate")
+    left, right = st.columns(2)
+    with left:
+        render.chart(charts.rate_bars(rates.table[rates.table["unit"] != "%"], "Searches per 1,000 children aged 10-17",
+                                      "per 1,000", filters.confidence),
+                     "Bars: searches of children of the group per 1,000 children aged 10-17 in the force area over the "
+                     f"selected months (not annualised); whiskers: {conf} confidence interval.", key="ss-rate-bars")
+    with right:
+        render.chart(charts.forest_plot(rates.table[~rates.table["is_reference"] & (rates.table["group"] != schema.NOT_STATED)],
+                                        "Search rate ratio", reference, filters.confidence),
+                     f"How many times as often children of each group were searched as {reference} children, per head "
+                     "of population. A bar crossing the dashed line at 1 means no clear difference. Hollow points "
+                     "rest on fewer than 10 searches.", key="ss-rate-forest")
+    render.ratio_table(rates, "stop-search-rates")
+    st.caption(f"Population: {rates.denominator_source}.")
+
+# ------------------------------------------------------------------------------------------------
+st.subheader("The outcome test: how often a search led to action")
+find = search_ui.ratios(filters, version, "find")
+linked = search_ui.ratios(filters, version, "find", linked=True)
+left, right = st.columns(2)
+with left:
+    render.chart(charts.rate_bars(find.table, "Searches with an outcome other than no further action", "%",
+                                  filters.confidence),
+                 "Share of searches with an outcome recorded that ended in an arrest, summons, caution, warning, "
+                 "penalty notice or community resolution. A lower share for a group suggests its members were "
+                 "searched on weaker grounds.", key="ss-find-bars")
+with right:
+    render.chart(charts.forest_plot(find.table[~find.table["is_reference"] & (find.table["group"] != schema.NOT_STATED)],
+                                    "Find-rate ratio", reference, filters.confidence),
+                 f"Each group's share of searches leading to action divided by the {reference} share (Koopman score "
+                 "interval).", key="ss-find-forest")
+render.ratio_table(find, "stop-search-find-rates")
+missing = pd.DataFrame(find.not_recorded).T
+st.markdown("**Searches with no outcome recorded** (not counted in either side of the outcome test):")
+st.dataframe(missing, width="stretch")
+with st.expander("Only outcomes linked to the object of search"):
+    st.markdown("The same test counting only actions where the outcome was linked to what the officer searched for.")
+    render.ratio_table(linked, "stop-search-linked-find-rates")
+    for note in linked.notes:
+        st.caption(note)
+
+# ------------------------------------------------------------------------------------------------
+st.subheader("Searches for offensive weapons")
+weapons = search_ui.ratios(filters, version, "weapons")
+render.chart(charts.rate_bars(weapons.table, "Share of searches that were for offensive weapons", "%", filters.confidence),
+             "Among searches with an object of search recorded. Searches with none recorded are counted below the "
+             "table and not folded in.", key="ss-weapons-bars")
+render.ratio_table(weapons, "stop-search-weapons")
+st.caption(weapons.notes[0])
+
+# ------------------------------------------------------------------------------------------------
+st.subheader("Monthly trend")
+monthly = search_ui.monthly_counts(filters, version)
+render.chart(charts.monthly_lines(monthly, "Searches per month by ethnic group", "Searches"),
+             "Searches by the month of the search date, for the age ranges and filters chosen.", key="ss-monthly")
+
+st.subheader("Every age range")
+st.markdown("Searches by age range and group, for all the other filters (children under 10 on their own row).")
+st.dataframe(ages, width="stretch")
+
+# ------------------------------------------------------------------------------------------------
+st.subheader("Ethnicity recording: self-defined against officer-defined")
+agreement = search_ui.agreement(filters, version)
+sources = search_ui.group_sources(filters, version)
+left, right = st.columns(2)
+with left:
+    render.chart(charts.agreement_heatmap(agreement.crosstab, "Searches by self-defined and officer-defined group"),
+                 "Officers have no code for Mixed, so a Mixed self-definition can never agree.", key="ss-agreement")
+with right:
+    st.markdown("**Where each search's group came from**")
+    st.dataframe(sources.rename(columns={"source": "Source", "searches": "Searches"}), hide_index=True, width="stretch")
+    if agreement.both_stated:
+        st.markdown(agreement.describe())
+    else:
+        st.markdown("No search in view has both self-defined and officer-defined ethnicity, so agreement cannot be "
+                    "measured.")
+
+st.subheader("Location and loading")
+left, right = st.columns(2)
+with left:
+    statuses = search_ui.location_statuses(filters, version)
+    st.dataframe(statuses.rename(columns={"location_status": "Location", "searches": "Searches"}), hide_index=True,
+                 width="stretch")
+    st.caption("Norfolk searches are placed in districts by their published coordinates; a search without "
+               "coordinates is 'Location not published'.")
+with right:
+    st.dataframe(search_ui.loads(version), hide_index=True, width="stretch")
+    reasons = search_ui.rejection_reasons(version)
+    if len(reasons):
+        st.dataframe(reasons, hide_index=True, width="stretch")
+    else:
+        st.caption("No row of the loaded files was rejected.")
+
+with st.expander("How these figures are calculated"):
+    st.markdown(
+        "- **Source:** data.police.uk monthly stop-and-search files, loaded unchanged; the unit is the search.\n"
+        "- **Ethnicity:** the self-defined string mapped to the 5 groups (crosswalk in "
+        "`sample_data/reference/codes/`), officer-defined as fallback; both are kept.\n"
+        "- **Rates:** searches of children aged 10-17 per 1,000 children aged 10-17 of the group; exact Poisson "
+        "limits below 10 searches, Byar's approximation from 10; ratio with the exact conditional interval.\n"
+        "- **Outcome test:** searches with an outcome other than 'A no further action disposal' among searches "
+        "with an outcome recorded; Wilson interval; ratio with the Koopman score interval.\n"
+        f"- **Confidence level:** {conf}; p-values adjusted by Benjamini–Hochberg across each table's rows.\n"
+        + "".join(f"- {note}\n" for note in (*find.notes,))
+    )

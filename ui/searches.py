@@ -1,0 +1,159 @@
+"""Streamlit side of the stop-and-search page (issue 8): page setup, its own slicers, cached queries.
+
+The page has its own filters (months, age range, object of search, legislation, type of search,
+district), drawn in the page body, because searches are not crime records and the sidebar's slicers do
+not apply to them. They are kept in ``st.session_state`` under a key no widget owns, so they survive
+moving between pages.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from analytics import schema, searches
+from analytics.filters import Filters
+from analytics.store import SearchStore
+from ui import cached
+
+STATE_KEY = "yvdm_search_filters"  # not a widget key: survives page changes
+PREFIX = "search_slicer_"
+CACHE = {"max_entries": 256, "show_spinner": False}
+
+
+@st.cache_data(**CACHE)
+def available(version: str) -> bool:
+    return SearchStore(cached.store()).available()
+
+
+@st.cache_data(**CACHE)
+def options(version: str) -> dict:
+    return SearchStore(cached.store()).options()
+
+
+@st.cache_data(**CACHE)
+def ratios(filters: searches.SearchFilters, version: str, measure: str, split: str | None = None,
+           linked: bool = False) -> searches.SearchTable:
+    return searches.ratios(SearchStore(cached.store()), filters, measure, split, linked=linked)
+
+
+@st.cache_data(**CACHE)
+def monthly_counts(filters: searches.SearchFilters, version: str) -> pd.DataFrame:
+    return searches.monthly_counts(SearchStore(cached.store()), filters)
+
+
+@st.cache_data(**CACHE)
+def age_range_counts(filters: searches.SearchFilters, version: str) -> pd.DataFrame:
+    return searches.age_range_counts(SearchStore(cached.store()), filters)
+
+
+@st.cache_data(**CACHE)
+def agreement(filters: searches.SearchFilters, version: str):
+    return searches.agreement(SearchStore(cached.store()), filters)
+
+
+@st.cache_data(**CACHE)
+def group_sources(filters: searches.SearchFilters, version: str) -> pd.DataFrame:
+    return SearchStore(cached.store()).group_sources(filters)
+
+
+@st.cache_data(**CACHE)
+def location_statuses(filters: searches.SearchFilters, version: str) -> pd.DataFrame:
+    return SearchStore(cached.store()).location_statuses(filters)
+
+
+@st.cache_data(**CACHE)
+def loads(version: str) -> pd.DataFrame:
+    return SearchStore(cached.store()).loads()
+
+
+@st.cache_data(**CACHE)
+def rejection_reasons(version: str) -> pd.DataFrame:
+    return SearchStore(cached.store()).rejection_reasons()
+
+
+@st.cache_data(**CACHE)
+def counts(filters: searches.SearchFilters, version: str) -> pd.DataFrame:
+    return SearchStore(cached.store()).counts(filters, (), searches.NO_FURTHER_ACTION, searches.OFFENSIVE_WEAPONS)
+
+
+# --------------------------------------------------------------------------------------------
+# Slicers
+# --------------------------------------------------------------------------------------------
+def _months(first: date, last: date) -> list[date]:
+    months, current = [], first.replace(day=1)
+    while current <= last:
+        months.append(current)
+        current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+    return months
+
+
+def _restore(name: str, default, allowed=None):
+    """Put the remembered value (or the default) back into the widget's key before it is drawn."""
+    key = PREFIX + name
+    remembered = st.session_state.get(STATE_KEY, {}).get(name, default)
+    if allowed is not None:
+        if isinstance(remembered, list):
+            remembered = [v for v in remembered if v in allowed]
+        elif remembered not in allowed:
+            remembered = default
+    if key not in st.session_state:
+        st.session_state[key] = remembered
+    return key
+
+
+def _remember(names: list[str]) -> None:
+    st.session_state[STATE_KEY] = {n: st.session_state.get(PREFIX + n) for n in names}
+
+
+def filter_panel(present: dict, area_names: dict[str, str], definitions: Filters) -> searches.SearchFilters:
+    """Draw the page's own slicers (in the page body) and return the filters they stand for. The
+    definitions (reference group, confidence level, ethnicity source) come from the sidebar, as on
+    every page."""
+    panel = st.expander("Stop-and-search filters (this page only)", expanded=True)
+    left, middle, right = panel.columns(3)
+    months = _months(present["first"], present["last"])
+    names = []
+    if len(months) > 1:
+        key = _restore("months", (months[0], months[-1]))
+        value = st.session_state[key]
+        if not (isinstance(value, tuple | list) and len(value) == 2 and all(v in months for v in value)):
+            st.session_state[key] = (months[0], months[-1])
+        left.select_slider("Months", options=months, key=key, format_func=lambda d: f"{d:%b %Y}")
+        names.append("months")
+        start, end = st.session_state[key]
+    else:
+        start = end = months[0]
+    forces = present["forces"]
+    chosen_forces: list[str] = []
+    if len(forces) > 1:
+        chosen_forces = left.multiselect("Force", forces, key=_restore("forces", [], forces),
+                                         format_func=lambda f: f.replace("-", " ").title())
+        names.append("forces")
+    age_ranges = left.multiselect("Age range", list(searches.AGE_RANGES),
+                                  key=_restore("age_ranges", [searches.CHILD], searches.AGE_RANGES),
+                                  help="Rates per 1,000 children need 10-17 alone; 'under 10' is shown separately.")
+    objects = middle.multiselect("Object of search", present["objects"], key=_restore("objects", [], present["objects"]))
+    legislations = middle.multiselect("Legislation", present["legislations"],
+                                    key=_restore("legislations", [], present["legislations"]))
+    types = middle.multiselect("Type of search", present["types"], key=_restore("types", [], present["types"]))
+    areas = right.multiselect("District / location", present["areas"], key=_restore("areas", [], present["areas"]),
+                             format_func=lambda a: area_names.get(a, a))
+    names += ["age_ranges", "objects", "legislations", "types", "areas"]
+    _remember(names)
+    return searches.SearchFilters(
+        date_from=start, date_to=end.replace(day=calendar.monthrange(end.year, end.month)[1]),
+        forces=tuple(chosen_forces), age_ranges=tuple(age_ranges), objects=tuple(objects),
+        legislations=tuple(legislations), types=tuple(types), areas=tuple(areas), reference_group=definitions.reference_group,
+        confidence=definitions.confidence, ethnicity_source=definitions.ethnicity_source,
+    )
+
+
+def area_names(version: str) -> dict[str, str]:
+    try:
+        return cached.areas(version)
+    except Exception:  # noqa: BLE001 - a publication without districts simply has no names
+        return {}
