@@ -1,0 +1,205 @@
+"""Plain-English sentences for the monthly pack, written from the statistics (no Streamlit, no SQL).
+
+Rules the sentences follow (the pack's "key findings"):
+
+* A finding is stated as a difference only when it is statistically significant **after adjustment
+  across all the pack's findings** (Benjamini–Hochberg; see :func:`adjust_family`). Otherwise the
+  sentence says there is not enough data to say whether there is a real difference, which is the
+  truth: the interval is compatible with no difference.
+* A ratio from fewer than 5 events is never stated; one from fewer than 10 is marked as resting on
+  few events (DESIGN.md section 8). For the scrutiny audience a row whose count is suppressed gives
+  no numbers at all.
+* Numbers are rounded to one decimal place for ratios and whole percentages for shares; the interval
+  is printed beside every ratio with its confidence level.
+* A change from the previous 12 months is called up or down from the rounded figures; whether the
+  change itself is statistically significant is tested separately (a z-test on the difference of the
+  two log ratios, the two periods being independent; Altman & Bland, BMJ 2003;326:219) and said.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats as scipy_stats
+
+from analytics import stats
+from analytics.filters import format_confidence
+
+UNRELIABLE_NOTE = "based on fewer than 10 events, so treat it with caution"
+
+
+@dataclass
+class Finding:
+    """One candidate finding: a ratio with its p-value, to be adjusted with the others."""
+
+    kind: str  # "role", "outcome22", "district", "marker"
+    key: tuple
+    group: str
+    ratio: float
+    lower: float
+    upper: float
+    p_value: float
+    reliability: str = "reliable"
+    suppressed: bool = False
+    context: dict = field(default_factory=dict)
+    p_adjusted: float = float("nan")
+    significant: bool = False
+
+
+def adjust_family(findings: list[Finding], confidence: float) -> None:
+    """Benjamini–Hochberg across every finding with a p-value; sets ``p_adjusted`` and ``significant``."""
+    pvalues = np.array([f.p_value if f.p_value is not None else np.nan for f in findings], dtype=float)
+    adjusted = stats.adjust_pvalues(pvalues, "bh") if len(findings) else np.array([])
+    for finding, p in zip(findings, adjusted, strict=True):
+        finding.p_adjusted = float(p)
+        finding.significant = bool(np.isfinite(p) and p < 1 - confidence and np.isfinite(finding.ratio))
+
+
+def ratio_text(value: float) -> str:
+    if value is None or not np.isfinite(value):
+        return "not estimable"
+    return f"{value:.1f}"
+
+
+def interval_text(lower: float, upper: float, confidence: float) -> str:
+    upper_text = "infinity" if upper is None or not np.isfinite(upper) else f"{upper:.1f}"
+    return f"{format_confidence(confidence)} CI {lower:.1f} to {upper_text}"
+
+
+def change_test(current: tuple[float, float, float], previous: tuple[float, float, float], confidence: float) -> float:
+    """Two-sided p-value for a change between two independent ratios given as (ratio, lower, upper).
+
+    The standard error of each log ratio is recovered from its interval, (log upper - log lower) / 2z;
+    ``nan`` if either interval is not finite.
+    """
+    z = scipy_stats.norm.ppf(0.5 + confidence / 2)
+    try:
+        (r1, l1, u1), (r0, l0, u0) = current, previous
+        values = [r1, l1, u1, r0, l0, u0]
+        if not all(v is not None and np.isfinite(v) and v > 0 for v in values):
+            return float("nan")
+        se1 = (math.log(u1) - math.log(l1)) / (2 * z)
+        se0 = (math.log(u0) - math.log(l0)) / (2 * z)
+    except (TypeError, ValueError):
+        return float("nan")
+    if se1 <= 0 and se0 <= 0:
+        return float("nan")
+    statistic = (math.log(r1) - math.log(r0)) / math.hypot(se1, se0)
+    return float(2 * scipy_stats.norm.sf(abs(statistic)))
+
+
+def trend_clause(finding: Finding, confidence: float) -> str:
+    """' and up from 2.6 a year earlier' (+ whether the change is significant), or ''."""
+    previous = finding.context.get("previous")
+    if not previous or previous.get("ratio") is None or not np.isfinite(previous["ratio"]):
+        return ""
+    now, before = ratio_text(finding.ratio), ratio_text(previous["ratio"])
+    if now == before:
+        direction = f"the same as a year earlier ({before})"
+    elif finding.ratio > previous["ratio"]:
+        direction = f"up from {before} a year earlier"
+    else:
+        direction = f"down from {before} a year earlier"
+    p = change_test((finding.ratio, finding.lower, finding.upper),
+                    (previous["ratio"], previous["lower"], previous["upper"]), confidence)
+    if now == before or not np.isfinite(p):
+        return f" and {direction}"
+    if p < 1 - confidence:
+        return f" and {direction}, a statistically significant change"
+    return f" and {direction}, though that change is within what chance alone could produce"
+
+
+def _unreliable(finding: Finding) -> str:
+    return f" (this figure is {UNRELIABLE_NOTE})" if finding.reliability == "unreliable" else ""
+
+
+def role_sentence(finding: Finding, confidence: float) -> str:
+    """A county-wide (or district) rate-ratio finding for one role and group."""
+    c = finding.context
+    period, reference, role_text = c["period"], c["reference"], c["role_text"]
+    where = f"In {c['district']}, in the {period}" if c.get("district") else f"In the {period}"
+    if finding.suppressed:
+        return (f"{where}, the figures for {finding.group} children recorded as {role_text} are withheld to "
+                "protect small numbers.")
+    if not np.isfinite(finding.ratio) or finding.reliability == "withheld":
+        return (f"{where}, too few {finding.group} children were recorded as {role_text} "
+                f"to compare them with {reference} children: not enough data to say.")
+    less = " (that is, less likely)" if finding.ratio < 1 else ""
+    body = (f"{where}, {finding.group} children were {ratio_text(finding.ratio)} times "
+            f"({interval_text(finding.lower, finding.upper, confidence)}) as likely as {reference} children "
+            f"to be recorded as {role_text}{less}")
+    if finding.significant:
+        return body + f"; this is statistically significant{trend_clause(finding, confidence)}{_unreliable(finding)}."
+    return (body + "; this is not statistically significant after allowing for the number of comparisons, "
+            f"so there is not enough data to say whether there is a real difference{_unreliable(finding)}.")
+
+
+def outcome22_sentence(finding: Finding, confidence: float) -> str:
+    """Outcome 22 fairness for one group: the adjusted risk ratio, with the crude shares where publishable."""
+    c = finding.context
+    reference, period, role_text = c["reference"], c["period"], c["role_text"]
+    if finding.suppressed or c.get("shares") is None and not np.isfinite(finding.ratio):
+        return (f"In the {period}, too few concluded cases of {finding.group} {role_text} ended in outcome 22 to "
+                f"compare them with {reference} children: not enough data to say.")
+    shares = c.get("shares")
+    share_text = (f" ({shares[0]:.0f} % of concluded cases against {shares[1]:.0f} % for {reference} children)"
+                  if shares else "")
+    if not np.isfinite(finding.ratio):
+        return (f"In the {period}, concluded cases of {finding.group} {role_text} ended in outcome 22 "
+                f"(diversion instead of prosecution){share_text}, but there is not enough data to compare them "
+                f"with {reference} children after allowing for offence group and age band.")
+    body = (f"In the {period}, concluded cases of {finding.group} {role_text} were "
+            f"{ratio_text(finding.ratio)} times as likely ({interval_text(finding.lower, finding.upper, confidence)}) "
+            f"as those of {reference} children to end in outcome 22 (diversion instead of prosecution), after "
+            f"allowing for offence group and age band{share_text}")
+    if finding.significant:
+        return body + f"; this is statistically significant{_unreliable(finding)}."
+    return (body + "; this is not statistically significant, so there is not enough data to say whether "
+            f"outcome 22 is used differently{_unreliable(finding)}.")
+
+
+def marker_sentence(finding: Finding, confidence: float) -> str:
+    c = finding.context
+    scoped = dict(c, role_text=f"{c['role_text']} in crimes flagged as {c['marker'].lower()}")
+    return role_sentence(Finding(**{**finding.__dict__, "context": scoped}), confidence)
+
+
+def sentence(finding: Finding, confidence: float) -> str:
+    if finding.kind == "outcome22":
+        return outcome22_sentence(finding, confidence)
+    if finding.kind == "marker":
+        return marker_sentence(finding, confidence)
+    return role_sentence(finding, confidence)
+
+
+def not_enough_item(finding: Finding, confidence: float) -> str:
+    """A short entry for the 'not enough data to say' list."""
+    c = finding.context
+    what = {
+        "role": f"{finding.group} children as {c.get('role_text', '')}",
+        "district": f"{finding.group} children as {c.get('role_text', '')} in {c.get('district', '')}",
+        "marker": f"{finding.group} children as {c.get('role_text', '')}, {c.get('marker', '').lower()}",
+        "outcome22": f"outcome 22 for {finding.group} {c.get('role_text', '')}",
+    }[finding.kind]
+    if finding.suppressed:
+        return f"{what} (withheld to protect small numbers)"
+    if not np.isfinite(finding.ratio) or finding.reliability == "withheld":
+        return f"{what} (too few to compare)"
+    mark = ", fewer than 10 events" if finding.reliability == "unreliable" else ""
+    return f"{what} (ratio {ratio_text(finding.ratio)}, {interval_text(finding.lower, finding.upper, confidence)}{mark})"
+
+
+def completeness_sentence(this_share: float, previous_share: float, month_label: str, previous_label: str,
+                          target: float) -> str:
+    if not np.isfinite(this_share):
+        return f"No records were made in {month_label}, so ethnicity recording cannot be assessed."
+    verdict = "meeting" if this_share >= target else "below"
+    change = ""
+    if np.isfinite(previous_share):
+        diff = round(100 * this_share) - round(100 * previous_share)
+        change = (f", {'up' if diff > 0 else 'down'} from {previous_share:.0%} in {previous_label}" if diff
+                  else f", the same as in {previous_label}")
+    return (f"Self-defined ethnicity was recorded on {this_share:.0%} of records made in {month_label}{change}; "
+            f"this is {verdict} the {target:.0%} target.").replace("%", " %")

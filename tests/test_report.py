@@ -1,0 +1,505 @@
+"""The monthly pack (issue 5): plain-English findings, disclosure control, PDF, parity with the dashboard.
+
+Golden numbers are computed here independently of ``analytics.stats``: counts straight from the
+database with SQL, the exact conditional rate-ratio interval from the Clopper–Pearson interval of
+a / (a + b) (scipy's beta quantiles), transformed by (p / (1 - p)) x (P0 / P1).
+
+PDF tests need Chromium; they skip with the reason when it is missing, and fail instead under CI=true.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import os
+import re
+import subprocess
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as scipy_stats
+
+from analytics import commands, disparity, report, suppression, trends
+from analytics.filters import Filters
+
+MONTH = date(2026, 10, 1)
+CURRENT = (date(2025, 11, 1), date(2026, 10, 31))
+PREVIOUS = (date(2024, 11, 1), date(2025, 10, 31))
+NORWICH = "E07000148"
+CHROMIUM = report.find_chromium()
+PDFTOTEXT = "/usr/bin/pdftotext"
+
+
+def require_pdf_tools() -> None:
+    missing = [name for name, path in (("chromium", CHROMIUM), ("pdftotext", PDFTOTEXT if Path(PDFTOTEXT).exists() else None))
+               if path is None]
+    if missing:
+        reason = f"{' and '.join(missing)} not installed (apt-get install chromium poppler-utils): PDF test skipped"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+
+
+# --------------------------------------------------------------------------------------------
+# Fixtures: each pack is built once for the module
+# --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def scrutiny(sample_store):
+    return report.build_pack(sample_store, MONTH, "scrutiny", Filters())
+
+
+@pytest.fixture(scope="module")
+def officers(sample_store):
+    return report.build_pack(sample_store, MONTH, "officers", Filters())
+
+
+@pytest.fixture(scope="module")
+def norwich_self(sample_store):
+    """The planted Norwich disparity is defined on self-defined ethnicity."""
+    return report.build_pack(sample_store, MONTH, "officers", Filters(areas=(NORWICH,), ethnicity_source="self_only"))
+
+
+@pytest.fixture(scope="module")
+def scrutiny_pdf(scrutiny, tmp_path_factory):
+    require_pdf_tools()
+    written = report.write_pack(scrutiny, tmp_path_factory.mktemp("pack"))
+    assert written.pdf is not None, written.message
+    return written.pdf
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    text = subprocess.run([PDFTOTEXT, "-layout", str(pdf), "-"], capture_output=True, check=True, text=True).stdout
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+
+
+# --------------------------------------------------------------------------------------------
+# Independent computations
+# --------------------------------------------------------------------------------------------
+GROUP_SQL = {
+    "self_only": "COALESCE(person_group_self, 'Not stated')",
+    "self_then_officer": "COALESCE(person_group_self, person_group_officer, 'Not stated')",
+}
+
+
+def person_counts(db: Path, role: str, period, source: str, area: str | None = None) -> dict[str, int]:
+    area_sql = "AND area_code = $area" if area else ""
+    sql = (f"SELECT {GROUP_SQL[source]} AS g, COUNT(DISTINCT person_id) AS n FROM records WHERE role = $role "
+           f"AND recorded_date BETWEEN $start AND $end {area_sql} GROUP BY ALL")
+    params = {"role": role, "start": period[0], "end": period[1]} | ({"area": area} if area else {})
+    with duckdb.connect(str(db), read_only=True) as con:
+        return dict(con.execute(sql, params).fetchall())
+
+
+def population(db: Path, area: str | None = None) -> dict[str, int]:
+    sql = "SELECT ethnic_group, SUM(population) FROM population" + (" WHERE area_code = $area" if area else "") + " GROUP BY ALL"
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {g: int(n) for g, n in con.execute(sql, {"area": area} if area else {}).fetchall()}
+
+
+def exact_rate_ratio(a: int, p1: int, b: int, p0: int, conf: float = 0.95) -> tuple[float, float, float]:
+    """Rate ratio with the exact conditional (Clopper–Pearson on a/(a+b)) interval."""
+    alpha = 1 - conf
+    low = scipy_stats.beta.ppf(alpha / 2, a, b + 1) if a > 0 else 0.0
+    high = scipy_stats.beta.ppf(1 - alpha / 2, a + 1, b) if b > 0 else 1.0
+    scale = p0 / p1
+    return (a / p1) / (b / p0), low / (1 - low) * scale, high / (1 - high) * scale
+
+
+def change_is_significant(now: tuple, before: tuple, conf: float = 0.95) -> bool:
+    z = scipy_stats.norm.ppf(0.5 + conf / 2)
+    se = [(math.log(u) - math.log(lo)) / (2 * z) for _, lo, u in (now, before)]
+    statistic = (math.log(now[0]) - math.log(before[0])) / math.hypot(*se)
+    return 2 * scipy_stats.norm.sf(abs(statistic)) < 1 - conf
+
+
+def expected_sentence(db: Path, role: str, source: str, area: str | None, significant_change: bool | None = None) -> str:
+    pop = population(db, area)
+    results = []
+    for period in (CURRENT, PREVIOUS):
+        counts = person_counts(db, role, period, source, area)
+        results.append(exact_rate_ratio(counts["Black"], pop["Black"], counts["White"], pop["White"]))
+    (r, lo, hi), before = results
+    direction = ("the same as a year earlier" if f"{r:.1f}" == f"{before[0]:.1f}"
+                 else f"{'up' if r > before[0] else 'down'} from {before[0]:.1f} a year earlier")
+    change = (", a statistically significant change" if change_is_significant(results[0], before)
+              else ", though that change is within what chance alone could produce")
+    return (f"In the 12 months to October 2026, Black children were {r:.1f} times (95 % CI {lo:.1f} to {hi:.1f}) "
+            f"as likely as White children to be recorded as {role}s; this is statistically significant and "
+            f"{direction}{change}.")
+
+
+def finding(pack, kind: str, key: tuple):
+    return next(f for f in pack.findings if f.kind == kind and f.key == key)
+
+
+# --------------------------------------------------------------------------------------------
+# Narrative: golden sentences for the planted disparities
+# --------------------------------------------------------------------------------------------
+def test_norwich_black_suspect_sentence_self_defined(norwich_self, sample_db):
+    """Planted: Black/White suspect ratio 3.0 in Norwich, rising over the period (self-defined ethnicity)."""
+    f = finding(norwich_self, "role", ("suspect", "Black"))
+    text = report.narrative.sentence(f, 0.95)
+    assert text == expected_sentence(sample_db, "suspect", "self_only", NORWICH)
+    # The literal values, so a change in the sample or the method shows up as a diff here.
+    assert text.startswith("In the 12 months to October 2026, Black children were 2.5 times (95 % CI 1.6 to 3.9) "
+                           "as likely as White children to be recorded as suspects; this is statistically significant")
+    assert text in norwich_self.html
+
+
+def test_county_black_suspect_sentence(scrutiny, sample_db):
+    f = finding(scrutiny, "role", ("suspect", "Black"))
+    assert f.significant
+    text = report.narrative.sentence(f, 0.95)
+    assert text == expected_sentence(sample_db, "suspect", "self_then_officer", None)
+    assert report.esc(text) in scrutiny.html
+
+
+def test_norwich_district_finding_in_county_pack(officers, sample_db):
+    """The district findings name Norwich with its own ratio (planted higher there than elsewhere)."""
+    f = finding(officers, "district", (NORWICH, "Black"))
+    pop = population(sample_db, NORWICH)
+    counts = person_counts(sample_db, "suspect", CURRENT, "self_then_officer", NORWICH)
+    r, lo, hi = exact_rate_ratio(counts["Black"], pop["Black"], counts["White"], pop["White"])
+    assert f.significant
+    assert report.narrative.sentence(f, 0.95) == (
+        f"In Norwich, in the 12 months to October 2026, Black children were {r:.1f} times (95 % CI {lo:.1f} to "
+        f"{hi:.1f}) as likely as White children to be recorded as suspects; this is statistically significant.")
+
+
+def test_outcome22_sentence_says_not_enough_data_when_true(officers, sample_db):
+    """Planted outcome-22 shares 10 % Black vs 20 % White; in one year there are too few concluded Black cases
+    for the adjusted ratio to be significant, and the pack says so rather than claiming a difference."""
+    f = finding(officers, "outcome22", ("outcome22", "Black"))
+    sql = ("SELECT COALESCE(person_group_self, person_group_officer, 'Not stated') AS g, "
+           "COUNT(*) FILTER (WHERE outcome_code = '22'), COUNT(*) FILTER (WHERE outcome_code <> '') "
+           "FROM records WHERE role = 'suspect' AND recorded_date BETWEEN $s AND $e GROUP BY ALL")
+    with duckdb.connect(str(sample_db), read_only=True) as con:
+        rows = {g: (x, n) for g, x, n in con.execute(sql, {"s": CURRENT[0], "e": CURRENT[1]}).fetchall()}
+    black, white = (100 * rows[g][0] / rows[g][1] for g in ("Black", "White"))
+    assert not f.significant and f.lower < 1 < f.upper and f.ratio < 1
+    assert report.narrative.sentence(f, 0.95) == (
+        f"In the 12 months to October 2026, concluded cases of Black child suspects were {f.ratio:.1f} times as likely "
+        f"(95 % CI {f.lower:.1f} to {f.upper:.1f}) as those of White children to end in outcome 22 (diversion instead "
+        f"of prosecution), after allowing for offence group and age band ({black:.0f} % of concluded cases against "
+        f"{white:.0f} % for White children); this is not statistically significant, so there is not enough data to say "
+        "whether outcome 22 is used differently (this figure is based on fewer than 10 events, so treat it with caution).")
+
+
+def test_findings_are_adjusted_together(officers):
+    """Benjamini–Hochberg across every finding: the count of significant findings matches an independent BH."""
+    p = np.array([f.p_value for f in officers.findings])
+    tested = p[np.isfinite(p)]
+    order = np.sort(tested)
+    m = len(order)
+    passing = [k for k in range(1, m + 1) if order[k - 1] <= 0.05 * k / m]
+    expected = max(passing) if passing else 0
+    assert sum(f.significant for f in officers.findings) == expected
+    assert f"allowing for the {m} comparisons" in officers.html
+
+
+# --------------------------------------------------------------------------------------------
+# Disclosure control
+# --------------------------------------------------------------------------------------------
+class _Text(HTMLParser):
+    """Visible text, attribute text, figure JSON and count tables of the pack's HTML."""
+
+    def __init__(self):
+        super().__init__()
+        self.text: list[str] = []
+        self.figures: list[dict] = []
+        self.tables: list[dict] = []
+        self._script: str | None = None
+        self._cell: list[str] | None = None
+        self._cell_class = ""
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.text += [attrs[k] for k in ("aria-label", "title", "alt") if attrs.get(k)]
+        if tag == "script":
+            self._script = "figure" if attrs.get("class") == "figure-data" else "code"
+            self._buffer = []
+        elif tag == "table":
+            self.tables.append({"counts": attrs.get("data-counts") == "yes", "row_total": attrs.get("data-row-total"),
+                                "col_total": attrs.get("data-col-total"), "head": [], "rows": []})
+        elif tag == "tr" and self.tables:
+            self.tables[-1]["rows"].append({"class": attrs.get("class", ""), "cells": []})
+        elif tag in ("td", "th"):
+            self._cell, self._cell_class = [], attrs.get("class", "") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._script:
+            if self._script == "figure":
+                self.figures.append(json.loads("".join(self._buffer)))
+            self._script = None
+        elif tag in ("td", "th") and self._cell is not None and self.tables:
+            row = self.tables[-1]["rows"][-1]
+            row["cells"].append(("".join(self._cell), self._cell_class, tag))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._script:
+            self._buffer.append(data)
+            return
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def parse(html_text: str) -> _Text:
+    parser = _Text()
+    parser.feed(html_text)
+    return parser
+
+
+def figure_strings(figure: dict) -> list[str]:
+    """Everything a reader can see or hover in a figure: every string, and the numbers of hoverable points."""
+    found: list[str] = []
+
+    def walk(value):
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict) and "bdata" in value:  # plotly's base64 typed arrays
+            walk(decode(value).tolist())
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+            found.append(str(int(value)))
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    layout = figure.get("layout", {})
+    for key in ("title", "annotations", "xaxis", "yaxis"):
+        walk(_strings_only(layout.get(key)))
+    for trace in figure.get("data", []):
+        for key in ("name", "text", "hovertext", "hovertemplate", "customdata", "ticktext", "texttemplate"):
+            walk(trace.get(key))
+        if trace.get("hoverinfo") != "skip" and trace.get("type") != "heatmap":
+            for axis in ("x", "y"):
+                walk(trace.get(axis))
+    return found
+
+
+def _strings_only(value):
+    """Layout text without its styling numbers (font sizes, positions)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return {k: _strings_only(v) for k, v in value.items() if k not in ("font", "x", "y", "xanchor", "yanchor")}
+    if isinstance(value, list):
+        return [_strings_only(v) for v in value]
+    return None
+
+
+def decode(array: dict) -> np.ndarray:
+    values = np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"]))
+    shape = array.get("shape")
+    return values.reshape([int(n) for n in str(shape).split(",")]) if shape else values
+
+
+ALLOWED = [
+    r"\b1 to 4\b",  # the rules: "Counts from 1 to 4 are shown as [c]"
+    r"Page \d+ of \d+",
+    r"\b\d{4}-\d{2}-\d{2}(?:T[\d:.]+)?",  # ISO dates (filter description, chart x values)
+    r"%\{[^}]*\}",  # plotly template placeholders such as %{customdata[0]:,}
+]
+NUMBER = re.compile(r"(?<![\w.,\[])(\d{1,3}(?:,\d{3})+|\d+)(?![\w.\]]|,\d|\s?%)")
+
+
+def small_counts(text: str) -> list[str]:
+    """Integers from 1 to 4 standing on their own (not decimals, percentages, dates, codes or page numbers)."""
+    for pattern in ALLOWED:
+        text = re.sub(pattern, " ", text)
+    hits = []
+    for match in NUMBER.finditer(text):
+        if 1 <= int(match.group(1).replace(",", "")) <= 4:
+            hits.append(text[max(0, match.start() - 40): match.end() + 40].replace("\n", " "))
+    return hits
+
+
+def test_small_count_scanner_catches_what_it_should():
+    assert small_counts("Black 3 children") and small_counts("[c] and 4") and small_counts("total: 2")
+    assert not small_counts("ratio 2.5 (95 % CI 1.6 to 3.9); 3 % of records; E07000148; 2025-11-01 to 2026-10-31")
+    assert not small_counts("Counts from 1 to 4 are shown as [c]; Page 3 of 16; 12 months; 1,234 children")
+
+
+def count_tables(parsed: _Text) -> list[tuple[pd.DataFrame, str | None, str | None]]:
+    """The published count tables, rebuilt from cells of class ``n``."""
+    tables = []
+    for table in parsed.tables:
+        if not table["counts"]:
+            continue
+        head = [text for text, _, tag in table["rows"][0]["cells"] if tag == "th"]
+        positions = None
+        rows, labels = [], []
+        for row in table["rows"][1:]:
+            cells = row["cells"]
+            positions = positions or [i for i, (_, cls, _) in enumerate(cells) if "n" in cls.split()]
+            labels.append(cells[0][0])
+            rows.append([cells[i][0] for i in positions])
+        frame = pd.DataFrame(rows, index=labels, columns=[head[i] for i in positions])
+        tables.append((frame, table["row_total"], table["col_total"]))
+    return tables
+
+
+def test_scrutiny_html_has_no_small_count_anywhere(scrutiny):
+    parsed = parse(scrutiny.html)
+    hits = small_counts("\n".join(parsed.text))
+    for figure in parsed.figures:
+        hits += small_counts("\n".join(figure_strings(figure)))
+    assert not hits, hits[:10]
+    assert suppression.SUPPRESSED in "".join(parsed.text)  # the sample has small cells: not a vacuous pass
+
+
+def test_scrutiny_tables_have_no_recoverable_suppressed_cell(scrutiny):
+    tables = count_tables(parse(scrutiny.html))
+    assert len(tables) >= 10
+    for frame, row_total, col_total in tables:
+        assert suppression.find_disclosures(frame, row_total=row_total, col_total=col_total) == [], frame
+
+
+def test_officers_pack_shows_exact_counts(officers, scrutiny):
+    tables = count_tables(parse(officers.html))
+    values = [v for frame, _, _ in tables for v in frame.to_numpy().ravel()]
+    assert suppression.SUPPRESSED not in values
+    assert any(v in {"1", "2", "3", "4"} for v in values)
+    assert "Exact counts are shown for the officer audience" in officers.html
+    assert "Counts from 1 to 4 are shown as [c]" in scrutiny.html
+
+
+def test_unreliable_numbers_are_marked(officers):
+    table = officers.published["roles"]["offender"]
+    other = table[table["group"] == "Other"].iloc[0]
+    assert other["reliability"] == "unreliable"
+    assert f"{other['ratio']:.2f} {report.DAGGER} ({other['ratio_lower']:.2f} to {other['ratio_upper']:.2f})" in officers.html
+
+
+def test_scrutiny_pdf_has_no_small_count(scrutiny_pdf):
+    pages = pdf_pages(scrutiny_pdf)
+    hits = small_counts("\n".join(pages))
+    assert not hits, hits[:10]
+
+
+# --------------------------------------------------------------------------------------------
+# The PDF
+# --------------------------------------------------------------------------------------------
+def test_pdf_pages_and_charts(scrutiny, scrutiny_pdf):
+    pages = [re.sub(r"\s+", " ", page) for page in pdf_pages(scrutiny_pdf)]
+    assert 10 <= len(pages) <= 24
+    assert all(f"Page {i} of {len(pages)}" in page for i, page in enumerate(pages, start=1))
+    assert "Youth violence disproportionality" in pages[0] and "October 2026" in pages[0]
+    for heading in ("Key findings", "Rates and ratios by role", "Outcome 22: is diversion used fairly?", "Districts",
+                    "Knife crime and child criminal exploitation", "Trends", "Ethnicity recording quality",
+                    "Methods, definitions and sources", "Glossary"):
+        assert any(heading in page for page in pages), heading
+    assert len(scrutiny.charts) == 7
+    for spec in scrutiny.charts:
+        title = re.sub(r"\s+", " ", spec.title)
+        holding = [i for i, page in enumerate(pages) if title in page]
+        assert len(holding) == 1, f"chart {title!r} on pages {holding}"
+        # caption printed on the same page as its chart: the figure is not split across pages
+        assert re.sub(r"\s+", " ", spec.caption)[:40] in pages[holding[0]], title
+
+
+def test_html_is_self_contained(scrutiny):
+    start = scrutiny.html.index("<script>") + len("<script>")
+    html_text = scrutiny.html[:start] + scrutiny.html[scrutiny.html.index("</script>", start):]  # without plotly.js
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html_text)
+    assert "<link" not in html_text and "@import" not in html_text
+    assert html_text.count('class="figure-data"') == len(scrutiny.charts)
+    assert html_text.count("<script>") == 2  # plotly.js once, then the loader
+
+
+# --------------------------------------------------------------------------------------------
+# Same figures as the dashboard
+# --------------------------------------------------------------------------------------------
+def test_pack_figures_equal_dashboard_analytics(officers, sample_store):
+    dashboard = Filters(date_from=CURRENT[0], date_to=CURRENT[1])  # the sidebar set to the pack's 12 months
+    for role in ("victim", "suspect", "offender"):
+        expected = disparity.population_rates(sample_store, dashboard.replace(roles=(role,))).table
+        pd.testing.assert_frame_equal(officers.raw["roles"][role].table, expected)
+    pd.testing.assert_frame_equal(officers.raw["outcome22"].table,
+                                  disparity.decision_ratios(sample_store, dashboard).table)
+    pd.testing.assert_frame_equal(
+        officers.raw["districts"].table,
+        disparity.population_rates(sample_store, dashboard.replace(roles=("suspect",)), split="area").table)
+    # The trends page plots rolling ratios over the whole period; the pack's last window is the same.
+    rolling = trends.rolling_ratios(sample_store, Filters(roles=("suspect",)))
+    mine = officers.raw["rolling"]
+    last = pd.Timestamp(MONTH)
+    pd.testing.assert_frame_equal(mine[pd.to_datetime(mine["month"]) == last].reset_index(drop=True),
+                                  rolling[pd.to_datetime(rolling["month"]) == last].reset_index(drop=True))
+    # ...and the HTML prints them
+    black = officers.raw["roles"]["suspect"].table.set_index("group").loc["Black"]
+    assert f"{black['ratio']:.2f} ({black['ratio_lower']:.2f} to {black['ratio_upper']:.2f})" in officers.html
+
+
+def test_filters_apply_like_the_sidebar(sample_store):
+    pack = report.build_pack(sample_store, MONTH, "scrutiny", Filters(serious_youth_violence_only=True, roles=("suspect",)))
+    assert set(pack.raw["roles"]) == {"suspect"}
+    expected = disparity.population_rates(
+        sample_store, Filters(serious_youth_violence_only=True, roles=("suspect",), date_from=CURRENT[0], date_to=CURRENT[1]))
+    pd.testing.assert_frame_equal(pack.raw["roles"]["suspect"].table, expected.table)
+    assert "to be recorded as suspects of serious youth violence" in pack.html
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("month, message", [
+    ("2030-01", "no data for January 2030: the data cover January 2023 to October 2026"),
+    ("2022-12", "no data for December 2022"),
+    ("2026-13", "--month must be a month in YYYY-MM form"),
+    ("October", "--month must be a month in YYYY-MM form"),
+])
+def test_bad_month_exits_2_with_one_line(sample_db, tmp_path, capsys, month, message):
+    assert commands.main(["report", "--month", month, "--db", str(sample_db), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not list(tmp_path.iterdir())
+
+
+def test_from_to_refused(sample_db, tmp_path, capsys):
+    code = commands.main(["report", "--month", "2026-10", "--from", "2026-01-01", "--db", str(sample_db),
+                          "--out", str(tmp_path)])
+    assert code == 2 and "the period is the 12 months to --month" in capsys.readouterr().err
+
+
+def test_without_chromium_html_is_written_and_one_line_says_why(sample_db, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv(report.CHROMIUM_ENV, str(tmp_path / "no-such-chromium"))
+    code = commands.main(["report", "--month", "2026-10", "--audience", "officers", "--db", str(sample_db),
+                          "--out", str(tmp_path / "out")])
+    out = capsys.readouterr().out.strip().splitlines()
+    assert code == 0
+    assert (tmp_path / "out" / "youth-disproportionality-2026-10.html").exists()
+    assert not (tmp_path / "out" / "youth-disproportionality-2026-10.pdf").exists()
+    assert out[-1] == "no PDF: Chromium was not found (install chromium or set MONITOR_CHROMIUM)"
+
+
+def test_monthly_pack_page_previews_and_offers_downloads(sample_db):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    root = Path(__file__).resolve().parents[1]
+    app = AppTest.from_file(str(root / "dashboard.py"), default_timeout=60)
+    app.switch_page("pages/monthly_pack.py")
+    app.run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert app.title[0].value == "Monthly pack"
+    month = next(s for s in app.selectbox if s.label == "Month")
+    assert month.value == MONTH
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert "Download HTML" in labels
+    if CHROMIUM is None:
+        assert any("PDF unavailable" in i.value for i in app.info)
+    else:
+        assert any(b.label == "Make the PDF" for b in app.button)
