@@ -119,7 +119,7 @@ def forest_plot(
                                "(%{customdata[0]:.2f} to %{customdata[1]:.2f})<extra></extra>"),
             ))
     fig.add_vline(x=1, line={"color": NEUTRAL, "dash": "dash", "width": 1.5})
-    fig.update_xaxes(type="log", title=f"Ratio to {reference} children (log scale; 1 = same as {reference})",
+    fig.update_xaxes(type="log", title=f"Ratio to {reference} children (log scale; 1.0 = same as {reference})",
                      showgrid=True, gridcolor="#eeeeee")
     fig.update_yaxes(title="", autorange="reversed", categoryorder="array", categoryarray=list(dict.fromkeys(rows["label"])))
     height = max(380, 200 + 30 * rows["label"].nunique())

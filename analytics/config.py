@@ -8,6 +8,7 @@ Settings come from an optional TOML file (``monitor.toml`` in the working direct
 Example ``monitor.toml``::
 
     database = "data/monitor.duckdb"
+    force_name = "Norfolk Constabulary"
     pseudonymisation_key_file = "/etc/monitor/key"
     ethnicity_source = "self_then_officer"
     [serious_youth_violence]
@@ -40,6 +41,7 @@ class Settings:
     database: Path = DEFAULT_DATABASE
     key_file: Path | None = None
     ethnicity_source: str = schema.DEFAULT_ETHNICITY_SOURCE
+    force_name: str | None = None
     serious_youth_violence: schema.SeriousYouthViolence = field(default_factory=schema.SeriousYouthViolence)
 
     def pseudonymisation_key(self) -> bytes | None:
@@ -82,6 +84,7 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
     database = os.environ.get(DATABASE_ENV) or values.get("database") or DEFAULT_DATABASE
     key_file = values.get("pseudonymisation_key_file")
     return Settings(
+        force_name=os.environ.get("MONITOR_FORCE_NAME") or values.get("force_name"),
         database=Path(database),
         key_file=Path(key_file) if key_file else None,
         ethnicity_source=source,

@@ -100,6 +100,8 @@ class Filters:
                 parts.append(f"{schema.RISK_MARKER_LABELS[marker]} {mode}")
         parts.append(f"counting {schema.COUNTING_UNITS[self.counting_unit].lower()}")
         parts.append(f"reference {self.reference_group}")
+        if self.ethnicity_source != schema.DEFAULT_ETHNICITY_SOURCE:
+            parts.append(schema.ETHNICITY_SOURCES[self.ethnicity_source].lower())
         parts.append(f"{format_confidence(self.confidence)} confidence")
         return "; ".join(parts)
 

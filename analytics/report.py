@@ -41,6 +41,7 @@ import plotly.io as pio
 from analytics import charts, disparity, geography, narrative, quality, schema, suppression, trends
 from analytics.cli import UsageError
 from analytics.filters import Filters, format_confidence
+from analytics.config import load_settings
 from analytics.store import Store
 
 AUDIENCES = {"officers": "officer", "scrutiny": "scrutiny"}
@@ -86,11 +87,14 @@ def check_month(store: Store, month: date) -> tuple[date, date]:
 
 
 def force_name(store: Store) -> str:
-    """The force the data are for (from the districts loaded)."""
+    """The force the data are for: ``force_name`` in the configuration, else inferred from the districts."""
+    configured = load_settings().force_name
+    if configured:
+        return configured
     codes = set(store.areas()["area_code"])
     if codes and codes <= set(schema.KNOWN_AREA_NAMES):
         return "Norfolk Constabulary"
-    return os.environ.get("MONITOR_FORCE_NAME", "Police force area")
+    return "Police force area"
 
 
 # --------------------------------------------------------------------------------------------

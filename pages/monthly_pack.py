@@ -20,18 +20,6 @@ page = setup("Monthly pack", ":material/picture_as_pdf:",
              "since the pack always covers the 12 months to the chosen month.")
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def pack_html(filters: Filters, version: str, month: date, audience: str) -> tuple[str, str]:
-    pack = report.build_pack(cached.store(), month, audience, filters)
-    return pack.html, pack.file_stem
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def pack_pdf(filters: Filters, version: str, month: date, audience: str) -> bytes | None:
-    pack = report.build_pack(cached.store(), month, audience, filters)
-    return report.pdf_bytes(pack)
-
-
 if cached.counts(page.filters, page.version, ("role",))["events"].sum() == 0:
     render.nothing_matches(page.filters)
     st.stop()
@@ -48,7 +36,7 @@ audience = right.radio("Audience", tuple(report.AUDIENCES), format_func=report.A
 filters = page.filters.replace(date_from=None, date_to=None)
 
 with st.spinner("Building the pack…"):
-    html_text, stem = pack_html(filters, page.version, month, audience)
+    html_text, stem = cached.pack_html(filters, page.version, month, audience)
 
 downloads = st.columns(2)
 downloads[0].download_button("Download HTML", html_text.encode("utf-8"), file_name=f"{stem}.html", mime="text/html",
@@ -58,7 +46,7 @@ if report.find_chromium() is None:
                       "or run `python -m analytics report` where Chromium is installed.")
 elif downloads[1].button("Make the PDF", icon=":material/picture_as_pdf:", width="stretch"):
     with st.spinner("Printing the PDF with headless Chromium…"):
-        pdf = pack_pdf(filters, page.version, month, audience)
+        pdf = cached.pack_pdf(filters, page.version, month, audience)
     if pdf is None:
         downloads[1].error("Chromium could not print the pack; the HTML download still works.")
     else:

@@ -7,7 +7,7 @@ from datetime import date
 
 import streamlit as st
 
-from analytics import disparity, geography, quality, schema, trends
+from analytics import disparity, geography, quality, report, schema, trends
 from analytics.config import load_settings
 from analytics.filters import Filters
 from analytics.store import Store
@@ -127,3 +127,17 @@ def period(version: str):
 @st.cache_data(**CACHE)
 def definitions(version: str) -> dict:
     return store().definitions()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def pack_html(filters: Filters, version: str, month: date, audience: str) -> tuple[str, str]:
+    """The monthly pack's HTML and file stem for the month and audience."""
+    pack = report.build_pack(store(), month, audience, filters)
+    return pack.html, pack.file_stem
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def pack_pdf(filters: Filters, version: str, month: date, audience: str) -> bytes | None:
+    """The monthly pack as PDF (None when Chromium is not installed)."""
+    pack = report.build_pack(store(), month, audience, filters)
+    return report.pdf_bytes(pack)

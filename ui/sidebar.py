@@ -49,6 +49,9 @@ def draw(values: dict, first: date | None, last: date | None, area_names: dict[s
                   on_change=state.remember, args=("counting_unit",))
     sidebar.selectbox("Reference group", schema.ETHNIC_GROUPS, key=state.widget_key("reference_group"),
                       on_change=state.remember, args=("reference_group",))
+    sidebar.selectbox("Ethnicity from", tuple(schema.ETHNICITY_SOURCES), key=state.widget_key("ethnicity_source"),
+                      format_func=schema.ETHNICITY_SOURCES.get, on_change=state.remember, args=("ethnicity_source",),
+                      help="Self-defined is what the child said; officer-defined is the officer's view (no code for Mixed).")
     sidebar.radio("Confidence level", schema.CONFIDENCE_LEVELS, key=state.widget_key("confidence"),
                   format_func=format_confidence, horizontal=True, on_change=state.remember, args=("confidence",))
     sidebar.button("Reset all filters", on_click=state.reset, args=(first, last), type="primary", width="stretch")

@@ -28,6 +28,7 @@ LIST_FIELDS = {
 CHOICE_FIELDS = {
     "counting_unit": ("count", tuple(schema.COUNTING_UNITS)),
     "reference_group": ("reference", schema.ETHNIC_GROUPS),
+    "ethnicity_source": ("ethnicity", tuple(schema.ETHNICITY_SOURCES)),
     **{m: (m, MARKER_MODES) for m in schema.RISK_MARKERS},
 }
 MAX_PARAM_LENGTH = 2000
@@ -40,6 +41,7 @@ def defaults(first: date | None, last: date | None) -> dict:
         "serious_youth_violence_only": False,
         "counting_unit": "persons",
         "reference_group": schema.DEFAULT_REFERENCE_GROUP,
+        "ethnicity_source": schema.DEFAULT_ETHNICITY_SOURCE,
         "confidence": schema.DEFAULT_CONFIDENCE,
         **{m: "any" for m in schema.RISK_MARKERS},
     }
@@ -124,6 +126,7 @@ def to_filters(state: dict) -> Filters:
         outcome_codes=tuple(state["outcome_codes"]),
         counting_unit=state["counting_unit"],
         reference_group=state["reference_group"],
+        ethnicity_source=state.get("ethnicity_source", schema.DEFAULT_ETHNICITY_SOURCE),
         confidence=float(state["confidence"]),
         **{m: state[m] for m in schema.RISK_MARKERS},
     )
