@@ -65,39 +65,36 @@ for role, table in tables.items():
             "Role": role.capitalize(), "Group": row.group, "Children": row.events,
             "Rate per 1,000": round(row.rate, 2), "Ratio": round(row.ratio, 2),
             "Interval": render.interval(row.ratio_lower, row.ratio_upper),
-            "Significant": "Yes" if row.significant is True else "No", "Reliability": row.reliability,
+            "Significant": render.yes_no(row.significant), "Reliability": row.reliability,
         })
 st.dataframe(pd.DataFrame(headline), hide_index=True, width="stretch")
 
-left, right = st.columns(2)
-with left:
-    st.subheader("Outcome 22 by group")
-    render.chart(
-        charts.rate_bars(outcome.table, "Share of concluded suspect records ending in outcome 22", "%",
-                         filters.confidence),
-        "Outcome 22: diversionary, educational or intervention activity instead of prosecution. A lower share "
-        "for a group means its children were less often diverted. Open investigations are excluded.",
-        key="overview-outcome22",
-    )
-with right:
-    st.subheader("What changed")
-    last_month = pd.Timestamp(period_to).to_period("M").to_timestamp().date()
-    changes = cached.month_on_month(filters, version, last_month)
-    st.markdown(f"**{last_month:%B %Y} against the month before** ({unit.lower()})")
-    st.dataframe(changes.rename(columns={"role": "Role", "this_month": f"{last_month:%b %Y}",
-                                         "previous_month": "Previous month", "change": "Change"}),
-                 hide_index=True, width="stretch")
-    comparison = cached.compare_years(filters.replace(roles=("suspect",)), version, last_month)
-    joined = comparison.joined()
-    joined = joined[joined["group"].isin(schema.ETHNIC_GROUPS) & (joined["group"] != filters.reference_group)]
-    st.markdown(f"**Suspect ratios: {comparison.current_label} against {comparison.previous_label}**")
-    st.dataframe(pd.DataFrame({
-        "Group": joined["group"],
-        "Ratio now": joined["ratio"].round(2),
-        "Interval now": [render.interval(lo, hi) for lo, hi in zip(joined["ratio_lower"], joined["ratio_upper"], strict=True)],
-        "Ratio a year earlier": joined["ratio_previous"].round(2),
-        "Significant now": joined["significant"].map(lambda s: "Yes" if s is True else "No"),
-    }), hide_index=True, width="stretch")
+st.subheader("Outcome 22 by group")
+render.chart(
+    charts.rate_bars(outcome.table, "Share of concluded suspect records ending in outcome 22", "%",
+                     filters.confidence),
+    "Outcome 22: diversionary, educational or intervention activity instead of prosecution. A lower share "
+    "for a group means its children were less often diverted. Open investigations are excluded.",
+    key="overview-outcome22",
+)
+st.subheader("What changed")
+last_month = pd.Timestamp(period_to).to_period("M").to_timestamp().date()
+changes = cached.month_on_month(filters, version, last_month)
+st.markdown(f"**{last_month:%B %Y} against the month before** ({unit.lower()})")
+st.dataframe(changes.rename(columns={"role": "Role", "this_month": f"{last_month:%b %Y}",
+                                     "previous_month": "Previous month", "change": "Change"}),
+             hide_index=True, width="stretch")
+comparison = cached.compare_years(filters.replace(roles=("suspect",)), version, last_month)
+joined = comparison.joined()
+joined = joined[joined["group"].isin(schema.ETHNIC_GROUPS) & (joined["group"] != filters.reference_group)]
+st.markdown(f"**Suspect ratios: {comparison.current_label} against {comparison.previous_label}**")
+st.dataframe(pd.DataFrame({
+    "Group": joined["group"],
+    "Ratio now": joined["ratio"].round(2),
+    "Interval now": [render.interval(lo, hi) for lo, hi in zip(joined["ratio_lower"], joined["ratio_upper"], strict=True)],
+    "Ratio a year earlier": joined["ratio_previous"].round(2),
+    "Significant now": joined["significant"].map(render.yes_no),
+}), hide_index=True, width="stretch")
 
 st.caption(f"Data version {version}. Population: {meta['population_source']}. "
            "See *About the data* for definitions and methods.")

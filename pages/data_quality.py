@@ -47,17 +47,14 @@ def _completeness_table(frame: pd.DataFrame, label: str, column: str, names: dic
         "Self-defined stated": frame["self_share"].map("{:.1%}".format),
         "Interval": [f"{lo:.1%} to {hi:.1%}" for lo, hi in zip(frame["self_lower"], frame["self_upper"], strict=True)],
         "Any ethnicity stated": frame["any_share"].map("{:.1%}".format),
-        "Meets target": frame["meets_target"].map({True: "Yes", False: "No"}),
+        "Meets target": frame["meets_target"].map(render.yes_no),
     })
 
 
-left, right = st.columns(2)
-with left:
-    st.subheader("By role")
-    st.dataframe(_completeness_table(by_role, "Role", "role"), hide_index=True, width="stretch")
-with right:
-    st.subheader("By district")
-    st.dataframe(_completeness_table(by_area, "District", "area", page.area_names), hide_index=True, width="stretch")
+st.subheader("By role")
+st.dataframe(_completeness_table(by_role, "Role", "role"), hide_index=True, width="stretch")
+st.subheader("By district")
+st.dataframe(_completeness_table(by_area, "District", "area", page.area_names), hide_index=True, width="stretch")
 
 st.subheader("Self-defined against officer-defined ethnicity")
 left, right = st.columns([1.2, 1])

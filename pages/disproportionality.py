@@ -83,7 +83,7 @@ if adjusted is not None and len(adjusted):
         "Adjusted for": adjusted["adjusted_for"],
         "Strata used": adjusted["strata_used"],
         "Homogeneity p": adjusted["homogeneity_p"].map(lambda p: "" if pd.isna(p) else f"{p:.3f}"),
-        "Significant": adjusted["significant"].map({True: "Yes", False: "No"}),
+        "Significant": adjusted["significant"].map(render.yes_no),
     }), hide_index=True, width="stretch")
     st.caption("A small homogeneity p-value means the ratio differs between strata (for example between districts): "
                "then read the split table rather than the single pooled figure.")

@@ -64,7 +64,7 @@ if len(adjusted):
         "Adjusted ratio (offence group, age band)": adjusted["adjusted_ratio"].round(2),
         "Adjusted interval": [render.interval(lo, hi) for lo, hi in zip(adjusted["adjusted_lower"], adjusted["adjusted_upper"], strict=True)],
         "Homogeneity p": adjusted["homogeneity_p"].map(lambda p: "" if pd.isna(p) else f"{p:.3f}"),
-        "Significant": adjusted["significant"].map({True: "Yes", False: "No"}),
+        "Significant": adjusted["significant"].map(render.yes_no),
     }), hide_index=True, width="stretch")
 
 st.subheader(f"Use of {label} over time")

@@ -37,26 +37,23 @@ render.chart(
 )
 
 last_month = pd.Timestamp(filters.date_to or page.last).to_period("M").to_timestamp().date()
-left, right = st.columns(2)
-with left:
-    st.subheader(f"{last_month:%B %Y} against the month before")
-    changes = cached.month_on_month(filters, version, last_month)
-    st.dataframe(changes.rename(columns={"role": "Role", "this_month": f"{last_month:%b %Y}",
-                                         "previous_month": "Previous month", "change": "Change"}),
-                 hide_index=True, width="stretch")
-with right:
-    comparison = cached.compare_years(filters, version, last_month)
-    st.subheader("This year against last")
-    joined = comparison.joined()
-    joined = joined[joined["group"].isin(schema.ETHNIC_GROUPS) & (joined["group"] != filters.reference_group)]
-    st.dataframe(pd.DataFrame({
-        "Group": joined["group"],
-        comparison.current_label: joined["ratio"].round(2),
-        "Interval": [render.interval(lo, hi) for lo, hi in zip(joined["ratio_lower"], joined["ratio_upper"], strict=True)],
-        comparison.previous_label: joined["ratio_previous"].round(2),
-        "Significant now": joined["significant"].map(lambda s: "Yes" if s is True else "No"),
-    }), hide_index=True, width="stretch")
-    st.caption("Ratios over 12 months, against the population of each group.")
+st.subheader(f"{last_month:%B %Y} against the month before")
+changes = cached.month_on_month(filters, version, last_month)
+st.dataframe(changes.rename(columns={"role": "Role", "this_month": f"{last_month:%b %Y}",
+                                     "previous_month": "Previous month", "change": "Change"}),
+             hide_index=True, width="stretch")
+comparison = cached.compare_years(filters, version, last_month)
+st.subheader("This year against last")
+joined = comparison.joined()
+joined = joined[joined["group"].isin(schema.ETHNIC_GROUPS) & (joined["group"] != filters.reference_group)]
+st.dataframe(pd.DataFrame({
+    "Group": joined["group"],
+    comparison.current_label: joined["ratio"].round(2),
+    "Interval": [render.interval(lo, hi) for lo, hi in zip(joined["ratio_lower"], joined["ratio_upper"], strict=True)],
+    comparison.previous_label: joined["ratio_previous"].round(2),
+    "Significant now": joined["significant"].map(render.yes_no),
+}), hide_index=True, width="stretch")
+st.caption("Ratios over 12 months, against the population of each group.")
 
 render.download(rolling, "rolling-12-month-ratios.csv",
                 [f"Filters: {filters.describe()}", "Exact conditional (binomial) interval for each window's rate ratio"],

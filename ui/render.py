@@ -21,6 +21,13 @@ def chart(fig: go.Figure, caption: str, key: str | None = None) -> None:
     st.caption(caption)
 
 
+def yes_no(value) -> str:
+    """'Yes'/'No' for a flag, '' where it does not apply (missing)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return "Yes" if bool(value) else "No"
+
+
 def interval(low, high, digits: int = 2) -> str:
     if low is None or pd.isna(low):
         return ""
@@ -42,7 +49,7 @@ def ratio_display(result: DisparityTable, label: str = "Group") -> pd.DataFrame:
         "Ratio": [_ratio_text(r, ref) for r, ref in zip(table["ratio"], table["is_reference"], strict=True)],
         f"Ratio {conf} CI": [interval(lo, hi) for lo, hi in zip(table["ratio_lower"], table["ratio_upper"], strict=True)],
         "Adjusted p": table["p_adjusted"].map(lambda p: "" if pd.isna(p) else ("<0.001" if p < 0.001 else f"{p:.3f}")),
-        "Significant": table["significant"].map(lambda s: "" if pd.isna(s) else ("Yes" if s else "No")),
+        "Significant": table["significant"].map(yes_no),
         "Reliability": table["reliability"],
     })
     if result.split is None:
