@@ -57,6 +57,21 @@ def _fmt(value: float, digits: int = 2) -> str:
     return f"{value:,.{digits}f}"
 
 
+LOG_TICKS = (0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10, 20, 50)
+
+
+def log_ticks(values) -> dict:
+    """Readable tick values for a log ratio axis covering ``values`` (decimal labels, e.g. 0.5, 1.0, 2.0)."""
+    finite = [v for v in values if v is not None and np.isfinite(v) and v > 0]
+    if not finite:
+        return {}
+    low, high = min(min(finite), 1.0), max(max(finite), 1.0)
+    ticks = [t for t in LOG_TICKS if low / 1.3 <= t <= high * 1.3]
+    if len(ticks) > 8:
+        ticks = [t for t in ticks if t in (0.1, 0.25, 0.5, 1, 2, 4, 10, 20, 50)]
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": [f"{t:g}" if t < 1 else f"{t:.1f}" for t in ticks]}
+
+
 def empty_figure(title: str, message: str) -> go.Figure:
     """A figure that says why there is nothing to draw."""
     fig = go.Figure()
@@ -119,8 +134,9 @@ def forest_plot(
                                "(%{customdata[0]:.2f} to %{customdata[1]:.2f})<extra></extra>"),
             ))
     fig.add_vline(x=1, line={"color": NEUTRAL, "dash": "dash", "width": 1.5})
+    extent = [*rows["ratio_lower"], *rows["ratio_upper"].replace(np.inf, np.nan).dropna(), *rows["ratio"]]
     fig.update_xaxes(type="log", title=f"Ratio to {reference} children (log scale; 1.0 = same as {reference})",
-                     showgrid=True, gridcolor="#eeeeee")
+                     showgrid=True, gridcolor="#eeeeee", **log_ticks(extent))
     fig.update_yaxes(title="", autorange="reversed", categoryorder="array", categoryarray=list(dict.fromkeys(rows["label"])))
     height = max(380, 200 + 30 * rows["label"].nunique())
     return _layout(fig, title, subtitle or f"Points: ratio; bars: {conf * 100:g}% confidence interval; "
@@ -298,8 +314,10 @@ def ratio_band(frame: pd.DataFrame, title: str, reference: str, conf: float, sub
         ))
     if log:
         fig.add_hline(y=1, line={"color": NEUTRAL, "dash": "dash", "width": 1.5})
+    extent = [*frame["lower"], *frame["upper"], *frame[value]] if log else []
     fig.update_yaxes(type="log" if log else "linear", title=y_label or f"Ratio to {reference} (log scale)",
-                     showgrid=True, gridcolor="#eeeeee", rangemode="normal" if log else "tozero")
+                     showgrid=True, gridcolor="#eeeeee", rangemode="normal" if log else "tozero",
+                     **(log_ticks(extent) if log else {}))
     fig.update_xaxes(title="End of the 12-month window")
     return _layout(fig, title, subtitle or f"Shaded: {conf * 100:g}% confidence interval")
 
