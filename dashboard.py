@@ -67,7 +67,7 @@ for role, table in tables.items():
             "Interval": render.interval(row.ratio_lower, row.ratio_upper),
             "Significant": render.yes_no(row.significant), "Reliability": row.reliability,
         })
-st.dataframe(pd.DataFrame(headline), hide_index=True, width="stretch")
+st.dataframe(pd.DataFrame(headline), hide_index=True, width="stretch", height=38 + 35 * len(headline))
 
 st.subheader("Outcome 22 by group")
 render.chart(
@@ -80,6 +80,7 @@ render.chart(
 st.subheader("What changed")
 last_month = pd.Timestamp(period_to).to_period("M").to_timestamp().date()
 changes = cached.month_on_month(filters, version, last_month)
+changes["role"] = changes["role"].str.capitalize()
 st.markdown(f"**{last_month:%B %Y} against the month before** ({unit.lower()})")
 st.dataframe(changes.rename(columns={"role": "Role", "this_month": f"{last_month:%b %Y}",
                                      "previous_month": "Previous month", "change": "Change"}),

@@ -57,9 +57,9 @@ def rolling_shares(monthly: pd.DataFrame, conf: float, window: int = WINDOW_MONT
     interval. ``monthly`` is a decision table split by month (records are additive across months)."""
     rows = []
     for group, part in monthly.groupby("group"):
-        part = part.sort_values("split").set_index("split")
+        part = part.sort_values("split").set_index("split")[["events", "denominator"]]
         months = pd.date_range(part.index.min(), part.index.max(), freq="MS")
-        part = part.reindex(months, fill_value=0)
+        part = part.reindex(months, fill_value=0)  # months with no records: text columns cannot take 0
         events = part["events"].rolling(window).sum()
         concluded = part["denominator"].rolling(window).sum()
         for month in months[window - 1:]:
@@ -83,9 +83,9 @@ class PeriodComparison:
 
     def joined(self) -> pd.DataFrame:
         keep = ["group", "events", "rate", "ratio", "ratio_lower", "ratio_upper", "significant", "reliability"]
-        now = self.current.table[keep].set_index("group")
-        before = self.previous.table[keep].set_index("group")
-        return now.join(before, rsuffix="_previous").reset_index()
+        now = self.current.table[keep]
+        before = self.previous.table[keep].rename(columns={c: f"{c}_previous" for c in keep if c != "group"})
+        return now.merge(before, on="group", how="left")
 
 
 def last_complete_month(store: Store) -> date | None:

@@ -28,7 +28,7 @@ with st.spinner("Computing district figures…"):
     funnel = (cached.rate_funnel(filters, version, group) if funnel_measure == "rate"
               else cached.share_funnel(filters, version, (schema.OUTCOME_22,)))
 
-if districts["events"].sum() == 0 and funnel.points.empty:
+if districts["events"].sum() == 0:
     render.nothing_matches(filters)
     st.stop()
 

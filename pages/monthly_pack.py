@@ -6,11 +6,10 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
-import streamlit.components.v1 as components
 
-from analytics import report
+from analytics import access, report
 from analytics.filters import Filters
-from ui import cached, render
+from ui import auth, cached, render
 from ui.page import setup
 
 page = setup("Monthly pack", ":material/picture_as_pdf:",
@@ -31,16 +30,22 @@ end = min(last_month, (page.filters.date_to or last_month).replace(day=1))
 months = [m.date() for m in pd.date_range(start, end, freq="MS")][::-1]
 left, right = st.columns([1, 2])
 month = left.selectbox("Month", months, format_func=lambda m: f"{m:%B %Y}", key="pack_month")
-audience = right.radio("Audience", tuple(report.AUDIENCES), format_func=report.AUDIENCE_LABELS.get, key="pack_audience",
+# A role sees only the editions it may have (scrutiny: the disclosure-controlled one), checked again below.
+audiences = access.pack_audiences(auth.current().role)
+audience = right.radio("Audience", audiences, format_func=report.AUDIENCE_LABELS.get, key="pack_audience",
                        horizontal=True)
+if audience not in audiences:
+    st.error("Your role cannot produce this edition of the pack.")
+    st.stop()
 filters = page.filters.replace(date_from=None, date_to=None)
 
 with st.spinner("Building the pack…"):
     html_text, stem = cached.pack_html(filters, page.version, month, audience)
 
 downloads = st.columns(2)
-downloads[0].download_button("Download HTML", html_text.encode("utf-8"), file_name=f"{stem}.html", mime="text/html",
-                             icon=":material/download:", on_click="ignore", width="stretch")
+pack_permission = access.PACK_PERMISSION[audience]
+render.download_file("Download HTML", html_text.encode("utf-8"), f"{stem}.html", "text/html", "pack-html", kind="html",
+                     permission=pack_permission, action="pack", container=downloads[0], width="stretch")
 if report.find_chromium() is None:
     downloads[1].info("PDF unavailable: Chromium is not installed on this server. Open the HTML and print it, "
                       "or run `python -m analytics report` where Chromium is installed.")
@@ -50,11 +55,12 @@ elif downloads[1].button("Make the PDF", icon=":material/picture_as_pdf:", width
     if pdf is None:
         downloads[1].error("Chromium could not print the pack; the HTML download still works.")
     else:
-        downloads[1].download_button("Download PDF", pdf, file_name=f"{stem}.pdf", mime="application/pdf",
-                                     icon=":material/download:", on_click="ignore", width="stretch", type="primary")
+        render.download_file("Download PDF", pdf, f"{stem}.pdf", "application/pdf", "pack-pdf", kind="pdf",
+                             permission=pack_permission, action="pack", container=downloads[1], width="stretch",
+                             type="primary")
 
 if audience == "officers":
     st.warning("The officers' edition shows exact counts of children. It is not for publication; use the scrutiny "
                "edition for the PCC's panel.")
 st.caption("Preview (as printed: A4, page numbers added in the PDF).")
-components.html(html_text, height=1100, scrolling=True)
+st.iframe(html_text, height=1100)  # the pack is our own HTML, built from the analytics, never user input

@@ -39,6 +39,7 @@ render.chart(
 last_month = pd.Timestamp(filters.date_to or page.last).to_period("M").to_timestamp().date()
 st.subheader(f"{last_month:%B %Y} against the month before")
 changes = cached.month_on_month(filters, version, last_month)
+changes["role"] = changes["role"].str.capitalize()
 st.dataframe(changes.rename(columns={"role": "Role", "this_month": f"{last_month:%b %Y}",
                                      "previous_month": "Previous month", "change": "Change"}),
              hide_index=True, width="stretch")

@@ -1,0 +1,245 @@
+"""Helpers for the browser tier and the browser timing in ``benchmarks``: a ``streamlit run`` server on a
+free port, Debian's Chromium driven by Playwright, and waits keyed on Streamlit's ``data-testid``s.
+
+After Streamlit's own browser suite (DESIGN.md section 9): one server per test module on a free port,
+wait for ``/_stcore/health``, server output in a file (never a pipe, which fills and blocks the
+server), assertions on ``data-testid`` elements.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"]
+SERVER_START_TIMEOUT = 60.0
+
+APP = '[data-testid="stApp"]'
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+CHART = '[data-testid="stPlotlyChart"]'
+DRAWN_CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot:has(.main-svg)'
+EXCEPTION = '[data-testid="stException"]'
+ERROR_ALERT = '[data-testid="stAlertContentError"]'
+PAGE_LINK = '[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]'
+
+
+def browser_unavailable() -> str | None:
+    """Why the browser tier cannot run here, or None when it can."""
+    if not CHROMIUM.is_file():
+        return f"{CHROMIUM} is not installed (apt-get install -y chromium; never `playwright install`)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        return f"the playwright package is not importable ({exc})"
+    return None
+
+
+def visible_pages() -> list[str]:
+    """The pages the local user's role may open, in navigation order (every page for the default analyst)."""
+    from ui.page import PAGES
+
+    paths = [p for p, _, _ in PAGES]
+    try:
+        from analytics import access
+    except ImportError:
+        return paths
+    return access.allowed_pages(access.local_role(), paths)
+
+
+def url_path(page_path: str) -> str:
+    """Streamlit's URL path of a page file: the entry point is ``/``, ``pages/foo_bar.py`` is ``/foo_bar``."""
+    return "" if page_path == "dashboard.py" else Path(page_path).stem
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """``streamlit run dashboard.py`` on 127.0.0.1 with ``MONITOR_DB`` set; output goes to ``log``."""
+
+    database: Path
+    log: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Server:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "MONITOR_DB": str(self.database), "PYTHONUNBUFFERED": "1"}
+        command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+                   "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                   "--server.address", "127.0.0.1", "--server.port", str(self.port),
+                   "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, start_new_session=True)
+        self._wait_healthy()
+        return self
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with status {self.process.returncode}:\n{self.output()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"streamlit did not become healthy within {SERVER_START_TIMEOUT:.0f} s:\n{self.output()}")
+
+    def output(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        """Stop the server (its own process group: it was started in a new session)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def build_database(extract: Path, population: Path, folder: Path, today) -> Path:
+    """The sample crime records and the shipped data.police.uk stop-and-search sample in one published
+    database (``make run`` loads only the records; the Stop and search page then has nothing to show)."""
+    from analytics.load import load_extract
+    from analytics.searches import load_searches
+
+    database = folder / "monitor.duckdb"
+    load_extract(extract, database, population=population, today=today)
+    load_searches([ROOT / "sample_data" / "police_uk_stop_search"], database, today=today)
+    return database
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Waiting on Streamlit
+# --------------------------------------------------------------------------------------------
+#: Records every change of the app's script state with its time, so a wait cannot miss a short run.
+WATCH_SCRIPT = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.__yvdmRuns = [[performance.now(), app.getAttribute('data-test-script-state')]];
+  if (window.__yvdmObserver) window.__yvdmObserver.disconnect();
+  window.__yvdmObserver = new MutationObserver(() =>
+      window.__yvdmRuns.push([performance.now(), app.getAttribute('data-test-script-state')]));
+  window.__yvdmObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  return performance.now();
+}
+"""
+
+#: The figures on screen: every plotly chart's trace data, as one string.
+CHARTS_SIGNATURE = """
+() => JSON.stringify(Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot'))
+    .map(gd => (gd.data || []).map(t => [t.name, t.x, t.y, t.z, t.locations, t.text])))
+"""
+
+#: True once a run started after the watch began has finished and the charts differ from ``before``.
+REDRAWN = """
+([before, expected]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const runs = window.__yvdmRuns || [];
+  const ran = runs.some(([, s]) => s === 'running');
+  if (!ran || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  const charts = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot:has(.main-svg)');
+  if (charts.length < expected) return false;
+  const now = JSON.stringify(Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot'))
+      .map(gd => (gd.data || []).map(t => [t.name, t.x, t.y, t.z, t.locations, t.text])));
+  return now !== before;
+}
+"""
+
+
+def wait_loaded(page, charts: int = 0, timeout: float = 30_000) -> None:
+    """Wait for a page's script to finish and ``charts`` plotly charts to be drawn."""
+    page.wait_for_selector(APP, timeout=timeout)
+    page.wait_for_selector('[data-testid="stHeading"], [data-testid="stException"]', timeout=timeout)
+    page.wait_for_selector(IDLE, timeout=timeout)
+    if charts:
+        page.wait_for_function(
+            "n => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .js-plotly-plot:has(.main-svg)').length >= n"
+            " || document.querySelector('[data-testid=\"stException\"]')",
+            arg=charts, timeout=timeout)
+    page.wait_for_selector(IDLE, timeout=timeout)
+
+
+def charts_signature(page) -> str:
+    return page.evaluate(CHARTS_SIGNATURE)
+
+
+def timed_change(page, action, charts: int, timeout: float = 30_000) -> float:
+    """Seconds from ``action()`` (a click that changes a slicer) to the rerun finished and charts redrawn."""
+    before = charts_signature(page)
+    page.evaluate(WATCH_SCRIPT)
+    start = time.perf_counter()
+    action()
+    page.wait_for_function(REDRAWN, arg=[before, charts], timeout=timeout, polling="raf")
+    return time.perf_counter() - start
+
+
+def choose_in_multiselect(page, label: str, option: str) -> None:
+    """Pick ``option`` in the sidebar multiselect labelled ``label`` (Streamlit reruns on the pick): type
+    it and press Enter, which is steadier than clicking an option of a list that re-renders."""
+    field = sidebar_multiselect(page, label).locator("input")
+    field.click()
+    field.fill(option)
+    page.locator('[role="option"]').filter(has_text=option).first.wait_for(state="visible")
+    field.press("Enter")
+
+
+def sidebar_multiselect(page, label: str):
+    return page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
+        has=page.locator('[data-testid="stWidgetLabel"]', has_text=label))
+
+
+def screenshot_dir(test_name: str) -> Path:
+    """Where a test writes its screenshots: ``$SCREENSHOT_DIR`` or ``screenshots/`` at the repo root, then the test."""
+    base = Path(os.environ.get("SCREENSHOT_DIR") or ROOT / "screenshots")
+    folder = base / test_name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def clear(folder: Path) -> None:
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
