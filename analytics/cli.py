@@ -24,7 +24,7 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit status 2."""
 
     def error(self, message: str) -> None:  # noqa: D401 - argparse API
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {one_line(message)}\n")
 
 
 def iso_date(text: str) -> date:
@@ -106,8 +106,16 @@ def filters_from_args(args: argparse.Namespace, roles: tuple[str, ...] = ()) -> 
         raise UsageError(str(exc)) from None
 
 
+MAX_MESSAGE = 300
+
+
+def one_line(message: str) -> str:
+    """A message flattened to one line and cut to a readable length (hostile values can be huge)."""
+    text = " ".join(str(message).split()) or "error"
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
 def fail(message: str) -> int:
     """Print a one-line error and return the bad-input exit status."""
-    first_line = message.strip().splitlines()[0] if message.strip() else "error"
-    print(f"error: {first_line}", file=sys.stderr)
+    print(f"error: {one_line(message)}", file=sys.stderr)
     return EXIT_BAD_INPUT

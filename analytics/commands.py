@@ -9,17 +9,18 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import cli, disparity, quality, schema, searches
+from analytics import access, cli, disparity, quality, schema, searches, suppression
 from analytics.config import ConfigError, load_settings
 from analytics.filters import Filters, format_confidence
 from analytics.load import LoadError, load_extract
-from analytics.store import NoDataError, Store
+from analytics.store import AuditLog, NoDataError, Store
 
 DEFAULT_SAMPLE_DIR = Path("data") / "sample"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = cli.OneLineParser(prog="python -m analytics", description=__doc__)
+    add_access_option(parser, None)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=cli.OneLineParser)
 
     sample = commands.add_parser("sample", help="write the synthetic sample extract and population table")
@@ -69,7 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
     cli.add_filter_options(report)
     cli.add_database_option(report)
 
+    for sub in (sample, load, info, ratios, quality, report):
+        add_access_option(sub, argparse.SUPPRESS)
     return parser
+
+
+def add_access_option(parser: argparse.ArgumentParser, default) -> None:
+    """``--as-role``: run with a lower role than the configured one (MONITOR_ROLE, ``role`` in monitor.toml,
+    else analyst). Named so as not to clash with ``--role`` (victim/suspect/offender)."""
+    parser.add_argument("--as-role", dest="as_role", choices=access.ROLES, default=default,
+                        help="user role for this command (may only lower the configured MONITOR_ROLE; "
+                             "default: the configured role, else analyst)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +88,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {"sample": run_sample, "load": run_load, "info": run_info, "ratios": run_ratios, "quality": run_quality,
                 "searches": searches.run, "report": run_report}
+    try:
+        args.access_role = access.cli_role(args.as_role)
+        access.check_command(args.access_role, args.command, audience=getattr(args, "audience", None),
+                             subcommand=getattr(args, "searches_command", None))
+    except access.AccessDenied as exc:
+        return cli.fail(f"not allowed: {exc}")
+    except (ConfigError, ValueError) as exc:
+        return cli.fail(str(exc))
     try:
         return handlers[args.command](args)
     except (cli.UsageError, LoadError, ConfigError, NoDataError, ValueError) as exc:
@@ -133,8 +152,13 @@ def run_ratios(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise cli.UsageError(str(exc)) from None
+    if not access.can(args.access_role, access.EXACT_COUNTS):  # scrutiny: disclosure-controlled output only
+        result = access.controlled_table(result, args.access_role)
+        if adjusted is not None:
+            adjusted = adjusted[adjusted["group"].isin(access.shown_groups(result))]
     if args.format == "json":
         document = json.loads(result.to_json())
+        document["metadata"]["disclosure_control"] = suppression.rules_text(access.audience_for(args.access_role))
         if adjusted is not None:
             document["adjusted"] = json.loads(adjusted.to_json(orient="records"))
         print(json.dumps(document, indent=2, ensure_ascii=False))
@@ -149,7 +173,20 @@ def run_ratios(args: argparse.Namespace) -> int:
 def run_report(args: argparse.Namespace) -> int:
     from analytics import report
 
-    return report.run(args, database_path(args), cli.filters_from_args(args, roles=tuple(args.role)))
+    database = database_path(args)
+    filters = cli.filters_from_args(args, roles=tuple(args.role))
+    report.parse_month(args.month)  # bad input is refused before anything is recorded
+    if filters.date_from or filters.date_to:
+        return report.run(args, database, filters)  # refused there (the period is the 12 months to --month)
+    # Recorded before the pack is made: if the audit log cannot be written, no pack is made.
+    options = {k: (str(v) if isinstance(v, Path) else v) for k, v in sorted(vars(args).items())
+               if k not in ("access_role", "as_role", "command")}
+    AuditLog(access.audit_path(database)).append(
+        user=access.cli_user(), role=args.access_role, source="cli", action="pack",
+        what=f"monthly pack {args.month} ({args.audience}) in {args.out}", kind="html" if args.no_pdf else "html+pdf",
+        filters=filters.describe(), query=json.loads(json.dumps(options, default=str)),
+        data_version=Store(database).data_version(), page="python -m analytics report")
+    return report.run(args, database, filters)
 
 
 def run_quality(args: argparse.Namespace) -> int:

@@ -98,9 +98,11 @@ def population_rates(store: Store, filters: Filters, split: str | None = None) -
     population_dims = dims if split in POPULATION_DIMENSIONS else ()
     population = store.population_counts(filters, population_dims)
     rows = []
+    events_by = _by_split(events, split, "events")
+    population_by = _by_split(population, split if population_dims else None, "population")
     for split_value in _split_values(events, population, split):
-        group_events = _by_group(events, split, split_value, "events")
-        group_population = _by_group(population, split if population_dims else None, split_value, "population")
+        group_events = events_by.get(split_value, {}) if split else events_by.get(None, {})
+        group_population = population_by.get(split_value if population_dims else None, {})
         rows += _rate_rows(split_value, group_events, group_population, filters)
     table = _finish(pd.DataFrame(rows), filters)
     unit = schema.COUNTING_UNITS[filters.counting_unit].lower()
@@ -197,10 +199,10 @@ def decision_ratios(
     dims = (split,) if split else ()
     counts = store.decision_counts(filters, outcome_codes, dims)
     rows = []
+    events_by, concluded_by = _by_split(counts, split, "events"), _by_split(counts, split, "denominator")
     for split_value in _split_values(counts, None, split):
-        events = _by_group(counts, split, split_value, "events")
-        concluded = _by_group(counts, split, split_value, "denominator")
-        rows += _decision_rows(split_value, events, concluded, filters)
+        key = split_value if split else None
+        rows += _decision_rows(split_value, events_by.get(key, {}), concluded_by.get(key, {}), filters)
     table = _finish(pd.DataFrame(rows), filters)
     open_cases = int(counts["open"].sum()) if len(counts) else 0
     return DisparityTable(
@@ -309,11 +311,17 @@ def _mantel_haenszel(cells: pd.DataFrame, strata, group: str, filters: Filters, 
     wide = cells[cells["ethnic_group"].isin([group, reference])].pivot_table(
         index=list(strata), columns="ethnic_group", values=["events", "denominator"], aggfunc="sum", fill_value=0
     )
-    tables = []
-    for _, cell in wide.iterrows():
-        a, t1 = cell.get(("events", group), 0), cell.get(("denominator", group), 0)
-        b, t0 = cell.get(("events", reference), 0), cell.get(("denominator", reference), 0)
-        tables.append((int(a), float(t1) if measure == "rate" else int(t1), int(b), float(t0) if measure == "rate" else int(t0)))
+
+    def column(name: str, of: str) -> list:
+        values = wide[(name, of)] if (name, of) in wide.columns else pd.Series(0, index=wide.index)
+        return values.tolist()
+
+    denominator = float if measure == "rate" else int
+    tables = [
+        (int(a), denominator(t1), int(b), denominator(t0))
+        for a, t1, b, t0 in zip(column("events", group), column("denominator", group),
+                                column("events", reference), column("denominator", reference), strict=True)
+    ]
     if measure == "rate":
         return stats.mh_rate_ratio(tables, filters.confidence)
     return stats.mh_risk_ratio(tables, filters.confidence)
@@ -368,6 +376,9 @@ def _finish(table: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     for column in (*COLUMNS, "ratio_events"):
         if column not in table.columns:
             table[column] = np.nan
+    if "is_reference" not in table.columns:
+        table["is_reference"] = pd.Series(dtype=bool)
+    table["method"] = table["method"].astype(object)  # an empty table has no strings to infer from
     basis = table["ratio_events"].fillna(table["events"]).astype(int)
     table["reliability"] = [suppression.reliability(int(n)) for n in basis]
     withheld = table["reliability"].eq("withheld") & table["ratio"].notna()
@@ -392,6 +403,20 @@ def _split_values(counts: pd.DataFrame, population: pd.DataFrame | None, split: 
     if population is not None and split in population.columns:
         values |= set(population[split])
     return sorted(values)
+
+
+def _by_split(frame: pd.DataFrame, split: str | None, column: str) -> dict:
+    """``{split value: _by_group(frame, split, split value, column)}`` in one pass (``None`` -> the
+    whole frame when there is no split), instead of filtering the frame once per split value."""
+    if frame is None or not len(frame):
+        return {}
+    if not split or split not in frame.columns:
+        return {None: _by_group(frame, None, None, column)}
+    sums = frame.groupby([split, "ethnic_group"])[column].sum()
+    result: dict = {}
+    for (split_value, group), value in sums.items():
+        result.setdefault(split_value, {})[group] = int(value)
+    return result
 
 
 def _by_group(frame: pd.DataFrame, split: str | None, split_value, column: str) -> dict:

@@ -1,8 +1,9 @@
 """Files for people to open: CSV with the definitions and disclosure rules stated, and no live formulas.
 
 A text cell that begins with ``=``, ``+``, ``-``, ``@``, tab or carriage return would be run as a formula
-by a spreadsheet (OWASP "CSV injection"); such cells are prefixed with a single quote. Numbers are left
-as numbers.
+by a spreadsheet (OWASP "CSV injection"); such cells (and column names, and note lines) are prefixed with
+a single quote. Numbers are left as numbers (a negative number stays a number). Lines end in CRLF, so a
+cell holding a line break of either kind is quoted and cannot start a new row.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ def csv_bytes(frame: pd.DataFrame, notes: list[str] | None = None) -> bytes:
     """UTF-8 CSV (with BOM, so spreadsheets read it as UTF-8), ``# `` note lines first."""
     buffer = io.StringIO()
     for note in notes or []:
-        buffer.write("# " + str(neutralise_cell(note)).replace("\n", " ") + "\n")
-    neutralise(frame).to_csv(buffer, index=False, float_format="%.6g")
+        buffer.write("# " + " ".join(str(neutralise_cell(note)).splitlines()) + "\r\n")
+    # CRLF line ends (RFC 4180) also make the writer quote a cell holding a bare CR: with LF line ends a CR
+    # is written unquoted, a spreadsheet starts a new row there, and "\r=1+2" would become a live formula
+    neutralise(frame).to_csv(buffer, index=False, float_format="%.6g", lineterminator="\r\n")
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -47,9 +47,13 @@ def _grid(points: pd.DataFrame) -> np.ndarray:
     return np.unique(np.concatenate([np.linspace(low, high, 200), np.geomspace(low, high, 200)]))
 
 
-def rate_funnel(store: Store, filters: Filters, group: str | None = None, multiplier: int = 1000) -> Funnel:
-    """Each district's rate per 1,000 children (of ``group``, or all children) against the force rate."""
-    table = disparity.population_rates(store, filters, split="area").table
+def rate_funnel(store: Store, filters: Filters, group: str | None = None, multiplier: int = 1000,
+                table: disparity.DisparityTable | None = None) -> Funnel:
+    """Each district's rate per 1,000 children (of ``group``, or all children) against the force rate.
+
+    ``table``: ``disparity.population_rates(store, filters, split="area")`` if the caller already has it.
+    """
+    table = (table if table is not None else disparity.population_rates(store, filters, split="area")).table
     names = store.areas().set_index("area_code")["area_name"]
     if group:
         rows = table[table["group"] == group]
@@ -102,9 +106,13 @@ def _finish_points(points, names, centre, limits, unit, multiplier, rate: bool) 
     return Funnel(points.reset_index(drop=True), float(centre), limits, unit)
 
 
-def district_values(store: Store, filters: Filters, group: str, value: str = "ratio") -> pd.DataFrame:
-    """Per district: the group's rate per 1,000 or ratio to the reference, with hover text for the map."""
-    table = disparity.population_rates(store, filters, split="area").table
+def district_values(store: Store, filters: Filters, group: str, value: str = "ratio",
+                    table: disparity.DisparityTable | None = None) -> pd.DataFrame:
+    """Per district: the group's rate per 1,000 or ratio to the reference, with hover text for the map.
+
+    ``table``: ``disparity.population_rates(store, filters, split="area")`` if the caller already has it.
+    """
+    table = (table if table is not None else disparity.population_rates(store, filters, split="area")).table
     rows = table[table["group"] == group].copy()
     rows["value"] = rows["ratio"] if value == "ratio" else rows["rate"]
     conf = f"{filters.confidence * 100:g}% CI"

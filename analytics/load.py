@@ -36,6 +36,8 @@ from analytics.store import NoDataError, PublicationBuilder, Store, carry_over_s
 CHUNK = 1 << 24  # 16 MiB
 PARQUET_MAGIC = b"PAR1"
 NUL = b"\x00"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+QUOTE = b'"'
 
 
 class LoadError(Exception):
@@ -93,6 +95,8 @@ def _fingerprint_and_check_text(path: Path) -> TextCheck:
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
+            if offset == 0 and (chunk.startswith(UTF16_BOMS) or (chunk[:2].count(NUL) == 1 and len(chunk) > 2)):
+                raise LoadError(f"{path.name}: is UTF-16 encoded, not UTF-8; save it as CSV UTF-8")
             if NUL in chunk:
                 position = offset + chunk.index(NUL)
                 raise LoadError(f"{path.name}: contains a NUL byte at position {position}; it is not a text CSV file")
@@ -295,9 +299,13 @@ def publication_lock(database: Path):
 
 
 def remove_stale_builds(database: Path) -> None:
-    """Remove half-built files left by loads that were killed (their process no longer exists)."""
-    for candidate in versions_dir(database).glob("building-*"):
-        pid_text = candidate.name.removeprefix("building-").split(".")[0]
+    """Remove half-built files, and new links never swapped in, left by loads that were killed (their
+    process no longer exists)."""
+    link_prefix = f".{database.name}.link-"
+    candidates = [(c, c.name.removeprefix("building-")) for c in versions_dir(database).glob("building-*")]
+    candidates += [(c, c.name.removeprefix(link_prefix)) for c in database.parent.glob(f"{link_prefix}*")]
+    for candidate, rest in candidates:
+        pid_text = rest.split(".")[0]
         if pid_text.isdigit() and int(pid_text) != os.getpid() and _process_alive(int(pid_text)):
             continue
         candidate.unlink(missing_ok=True)
@@ -420,7 +428,11 @@ def _build(
         if loaded == 0:
             raise LoadError(f"{source_name}: no row passed validation ({rejected:,} rejected, "
                             f"{excluded:,} excluded); nothing was published")
-        version = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{digest[:8]}"
+        stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{digest[:8]}"
+        version, suffix = stamp, 1
+        while (versions_dir(database) / f"{version}.duckdb").exists():  # the same file loaded twice in a second
+            suffix += 1  # (under the publication lock, so no other load can take the name meanwhile)
+            version = f"{stamp}-{suffix}"
         builder.write_metadata(
             {
                 "version": version,
@@ -456,7 +468,42 @@ def _stage(builder: PublicationBuilder, source: Path, source_name: str, parquet:
         return 0
     header = _read_header(source, source_name)
     rename = check_columns(source_name, header)
-    return builder.stage_csv(source, header, rename)
+    malformed = builder.stage_csv(source, header, rename)
+    _check_quoting(source, source_name, builder.staged_rows() + malformed, malformed)
+    return malformed
+
+
+def _check_quoting(source: Path, source_name: str, parsed: int, malformed: int) -> None:
+    """Refuse a CSV whose quotes do not pair up when DuckDB's count of its rows disagrees with the CSV rules.
+
+    Around a quote that never closes, DuckDB's reader (``ignore_errors``) can drop the lines that follow
+    without reporting them, or both keep and reject a line with a stray quote: then ``loaded + rejected +
+    excluded = read`` would hold for the wrong ``read``. The count by Python's ``csv`` module (one more
+    pass) is made only when the quotes are unbalanced, or lines were malformed in a file that has quotes.
+    """
+    quotes = 0
+    with source.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            quotes += chunk.count(QUOTE)
+    if quotes % 2 == 0 and not (malformed and quotes):
+        return
+    limit = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    try:
+        with source.open("r", encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            next(reader, None)  # the header
+            expected = sum(1 for record in reader if record)
+    except csv.Error as exc:
+        raise LoadError(f"{source_name}: cannot be read as CSV ({_one_line(exc)})") from None
+    finally:
+        csv.field_size_limit(limit)
+    if expected != parsed:
+        raise LoadError(
+            f"{source_name}: its quotes do not pair up (a quoted field never closes, or a stray quote), so its "
+            f"rows cannot be counted reliably ({expected:,} by the CSV rules, {parsed:,} read); "
+            "fix the quoting and load again"
+        )
 
 
 def _pseudonymise_raw_identifiers(builder: PublicationBuilder, source_name: str, settings: Settings) -> None:

@@ -10,6 +10,7 @@ the police self-defined "18+1" ethnicity codes and the ONS 2021 5 high-level gro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from types import MappingProxyType
 
 # --------------------------------------------------------------------------------------------
@@ -86,6 +87,8 @@ POPULATION_SEXES: tuple[str, ...] = ("F", "M")
 AGE_BANDS: tuple[str, ...] = ("0-9", "10-13", "14-15", "16-17")
 AGE_BAND_BOUNDS = MappingProxyType({"0-9": (0, 9), "10-13": (10, 13), "14-15": (14, 15), "16-17": (16, 17)})
 ADULT_AGE = 18
+#: Records dated earlier are rejected as implausible (a typo such as 0024 would otherwise stretch every trend).
+EARLIEST_RECORDED_DATE = date(1990, 1, 1)
 
 
 def age_band(age: int) -> str:

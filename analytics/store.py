@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -130,6 +131,8 @@ class Store:
         self._lock = threading.Lock()
         self._connection: duckdb.DuckDBPyConnection | None = None
         self._identity: Path | None = None
+        self._publication: tuple[Path, dict] | None = None
+        self._pinned = threading.local()  # the cursor of this thread's ``snapshot()`` block, if any
 
     # connection management ------------------------------------------------------------------
     def _current_file(self) -> Path:
@@ -143,17 +146,37 @@ class Store:
         """A fresh cursor on the current publication; reconnects when a load has published a new one.
 
         Each publication is its own file, so a new connection never meets DuckDB's per-path instance
-        cache of the old one, and cursors already running on the old file finish on it.
+        cache of the old one, and cursors already running on the old file finish on it. The old
+        connection is therefore not closed here (closing a DuckDB connection closes every cursor made
+        from it, failing another thread's ``queries()`` batch or ``snapshot()`` with "Connection already
+        closed"): it is dropped, and DuckDB releases the old file when the last of its cursors closes.
+        Inside ``snapshot()`` the cursor comes from the thread's pinned publication.
         """
+        pinned = getattr(self._pinned, "cursor", None)
+        if pinned is not None:
+            return pinned.cursor()
         current = self._current_file()
         with self._lock:
             if self._connection is None or current != self._identity:
-                old = self._connection
                 self._connection = duckdb.connect(str(current), read_only=True)
                 self._identity = current
-                if old is not None:
-                    old.close()
             return self._connection.cursor()
+
+    @contextmanager
+    def snapshot(self):
+        """Every query this thread makes inside the block reads the one publication current at entry, so a
+        result built from several queries (events and their population denominators, say) is never half
+        old, half new. Other threads are unaffected; a nested block shares the outer one."""
+        if getattr(self._pinned, "cursor", None) is not None:
+            yield self
+            return
+        cursor = self._cursor()
+        self._pinned.cursor = cursor
+        try:
+            yield self
+        finally:
+            self._pinned.cursor = None
+            cursor.close()
 
     def close(self) -> None:
         with self._lock:
@@ -178,9 +201,18 @@ class Store:
 
     # metadata ---------------------------------------------------------------------------------
     def publication(self) -> dict:
-        """Data version, load time, source and the load's reconciliation counts."""
+        """Data version, load time, source and the load's reconciliation counts.
+
+        Read once per publication file (a publication never changes; a new load is a new file), since
+        every rate table states its population source from it."""
+        current = self._current_file()
+        cached = self._publication
+        if cached is not None and cached[0] == current:
+            return dict(cached[1])
         frame = self.query("SELECT * FROM publication")
-        return frame.iloc[0].to_dict()
+        row = frame.iloc[0].to_dict()
+        self._publication = (current, row)
+        return dict(row)
 
     def data_version(self) -> str:
         return str(self.query("SELECT version FROM publication")["version"].iloc[0])
@@ -195,7 +227,7 @@ class Store:
         known = set(self.areas()["area_code"])
         unknown = [c for c in codes if c not in known]
         if unknown:
-            raise ValueError(f"unknown district code {unknown[0]!r} (not in the population table)")
+            raise ValueError(f"unknown district code {unknown[0][:60]!r} (not in the population table)")
 
     def period(self) -> tuple[date | None, date | None]:
         frame = self.query("SELECT MIN(recorded_date) AS first, MAX(recorded_date) AS last FROM records")
@@ -307,6 +339,48 @@ class Store:
         where = records_where(filters.replace(date_from=None, date_to=None), include_ethnic_group=False)
         params = {**where.params, "window": window_months,
                   "first_end": filters.date_from, "last_end": filters.date_to}
+        # Each window's count is a running sum of steps (one pass over the records instead of joining
+        # every record to each of the 12 windows it falls in). Records: +n in a month, -n twelve months
+        # later. Children: a child's months covered by some window are the union of [m, m + 11] over the
+        # months m they appear in, so +1 at max(m, previous month + 12) and -1 at m + 12.
+        if filters.counting_unit == "persons":
+            steps = (
+                f"person_months AS (SELECT DISTINCT person_id, {group} AS ethnic_group, month FROM records "
+                f"WHERE {where.sql}), "
+                "spans AS (SELECT ethnic_group, month, lag(month) OVER (PARTITION BY person_id, ethnic_group "
+                "ORDER BY month) AS previous FROM person_months), "
+                "deltas AS (SELECT ethnic_group, CASE WHEN previous IS NULL THEN month "
+                "ELSE greatest(month, CAST(previous + to_months($window) AS DATE)) END AS step_month, 1 AS delta FROM spans "
+                "UNION ALL SELECT ethnic_group, CAST(month + to_months($window) AS DATE), -1 FROM spans), "
+            )
+        else:
+            steps = (
+                f"month_counts AS (SELECT {group} AS ethnic_group, month, COUNT(*) AS n FROM records "
+                f"WHERE {where.sql} GROUP BY ALL), "
+                "deltas AS (SELECT ethnic_group, month AS step_month, n AS delta FROM month_counts "
+                "UNION ALL SELECT ethnic_group, CAST(month + to_months($window) AS DATE), -n FROM month_counts), "
+            )
+        sql = (
+            "WITH bounds AS (SELECT MIN(month) AS first_month, MAX(month) AS last_month FROM records), "
+            "windows AS (SELECT CAST(unnest(generate_series(first_month + to_months($window - 1), last_month, "
+            "INTERVAL 1 MONTH)) AS DATE) AS window_end FROM bounds), "
+            f"{steps}"
+            "steps AS (SELECT ethnic_group, step_month, SUM(delta) AS delta FROM deltas GROUP BY ALL) "
+            "SELECT w.window_end AS month, s.ethnic_group, CAST(SUM(s.delta) AS BIGINT) AS events "
+            "FROM windows w JOIN steps s ON s.step_month <= w.window_end "
+            "WHERE ($first_end IS NULL OR w.window_end >= date_trunc('month', CAST($first_end AS DATE))) "
+            "AND ($last_end IS NULL OR w.window_end <= CAST($last_end AS DATE)) "
+            "GROUP BY ALL HAVING SUM(s.delta) > 0 ORDER BY ALL"
+        )
+        return self.query(sql, params)
+
+    def rolling_event_counts_by_join(self, filters: Filters, window_months: int = 12) -> pd.DataFrame:
+        """The reference form of ``rolling_event_counts`` (each record joined to its windows; slow at
+        scale): kept so a test can check the two agree."""
+        group = GROUP_EXPRESSIONS[filters.ethnicity_source]
+        where = records_where(filters.replace(date_from=None, date_to=None), include_ethnic_group=False)
+        params = {**where.params, "window": window_months,
+                  "first_end": filters.date_from, "last_end": filters.date_to}
         sql = (
             "WITH bounds AS (SELECT MIN(month) AS first_month, MAX(month) AS last_month FROM records), "
             "windows AS (SELECT CAST(unnest(generate_series(first_month + to_months($window - 1), last_month, "
@@ -336,6 +410,11 @@ class Store:
         first, last = frame.iloc[0]
         return (None if pd.isna(first) else first.date(), None if pd.isna(last) else last.date())
 
+    def record_count(self, filters: Filters) -> int:
+        """How many records match (without fetching them)."""
+        where = records_where(filters)
+        return int(self.query(f"SELECT COUNT(*) AS n FROM records WHERE {where.sql}", where.params)["n"].iloc[0])
+
     def records(self, filters: Filters, limit: int | None = None) -> pd.DataFrame:
         """The filtered pseudonymised records (for analysts), newest first."""
         where = records_where(filters)
@@ -351,7 +430,23 @@ class Store:
         if limit is not None:
             sql += " LIMIT $limit"
             params["limit"] = int(limit)
-        return self.query(sql, params)
+        return self._large_query(sql, params)
+
+    def _large_query(self, sql: str, params: dict) -> pd.DataFrame:
+        """``query`` for results of many rows: fetched through Arrow (text columns are not built one
+        Python string at a time), with the same column types as ``query`` gives."""
+        cursor = self._cursor()
+        try:
+            table = cursor.sql(sql, params=params).to_arrow_table()
+        finally:
+            cursor.close()
+        if table.num_rows == 0:
+            return self.query(sql, params)  # the empty frame's column types as ``query`` makes them
+        frame = table.to_pandas(date_as_object=False)
+        for column in frame.columns:
+            if frame[column].dtype.kind == "M":
+                frame[column] = frame[column].astype("datetime64[us]")
+        return frame
 
     @staticmethod
     def _renamed(frame: pd.DataFrame, dims: tuple[str, ...]) -> pd.DataFrame:
@@ -361,12 +456,20 @@ class Store:
 # --------------------------------------------------------------------------------------------
 # Building a new publication (used only by analytics.load)
 # --------------------------------------------------------------------------------------------
+#: DuckDB's memory budget while building a publication (it spills to disk beyond it). DuckDB's own
+#: default is 80 % of RAM, which a 10^7-record load fills (7 GB measured); ``MONITOR_LOAD_MEMORY_LIMIT``
+#: overrides, e.g. ``8GB``.
+BUILD_MEMORY_LIMIT = "2500MB"
+
+
 class PublicationBuilder:
     """Builds one new database file. Every statement binds its values as parameters."""
 
     def __init__(self, path: Path):
         self.path = path
         self.con = duckdb.connect(str(path))
+        self.con.execute("SET memory_limit = $limit",
+                         {"limit": os.environ.get("MONITOR_LOAD_MEMORY_LIMIT") or BUILD_MEMORY_LIMIT})
 
     def close(self) -> None:
         self.con.close()
@@ -387,16 +490,44 @@ class PublicationBuilder:
         return self._scalar("SELECT COUNT(*) FROM malformed")
 
     def stage_parquet(self, source: Path, rename: dict[str, str]) -> None:
-        """Read a Parquet file into ``staged`` with every kept column cast to text."""
-        select = ", ".join(f'CAST("{name}" AS VARCHAR) AS "{target}"' for name, target in rename.items())
+        """Read a Parquet file into ``staged`` with every kept column cast to text.
+
+        Source names come from the file, so they are quoted as identifiers (a ``"`` doubled); a date or
+        timestamp column meant as a date is written as ``YYYY-MM-DD`` (the time of day is dropped).
+        """
+        types = self._parquet_types(source)
+        dates = {"recorded_date", "outcome_date"}
+
+        def text(name: str, target: str) -> str:
+            column = _quoted(name)
+            if target in dates and types.get(name, "").startswith(("DATE", "TIMESTAMP")):
+                return f"strftime(CAST({column} AS DATE), '%Y-%m-%d')"
+            return f"CAST({column} AS VARCHAR)"
+
+        select = ", ".join(f'{text(name, target)} AS "{target}"' for name, target in rename.items())
         self.con.execute(
             f"CREATE TABLE staged AS SELECT row_number() OVER () AS source_row, {select} FROM read_parquet($path)",
             {"path": str(source)},
         )
 
+    def _parquet_types(self, source: Path) -> dict[str, str]:
+        """Top-level column name -> DuckDB type name (nested fields are not columns)."""
+        result = self.con.execute("SELECT * FROM read_parquet($path) LIMIT 0", {"path": str(source)})
+        description = result.description
+        result.fetchall()
+        return {str(d[0]): str(d[1]) for d in description}
+
     def parquet_columns(self, source: Path) -> list[str]:
-        frame = self.con.execute("SELECT name FROM parquet_schema($path)", {"path": str(source)}).df()
-        return [str(n) for n in frame["name"].iloc[1:]]  # first row is the schema root
+        """The file's top-level column names as written (the fields inside nested columns are skipped)."""
+        rows = self.con.execute("SELECT name, num_children FROM parquet_schema($path)", {"path": str(source)}).fetchall()
+        names, skip = [], 0
+        for name, children in rows[1:]:  # the first row is the schema root
+            if skip:
+                skip += (children or 0) - 1
+                continue
+            names.append(str(name))
+            skip = children or 0
+        return names
 
     def add_missing_columns(self) -> None:
         present = set(self.con.execute("SELECT * FROM staged LIMIT 0").df().columns)
@@ -452,6 +583,7 @@ class PublicationBuilder:
         )
         params = {
             "today": today,
+            "earliest": schema.EARLIEST_RECORDED_DATE,
             "roles": list(schema.ROLES),
             "sexes": list(schema.SEXES),
             "self_codes": [*schema.SELF_DEFINED_ETHNICITY, *sorted(schema.SELF_NOT_STATED_CODES)],
@@ -460,14 +592,18 @@ class PublicationBuilder:
             "outcome_codes": [*schema.OUTCOME_CODES, schema.OPEN_OUTCOME],
             "booleans": sorted(schema.TRUE_VALUES | schema.FALSE_VALUES),
             "adult": schema.ADULT_AGE,
+            # a whole number: digits, optionally signed, optionally ".0" (a spreadsheet's 15.0); not 15.5
+            # (DuckDB's cast would round it to 16), 1e1, 0x10 or 1_000
+            "whole": r"^([+-]?[0-9]+)(\.0*)?$",
         }
         normalise = """
             SELECT source_row,
                    trim(record_id) AS record_id, trim(person_id) AS person_id, trim(crime_id) AS crime_id,
                    lower(trim(role)) AS role, trim(recorded_date) AS recorded_date_text,
                    try_strptime(trim(recorded_date), '%Y-%m-%d')::DATE AS recorded_date,
-                   trim(age) AS age_text, TRY_CAST(trim(age) AS INTEGER) AS age,
-                   COALESCE(TRY_CAST(trim(age) AS INTEGER) >= $adult, FALSE) AS is_adult,
+                   trim(age) AS age_text, TRY_CAST(regexp_extract(trim(age), $whole, 1) AS INTEGER) AS age,
+                   COALESCE(TRY_CAST(regexp_extract(trim(age), $whole, 1) AS INTEGER) >= $adult, FALSE)
+                       AS is_adult,
                    upper(COALESCE(trim(sex), '')) AS sex,
                    upper(COALESCE(trim(ethnicity_self), '')) AS ethnicity_self,
                    upper(COALESCE(trim(ethnicity_officer), '')) AS ethnicity_officer,
@@ -499,6 +635,7 @@ class PublicationBuilder:
                 WHEN n.recorded_date_text IS NULL OR n.recorded_date_text = '' THEN 'recorded_date missing'
                 WHEN n.recorded_date IS NULL THEN 'recorded_date is not a valid YYYY-MM-DD date'
                 WHEN n.recorded_date > $today THEN 'recorded_date is in the future'
+                WHEN n.recorded_date < $earliest THEN 'recorded_date is before 1990-01-01'
                 WHEN n.age_text IS NULL OR n.age_text = '' THEN 'age missing'
                 WHEN n.age IS NULL THEN 'age is not a whole number'
                 WHEN n.age < 0 THEN 'age is negative'
@@ -955,3 +1092,119 @@ class SearchStore:
             sql += " LIMIT $limit"
             params["limit"] = int(limit)
         return self.store.query(sql, params)
+
+
+# ============================================================================================
+# Audit (issue 6, part 5): an append-only log of exports and pack generations
+# ============================================================================================
+# Kept in its own SQLite file (``analytics.access.audit_path``), never in the published DuckDB
+# database, which every load replaces. Triggers abort any UPDATE or DELETE, ``AuditLog`` offers only
+# ``append`` and reads, and each row carries a SHA-256 chained over the previous row, so an edit made
+# around the triggers (by someone with write access to the file) shows in ``verify()``.
+import hashlib as _hashlib  # noqa: E402
+import json as _json  # noqa: E402
+import sqlite3 as _sqlite3  # noqa: E402
+from datetime import UTC as _UTC  # noqa: E402
+from datetime import datetime as _datetime  # noqa: E402
+
+AUDIT_FIELDS = ("at", "user", "role", "source", "action", "what", "kind", "rows", "filters", "query",
+                "data_version", "page")
+_AUDIT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL, user TEXT NOT NULL, role TEXT NOT NULL, source TEXT NOT NULL, action TEXT NOT NULL,
+    what TEXT NOT NULL, kind TEXT, rows INTEGER, filters TEXT, query TEXT, data_version TEXT, page TEXT,
+    prev_hash TEXT NOT NULL, row_hash TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: UPDATE refused'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: DELETE refused'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_replace BEFORE INSERT ON audit_log
+WHEN EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id)
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: REPLACE refused'); END;
+"""
+_GENESIS = "0" * 64
+
+
+def _audit_hash(previous: str, entry: dict) -> str:
+    canonical = _json.dumps([entry.get(f) for f in AUDIT_FIELDS], ensure_ascii=False, default=str)
+    return _hashlib.sha256((previous + canonical).encode("utf-8")).hexdigest()
+
+
+class AuditLog:
+    """Append-only audit records in a SQLite file; every value is a bound parameter."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+
+    def _connect(self) -> _sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = _sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        con.executescript(_AUDIT_SCHEMA)
+        return con
+
+    def append(self, **entry) -> int:
+        """Write one record (``AUDIT_FIELDS``; ``at`` defaults to now, UTC); returns its id."""
+        unknown = set(entry) - set(AUDIT_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown audit fields: {', '.join(sorted(unknown))}")
+        for required in ("user", "role", "source", "action", "what"):
+            if not entry.get(required):
+                raise ValueError(f"an audit record needs {required}")
+        entry.setdefault("at", _datetime.now(_UTC).isoformat(timespec="seconds"))
+        if isinstance(entry.get("query"), (dict, list)):
+            entry["query"] = _json.dumps(entry["query"], ensure_ascii=False, sort_keys=True)
+        row = {f: entry.get(f) for f in AUDIT_FIELDS}
+        con = self._connect()
+        try:
+            con.execute("BEGIN IMMEDIATE")  # one writer at a time: the chain stays linear
+            last = con.execute("SELECT row_hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+            previous = last[0] if last else _GENESIS
+            cursor = con.execute(
+                f"INSERT INTO audit_log ({', '.join(AUDIT_FIELDS)}, prev_hash, row_hash) "
+                f"VALUES ({', '.join(':' + f for f in AUDIT_FIELDS)}, :prev_hash, :row_hash)",
+                {**row, "prev_hash": previous, "row_hash": _audit_hash(previous, row)},
+            )
+            con.execute("COMMIT")
+            return int(cursor.lastrowid)
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
+    def entries(self, limit: int | None = 1000) -> pd.DataFrame:
+        """The newest records first."""
+        if not self.path.exists():
+            return pd.DataFrame(columns=["id", *AUDIT_FIELDS])
+        con = self._connect()
+        try:
+            sql = f"SELECT id, {', '.join(AUDIT_FIELDS)} FROM audit_log ORDER BY id DESC"
+            params: tuple = ()
+            if limit is not None:
+                sql += " LIMIT ?"
+                params = (int(limit),)
+            return pd.read_sql_query(sql, con, params=params)
+        finally:
+            con.close()
+
+    def verify(self) -> tuple[bool, str]:
+        """Recompute the hash chain: (True, summary) or (False, the first broken record)."""
+        if not self.path.exists():
+            return True, "no audit records yet"
+        con = self._connect()
+        try:
+            rows = con.execute(
+                f"SELECT id, {', '.join(AUDIT_FIELDS)}, prev_hash, row_hash FROM audit_log ORDER BY id"
+            ).fetchall()
+        finally:
+            con.close()
+        previous = _GENESIS
+        for row in rows:
+            entry = dict(zip(AUDIT_FIELDS, row[1:-2], strict=True))
+            if row[-2] != previous or row[-1] != _audit_hash(previous, entry):
+                return False, f"audit record {row[0]} does not match the chain: the file was altered"
+            previous = row[-1]
+        return True, f"{len(rows):,} audit records, chain intact"

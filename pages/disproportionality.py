@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import charts, disparity, schema
-from ui import cached, render
+from analytics import access, charts, disparity, schema
+from ui import auth, cached, render
 from ui.page import setup
 
 SPLITS = {None: "No split", "area": "District", "offence_group": "Offence group", "age_band": "Age band",
@@ -31,6 +31,13 @@ with st.spinner("Computing rates and ratios…"):
 if overall.table["events"].sum() == 0:
     render.nothing_matches(filters)
     st.stop()
+
+exact = auth.can(access.EXACT_COUNTS)
+raw_overall = overall
+# Scrutiny sees every figure (charts too) through disclosure control; no-op for roles with exact counts.
+overall, table = render.controlled(overall), render.controlled(table)
+if adjusted is not None and not exact:  # a ratio withheld from the table is not shown here either
+    adjusted = adjusted[adjusted["group"].isin(access.shown_groups(overall))]
 
 roles = " or ".join(filters.roles) if filters.roles else "victims, suspects or offenders"
 render.chart(
@@ -89,8 +96,11 @@ if adjusted is not None and len(adjusted):
                "then read the split table rather than the single pooled figure.")
 
 st.subheader("Sensitivity to missing ethnicity")
-bounds = disparity.missing_ethnicity_bounds(overall)
-missing = overall.table[overall.table["group"] == schema.NOT_STATED].iloc[0]
+if not exact:
+    st.info("Not shown to the scrutiny role: these bounds are worked from exact counts of children.")
+    st.stop()
+bounds = disparity.missing_ethnicity_bounds(raw_overall)
+missing = raw_overall.table[raw_overall.table["group"] == schema.NOT_STATED].iloc[0]
 st.markdown(f"Ethnicity was not stated for **{int(missing['events']):,}** of {int(missing['denominator']):,} "
             f"children counted ({missing['rate']:.1f} %). Each ratio could lie anywhere between the last two columns "
             "depending on who those children are.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import suppression
+from analytics import access, exports, suppression
 from ui import cached, render
 from ui.page import setup
 
@@ -17,19 +17,23 @@ page = setup("Records", ":material/table_rows:",
 filters, version = page.filters, page.version
 
 with st.spinner("Fetching records…"):
-    rows = cached.records(filters, version, DOWNLOAD_LIMIT)
+    matching = cached.record_count(filters, version)
+    rows = cached.records(filters, version, SHOWN)
 
-if rows.empty:
+if matching == 0:
     render.nothing_matches(filters)
     st.stop()
 
-st.markdown(f"**{len(rows):,}** records match"
-            + (f" (the download holds the first {DOWNLOAD_LIMIT:,})" if len(rows) >= DOWNLOAD_LIMIT else "")
-            + f"; the newest {min(SHOWN, len(rows)):,} are shown.")
-st.dataframe(rows.head(SHOWN), hide_index=True, width="stretch",
+st.markdown(f"**{matching:,}** records match"
+            + (f" (the download holds the newest {DOWNLOAD_LIMIT:,})" if matching > DOWNLOAD_LIMIT else "")
+            + f"; the newest {min(SHOWN, matching):,} are shown.")
+st.dataframe(rows, hide_index=True, width="stretch",
              column_config={"recorded_date": st.column_config.DateColumn("Recorded", format="DD/MM/YYYY"),
                             "outcome_date": st.column_config.DateColumn("Outcome date", format="DD/MM/YYYY")})
-render.download(rows, "records.csv",
-                [f"Filters: {filters.describe()}", f"Data version {version}",
-                 "Record-level data for analysts only: do not publish.", *suppression.rules_text("analyst")],
-                key="download-records")
+notes = [f"Filters: {filters.describe()}", f"Data version {version}",
+         "Record-level data for analysts only: do not publish.", *suppression.rules_text("analyst")]
+render.download_file(
+    "Download CSV", lambda: exports.csv_bytes(cached.store().records(filters, DOWNLOAD_LIMIT), notes),
+    "records.csv", "text/csv", key="download-records", kind="csv", permission=access.RECORDS,
+    rows=min(matching, DOWNLOAD_LIMIT),
+)

@@ -42,6 +42,7 @@ REJECTIONS = [
     (row(recorded_date="15/03/2024"), "recorded_date is not a valid YYYY-MM-DD date"),
     (row(recorded_date="2024-02-30"), "recorded_date is not a valid YYYY-MM-DD date"),
     (row(recorded_date="2026-12-01", outcome_date=""), "recorded_date is in the future"),
+    (row(recorded_date="1989-12-31", outcome_date=""), "recorded_date is before 1990-01-01"),
     (row(age=""), "age missing"),
     (row(age="fifteen"), "age is not a whole number"),
     (row(age="-1"), "age is negative"),

@@ -3,6 +3,8 @@ recomputes only what depends on it and a new publication is picked up without a 
 
 from __future__ import annotations
 
+import functools
+import inspect
 from datetime import date
 
 import streamlit as st
@@ -12,7 +14,8 @@ from analytics.config import load_settings
 from analytics.filters import Filters
 from analytics.store import Store
 
-CACHE = {"max_entries": 512, "show_spinner": False}
+class StalePublication(Exception):
+    """A load published a new database after the page read its data version."""
 
 
 @st.cache_resource
@@ -21,122 +24,159 @@ def store() -> Store:
     return Store(load_settings().database)
 
 
-@st.cache_data(**CACHE)
+def analytics_cache(max_entries: int = 512):
+    """``st.cache_data`` keyed on the arguments (which include ``version``), computed inside one
+    publication: every query of one result reads the same file (``Store.snapshot``), and a result is
+    only cached under the version it was computed from; if a load has just published, the page reruns."""
+
+    def decorate(function):
+        signature = inspect.signature(function)
+
+        @functools.wraps(function)
+        def in_one_publication(*args, **kwargs):
+            version = signature.bind(*args, **kwargs).arguments["version"]
+            with store().snapshot():
+                if store().data_version() != version:
+                    raise StalePublication(version)
+                return function(*args, **kwargs)
+
+        cached = st.cache_data(max_entries=max_entries, show_spinner=False)(in_one_publication)
+
+        @functools.wraps(function)
+        def call(*args, **kwargs):
+            try:
+                return cached(*args, **kwargs)
+            except StalePublication:
+                st.rerun()
+
+        call.clear = cached.clear
+        return call
+
+    return decorate
+
+
+@analytics_cache()
 def population_rates(filters: Filters, version: str, split: str | None = None) -> disparity.DisparityTable:
     return disparity.population_rates(store(), filters, split)
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def decision_ratios(filters: Filters, version: str, outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,),
                     split: str | None = None) -> disparity.DisparityTable:
     return disparity.decision_ratios(store(), filters, outcome_codes, split)
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def adjusted_ratios(filters: Filters, version: str, measure: str, strata: tuple[str, ...],
                     outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,)):
     return disparity.adjusted_ratios(store(), filters, measure, strata, outcome_codes)
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def marker_rates(filters: Filters, version: str) -> disparity.DisparityTable:
     return disparity.marker_rates(store(), filters)
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def counts(filters: Filters, version: str, dims: tuple[str, ...]):
     return store().counts(filters, dims)
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def monthly_counts(filters: Filters, version: str):
     return trends.monthly_counts(store(), filters)
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def rolling_ratios(filters: Filters, version: str):
     return trends.rolling_ratios(store(), filters)
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def compare_years(filters: Filters, version: str, end_month: date):
     return trends.compare_years(store(), filters, end_month)
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def month_on_month(filters: Filters, version: str, month: date):
     return trends.month_on_month(store(), filters, month)
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def outcome_mix(filters: Filters, version: str):
     return store().outcome_mix(filters)
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def completeness(filters: Filters, version: str, dims: tuple[str, ...]):
     return quality.completeness(store(), filters, dims)
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def agreement(filters: Filters, version: str):
     return quality.agreement(store(), filters)
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def load_report(version: str):
     return quality.load_report(store())
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def district_values(filters: Filters, version: str, group: str, value: str):
-    return geography.district_values(store(), filters, group, value)
+    # the map and the funnel share one table by district (computed once per filter, not per chart)
+    return geography.district_values(store(), filters, group, value, table=population_rates(filters, version, "area"))
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def rate_funnel(filters: Filters, version: str, group: str | None):
-    return geography.rate_funnel(store(), filters, group)
+    return geography.rate_funnel(store(), filters, group, table=population_rates(filters, version, "area"))
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def share_funnel(filters: Filters, version: str, outcome_codes: tuple[str, ...]):
     return geography.share_funnel(store(), filters, outcome_codes)
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def records(filters: Filters, version: str, limit: int):
     return store().records(filters, limit)
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
+def record_count(filters: Filters, version: str) -> int:
+    return store().record_count(filters)
+
+
+@analytics_cache()
 def publication(version: str) -> dict:
     return store().publication()
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def areas(version: str) -> dict[str, str]:
     frame = store().areas()
     return dict(zip(frame["area_code"], frame["area_name"], strict=True))
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def period(version: str):
     return store().period()
 
 
-@st.cache_data(**CACHE)
+@analytics_cache()
 def definitions(version: str) -> dict:
     return store().definitions()
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@analytics_cache(max_entries=16)
 def pack_html(filters: Filters, version: str, month: date, audience: str) -> tuple[str, str]:
     """The monthly pack's HTML and file stem for the month and audience."""
     pack = report.build_pack(store(), month, audience, filters)
     return pack.html, pack.file_stem
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@analytics_cache(max_entries=8)
 def pack_pdf(filters: Filters, version: str, month: date, audience: str) -> bytes | None:
     """The monthly pack as PDF (None when Chromium is not installed)."""
     pack = report.build_pack(store(), month, audience, filters)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from analytics import access
 from analytics.filters import Filters
 from analytics.store import NoDataError
-from ui import cached, sidebar, state
+from ui import auth, cached, sidebar, state
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,6 +28,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/records.py", "Records", ":material/table_rows:"),
     ("pages/stop_search.py", "Stop and search", ":material/front_hand:"),
     ("pages/monthly_pack.py", "Monthly pack", ":material/picture_as_pdf:"),
+    ("pages/audit_log.py", "Audit log", ":material/history:"),
     ("pages/about.py", "About the data", ":material/info:"),
 )
 
@@ -49,8 +51,14 @@ def setup(title: str, icon: str, intro: str = "", allow_no_records: bool = False
 
     ``allow_no_records``: the page works on a publication without crime records (e.g. searches only).
     """
-    st.set_page_config(page_title=f"{title} · Youth Disproportionality Monitor", page_icon=icon, layout="wide")
-    _navigation()
+    # an emoji favicon: a ":material/…:" page icon makes the browser fetch its image from the internet
+    st.set_page_config(page_title=f"{title} · Youth Disproportionality Monitor", page_icon="⚖️", layout="wide")
+    # Access first (issue 6): nothing else is drawn for a user who may not see this page.
+    identity = auth.identify()
+    page = auth.caller_page()
+    _navigation(identity)  # lists only the role's pages; shows who is signed in and the log-out button
+    auth.require_page(identity, page, title, PAGES)
+    auth.set_context(page, "", None)
     try:
         version = cached.store().data_version()
     except NoDataError as exc:
@@ -66,6 +74,7 @@ def setup(title: str, icon: str, intro: str = "", allow_no_records: bool = False
             st.info("No crime records are loaded in this publication yet. Load an extract with "
                     "`python -m analytics load FILE --population FILE`.")
             st.stop()
+        auth.set_context(page, Filters().describe(), version)
         return PageContext(Filters(), version, None, None, area_names)
     values = state.current(first, last, tuple(area_names))
     sidebar.draw(values, first, last, area_names)
@@ -76,6 +85,7 @@ def setup(title: str, icon: str, intro: str = "", allow_no_records: bool = False
         state.reset(first, last)
         filters = state.to_filters(st.session_state[state.STATE_KEY])
     st.query_params.from_dict(state.to_query(st.session_state[state.STATE_KEY], first, last))
+    auth.set_context(page, filters.describe(), version)
     st.title(f"{title}")
     if intro:
         st.markdown(intro)
@@ -86,10 +96,12 @@ def setup(title: str, icon: str, intro: str = "", allow_no_records: bool = False
     return PageContext(filters, version, first, last, area_names)
 
 
-def _navigation() -> None:
+def _navigation(identity: auth.Identity) -> None:
     with st.sidebar:
         st.markdown("#### Youth Disproportionality Monitor")
+        auth.sidebar(identity)
         for path, label, icon in PAGES:
-            if (ROOT / path).exists():  # a page being developed is not linked until its file exists
+            # a page being developed is not linked until its file exists; a role sees only its own pages
+            if (ROOT / path).exists() and access.can_open(identity.role, path):
                 st.page_link(path, label=label, icon=icon)
         st.divider()

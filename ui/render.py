@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import exports, suppression
+from analytics import access, exports, suppression
 from analytics.disparity import DisparityTable
 from analytics.filters import Filters, format_confidence
+from ui import auth
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "responsive": True}
 
@@ -42,8 +44,8 @@ def ratio_display(result: DisparityTable, label: str = "Group") -> pd.DataFrame:
     frame = pd.DataFrame({
         "Split": table["split"],
         label: table["group"] + table["is_reference"].map({True: " (reference)", False: ""}),
-        "Events": table["events"],
-        "Denominator": table["denominator"],
+        "Events": _counts(table["events"]),
+        "Denominator": _counts(table["denominator"]),
         "Rate or share": [_value_with_unit(v, u) for v, u in zip(table["rate"], table["unit"], strict=True)],
         f"{conf} CI": [interval(lo, hi) for lo, hi in zip(table["rate_lower"], table["rate_upper"], strict=True)],
         "Ratio": [_ratio_text(r, ref) for r, ref in zip(table["ratio"], table["is_reference"], strict=True)],
@@ -55,6 +57,13 @@ def ratio_display(result: DisparityTable, label: str = "Group") -> pd.DataFrame:
     if result.split is None:
         frame = frame.drop(columns="Split")
     return frame
+
+
+def _counts(column: pd.Series) -> pd.Series:
+    """Counts as they are; a column that disclosure control has mixed with ``[c]`` becomes text throughout."""
+    if pd.api.types.is_numeric_dtype(column):
+        return column
+    return column.map(lambda v: v if isinstance(v, str) else ("" if pd.isna(v) else f"{int(v):,}"))
 
 
 def _value_with_unit(value, unit: str) -> str:
@@ -71,10 +80,24 @@ def _ratio_text(ratio, is_reference: bool) -> str:
     return "∞" if math.isinf(ratio) else f"{ratio:.2f}"
 
 
+def controlled(result: DisparityTable) -> DisparityTable:
+    """The table as this session's role may see it: unchanged for roles with exact counts; for scrutiny,
+    through ``suppression.apply_to_ratio_table`` (counts 1-4 as [c], secondary suppression, rates and ratios
+    blanked where they would reveal a count). Idempotent. Pages build their charts from it too."""
+    return access.controlled_table(result, auth.current().role)
+
+
+def audience() -> str:
+    """The disclosure-control audience of this session's role (``analyst`` = exact counts)."""
+    return access.audience_for(auth.current().role)
+
+
 def ratio_table(result: DisparityTable, key: str, label: str = "Group") -> None:
     """The table under a chart, with its download (CSV with the definitions stated)."""
+    result = controlled(result)
     st.dataframe(ratio_display(result, label), hide_index=True, width="stretch")
-    download(result.csv_frame(), f"{key}.csv", export_notes(result), key=f"download-{key}")
+    download(result.csv_frame(), f"{key}.csv", export_notes(result), key=f"download-{key}",
+             permission=access.EXACT_COUNTS if audience() == "analyst" else access.CONTROLLED_EXPORT)
 
 
 def export_notes(result: DisparityTable) -> list[str]:
@@ -88,14 +111,39 @@ def export_notes(result: DisparityTable) -> list[str]:
         f"Ethnicity: {meta['ethnicity_source']}",
         f"Multiple comparisons: {meta['multiple_comparisons']}",
         *meta["notes"],
-        *suppression.rules_text("analyst"),
+        *suppression.rules_text(audience()),
     ]
     return notes
 
 
-def download(frame: pd.DataFrame, file_name: str, notes: list[str], key: str, label: str = "Download CSV") -> None:
-    st.download_button(label, exports.csv_bytes(frame, notes), file_name=file_name, mime="text/csv", key=key,
-                       icon=":material/download:", on_click="ignore")
+def download(frame: pd.DataFrame, file_name: str, notes: list[str], key: str, label: str = "Download CSV", *,
+             permission: str = access.EXACT_COUNTS) -> None:
+    """A CSV download, offered only to roles with ``permission`` (default: exact counts) and audited."""
+    download_file(label, lambda: exports.csv_bytes(frame, notes), file_name, "text/csv", key, kind="csv",
+                  permission=permission, rows=len(frame))
+
+
+def download_file(label: str, data: bytes | Callable[[], bytes], file_name: str, mime: str, key: str, *, kind: str,
+                  permission: str, rows: int | None = None, action: str = "export", container=None, **button) -> None:
+    """Every download goes through here (issue 6): a role without ``permission`` gets a note instead of the
+    button (no data is sent), and the file is made only when the user clicks, in the same step that appends
+    the audit record (who, role, what, filters, data version). If the record cannot be written, the download
+    fails rather than go unrecorded."""
+    where = container if container is not None else st
+    role = auth.current().role
+    if not access.can(role, permission):
+        where.caption(f"Download not available to the {role or 'unassigned'} role "
+                      f"({access.PERMISSION_TEXT[permission]}).")
+        return
+    entry = auth.audit_entry(action, what=file_name, kind=kind, rows=rows)
+    log = auth.audit_log()
+
+    def deliver() -> bytes:
+        log.append(**entry)
+        return data() if callable(data) else data
+
+    where.download_button(label, deliver, file_name=file_name, mime=mime, key=key, on_click="ignore",
+                          **({"icon": ":material/download:"} | button))
 
 
 def method_note(result: DisparityTable) -> None:
@@ -113,7 +161,7 @@ def method_note(result: DisparityTable) -> None:
             f"p-value is below {1 - meta['confidence']:.3g}.\n"
             f"- **Ethnicity:** {meta['ethnicity_source']}; a child's group is the latest stated code across their records.\n"
             + "".join(f"- {note}\n" for note in meta["notes"])
-            + "".join(f"- {rule}\n" for rule in suppression.rules_text("analyst"))
+            + "".join(f"- {rule}\n" for rule in suppression.rules_text(audience()))
         )
 
 

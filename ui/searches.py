@@ -21,61 +21,60 @@ from ui import cached
 
 STATE_KEY = "yvdm_search_filters"  # not a widget key: survives page changes
 PREFIX = "search_slicer_"
-CACHE = {"max_entries": 256, "show_spinner": False}
 
 
-@st.cache_data(**CACHE)
+@cached.analytics_cache(max_entries=256)
 def available(version: str) -> bool:
     return SearchStore(cached.store()).available()
 
 
-@st.cache_data(**CACHE)
+@cached.analytics_cache(max_entries=256)
 def options(version: str) -> dict:
     return SearchStore(cached.store()).options()
 
 
-@st.cache_data(**CACHE)
+@cached.analytics_cache(max_entries=256)
 def ratios(filters: searches.SearchFilters, version: str, measure: str, split: str | None = None,
            linked: bool = False) -> searches.SearchTable:
     return searches.ratios(SearchStore(cached.store()), filters, measure, split, linked=linked)
 
 
-@st.cache_data(**CACHE)
+@cached.analytics_cache(max_entries=256)
 def monthly_counts(filters: searches.SearchFilters, version: str) -> pd.DataFrame:
     return searches.monthly_counts(SearchStore(cached.store()), filters)
 
 
-@st.cache_data(**CACHE)
+@cached.analytics_cache(max_entries=256)
 def age_range_counts(filters: searches.SearchFilters, version: str) -> pd.DataFrame:
     return searches.age_range_counts(SearchStore(cached.store()), filters)
 
 
-@st.cache_data(**CACHE)
+@cached.analytics_cache(max_entries=256)
 def agreement(filters: searches.SearchFilters, version: str):
     return searches.agreement(SearchStore(cached.store()), filters)
 
 
-@st.cache_data(**CACHE)
+@cached.analytics_cache(max_entries=256)
 def group_sources(filters: searches.SearchFilters, version: str) -> pd.DataFrame:
     return SearchStore(cached.store()).group_sources(filters)
 
 
-@st.cache_data(**CACHE)
+@cached.analytics_cache(max_entries=256)
 def location_statuses(filters: searches.SearchFilters, version: str) -> pd.DataFrame:
     return SearchStore(cached.store()).location_statuses(filters)
 
 
-@st.cache_data(**CACHE)
+@cached.analytics_cache(max_entries=256)
 def loads(version: str) -> pd.DataFrame:
     return SearchStore(cached.store()).loads()
 
 
-@st.cache_data(**CACHE)
+@cached.analytics_cache(max_entries=256)
 def rejection_reasons(version: str) -> pd.DataFrame:
     return SearchStore(cached.store()).rejection_reasons()
 
 
-@st.cache_data(**CACHE)
+@cached.analytics_cache(max_entries=256)
 def counts(filters: searches.SearchFilters, version: str) -> pd.DataFrame:
     return SearchStore(cached.store()).counts(filters, (), searches.NO_FURTHER_ACTION, searches.OFFENSIVE_WEAPONS)
 

@@ -7,7 +7,7 @@ and reported, never passed on.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import streamlit as st
 
@@ -138,7 +138,56 @@ def current(first: date | None, last: date | None, areas: tuple[str, ...]) -> di
         state, ignored = from_query(dict(st.query_params), first, last, areas)
         st.session_state[STATE_KEY] = state
         st.session_state["yvdm_ignored_params"] = ignored
+    dropped = sanitise(st.session_state[STATE_KEY], first, last, areas)
+    if dropped:  # shown by the page as a warning, like unknown link values
+        st.session_state["yvdm_ignored_params"] = [*st.session_state.get("yvdm_ignored_params", []), *dropped]
     return st.session_state[STATE_KEY]
+
+
+def sanitise(state: dict, first: date | None, last: date | None, areas: tuple[str, ...]) -> list[str]:
+    """Drop (in place) any value in the state outside the fixed lists and return what was dropped.
+
+    The widgets only offer known values and the URL is checked by ``from_query``, but the state lives in
+    the session and may be set by other code: nothing unknown is passed on to a query.
+    """
+    dropped: list[str] = []
+    base = defaults(first, last)
+    for name, (key, allowed) in LIST_FIELDS.items():
+        permitted = areas if name == "areas" else allowed
+        values = state.get(name)
+        values = list(values) if isinstance(values, list | tuple) else ([] if values is None else [values])
+        state[name] = [v for v in values if isinstance(v, str) and v in permitted]
+        dropped += [f"{key}={str(v)[:40]}" for v in values if not (isinstance(v, str) and v in permitted)]
+    for name, (key, allowed) in CHOICE_FIELDS.items():
+        if state.get(name) not in allowed:
+            dropped.append(f"{key}={str(state.get(name))[:40]}")
+            state[name] = base[name]
+    if state.get("confidence") not in schema.CONFIDENCE_LEVELS:
+        dropped.append(f"conf={str(state.get('confidence'))[:40]}")
+        state["confidence"] = base["confidence"]
+    if not isinstance(state.get("serious_youth_violence_only"), bool):
+        dropped.append(f"syv={str(state.get('serious_youth_violence_only'))[:40]}")
+        state["serious_youth_violence_only"] = bool(state.get("serious_youth_violence_only") is True)
+    dates = state.get("dates")
+    if not (isinstance(dates, tuple | list) and len(dates) == 2
+            and all(d is None or (isinstance(d, date) and not isinstance(d, datetime)) for d in dates)):
+        dropped.append(f"dates={str(dates)[:40]}")
+        state["dates"] = base["dates"]
+    state["dates"] = clamp_dates(tuple(state["dates"]), first, last, dropped)
+    return dropped
+
+
+def clamp_dates(dates: tuple, first: date | None, last: date | None, notes: list[str]) -> tuple:
+    """Keep a date range inside the data's period (a link or an older session may point outside it)."""
+    start, end = dates
+    if not (first and last):
+        return (start, end)
+    clamped = (min(max(start or first, first), last), max(min(end or last, last), first))
+    if clamped[0] > clamped[1]:
+        clamped = (first, last)
+    if (start, end) != clamped and (start, end) != (None, None):
+        notes.append(f"dates {start} to {end} (the data cover {first} to {last})")
+    return clamped
 
 
 def widget_key(name: str) -> str:

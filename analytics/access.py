@@ -1,0 +1,319 @@
+"""Access by role (issue 6, part 4): who may see what, and how a signed-in user gets a role.
+
+Pure Python: no Streamlit here (``ui/auth.py`` applies these rules to a dashboard session and
+``analytics/commands.py`` to the command line).
+
+Roles, most to least privileged:
+
+* ``analyst``  — record-level data and exact counts; loads data; reads the audit log.
+* ``officer``  — aggregates with exact counts (the officers' monthly pack); no records.
+* ``scrutiny`` — aggregates under disclosure control only (counts 1–4 shown as ``[c]``, see
+  ``analytics.suppression``): the scrutiny edition of the pack and the pages whose every figure passes
+  through disclosure control.
+
+Role mapping for a signed-in user (``[monitor]`` in ``.streamlit/secrets.toml``)::
+
+    [monitor]
+    role_claim = "roles"              # claim in the ID token holding the role(s); a string or a list
+    role_file = "/etc/monitor/roles.toml"   # optional: email (or sub) -> role
+    [monitor.claim_values]            # optional: the identity provider's values -> roles
+    "YVDM-Analysts" = "analyst"
+
+The role file (TOML) has one table::
+
+    [users]
+    "a.analyst@force.police.uk" = "analyst"
+    "s.member@pcc.gov.uk" = "scrutiny"
+
+A user listed in the role file gets that role (the monitor administrator's explicit decision);
+otherwise the claim decides. When the claim carries several roles the *least* privileged one wins
+(fail safe). A user with no recognised role is signed in but refused everything.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+ANALYST, OFFICER, SCRUTINY = "analyst", "officer", "scrutiny"
+#: Most to least privileged.
+ROLES: tuple[str, ...] = (ANALYST, OFFICER, SCRUTINY)
+ROLE_LABELS = {
+    ANALYST: "Analyst (records and exact counts)",
+    OFFICER: "Officer (aggregates, exact counts)",
+    SCRUTINY: "Scrutiny (aggregates, small numbers suppressed)",
+}
+DEFAULT_LOCAL_ROLE = ANALYST
+LOCAL_ROLE_ENV = "MONITOR_LOCAL_ROLE"  # the dashboard's single local user (no sign-in configured)
+CLI_ROLE_ENV = "MONITOR_ROLE"  # the command line's operator
+AUDIT_DB_ENV = "MONITOR_AUDIT_DB"
+LOOPBACK_ADDRESSES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+# Permissions -------------------------------------------------------------------------------------
+RECORDS = "records"  # see and export record-level data
+EXACT_COUNTS = "exact_counts"  # see and export counts without disclosure control
+CONTROLLED_EXPORT = "controlled_export"  # export disclosure-controlled aggregates
+PACK_OFFICERS = "pack_officers"  # the officers' edition of the monthly pack (exact counts)
+PACK_SCRUTINY = "pack_scrutiny"  # the scrutiny edition (disclosure-controlled)
+LOAD_DATA = "load_data"  # publish a new database (CLI load/sample)
+AUDIT_LOG = "audit_log"  # read the audit log
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    ANALYST: frozenset({RECORDS, EXACT_COUNTS, CONTROLLED_EXPORT, PACK_OFFICERS, PACK_SCRUTINY, LOAD_DATA, AUDIT_LOG}),
+    OFFICER: frozenset({EXACT_COUNTS, CONTROLLED_EXPORT, PACK_OFFICERS, PACK_SCRUTINY}),
+    SCRUTINY: frozenset({CONTROLLED_EXPORT, PACK_SCRUTINY}),
+}
+PERMISSION_TEXT = {
+    RECORDS: "record-level data",
+    EXACT_COUNTS: "exact (unsuppressed) counts",
+    CONTROLLED_EXPORT: "disclosure-controlled exports",
+    PACK_OFFICERS: "the officers' edition of the monthly pack",
+    PACK_SCRUTINY: "the scrutiny edition of the monthly pack",
+    LOAD_DATA: "loading data",
+    AUDIT_LOG: "the audit log",
+}
+
+#: Pack audience (``analytics.report.AUDIENCES``) -> the permission it needs.
+PACK_PERMISSION = {"officers": PACK_OFFICERS, "scrutiny": PACK_SCRUTINY}
+
+# Pages ---------------------------------------------------------------------------------------------
+_EXACT = frozenset({ANALYST, OFFICER})
+_EVERYONE = frozenset(ROLES)
+#: Page file (relative to the entry point) -> roles that may open it. A page opens to scrutiny only
+#: once every figure on it passes through disclosure control (charts included: a bar's height times a
+#: known population reveals a count). A page missing from this table is analysts only (deny by default).
+PAGE_ROLES: dict[str, frozenset[str]] = {
+    "dashboard.py": _EXACT,
+    "pages/disproportionality.py": _EVERYONE,
+    "pages/geography.py": _EXACT,
+    "pages/crime_types.py": _EXACT,
+    "pages/outcomes.py": _EXACT,
+    "pages/trends.py": _EXACT,
+    "pages/data_quality.py": _EXACT,
+    "pages/records.py": frozenset({ANALYST}),
+    "pages/stop_search.py": _EXACT,
+    "pages/monthly_pack.py": _EVERYONE,
+    "pages/audit_log.py": frozenset({ANALYST}),
+    "pages/about.py": _EVERYONE,
+}
+
+
+class AccessDenied(PermissionError):
+    """The role may not do this; the message says what and why, in one line."""
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
+    return role
+
+
+def can(role: str | None, permission: str) -> bool:
+    if permission not in PERMISSION_TEXT:
+        raise ValueError(f"unknown permission {permission!r}")
+    return role in PERMISSIONS and permission in PERMISSIONS[role]
+
+
+def require(role: str | None, permission: str) -> None:
+    if not can(role, permission):
+        raise AccessDenied(f"the {role or 'unassigned'} role may not use {PERMISSION_TEXT[permission]}")
+
+
+def page_roles(page: str) -> frozenset[str]:
+    return PAGE_ROLES.get(page, frozenset({ANALYST}))
+
+
+def can_open(role: str | None, page: str) -> bool:
+    return role in page_roles(page)
+
+
+def allowed_pages(role: str | None, pages: Iterable[str]) -> list[str]:
+    return [p for p in pages if can_open(role, p)]
+
+
+def least_privileged(roles: Iterable[str]) -> str | None:
+    found = [r for r in roles if r in ROLES]
+    return max(found, key=ROLES.index) if found else None
+
+
+def more_privileged(role: str, than: str) -> bool:
+    return ROLES.index(role) < ROLES.index(than)
+
+
+def audience_for(role: str) -> str:
+    """Disclosure-control audience (``analytics.suppression``) of a role's on-screen aggregates."""
+    return "scrutiny" if not can(role, EXACT_COUNTS) else "analyst"
+
+
+def pack_audiences(role: str | None) -> tuple[str, ...]:
+    return tuple(a for a, p in PACK_PERMISSION.items() if can(role, p))
+
+
+# Role mapping --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RoleConfig:
+    """How a signed-in user's role is found (``[monitor]`` in secrets.toml)."""
+
+    role_claim: str | None = "roles"
+    claim_values: Mapping[str, str] | None = None
+    role_file: Path | None = None
+
+    @classmethod
+    def from_mapping(cls, values: Mapping | None) -> RoleConfig:
+        values = dict(values or {})
+        claim_values = {str(k): check_role(str(v)) for k, v in dict(values.get("claim_values") or {}).items()}
+        role_file = values.get("role_file")
+        return cls(role_claim=values.get("role_claim", "roles") or None, claim_values=claim_values or None,
+                   role_file=Path(role_file) if role_file else None)
+
+
+def read_role_file(path: Path) -> dict[str, str]:
+    """``[users]`` of a role file: lower-cased email or subject -> role. Unknown roles are an error."""
+    try:
+        document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read the role file {path}: {exc}") from None
+    users = document.get("users", {})
+    if not isinstance(users, dict):
+        raise ValueError(f"the role file {path} needs a [users] table of email = role")
+    mapping = {}
+    for who, role in users.items():
+        if role not in ROLES:
+            raise ValueError(f"the role file {path} gives {who} the unknown role {role!r}")
+        mapping[str(who).strip().lower()] = role
+    return mapping
+
+
+def _claim_roles(value, claim_values: Mapping[str, str] | None) -> list[str]:
+    if isinstance(value, str):
+        items = value.replace(",", " ").split()
+    elif isinstance(value, (list, tuple, set)):
+        items = [str(v) for v in value]
+    else:
+        return []
+    mapped = []
+    for item in items:
+        if claim_values and item in claim_values:
+            mapped.append(claim_values[item])
+        elif item.strip().lower() in ROLES:
+            mapped.append(item.strip().lower())
+    return mapped
+
+
+def role_from_claims(claims: Mapping, config: RoleConfig, role_file: Mapping[str, str] | None = None) -> str | None:
+    """The role for a signed-in user's claims, or None (no recognised role: refuse everything)."""
+    if role_file:
+        for key in ("email", "sub"):
+            who = claims.get(key)
+            if isinstance(who, str) and who.strip().lower() in role_file:
+                return role_file[who.strip().lower()]
+    if config.role_claim and config.role_claim in claims:
+        return least_privileged(_claim_roles(claims[config.role_claim], config.claim_values))
+    return None
+
+
+def user_label(claims: Mapping) -> str:
+    for key in ("email", "preferred_username", "name", "sub"):
+        value = claims.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return "unknown user"
+
+
+# Local use ----------------------------------------------------------------------------------------
+def is_loopback(address: str | None) -> bool:
+    """True for addresses that only this machine can reach. Unset means every interface: not loopback."""
+    return bool(address) and address.strip().strip("[]").lower() in LOOPBACK_ADDRESSES
+
+
+def local_role(environ: Mapping[str, str] = os.environ) -> str:
+    return check_role(environ.get(LOCAL_ROLE_ENV, "").strip().lower() or DEFAULT_LOCAL_ROLE)
+
+
+def local_user() -> str:
+    try:
+        return f"{getpass.getuser()} (local)"
+    except (KeyError, OSError):
+        return "local user"
+
+
+def _config_file_values() -> dict:
+    """``monitor.toml`` (or ``MONITOR_CONFIG``) as a dict; {} when there is none."""
+    from analytics.config import CONFIG_ENV, ConfigError
+
+    path = os.environ.get(CONFIG_ENV) or ("monitor.toml" if Path("monitor.toml").exists() else None)
+    if not path:
+        return {}
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read configuration {path}: {exc}") from None
+
+
+def cli_role(requested: str | None, environ: Mapping[str, str] = os.environ) -> str:
+    """The command line's role: ``MONITOR_ROLE``, else ``role`` in monitor.toml, else analyst (a local
+    operator). ``--as-role`` may only lower it: asking for more than is configured is refused."""
+    configured = environ.get(CLI_ROLE_ENV, "").strip().lower() or str(_config_file_values().get("role", "")).lower()
+    configured = check_role(configured or DEFAULT_LOCAL_ROLE)
+    if requested is None:
+        return configured
+    check_role(requested)
+    if more_privileged(requested, configured):
+        raise AccessDenied(f"--as-role {requested} asks for more than the configured {configured} role")
+    return requested
+
+
+def audit_path(database: Path, environ: Mapping[str, str] = os.environ) -> Path:
+    """The audit log: ``MONITOR_AUDIT_DB``, else ``audit_database`` in monitor.toml, else ``audit.sqlite``
+    beside the database. Never inside the published database, which each load replaces."""
+    configured = environ.get(AUDIT_DB_ENV) or _config_file_values().get("audit_database")
+    return Path(configured) if configured else Path(database).parent / "audit.sqlite"
+
+
+# CLI policy ---------------------------------------------------------------------------------------
+def check_command(role: str, command: str, *, audience: str | None = None, subcommand: str | None = None) -> None:
+    """Raise ``AccessDenied`` if ``role`` may not run ``python -m analytics COMMAND``.
+
+    ``ratios`` is open to every role (scrutiny gets disclosure-controlled output); ``info``, ``quality``
+    and ``searches ratios`` print exact counts; ``load``, ``sample`` and ``searches load`` publish data.
+    """
+    if command in ("load", "sample") or (command == "searches" and subcommand == "load"):
+        require(role, LOAD_DATA)
+    elif command in ("info", "quality", "searches"):
+        require(role, EXACT_COUNTS)
+    elif command == "report":
+        require(role, PACK_PERMISSION.get(audience or "scrutiny", PACK_OFFICERS))
+    elif command != "ratios":
+        require(role, EXACT_COUNTS)
+
+
+# Disclosure control by role ------------------------------------------------------------------------
+def controlled_table(result, role: str | None):
+    """A ``disparity.DisparityTable`` as ``role`` may see it: unchanged with exact counts; otherwise through
+    ``suppression.apply_to_ratio_table`` for the scrutiny audience. Idempotent."""
+    import dataclasses
+
+    from analytics import suppression
+
+    if can(role, EXACT_COUNTS) or "suppressed" in result.table.columns:
+        return result
+    table = suppression.apply_to_ratio_table(result.table, "scrutiny", reference_group=result.filters.reference_group,
+                                             denominator_is_count=result.measure != "rate")
+    return dataclasses.replace(result, table=table)
+
+
+def shown_groups(result) -> set:
+    """Groups whose ratio survives disclosure control (an adjusted ratio is shown only for these)."""
+    table = result.table
+    return set(table.loc[table["ratio"].notna(), "group"])
+
+
+def cli_user() -> str:
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except (KeyError, OSError):
+        return "command-line user"

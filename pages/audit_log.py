@@ -1,0 +1,26 @@
+"""Audit log: every export and pack generation, newest first (analysts only; see analytics.access)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import auth
+from ui.page import setup
+
+SHOWN = 2_000
+
+setup("Audit log", ":material/history:",
+      "Every download from this dashboard and every monthly pack generated here or with `python -m analytics report`: "
+      "who, with which role, when, what, with which filters and from which data version. The log is append-only: "
+      "the database refuses any change or deletion. It is not affected by the sidebar's filters.")
+
+log = auth.audit_log()
+intact, summary = log.verify()
+(st.success if intact else st.error)(f"{summary}. Stored in `{log.path}`.")
+entries = log.entries(limit=SHOWN)
+if entries.empty:
+    st.info("Nothing has been exported yet.")
+else:
+    st.dataframe(entries.rename(columns={"at": "When (UTC)", "data_version": "Data version", "query": "Query (JSON)"}),
+                 hide_index=True, width="stretch")
+    st.caption(f"The newest {min(SHOWN, len(entries)):,} records.")
