@@ -81,19 +81,7 @@ render.method_note(table)
 
 if adjusted is not None and len(adjusted):
     st.subheader("Crude and adjusted ratios")
-    st.dataframe(pd.DataFrame({
-        "Group": adjusted["group"],
-        "Crude ratio": adjusted["crude_ratio"].round(2),
-        "Crude interval": [render.interval(lo, hi) for lo, hi in zip(adjusted["crude_lower"], adjusted["crude_upper"], strict=True)],
-        "Adjusted ratio": adjusted["adjusted_ratio"].round(2),
-        "Adjusted interval": [render.interval(lo, hi) for lo, hi in zip(adjusted["adjusted_lower"], adjusted["adjusted_upper"], strict=True)],
-        "Adjusted for": adjusted["adjusted_for"],
-        "Strata used": adjusted["strata_used"],
-        "Homogeneity p": adjusted["homogeneity_p"].map(lambda p: "" if pd.isna(p) else f"{p:.3f}"),
-        "Significant": adjusted["significant"].map(render.yes_no),
-    }), hide_index=True, width="stretch")
-    st.caption("A small homogeneity p-value means the ratio differs between strata (for example between districts): "
-               "then read the split table rather than the single pooled figure.")
+    render.adjusted_table(adjusted)
 
 st.subheader("Sensitivity to missing ethnicity")
 if not exact:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from analytics import access, report
-from analytics.filters import Filters
 from ui import auth, cached, render
 from ui.page import setup
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from analytics import charts, schema, trends
@@ -57,15 +56,7 @@ st.subheader(f"The {label} decision-point ratio")
 render.ratio_table(crude, key="outcome-decision-ratios")
 render.method_note(crude)
 if len(adjusted):
-    st.dataframe(pd.DataFrame({
-        "Group": adjusted["group"],
-        "Crude ratio": adjusted["crude_ratio"].round(2),
-        "Crude interval": [render.interval(lo, hi) for lo, hi in zip(adjusted["crude_lower"], adjusted["crude_upper"], strict=True)],
-        "Adjusted ratio (offence group, age band)": adjusted["adjusted_ratio"].round(2),
-        "Adjusted interval": [render.interval(lo, hi) for lo, hi in zip(adjusted["adjusted_lower"], adjusted["adjusted_upper"], strict=True)],
-        "Homogeneity p": adjusted["homogeneity_p"].map(lambda p: "" if pd.isna(p) else f"{p:.3f}"),
-        "Significant": adjusted["significant"].map(render.yes_no),
-    }), hide_index=True, width="stretch")
+    render.adjusted_table(adjusted)
 
 st.subheader(f"Use of {label} over time")
 rolling = trends.rolling_shares(monthly.table, filters.confidence)

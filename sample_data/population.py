@@ -30,20 +30,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics.schema import AGE_BANDS, AGE_BAND_BOUNDS, ETHNIC_GROUPS, POPULATION_SEXES
+from analytics.schema import AGE_BAND_BOUNDS, AGE_BANDS, ETHNIC_GROUPS, KNOWN_AREA_NAMES, POPULATION_SEXES
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 BOUNDARIES_DIR = Path(__file__).resolve().parent / "boundaries"
 
-AREA_NAMES: dict[str, str] = {
-    "E07000143": "Breckland",
-    "E07000144": "Broadland",
-    "E07000145": "Great Yarmouth",
-    "E07000146": "King's Lynn and West Norfolk",
-    "E07000147": "North Norfolk",
-    "E07000148": "Norwich",
-    "E07000149": "South Norfolk",
-}
+AREA_NAMES: dict[str, str] = dict(KNOWN_AREA_NAMES)
 NORFOLK_CODES: tuple[str, ...] = tuple(AREA_NAMES)
 EW_CODE = "K04000001"
 CENSUS_YEAR = 2021

@@ -146,6 +146,24 @@ def download_file(label: str, data: bytes | Callable[[], bytes], file_name: str,
                           **({"icon": ":material/download:"} | button))
 
 
+def adjusted_table(adjusted: pd.DataFrame) -> None:
+    """Crude beside Mantel–Haenszel adjusted ratios, with the homogeneity test."""
+    st.dataframe(pd.DataFrame({
+        "Group": adjusted["group"],
+        "Crude ratio": adjusted["crude_ratio"].round(2),
+        "Crude interval": [interval(lo, hi) for lo, hi in zip(adjusted["crude_lower"], adjusted["crude_upper"], strict=True)],
+        "Adjusted ratio": adjusted["adjusted_ratio"].round(2),
+        "Adjusted interval": [interval(lo, hi)
+                              for lo, hi in zip(adjusted["adjusted_lower"], adjusted["adjusted_upper"], strict=True)],
+        "Adjusted for": adjusted["adjusted_for"],
+        "Strata used": adjusted["strata_used"],
+        "Homogeneity p": adjusted["homogeneity_p"].map(lambda p: "" if pd.isna(p) else f"{p:.3f}"),
+        "Significant": adjusted["significant"].map(yes_no),
+    }), hide_index=True, width="stretch")
+    st.caption("A small homogeneity p-value means the ratio differs between strata (for example between districts): "
+               "then read the split table rather than the single pooled figure.")
+
+
 def method_note(result: DisparityTable) -> None:
     """How these figures are calculated, in an expander beside the table."""
     meta = result.metadata()

@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import schema, searches
+from analytics import searches
 from analytics.filters import Filters
 from analytics.store import SearchStore
 from ui import cached
