@@ -19,6 +19,7 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 $(DB): | $(VENV)/.synced
 	$(PY) -m analytics sample --load --db $(DB)
+	$(PY) -m analytics searches load sample_data/police_uk_stop_search --db $(DB)
 
 run: $(VENV)/.synced $(DB)
 	$(PY) -m streamlit run dashboard.py --server.address 127.0.0.1 --server.port 8501 \
@@ -35,6 +36,7 @@ bench: $(VENV)/.synced
 
 sample: $(VENV)/.synced
 	$(PY) -m analytics sample --load --db $(DB)
+	$(PY) -m analytics searches load sample_data/police_uk_stop_search --db $(DB)
 
 clean-data:
 	rm -rf data

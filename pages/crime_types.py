@@ -28,23 +28,20 @@ def _labelled(table):
     return rows.assign(label=rows["split"].astype(str) + " · " + rows["group"])
 
 
-left, right = st.columns(2)
-with left:
-    render.chart(
-        charts.forest_plot(_labelled(by_offence), f"Ratio to {filters.reference_group} by offence group",
-                           filters.reference_group, filters.confidence, label_column="label"),
-        "Each row compares the group's rate of involvement in that offence group with the reference group's, per "
-        "1,000 children in the population.",
-        key="crime-offence-forest",
-    )
-with right:
-    render.chart(
-        charts.forest_plot(_labelled(by_marker), f"Ratio to {filters.reference_group} by risk marker",
-                           filters.reference_group, filters.confidence, label_column="label"),
-        "Crimes flagged with each marker. A crime can carry several markers (county lines usually with CCE), "
-        "so the rows overlap.",
-        key="crime-marker-forest",
-    )
+render.chart(
+    charts.forest_plot(_labelled(by_offence), f"Ratio to {filters.reference_group} by offence group",
+                       filters.reference_group, filters.confidence, label_column="label"),
+    "Each row compares the group's rate of involvement in that offence group with the reference group's, per "
+    "1,000 children in the population.",
+    key="crime-offence-forest",
+)
+render.chart(
+    charts.forest_plot(_labelled(by_marker), f"Ratio to {filters.reference_group} by risk marker",
+                       filters.reference_group, filters.confidence, label_column="label"),
+    "Crimes flagged with each marker. A crime can carry several markers (county lines usually with CCE), "
+    "so the rows overlap.",
+    key="crime-marker-forest",
+)
 
 tab_offence, tab_marker = st.tabs(["By offence group", "By risk marker"])
 with tab_offence:
