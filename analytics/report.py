@@ -38,11 +38,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from analytics import charts, disparity, geography, narrative, quality, schema, suppression, trends
+from analytics import charts, disparity, geography, narrative, quality, schema, searches, suppression, trends
 from analytics.cli import UsageError
 from analytics.filters import Filters, format_confidence
 from analytics.config import load_settings
-from analytics.store import Store
+from analytics.store import SearchStore, Store
 
 AUDIENCES = {"officers": "officer", "scrutiny": "scrutiny"}
 AUDIENCE_LABELS = {
@@ -222,6 +222,7 @@ def build_pack(store: Store, month: date, audience: str = DEFAULT_AUDIENCE, filt
     _markers(store, pack)
     _trends(store, pack)
     _quality(store, pack)
+    _searches(store, pack)
     _findings(pack)
     _build_charts(pack)
     pack.html = render_html(pack)
@@ -291,6 +292,26 @@ def _markers(store: Store, pack: Pack) -> None:
         pack.raw["markers"][role] = result
         chosen = result.table[result.table["split"].isin(labels)].reset_index(drop=True)
         pack.published["markers"][role] = _controlled(chosen, pack, across_splits=False)
+
+
+def _searches(store: Store, pack: Pack) -> None:
+    """Stop and search of children in the pack's 12 months (data.police.uk files), if any are loaded."""
+    pack.raw["searches"], pack.published["searches"] = {}, {}
+    search_store = SearchStore(store)
+    if not search_store.available():
+        return
+    pack.raw["search_forces"] = tuple(search_store.options().get("forces", ()))
+    filters = searches.SearchFilters(date_from=pack.period_from, date_to=pack.period_to,
+                                     reference_group=pack.filters.reference_group, confidence=pack.filters.confidence)
+    if int(searches.monthly_counts(search_store, filters)["value"].sum()) == 0:
+        return  # no searches of children in these 12 months: the section says so
+    for measure in ("rate", "find"):
+        try:
+            result = searches.ratios(search_store, filters, measure)
+        except ValueError:  # e.g. no population for the searched force: the section says so
+            continue
+        pack.raw["searches"][measure] = result
+        pack.published["searches"][measure] = _controlled(result.table, pack, denominator_is_count=measure == "find")
 
 
 def _trends(store: Store, pack: Pack) -> None:
@@ -781,6 +802,7 @@ def render_html(pack: Pack) -> str:
         _marker_section(pack, charts_by_key),
         _trend_section(pack, charts_by_key),
         _quality_section(pack, charts_by_key),
+        _searches_section(pack),
         _methods_section(pack),
         _glossary_section(),
     ]
@@ -1043,6 +1065,32 @@ def _marker_section(pack: Pack, chart: dict) -> str:
                                            pack, unit, "Population", f"All {role}s, {marker.split(' (')[0].lower()}"))
     parts.append("</section>")
     return "".join(parts)
+
+
+def _searches_section(pack: Pack) -> str:
+    """Stop and search of children aged 10-17: rates per 1,000 and the outcome test, as tables."""
+    parts = ['<section id="searches" class="flow"><h2>Stop and search of children</h2>']
+    tables = pack.published.get("searches", {})
+    if not tables:
+        parts.append(f"<p>No stop-and-search records from data.police.uk are loaded for the {esc(pack.period_label)}. "
+                     "Load the force's monthly files with <code>python -m analytics searches load FOLDER</code>.</p>")
+        return "".join(parts) + "</section>"
+    forces = [str(f).replace("-", " ").title() for f in pack.raw.get("search_forces", ())]
+    parts.append("<p>Searches of children aged 10 to 17 in the force's published stop-and-search records"
+                 + (f" ({esc(', '.join(forces))})" if forces else "")
+                 + ", per 1,000 children of each group, and the outcome test: the share of searches with an outcome "
+                 "recorded that led to any action other than no further action. A lower share for a group suggests "
+                 "its children were searched on weaker grounds.</p>")
+    captions = {"rate": (f"Searches per 1,000 children aged 10-17, {pack.period_label}", "per 1,000", "Searches",
+                         "Children 10-17", "All searches of children"),
+                "find": (f"Searches leading to action, {pack.period_label}", "%", "Led to action",
+                         "Outcome recorded", "All searches with an outcome")}
+    for measure, table in tables.items():
+        caption, unit, count_label, denominator_label, total_label = captions[measure]
+        raw = pack.raw["searches"][measure].table
+        parts.append(_ratio_table_html(table, raw, unit, caption, pack, count_label, denominator_label, total_label,
+                                       denominator_is_count=measure == "find"))
+    return "".join(parts) + "</section>"
 
 
 def _trend_section(pack: Pack, chart: dict) -> str:

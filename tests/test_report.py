@@ -503,3 +503,34 @@ def test_monthly_pack_page_previews_and_offers_downloads(sample_db):
         assert any("PDF unavailable" in i.value for i in app.info)
     else:
         assert any(b.label == "Make the PDF" for b in app.button)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stop and search in the pack (issue 8): the real Gwent files loaded beside the sample
+# ---------------------------------------------------------------------------------------------
+def test_pack_has_a_stop_and_search_section_from_the_loaded_files(sample_files, tmp_path):
+    from analytics import searches as search_loader
+    from analytics.load import load_extract
+    from analytics.store import Store
+
+    extract, population_file = sample_files
+    database = tmp_path / "with-searches.duckdb"
+    load_extract(extract, database, population=population_file, today=date(2026, 11, 30))
+    project = Path(__file__).resolve().parents[1]
+    search_loader.load_searches([project / "sample_data" / "police_uk_stop_search"], database,
+                                today=date(2026, 11, 30))
+    store = Store(database)
+    officers = report.build_pack(store, date(2023, 6, 1), "officers")
+    text = re.sub(r"<[^>]+>", " ", officers.html)
+    assert "Stop and search of children" in text and "(Gwent)" in text
+    rate = officers.raw["searches"]["rate"].table.set_index("group")
+    # Black children: 7 searches of children aged 10-17 (January-June 2023) over 634 in the modelled Gwent table
+    assert (rate.loc["Black", "events"], rate.loc["Black", "denominator"]) == (7, 634)
+    assert rate.loc["Black", "rate"] == pytest.approx(7 / 634 * 1000)
+    assert "11.04" in text
+    scrutiny_pack = report.build_pack(store, date(2023, 6, 1), "scrutiny")
+    find = scrutiny_pack.published["searches"]["find"].set_index("group")
+    assert find.loc["Mixed", "denominator"] == suppression.SUPPRESSED  # 3 searches with an outcome recorded
+    store.close()
+    # a month with no searches loaded says so rather than showing an empty table
+    assert "No stop-and-search records" in report.build_pack(Store(database), date(2026, 10, 1), "scrutiny").html
