@@ -381,20 +381,35 @@ def load_extract(
         if population_table is None:
             raise LoadError(f"{source.name}: no population table yet; pass --population FILE")
 
+    def build(built: Path) -> LoadResult:
+        readable = _normalise_line_endings(source, scratch_path(built)) if text and text.mixed_line_endings else source
+        return _build(readable, source.name, parquet, digest, population_table, built, database, settings, today)
+
+    return build_and_publish(database, build, f"{source.name}: could not be read")
+
+
+def scratch_path(built: Path) -> Path:
+    """A temporary file beside a build (e.g. a CSV with normalised line endings), removed with it."""
+    return built.with_name(built.name + ".csv")
+
+
+def build_and_publish(database: Path, build, failure: str):
+    """One build-and-publish under the publication lock, shared by every loader: clear the half-built
+    files of killed loads, run ``build(path)`` into a new file, publish it atomically, and remove the
+    build's leftovers whatever happens. ``build`` returns a result with ``version``; a DuckDB error
+    becomes ``LoadError(f"{failure} (reason)")`` and the published database is untouched."""
     with publication_lock(database):
         remove_stale_builds(database)
         built = building_path(database)
         built.unlink(missing_ok=True)
-        normalised = built.with_name(built.name + ".csv")
         try:
-            readable = _normalise_line_endings(source, normalised) if text and text.mixed_line_endings else source
-            result = _build(readable, source.name, parquet, digest, population_table, built, database, settings, today)
+            result = build(built)
             _publish(built, database, result.version)
             return result
         except duckdb.Error as exc:
-            raise LoadError(f"{source.name}: could not be read ({_one_line(exc)})") from None
+            raise LoadError(f"{failure} ({_one_line(exc)})") from None
         finally:
-            for leftover in (built, Path(f"{built}.wal"), normalised):
+            for leftover in (built, Path(f"{built}.wal"), scratch_path(built)):
                 leftover.unlink(missing_ok=True)
 
 

@@ -70,14 +70,10 @@ from analytics.load import (
     LoadError,
     _check_readable,
     _fingerprint_and_check_text,
-    _one_line,
-    _publish,
     area_names,
-    building_path,
-    publication_lock,
+    build_and_publish,
     normalise_column_name,
     read_population,
-    remove_stale_builds,
     versions_dir,
 )
 from analytics.store import SearchBuilder, SearchStore, Store, current_publication
@@ -632,19 +628,11 @@ def load_searches(
     if population is not None and given_population is not None and "age_band" in _columns_of(Path(population)):
         main_population = read_population(Path(population))
 
-    with publication_lock(database):
-        remove_stale_builds(database)
-        built = building_path(database)
-        built.unlink(missing_ok=True)
-        try:
-            result = _build(parsed, database, built, given_population, main_population, settings, today)
-            _publish(built, database, result.version)
-            return result
-        except duckdb.Error as exc:
-            raise LoadError(f"{parsed[0].path.name}: could not be loaded ({_one_line(exc)})") from None
-        finally:
-            for leftover in (built, Path(f"{built}.wal")):
-                leftover.unlink(missing_ok=True)
+    return build_and_publish(
+        database,
+        lambda built: _build(parsed, database, built, given_population, main_population, settings, today),
+        f"{parsed[0].path.name}: could not be loaded",
+    )
 
 
 def _columns_of(path: Path) -> list[str]:
