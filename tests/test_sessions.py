@@ -101,7 +101,14 @@ async def _session(browser, url: str, number: int, started: float, log: dict):
     await page.evaluate(bs.WATCH_SCRIPT)
     label, option = SLICERS[number % len(SLICERS)]
     await _choose(page, label, option)
-    await page.wait_for_function(bs.REDRAWN, arg=[before, 2], timeout=PAGE_TIMEOUT_MS, polling=250)
+    try:
+        await page.wait_for_function(bs.REDRAWN, arg=[before, 2], timeout=60_000, polling=250)
+    except Exception:  # noqa: BLE001 - a click lost under load leaves the option unchosen: choose it again
+        chosen = page.locator('[data-testid="stSidebar"] [data-baseweb="tag"]').filter(has_text=option)
+        if await chosen.count() == 0:
+            await page.keyboard.press("Escape")
+            await _choose(page, label, option)
+        await page.wait_for_function(bs.REDRAWN, arg=[before, 2], timeout=PAGE_TIMEOUT_MS, polling=250)
     await page.keyboard.press("Escape")
     log["changed_s"] = time.monotonic() - started
     log["changed"] = await _health(page)
