@@ -97,14 +97,12 @@ def population_rates(store: Store, filters: Filters, split: str | None = None) -
     events = store.event_counts(filters, dims)
     population_dims = dims if split in POPULATION_DIMENSIONS else ()
     population = store.population_counts(filters, population_dims)
-    rows = []
     events_by = _by_split(events, split, "events")
     population_by = _by_split(population, split if population_dims else None, "population")
-    for split_value in _split_values(events, population, split):
-        group_events = events_by.get(split_value, {}) if split else events_by.get(None, {})
-        group_population = population_by.get(split_value if population_dims else None, {})
-        rows += _rate_rows(split_value, group_events, group_population, filters)
-    table = _finish(pd.DataFrame(rows), filters)
+    parts = [(split_value, events_by.get(split_value if split else None, {}),
+              population_by.get(split_value if population_dims else None, {}))
+             for split_value in _split_values(events, population, split)]
+    table = _finish(pd.DataFrame(_rate_rows(parts, filters)), filters)
     unit = schema.COUNTING_UNITS[filters.counting_unit].lower()
     return DisparityTable(
         table=table,
@@ -127,11 +125,10 @@ def marker_rates(store: Store, filters: Filters) -> DisparityTable:
     Benjamini–Hochberg runs across all the markers' rows together (one view, one family).
     """
     population = _by_group(store.population_counts(filters), None, None, "population")
-    rows = []
-    for marker in schema.RISK_MARKERS:
-        flagged = filters.replace(**{marker: "only"})
-        events = _by_group(store.event_counts(flagged), None, None, "events")
-        rows += _rate_rows(schema.RISK_MARKER_LABELS[marker], events, population, filters)
+    parts = [(schema.RISK_MARKER_LABELS[marker],
+              _by_group(store.event_counts(filters.replace(**{marker: "only"})), None, None, "events"), population)
+             for marker in schema.RISK_MARKERS]
+    rows = _rate_rows(parts, filters)
     unit = schema.COUNTING_UNITS[filters.counting_unit].lower()
     return DisparityTable(
         table=_finish(pd.DataFrame(rows), filters),
@@ -145,42 +142,65 @@ def marker_rates(store: Store, filters: Filters) -> DisparityTable:
     )
 
 
-def _rate_rows(split_value, events: dict, population: dict, filters: Filters) -> list[dict]:
+def _rate_rows(parts: list[tuple[object, dict, dict]], filters: Filters) -> list[dict]:
+    """One row per group and a not-stated share row for each ``(split value, events by group,
+    population by group)``; the intervals of the whole table are computed in one call each
+    (``stats.*_array``: the same values as the single-row functions)."""
     conf, reference = filters.confidence, filters.reference_group
-    ref_events, ref_population = events.get(reference, 0), population.get(reference, 0)
-    rows = []
-    for group in schema.ETHNIC_GROUPS:
-        count, denominator = events.get(group, 0), population.get(group, 0)
-        row = {"split": split_value, "group": group, "events": count, "denominator": denominator,
-               "unit": PER_1000, "is_reference": group == reference}
-        if denominator > 0:
-            rate = stats.rate_ci(count, denominator, conf, multiplier=RATE_MULTIPLIER)
-            row |= {"rate": rate.estimate, "rate_lower": rate.lower, "rate_upper": rate.upper}
-            method = rate.method
-        else:
-            method = "no population denominator: rate not estimable"
-        if group != reference and denominator > 0 and ref_population > 0:
-            ratio = stats.rate_ratio(count, denominator, ref_events, ref_population, conf, method="exact")
-            row |= _ratio_fields(ratio)
-            method += f"; ratio {ratio.method}" + (f" ({ratio.note})" if ratio.note else "")
-            row["ratio_events"] = min(count, ref_events)
-        row["method"] = f"{method}; {format_confidence(conf)} CI"
-        rows.append(row)
-    stated_total = sum(events.get(g, 0) for g in schema.ETHNIC_GROUPS)
-    rows.append(_not_stated_share_row(split_value, events.get(schema.NOT_STATED, 0), stated_total, conf))
+    rows, references = [], []
+    for split_value, events, population in parts:
+        for group in schema.ETHNIC_GROUPS:
+            rows.append({"split": split_value, "group": group, "events": events.get(group, 0),
+                         "denominator": population.get(group, 0), "unit": PER_1000, "is_reference": group == reference})
+            references.append((events.get(reference, 0), population.get(reference, 0)))
+        stated = sum(events.get(g, 0) for g in schema.ETHNIC_GROUPS)
+        not_stated = events.get(schema.NOT_STATED, 0)
+        rows.append({"split": split_value, "group": schema.NOT_STATED, "events": not_stated,
+                     "denominator": not_stated + stated, "unit": PERCENT, "is_reference": False})
+        references.append(None)
+    _add_rates(rows, references, conf)
+    _add_not_stated_shares(rows, conf)
     return rows
 
 
-def _not_stated_share_row(split_value, not_stated: int, stated: int, conf: float) -> dict:
-    """The not-stated count and its share of all events, never dropped."""
-    total = not_stated + stated
-    row = {"split": split_value, "group": schema.NOT_STATED, "events": not_stated, "denominator": total,
-           "unit": PERCENT, "is_reference": False}
-    if total > 0:
-        share = stats.wilson_ci(not_stated, total, conf)
-        row |= {"rate": 100 * share.estimate, "rate_lower": 100 * share.lower, "rate_upper": 100 * share.upper}
-    row["method"] = f"share of all events with ethnicity not stated; Wilson score; {format_confidence(conf)} CI"
-    return row
+def _add_rates(rows: list[dict], references: list, conf: float) -> None:
+    """Rates per 1,000 and exact rate ratios to the reference group, filled into ``rows`` in place."""
+    at = [i for i, reference in enumerate(references) if reference is not None]
+    events = np.array([rows[i]["events"] for i in at], dtype=float)
+    population = np.array([rows[i]["denominator"] for i in at], dtype=float)
+    rates = stats.rate_ci_array(events, population, conf, multiplier=RATE_MULTIPLIER)
+    compared = [k for k, i in enumerate(at)
+                if not rows[i]["is_reference"] and population[k] > 0 and references[i][1] > 0]
+    ratios = stats.rate_ratio_exact_array(
+        events[compared], population[compared],
+        np.array([references[at[k]][0] for k in compared], dtype=float),
+        np.array([references[at[k]][1] for k in compared], dtype=float), conf)
+    ratio_of = dict(zip(compared, range(len(compared)), strict=True))
+    for k, i in enumerate(at):
+        row = rows[i]
+        if population[k] > 0:
+            row |= {"rate": rates.estimate[k], "rate_lower": rates.lower[k], "rate_upper": rates.upper[k]}
+            method = rates.method[k]
+        else:
+            method = "no population denominator: rate not estimable"
+        if k in ratio_of:
+            j = ratio_of[k]
+            row |= {"ratio": ratios.estimate[j], "ratio_lower": ratios.lower[j], "ratio_upper": ratios.upper[j],
+                    "p_value": ratios.p_value[j], "ratio_events": min(row["events"], references[i][0])}
+            method += f"; ratio {ratios.method[j]}" + (f" ({ratios.note[j]})" if ratios.note[j] else "")
+        row["method"] = f"{method}; {format_confidence(conf)} CI"
+
+
+def _add_not_stated_shares(rows: list[dict], conf: float) -> None:
+    """The not-stated count's share of all events (Wilson), never dropped."""
+    at = [i for i, row in enumerate(rows) if row["group"] == schema.NOT_STATED and row["denominator"] > 0]
+    shares = stats.wilson_ci_array([rows[i]["events"] for i in at], [rows[i]["denominator"] for i in at], conf)
+    for k, i in enumerate(at):
+        rows[i] |= {"rate": 100 * shares.estimate[k], "rate_lower": 100 * shares.lower[k],
+                    "rate_upper": 100 * shares.upper[k]}
+    for row in rows:
+        if row["group"] == schema.NOT_STATED:
+            row["method"] = f"share of all events with ethnicity not stated; Wilson score; {format_confidence(conf)} CI"
 
 
 # --------------------------------------------------------------------------------------------
@@ -255,11 +275,13 @@ def adjusted_ratios(
     measure: str = "rate",
     strata: tuple[str, ...] | None = None,
     outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,),
+    crude: DisparityTable | None = None,
 ) -> pd.DataFrame:
     """Crude and Mantel–Haenszel adjusted ratios per group, with the homogeneity test.
 
     For population rates the strata can be area, age band and sex (the population's dimensions);
-    for decision points any of area, offence group, age band, sex.
+    for decision points any of area, offence group, age band, sex. ``crude`` is the unadjusted table
+    for the same filters (``population_rates`` or ``decision_ratios``) when the caller has it already.
     """
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r} (expected rate or outcome)")
@@ -272,13 +294,18 @@ def adjusted_ratios(
     bad = [s for s in strata if s not in allowed]
     if bad or not strata:
         raise ValueError(f"cannot adjust {measure} for {bad[0] if bad else 'nothing'!r} (expected some of {', '.join(allowed)})")
-    crude = population_rates(store, filters) if measure == "rate" else decision_ratios(store, filters, outcome_codes)
+    if crude is None:
+        crude = population_rates(store, filters) if measure == "rate" else decision_ratios(store, filters, outcome_codes)
+    elif (crude.measure, crude.filters, crude.split) != (measure, filters, None) or (
+            measure == "outcome" and crude.outcome_codes != tuple(outcome_codes)):
+        raise ValueError("the crude table was computed for other filters, measure or outcomes")
     cells = _strata_cells(store, filters, measure, strata, outcome_codes)
     rows = []
+    crude_rows = crude.table.set_index("group")
     for group in schema.ETHNIC_GROUPS:
-        if group == filters.reference_group:
+        if group == filters.reference_group or group not in crude_rows.index:  # groups left out by the filter
             continue
-        crude_row = crude.table.set_index("group").loc[group]
+        crude_row = crude_rows.loc[group]
         pooled = _mantel_haenszel(cells, strata, group, filters, measure)
         rows.append({
             "group": group,

@@ -898,7 +898,7 @@ def search_rates(sstore: SearchStore, filters: SearchFilters, split: str | None 
     counts = _counts(sstore, filters, split)
     pop, source = population(sstore, filters)
     whole = _whole_area(pop)
-    rows = []
+    parts = []
     for value in _split_values(counts, split):
         events = _group_dict(counts, split, value, "searches")
         if split == "area":
@@ -908,7 +908,8 @@ def search_rates(sstore: SearchStore, filters: SearchFilters, split: str | None 
             denominators = {g: int(v) for g, v in pop.groupby("ethnic_group")["population"].sum().items()}
         else:
             denominators = whole
-        rows += disparity._rate_rows(_label(split, value), events, denominators, filters.engine_filters)
+        parts.append((_label(split, value), events, denominators))
+    rows = disparity._rate_rows(parts, filters.engine_filters)
     table = disparity._finish(pd.DataFrame(rows), filters.engine_filters) if rows else _empty_table()
     notes = ["Rates are per 1,000 children aged 10-17 over the whole selected period (not annualised); "
              "the unit is the search (a child searched twice counts twice).",

@@ -25,6 +25,7 @@ Haenszel (1959); Greenland & Robins (1985); Rothman, Greenland & Lash, *Modern E
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Callable, Iterable
@@ -36,6 +37,7 @@ from scipy import stats as sps
 
 __all__ = [
     "CountResult",
+    "IntervalArrays",
     "MantelHaenszelResult",
     "ProportionResult",
     "RateRatioResult",
@@ -49,9 +51,12 @@ __all__ = [
     "mh_rate_ratio",
     "mh_risk_ratio",
     "rate_ci",
+    "rate_ci_array",
     "rate_ratio",
+    "rate_ratio_exact_array",
     "risk_ratio",
     "wilson_ci",
+    "wilson_ci_array",
 ]
 
 NAN = math.nan
@@ -100,6 +105,8 @@ def _check_conf(conf: object) -> float:
 
 def _check_count(value: object, name: str) -> int:
     """A non-negative whole number (ints, numpy ints, or integral floats such as 3.0)."""
+    if type(value) is int and value >= 0:  # the common case, without the ABC checks below
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a non-negative integer count, got {value!r}")
     v = float(value)
@@ -112,6 +119,8 @@ def _check_count(value: object, name: str) -> int:
 
 def _check_nonneg(value: object, name: str) -> float:
     """A non-negative finite real (population or person-time)."""
+    if type(value) is float and 0.0 <= value < INF:  # the common case, without the ABC checks below
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a non-negative finite number, got {value!r}")
     v = float(value)
@@ -127,6 +136,7 @@ def _check_method(method: object, allowed: Iterable[str], name: str = "method") 
     return method.lower()
 
 
+@functools.lru_cache(maxsize=64)
 def _z(conf: float) -> float:
     return float(sps.norm.isf((1.0 - conf) / 2.0))
 
@@ -324,19 +334,32 @@ def wilson_ci(x: int, n: int, conf: float = 0.95) -> ProportionResult:
     method = "Wilson score"
     if n == 0:
         return ProportionResult(x, n, NAN, NAN, NAN, conf, method, NOTE_NO_DENOMINATOR)
-    z = _z(conf)
-    p = x / n
-    root = z * math.sqrt(z * z + 4.0 * x * (1.0 - p))
-    denom = 2.0 * (n + z * z)
-    lower = max(0.0, (2.0 * x + z * z - root) / denom)
-    upper = min(1.0, (2.0 * x + z * z + root) / denom)
-    return ProportionResult(x, n, p, lower, upper, conf, method, "")
+    lower, upper = _wilson_limits(np.float64(x), np.float64(n), _z(conf))
+    return ProportionResult(x, n, x / n, float(lower), float(upper), conf, method, "")
 
 
-def _garwood(x: int, conf: float) -> tuple[float, float]:
-    alpha = 1.0 - conf
-    lower = 0.0 if x == 0 else float(sps.chi2.ppf(alpha / 2.0, 2 * x) / 2.0)
-    upper = float(sps.chi2.isf(alpha / 2.0, 2 * x + 2) / 2.0)
+def _wilson_limits(x, n, z: float):
+    """Newcombe's closed form, element-wise over arrays (or numpy scalars); ``n`` > 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = x / n
+        root = z * np.sqrt(z * z + 4.0 * x * (1.0 - p))
+        denom = 2.0 * (n + z * z)
+        lower = np.maximum(0.0, (2.0 * x + z * z - root) / denom)
+        upper = np.minimum(1.0, (2.0 * x + z * z + root) / denom)
+    return lower, upper
+
+
+def _garwood(x, conf: float):
+    """Garwood limits chi2(alpha/2; 2x)/2 and chi2(1 - alpha/2; 2x + 2)/2, element-wise.
+
+    Calls the functions behind ``scipy.stats.chi2`` directly (``chi2.ppf(q, 2x) / 2`` is
+    ``gammaincinv(x, q)`` and ``chi2.isf(q, df)`` is ``chdtri(df, q)`` in scipy), bit for bit
+    the same values without the per-call argument handling."""
+    h = (1.0 - conf) / 2.0
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower = np.where(x > 0, special.gammaincinv(np.where(x > 0, x, 1.0), h), 0.0)
+        upper = special.chdtri(2.0 * x + 2.0, h) / 2.0
     return lower, upper
 
 
@@ -351,22 +374,24 @@ def exact_poisson_ci(x: int, conf: float = 0.95) -> CountResult:
     x = _check_count(x, "x")
     conf = _check_conf(conf)
     lower, upper = _garwood(x, conf)
-    return CountResult(x, float(x), lower, upper, conf, "Exact (Garwood) Poisson", "", "exact")
+    return CountResult(x, float(x), float(lower), float(upper), conf, "Exact (Garwood) Poisson", "", "exact")
 
 
-def _byar(x: int, conf: float) -> tuple[float, float, str]:
+NOTE_BYAR_ZERO = "zero count: Byar's lower limit taken as 0"
+NOTE_BYAR_NEGATIVE = "Byar's lower limit negative for this small count: set to 0"
+
+
+def _byar(x, conf: float):
+    """Byar's limits and their note, element-wise over ``x``."""
     z = _z(conf)
-    note = ""
-    if x == 0:
-        lower = 0.0
-        note = "zero count: Byar's lower limit taken as 0"
-    else:
-        lower = x * (1.0 - 1.0 / (9.0 * x) - z / (3.0 * math.sqrt(x))) ** 3
-        if lower < 0:
-            lower = 0.0
-            note = "Byar's lower limit negative for this small count: set to 0"
-    x1 = x + 1
-    upper = x1 * (1.0 - 1.0 / (9.0 * x1) + z / (3.0 * math.sqrt(x1))) ** 3
+    x = np.asarray(x, dtype=float)
+    x1 = x + 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower = x * (1.0 - 1.0 / (9.0 * x) - z / (3.0 * np.sqrt(x))) ** 3
+        upper = x1 * (1.0 - 1.0 / (9.0 * x1) + z / (3.0 * np.sqrt(x1))) ** 3
+    negative = (x > 0) & (lower < 0)
+    note = np.where(x == 0, NOTE_BYAR_ZERO, np.where(negative, NOTE_BYAR_NEGATIVE, ""))
+    lower = np.where((x == 0) | negative, 0.0, lower)
     return lower, upper, note
 
 
@@ -382,7 +407,32 @@ def byar_ci(x: int, conf: float = 0.95) -> CountResult:
     x = _check_count(x, "x")
     conf = _check_conf(conf)
     lower, upper, note = _byar(x, conf)
-    return CountResult(x, float(x), lower, upper, conf, "Byar's approximation", note, "byar")
+    return CountResult(x, float(x), float(lower), float(upper), conf, "Byar's approximation", str(note), "byar")
+
+
+RATE_METHOD_EXACT = "Exact (Garwood) Poisson"
+RATE_METHOD_BYAR = "Byar's approximation"
+NOTE_RATE_NO_DENOMINATOR = "; ".join(
+    (NOTE_NO_DENOMINATOR, "population/person-time is zero, rate not estimable"))
+
+
+def _rate_limits(x: np.ndarray, n: np.ndarray, conf: float, multiplier: float):
+    """Rates, limits, method labels and notes of :func:`rate_ci`, element-wise."""
+    exact = x < BYAR_THRESHOLD
+    exact_lower, exact_upper = _garwood(x, conf)
+    byar_lower, byar_upper, byar_note = _byar(x, conf)
+    lower = np.where(exact, exact_lower, byar_lower)
+    upper = np.where(exact, exact_upper, byar_upper)
+    method = np.where(exact, RATE_METHOD_EXACT, RATE_METHOD_BYAR).astype(object)
+    note = np.where(exact, "", byar_note).astype(object)
+    no_population = n == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = multiplier / np.where(no_population, 1.0, n)
+    estimate = np.where(no_population, NAN, x * scale)
+    lower = np.where(no_population, NAN, lower * scale)
+    upper = np.where(no_population, NAN, upper * scale)
+    note[no_population] = NOTE_RATE_NO_DENOMINATOR
+    return estimate, lower, upper, method, note
 
 
 def rate_ci(x: int, n: float, conf: float = 0.95, multiplier: float = 1000) -> RateResult:
@@ -399,43 +449,150 @@ def rate_ci(x: int, n: float, conf: float = 0.95, multiplier: float = 1000) -> R
     x = _check_count(x, "x")
     n = _check_nonneg(n, "n")
     conf = _check_conf(conf)
+    multiplier = _check_multiplier(multiplier)
+    estimate, lower, upper, method, note = _rate_limits(np.array([float(x)]), np.array([n]), conf, multiplier)
+    return RateResult(x, n, multiplier, float(estimate[0]), float(lower[0]), float(upper[0]), conf,
+                      method[0], note[0])
+
+
+def _check_multiplier(multiplier: object) -> float:
     multiplier = _check_nonneg(multiplier, "multiplier")
     if multiplier == 0:
         raise ValueError("multiplier must be a positive finite number, got 0")
-    if x < BYAR_THRESHOLD:
-        method = "Exact (Garwood) Poisson"
-        lo, hi = _garwood(x, conf)
-        note = ""
-    else:
-        method = "Byar's approximation"
-        lo, hi, note = _byar(x, conf)
-    if n == 0:
-        return RateResult(
-            x, n, multiplier, NAN, NAN, NAN, conf, method,
-            _join(NOTE_NO_DENOMINATOR, "population/person-time is zero, rate not estimable"),
-        )
-    scale = multiplier / n
-    return RateResult(x, n, multiplier, x * scale, lo * scale, hi * scale, conf, method, note)
+    return multiplier
+
+
+# --------------------------------------------------------------------------------------------
+# Array forms for whole tables
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IntervalArrays:
+    """Element-wise results of an ``*_array`` function: entry i is what the scalar function gives
+    for the i-th inputs (same estimate, limits, method and note; ``p_value`` where it has one)."""
+
+    estimate: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    method: np.ndarray
+    note: np.ndarray
+    conf: float
+    p_value: np.ndarray | None = None
+
+
+def _check_counts(values, name: str) -> np.ndarray:
+    array = np.asarray(values)
+    if array.dtype.kind not in "iuf" or array.ndim != 1:
+        raise ValueError(f"{name} must be a one-dimensional array of non-negative integer counts")
+    array = array.astype(float)
+    bad = ~np.isfinite(array) | (array < 0) | (array != np.floor(array))
+    if bad.any():
+        raise ValueError(f"{name} must hold non-negative integer counts, got {values[int(np.argmax(bad))]!r}")
+    return array
+
+
+def _check_denominators(values, name: str) -> np.ndarray:
+    array = np.asarray(values)
+    if array.dtype.kind not in "iuf" or array.ndim != 1:
+        raise ValueError(f"{name} must be a one-dimensional array of non-negative numbers")
+    array = array.astype(float)
+    bad = ~np.isfinite(array) | (array < 0)
+    if bad.any():
+        raise ValueError(f"{name} must hold non-negative finite numbers, got {values[int(np.argmax(bad))]!r}")
+    return array
+
+
+def _same_length(**arrays: np.ndarray) -> None:
+    lengths = {name: len(a) for name, a in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError("arrays must have the same length, got " + ", ".join(f"{k}={v}" for k, v in lengths.items()))
+
+
+def rate_ci_array(x, n, conf: float = 0.95, multiplier: float = 1000) -> IntervalArrays:
+    """:func:`rate_ci` for every element of the arrays ``x`` (events) and ``n`` (populations) at
+    once: identical values, methods and notes, in one call per table instead of one per row."""
+    x, n = _check_counts(x, "x"), _check_denominators(n, "n")
+    _same_length(x=x, n=n)
+    conf = _check_conf(conf)
+    estimate, lower, upper, method, note = _rate_limits(x, n, conf, _check_multiplier(multiplier))
+    return IntervalArrays(estimate, lower, upper, method, note, conf)
+
+
+def wilson_ci_array(x, n, conf: float = 0.95) -> IntervalArrays:
+    """:func:`wilson_ci` for every element of ``x`` and ``n`` at once (identical values and notes)."""
+    x, n = _check_counts(x, "x"), _check_counts(n, "n")
+    _same_length(x=x, n=n)
+    conf = _check_conf(conf)
+    if (x > n).any():
+        i = int(np.argmax(x > n))
+        raise ValueError(f"x must not exceed n (got x={x[i]:.0f}, n={n[i]:.0f} at position {i})")
+    empty = n == 0
+    lower, upper = _wilson_limits(x, np.where(empty, 1.0, n), _z(conf))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        estimate = np.where(empty, NAN, x / np.where(empty, 1.0, n))
+    note = np.where(empty, NOTE_NO_DENOMINATOR, "").astype(object)
+    method = np.full(len(x), "Wilson score", dtype=object)
+    return IntervalArrays(estimate, np.where(empty, NAN, lower), np.where(empty, NAN, upper), method, note, conf)
+
+
+def rate_ratio_exact_array(a, t1, b, t0, conf: float = 0.95) -> IntervalArrays:
+    """:func:`rate_ratio` with ``method="exact"`` for every element at once: identical estimates,
+    limits, p-values and notes (the same scipy functions, applied to whole arrays)."""
+    a, b = _check_counts(a, "a"), _check_counts(b, "b")
+    t1, t0 = _check_denominators(t1, "t1"), _check_denominators(t0, "t0")
+    _same_length(a=a, t1=t1, b=b, t0=t0)
+    conf = _check_conf(conf)
+    estimate, lower, upper, p, note = _exact_rate_ratio(a, t1, b, t0, conf)
+    method = np.full(len(a), RATE_RATIO_METHODS["exact"], dtype=object)
+    return IntervalArrays(estimate, lower, upper, method, note, conf, p)
+
+
+def _exact_rate_ratio(a: np.ndarray, t1: np.ndarray, b: np.ndarray, t0: np.ndarray, conf: float):
+    """Estimate, exact conditional limits, two-sided p-value and note of :func:`rate_ratio`, element-wise."""
+    no_time = (t1 == 0) | (t0 == 0)
+    no_events = ~no_time & (a == 0) & (b == 0)
+    defined = ~no_time & ~no_events
+    safe_t1, safe_t0 = np.where(no_time, 1.0, t1), np.where(no_time, 1.0, t0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        estimate = np.where(b == 0, INF, np.where(a == 0, 0.0, (a / safe_t1) / (np.where(b == 0, 1.0, b) / safe_t0)))
+    lo_odds, hi_odds = _exact_odds_limits(a, b, 1.0 - conf)
+    scale = safe_t0 / safe_t1
+    n_tot = np.where(defined, a + b, 1.0)
+    pi0 = safe_t1 / (safe_t1 + safe_t0)
+    lower_tail = sps.binom.cdf(np.where(defined, a, 0.0), n_tot, pi0)
+    upper_tail = sps.binom.sf(np.where(defined, a, 0.0) - 1.0, n_tot, pi0)
+    p = np.minimum(1.0, 2.0 * np.minimum(lower_tail, upper_tail))
+    note = np.where(b == 0, NOTE_REF_NO_EVENTS, np.where(a == 0, NOTE_INDEX_NO_EVENTS, "")).astype(object)
+    for mask, text in ((no_events, NOTE_NO_EVENTS_EITHER), *_no_time_notes(t1, t0)):
+        note[mask] = text
+    undefined = ~defined
+    return (np.where(undefined, NAN, estimate), np.where(undefined, NAN, lo_odds * scale),
+            np.where(undefined, NAN, hi_odds * scale), np.where(undefined, NAN, p), note)
+
+
+def _no_time_notes(t1: np.ndarray, t0: np.ndarray):
+    both, only_t1, only_t0 = (t1 == 0) & (t0 == 0), (t1 == 0) & (t0 != 0), (t0 == 0) & (t1 != 0)
+    for mask, which in ((only_t1, "t1"), (only_t0, "t0"), (both, "t1 and t0")):
+        yield mask, (f"{NOTE_NO_DENOMINATOR}: {which} (person-time/population) is zero, "
+                     "rate ratio not estimable")
 
 
 # --------------------------------------------------------------------------------------------
 # Rate ratio (two Poisson counts with person-time / population denominators)
 # --------------------------------------------------------------------------------------------
-def _exact_odds_limits(a: int, b: int, alpha: float) -> tuple[float, float]:
-    """Clopper–Pearson limits for the odds pi/(1-pi) of a ~ Bin(a+b, pi), central, level 1-alpha.
+def _exact_odds_limits(a, b, alpha: float):
+    """Clopper–Pearson limits for the odds pi/(1-pi) of a ~ Bin(a+b, pi), central, level 1-alpha,
+    element-wise.
 
     Written with both tails of the beta quantiles so that (a, b) <-> (b, a) gives exactly
-    reciprocal limits and odds near 1/0 keep full precision.
+    reciprocal limits and odds near 1/0 keep full precision. ``beta.ppf``/``beta.isf`` are
+    scipy's ``betaincinv``/``betainccinv``, called directly (bit for bit the same values).
     """
     h = alpha / 2.0
-    if a == 0:
-        lo = 0.0
-    else:
-        lo = float(sps.beta.ppf(h, a, b + 1) / sps.beta.isf(h, b + 1, a))
-    if b == 0:
-        hi = INF
-    else:
-        hi = float(sps.beta.isf(h, a + 1, b) / sps.beta.ppf(h, b, a + 1))
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    a_pos, b_pos = np.where(a > 0, a, 1.0), np.where(b > 0, b, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo = np.where(a > 0, special.betaincinv(a_pos, b + 1.0, h) / special.betainccinv(b + 1.0, a_pos, h), 0.0)
+        hi = np.where(b > 0, special.betainccinv(a + 1.0, b_pos, h) / special.betaincinv(b_pos, a + 1.0, h), INF)
     return lo, hi
 
 
@@ -538,12 +695,9 @@ def rate_ratio(
 
     n_tot = a + b
     pi0 = t1 / (t1 + t0)
-    if key == "exact":
-        lo, hi = _exact_odds_limits(a, b, alpha)
-        lower_tail = float(sps.binom.cdf(a, n_tot, pi0))
-        upper_tail = float(sps.binom.sf(a - 1, n_tot, pi0))
-        p = min(1.0, 2.0 * min(lower_tail, upper_tail))
-        return result(est, lo * scale, hi * scale, p, note)
+    if key == "exact":  # the array form's kernel, so a table row and a single call agree exactly
+        _, lo, hi, p, _ = _exact_rate_ratio(*(np.array([v], dtype=float) for v in (a, t1, b, t0)), conf)
+        return result(est, float(lo[0]), float(hi[0]), float(p[0]), note)
     if key == "midp":
         lo, hi = _midp_odds_limits(a, b, alpha)
         p = min(1.0, 2.0 * min(_midp_tails(a, n_tot, pi0)))

@@ -146,6 +146,26 @@ def test_mantel_haenszel_by_area_by_hand(store):
     assert adjusted.loc["Black", "strata_used"] == 2
 
 
+def test_mantel_haenszel_with_an_ethnic_group_chosen_gives_that_group_only(store):
+    # choosing Black in the slicer used to raise KeyError('Mixed'): the crude table had no Mixed row
+    chosen = Filters(roles=("suspect",), ethnic_groups=("Black",))
+    adjusted = disparity.adjusted_ratios(store, chosen, "rate", ("area",)).set_index("group")
+    assert list(adjusted.index) == ["Black"]
+    assert adjusted.loc["Black", "adjusted_ratio"] == pytest.approx(6.8 / 6.0)
+    assert adjusted.loc["Black", "crude_ratio"] == pytest.approx((13 / 50000) / (15 / 56000))
+
+
+def test_mantel_haenszel_uses_a_crude_table_passed_in_and_refuses_one_for_other_filters(store):
+    filters = Filters(roles=("suspect",))
+    crude = disparity.population_rates(store, filters)
+    passed = disparity.adjusted_ratios(store, filters, "rate", ("area",), crude=crude)
+    computed = disparity.adjusted_ratios(store, filters, "rate", ("area",))
+    assert passed.equals(computed)
+    other = disparity.population_rates(store, Filters(roles=("victim",)))
+    with pytest.raises(ValueError, match="crude table was computed for other filters"):
+        disparity.adjusted_ratios(store, filters, "rate", ("area",), crude=other)
+
+
 def test_outcome_22_decision_ratio_by_hand(store):
     table = disparity.decision_ratios(store, Filters(areas=(NORWICH,)))
     white, black = _row(table, "White"), _row(table, "Black")

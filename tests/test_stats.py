@@ -974,3 +974,72 @@ def test_prop_bh_monotone_and_not_below_raw(p):
     assert np.all(np.diff(q[order]) >= -1e-15)
     holm = adjust_pvalues(raw, "holm")[ok]
     assert np.all(holm >= q - 1e-15)  # Holm is never less conservative than BH
+
+
+# --------------------------------------------------------------------------------------------
+# Array forms: element by element the same as the reference-tested scalar functions
+# --------------------------------------------------------------------------------------------
+def _grid_counts() -> np.ndarray:
+    rng = np.random.default_rng(20261130)
+    small = np.arange(0, 25)
+    return np.concatenate([small, rng.integers(25, 5_000, 40), [10**6, 3 * 10**7]])
+
+
+@pytest.mark.parametrize("conf", [0.95, 0.998, 0.8])
+def test_rate_ci_array_equals_rate_ci(conf):
+    x = _grid_counts()
+    n = np.resize(np.array([0.0, 1.0, 7.5, 8000.0, 123456.0, 2.5e7]), len(x))
+    arrays = S.rate_ci_array(x, n, conf, multiplier=1000)
+    for i, (xi, ni) in enumerate(zip(x, n, strict=True)):
+        single = S.rate_ci(int(xi), float(ni), conf, multiplier=1000)
+        got = (arrays.estimate[i], arrays.lower[i], arrays.upper[i], arrays.method[i], arrays.note[i])
+        want = (single.estimate, single.lower, single.upper, single.method, single.note)
+        assert _same(got, want), (xi, ni, got, want)
+
+
+@pytest.mark.parametrize("conf", [0.95, 0.998])
+def test_rate_ratio_exact_array_equals_rate_ratio(conf):
+    counts = _grid_counts()
+    a = np.resize(counts, 120)
+    b = np.resize(counts[::-1], 120)
+    t1 = np.resize(np.array([8000.0, 0.0, 31.0, 2.5e6, 12345.0]), 120)
+    t0 = np.resize(np.array([8000.0, 5000.0, 0.0, 1.0e6, 0.0, 77.0, 4.0e4]), 120)
+    arrays = S.rate_ratio_exact_array(a, t1, b, t0, conf)
+    for i in range(len(a)):
+        single = S.rate_ratio(int(a[i]), float(t1[i]), int(b[i]), float(t0[i]), conf, method="exact")
+        got = (arrays.estimate[i], arrays.lower[i], arrays.upper[i], arrays.p_value[i], arrays.method[i], arrays.note[i])
+        want = (single.estimate, single.lower, single.upper, single.p_value, single.method, single.note)
+        assert _same(got, want), (a[i], t1[i], b[i], t0[i], got, want)
+
+
+@pytest.mark.parametrize("conf", [0.95, 0.998])
+def test_wilson_ci_array_equals_wilson_ci(conf):
+    n = np.resize(_grid_counts(), 90)
+    x = np.floor(n * np.resize(np.array([0.0, 1.0, 0.5, 0.013, 0.97]), 90))
+    arrays = S.wilson_ci_array(x, n, conf)
+    for i in range(len(x)):
+        single = S.wilson_ci(int(x[i]), int(n[i]), conf)
+        got = (arrays.estimate[i], arrays.lower[i], arrays.upper[i], arrays.method[i], arrays.note[i])
+        want = (single.estimate, single.lower, single.upper, single.method, single.note)
+        assert _same(got, want), (x[i], n[i], got, want)
+
+
+def test_array_forms_refuse_bad_input_like_the_scalar_ones():
+    with pytest.raises(ValueError, match="x must hold non-negative integer counts"):
+        S.rate_ci_array([1, -2], [10, 10])
+    with pytest.raises(ValueError, match="integer counts"):
+        S.rate_ratio_exact_array([1.5], [1.0], [1], [1.0])
+    with pytest.raises(ValueError, match="x must not exceed n"):
+        S.wilson_ci_array([3], [2])
+    with pytest.raises(ValueError, match="same length"):
+        S.rate_ci_array([1, 2], [10])
+    with pytest.raises(ValueError, match="one-dimensional array"):
+        S.rate_ci_array(["1"], [10])
+    with pytest.raises(ValueError, match="conf must be"):
+        S.wilson_ci_array([1], [2], conf=95)
+
+
+def _same(got: tuple, want: tuple) -> bool:
+    """Equal to the last bit, with nan equal to nan."""
+    return all((isinstance(g, float | np.floating) and math.isnan(g) and math.isnan(w)) or g == w
+               for g, w in zip(got, want, strict=True))

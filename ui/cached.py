@@ -69,7 +69,10 @@ def decision_ratios(filters: Filters, version: str, outcome_codes: tuple[str, ..
 @analytics_cache()
 def adjusted_ratios(filters: Filters, version: str, measure: str, strata: tuple[str, ...],
                     outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,)):
-    return disparity.adjusted_ratios(store(), filters, measure, strata, outcome_codes)
+    # the crude column is the page's own (cached) table, not computed a second time
+    crude = (population_rates(filters, version) if measure == "rate"
+             else decision_ratios(filters, version, outcome_codes))
+    return disparity.adjusted_ratios(store(), filters, measure, strata, outcome_codes, crude=crude)
 
 
 @analytics_cache()
