@@ -21,8 +21,8 @@ st.markdown(f"**Period:** {period_from:%d %B %Y} to {period_to:%d %B %Y} · **Lo
             f"{meta['excluded']:,} aged 18+ excluded)")
 
 with st.spinner("Computing the overview…"):
-    by_role = cached.counts(filters.replace(roles=()), version, ("role",)).set_index("role")["events"]
-    tables = {role: cached.population_rates(filters.replace(roles=(role,)), version) for role in schema.ROLES}
+    roles = cached.rates_by_role(filters, version)  # one scan for the three roles' tables and counts
+    by_role, tables = roles.counts, roles.tables
     outcome = cached.decision_ratios(filters, version)
     completeness = cached.completeness(filters.replace(roles=()), version, ("role",)).set_index("role")
 

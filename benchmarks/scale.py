@@ -166,12 +166,8 @@ def _setup(cached, version: str) -> None:
 
 
 def page_overview(cached, f, v, last):
-    from analytics import schema
-
     _setup(cached, v)
-    cached.counts(f.replace(roles=()), v, ("role",))
-    for role in schema.ROLES:
-        cached.population_rates(f.replace(roles=(role,)), v)
+    cached.rates_by_role(f, v)
     cached.decision_ratios(f, v)
     cached.completeness(f.replace(roles=()), v, ("role",))
     cached.completeness(f.replace(roles=()), v, ())

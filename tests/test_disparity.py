@@ -249,3 +249,20 @@ def test_cli_refuses_unknown_values_in_one_line(store, args, message):
     assert result.returncode == 2
     assert result.stderr.startswith(message)
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("filters", [
+    Filters(),
+    Filters(counting_unit="records", confidence=0.998),
+    Filters(roles=("victim",), ethnic_groups=("Black", "Not stated"), reference_group="Asian"),
+    Filters(knife_crime="only", date_from=date(2025, 1, 1), date_to=date(2025, 12, 31), areas=("E07000148",)),
+])
+def test_rates_by_role_equal_one_table_per_role_and_the_role_counts(sample_store, filters):
+    roles = disparity.rates_by_role(sample_store, filters)
+    for role in schema.ROLES:
+        alone = disparity.population_rates(sample_store, filters.replace(roles=(role,)))
+        assert roles.tables[role].table.equals(alone.table), role
+        assert roles.tables[role].metadata() == alone.metadata()
+    counted = sample_store.counts(filters.replace(roles=()), ("role",)).set_index("role")["events"]
+    assert roles.counts.to_dict() == {role: int(counted.get(role, 0)) for role in schema.ROLES}
+    assert roles.counts.sum() > 0

@@ -61,6 +61,11 @@ def population_rates(filters: Filters, version: str, split: str | None = None) -
 
 
 @analytics_cache()
+def rates_by_role(filters: Filters, version: str) -> disparity.RoleRates:
+    return disparity.rates_by_role(store(), filters)
+
+
+@analytics_cache()
 def decision_ratios(filters: Filters, version: str, outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,),
                     split: str | None = None) -> disparity.DisparityTable:
     return disparity.decision_ratios(store(), filters, outcome_codes, split)
