@@ -867,6 +867,9 @@ def _parse_strata(strata, kind: str) -> tuple[tuple, ...]:
             raise ValueError(f"strata[{i}] must be a 4-tuple, got {row!r}") from None
         if len(items) != 4:
             raise ValueError(f"strata[{i}] must be a 4-tuple, got {len(items)} values")
+        if _plain_stratum(items, kind):  # valid plain ints/floats: no per-item checks (or their messages)
+            rows.append(items)
+            continue
         if kind == "rate":
             a = _check_count(items[0], f"strata[{i}] a")
             t1 = _check_nonneg(items[1], f"strata[{i}] t1")
@@ -884,6 +887,17 @@ def _parse_strata(strata, kind: str) -> tuple[tuple, ...]:
                 raise ValueError(f"strata[{i}] c must not exceed n0 (got c={c}, n0={n0})")
             rows.append((a, n1, c, n0))
     return tuple(rows)
+
+
+def _plain_stratum(items: tuple, kind: str) -> bool:
+    """A stratum of plain Python numbers that needs no conversion: counts are non-negative ints,
+    rate denominators non-negative finite floats or ints, and (risk) events do not exceed the totals."""
+    a, d1, b, d0 = items
+    if not (type(a) is int and type(b) is int and a >= 0 and b >= 0):
+        return False
+    if kind == "rate":
+        return all((type(d) is float and 0.0 <= d < INF) for d in (d1, d0))
+    return type(d1) is int and type(d0) is int and a <= d1 and b <= d0
 
 
 def _homogeneity(logs, variances, log_mh: float) -> tuple[float, int, float, int, str]:
