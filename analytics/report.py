@@ -276,8 +276,8 @@ def _districts(store: Store, pack: Pack) -> None:
     pack.raw["districts"] = table
     pack.raw["district_role"] = role
     pack.raw["focus_group"] = focus = _focus_group(pack)
-    pack.raw["district_values"] = geography.district_values(store, filters, focus, "ratio")
-    pack.raw["rate_funnel"] = geography.rate_funnel(store, filters, None)
+    pack.raw["district_values"] = geography.district_values(store, filters, focus, "ratio", table=table)
+    pack.raw["rate_funnel"] = geography.rate_funnel(store, filters, None, table=table)
     pack.raw["area_names"] = store.areas().set_index("area_code")["area_name"].to_dict()
     # Disclosure control over the district x stated-group grid, whose row totals the funnel publishes.
     stated = table.table[table.table["group"].isin(schema.ETHNIC_GROUPS)].reset_index(drop=True)

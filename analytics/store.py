@@ -335,18 +335,28 @@ class Store:
     def rolling_event_counts(self, filters: Filters, window_months: int = 12) -> pd.DataFrame:
         """Events per group in the ``window_months`` months ending at each month (one query, so a child
         is counted once per window). Only complete windows within the filter's date range are returned."""
+        return self.monthly_and_rolling_counts(filters, window_months)[1]
+
+    def monthly_and_rolling_counts(self, filters: Filters, window_months: int = 12) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``(event_counts(filters, ("month",)), rolling_event_counts(filters, window_months))`` from one
+        scan of the records: both come from the same children-by-month (or records-by-month) table."""
         group = GROUP_EXPRESSIONS[filters.ethnicity_source]
         where = records_where(filters.replace(date_from=None, date_to=None), include_ethnic_group=False)
-        params = {**where.params, "window": window_months,
+        dates = records_where(Filters(date_from=filters.date_from, date_to=filters.date_to))
+        in_range = dates.sql
+        params = {**where.params, **dates.params, "window": window_months,
                   "first_end": filters.date_from, "last_end": filters.date_to}
         # Each window's count is a running sum of steps (one pass over the records instead of joining
         # every record to each of the 12 windows it falls in). Records: +n in a month, -n twelve months
         # later. Children: a child's months covered by some window are the union of [m, m + 11] over the
-        # months m they appear in, so +1 at max(m, previous month + 12) and -1 at m + 12.
+        # months m they appear in, so +1 at max(m, previous month + 12) and -1 at m + 12. A month's own
+        # count keeps only the records inside the date range (``in_range``).
         if filters.counting_unit == "persons":
             steps = (
-                f"person_months AS (SELECT DISTINCT person_id, {group} AS ethnic_group, month FROM records "
-                f"WHERE {where.sql}), "
+                f"person_months AS MATERIALIZED (SELECT person_id, {group} AS ethnic_group, month, "
+                f"bool_or({in_range}) AS in_range FROM records WHERE {where.sql} GROUP BY ALL), "
+                "monthly AS (SELECT month, ethnic_group, COUNT(*) FILTER (WHERE in_range) AS events "
+                "FROM person_months GROUP BY ALL), "
                 "spans AS (SELECT ethnic_group, month, lag(month) OVER (PARTITION BY person_id, ethnic_group "
                 "ORDER BY month) AS previous FROM person_months), "
                 "deltas AS (SELECT ethnic_group, CASE WHEN previous IS NULL THEN month "
@@ -355,8 +365,9 @@ class Store:
             )
         else:
             steps = (
-                f"month_counts AS (SELECT {group} AS ethnic_group, month, COUNT(*) AS n FROM records "
-                f"WHERE {where.sql} GROUP BY ALL), "
+                f"month_counts AS MATERIALIZED (SELECT {group} AS ethnic_group, month, COUNT(*) AS n, "
+                f"COUNT(*) FILTER (WHERE {in_range}) AS in_range_n FROM records WHERE {where.sql} GROUP BY ALL), "
+                "monthly AS (SELECT month, ethnic_group, in_range_n AS events FROM month_counts), "
                 "deltas AS (SELECT ethnic_group, month AS step_month, n AS delta FROM month_counts "
                 "UNION ALL SELECT ethnic_group, CAST(month + to_months($window) AS DATE), -n FROM month_counts), "
             )
@@ -365,14 +376,19 @@ class Store:
             "windows AS (SELECT CAST(unnest(generate_series(first_month + to_months($window - 1), last_month, "
             "INTERVAL 1 MONTH)) AS DATE) AS window_end FROM bounds), "
             f"{steps}"
-            "steps AS (SELECT ethnic_group, step_month, SUM(delta) AS delta FROM deltas GROUP BY ALL) "
-            "SELECT w.window_end AS month, s.ethnic_group, CAST(SUM(s.delta) AS BIGINT) AS events "
+            "steps AS (SELECT ethnic_group, step_month, SUM(delta) AS delta FROM deltas GROUP BY ALL), "
+            "rolling AS (SELECT w.window_end AS month, s.ethnic_group, CAST(SUM(s.delta) AS BIGINT) AS events "
             "FROM windows w JOIN steps s ON s.step_month <= w.window_end "
             "WHERE ($first_end IS NULL OR w.window_end >= date_trunc('month', CAST($first_end AS DATE))) "
             "AND ($last_end IS NULL OR w.window_end <= CAST($last_end AS DATE)) "
-            "GROUP BY ALL HAVING SUM(s.delta) > 0 ORDER BY ALL"
+            "GROUP BY ALL HAVING SUM(s.delta) > 0) "
+            "SELECT 'month' AS kind, month, ethnic_group, CAST(events AS BIGINT) AS events FROM monthly WHERE events > 0 "
+            "UNION ALL SELECT 'window' AS kind, month, ethnic_group, events FROM rolling ORDER BY ALL"
         )
-        return self.query(sql, params)
+        both = self.query(sql, params)
+        monthly, rolling = (both[both["kind"] == kind].drop(columns="kind").reset_index(drop=True)
+                            for kind in ("month", "window"))
+        return monthly, rolling
 
     def rolling_event_counts_by_join(self, filters: Filters, window_months: int = 12) -> pd.DataFrame:
         """The reference form of ``rolling_event_counts`` (each record joined to its windows; slow at

@@ -24,8 +24,25 @@ def months_back(month_start: date, months: int) -> date:
 
 def monthly_counts(store: Store, filters: Filters) -> pd.DataFrame:
     """Events per group per month (``month, group, value``)."""
-    counts = store.event_counts(filters, ("month",))
+    return _monthly_frame(store.event_counts(filters, ("month",)))
+
+
+def _monthly_frame(counts: pd.DataFrame) -> pd.DataFrame:
     return counts.rename(columns={"ethnic_group": "group", "events": "value"}).sort_values(["month", "group"])
+
+
+@dataclass(frozen=True)
+class MonthlyTrends:
+    """The Trends page's two series: events per group per month, and the rolling 12-month ratios."""
+
+    monthly: pd.DataFrame
+    rolling: pd.DataFrame
+
+
+def monthly_trends(store: Store, filters: Filters, window: int = WINDOW_MONTHS) -> MonthlyTrends:
+    """``monthly_counts`` and ``rolling_ratios`` from one scan of the records (the same tables)."""
+    monthly, rolling = store.monthly_and_rolling_counts(filters, window)
+    return MonthlyTrends(_monthly_frame(monthly), _rolling_ratios(store, filters, rolling))
 
 
 def rolling_ratios(store: Store, filters: Filters, window: int = WINDOW_MONTHS) -> pd.DataFrame:
@@ -34,7 +51,10 @@ def rolling_ratios(store: Store, filters: Filters, window: int = WINDOW_MONTHS) 
     The population is the same for every window (Census 2021), so the ratio of rates over a window
     equals the ratio of events scaled by the populations.
     """
-    counts = store.rolling_event_counts(filters, window)
+    return _rolling_ratios(store, filters, store.rolling_event_counts(filters, window))
+
+
+def _rolling_ratios(store: Store, filters: Filters, counts: pd.DataFrame) -> pd.DataFrame:
     population = store.population_counts(filters).set_index("ethnic_group")["population"]
     reference = filters.reference_group
     rows = []

@@ -215,8 +215,7 @@ def page_outcomes(cached, f, v, last):
 
 def page_trends(cached, f, v, last):
     _setup(cached, v)
-    cached.monthly_counts(f, v)
-    cached.rolling_ratios(f, v)
+    cached.monthly_trends(f, v)
     month = _last_month(f, last)
     cached.month_on_month(f, v, month)
     cached.compare_years(f, v, month).joined()

@@ -14,8 +14,8 @@ page = setup("Trends", ":material/timeline:",
 filters, version = page.filters, page.version
 
 with st.spinner("Computing trends…"):
-    monthly = cached.monthly_counts(filters, version)
-    rolling = cached.rolling_ratios(filters, version)
+    series = cached.monthly_trends(filters, version)  # monthly counts and rolling ratios from one scan
+    monthly, rolling = series.monthly, series.rolling
 
 if monthly.empty:
     render.nothing_matches(filters)

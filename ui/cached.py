@@ -101,6 +101,11 @@ def rolling_ratios(filters: Filters, version: str):
 
 
 @analytics_cache()
+def monthly_trends(filters: Filters, version: str) -> trends.MonthlyTrends:
+    return trends.monthly_trends(store(), filters)
+
+
+@analytics_cache()
 def compare_years(filters: Filters, version: str, end_month: date):
     return trends.compare_years(store(), filters, end_month)
 
