@@ -12,11 +12,12 @@ import time
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
 from analytics.load import LoadError, load_extract, pseudonymise, versions_dir
-from analytics.store import Store
+from analytics.store import NoDataError, Store
 from tests.extracts import many_rows, row, write_extract, write_population
 
 TODAY = date(2026, 11, 30)
@@ -339,3 +340,17 @@ def test_analytics_never_imports_streamlit():
         )
     ]
     assert offenders == []
+
+
+def test_a_publication_from_an_earlier_version_is_refused_with_one_line(tmp_path):
+    # before records.person_key: the dashboard and the commands say to load again, never a Binder error
+    old = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(old))
+    con.execute("CREATE TABLE records AS SELECT 'r1' AS record_id, 'p1' AS person_id")
+    con.execute("CREATE TABLE publication AS SELECT 'v1' AS version")
+    con.close()
+    with pytest.raises(NoDataError, match="written by an earlier version of the monitor and must be loaded again"):
+        Store(old).data_version()
+    result = run_cli("info", "--db", str(old))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "earlier version" in result.stderr

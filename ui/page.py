@@ -64,7 +64,7 @@ def setup(title: str, icon: str, intro: str = "", allow_no_records: bool = False
     except NoDataError as exc:
         st.title(title)
         st.error(f"{exc}. Load an extract with `python -m analytics load FILE --population FILE` "
-                 "or build the sample with `make run`.")
+                 "or build the sample with `make sample`.")
         st.stop()
     first, last = cached.period(version)
     area_names = cached.areas(version)
