@@ -14,7 +14,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 	.tools/bin/pip install --quiet uv
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra test --quiet
+	$(UV) sync --frozen --extra test --extra bench --quiet
 	touch $@
 
 $(DB): | $(VENV)/.synced
