@@ -72,24 +72,38 @@ def _rolling_ratios(store: Store, filters: Filters, counts: pd.DataFrame) -> pd.
     return pd.DataFrame(rows, columns=["month", "group", "ratio", "lower", "upper", "events", "reference_events", "p_value"])
 
 
+def rolling_outcome_shares(store: Store, filters: Filters, outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,),
+                           window: int = WINDOW_MONTHS) -> pd.DataFrame:
+    """``rolling_shares`` of ``decision_ratios(store, filters, outcome_codes, "month")`` from the monthly counts
+    alone: the monthly ratios and their score intervals, which the rolling shares do not use, are not computed."""
+    filters = filters if filters.roles else filters.replace(roles=("suspect",))  # as decision_ratios
+    counts = store.decision_counts(filters, outcome_codes, ("month",))
+    if filters.ethnic_groups:  # the groups a decision table keeps
+        counts = counts[counts["ethnic_group"].isin({*filters.ethnic_groups, filters.reference_group, schema.NOT_STATED})]
+    monthly = counts.rename(columns={"ethnic_group": "group", "month": "split"})
+    return rolling_shares(monthly[["split", "group", "events", "denominator"]], filters.confidence, window)
+
+
 def rolling_shares(monthly: pd.DataFrame, conf: float, window: int = WINDOW_MONTHS) -> pd.DataFrame:
     """Rolling ``window``-month share of concluded records with the chosen outcome, per group, with a Wilson
     interval. ``monthly`` is a decision table split by month (records are additive across months)."""
     rows = []
+    if len(monthly):  # one calendar for every group: the months of the whole table
+        months = pd.date_range(monthly["split"].min(), monthly["split"].max(), freq="MS")
     for group, part in monthly.groupby("group"):
         part = part.sort_values("split").set_index("split")[["events", "denominator"]]
-        months = pd.date_range(part.index.min(), part.index.max(), freq="MS")
         part = part.reindex(months, fill_value=0)  # months with no records: text columns cannot take 0
         events = part["events"].rolling(window).sum()
         concluded = part["denominator"].rolling(window).sum()
-        for month in months[window - 1:]:
-            x, n = int(events[month]), int(concluded[month])
-            if n == 0:
-                continue
-            share = stats.wilson_ci(x, n, conf)
-            rows.append({"month": month, "group": group, "share": 100 * share.estimate, "lower": 100 * share.lower,
-                         "upper": 100 * share.upper, "events": x, "concluded": n})
-    return pd.DataFrame(rows, columns=["month", "group", "share", "lower", "upper", "events", "concluded"])
+        ends = months[window - 1:]
+        x, n = events[ends].to_numpy(), concluded[ends].to_numpy()
+        kept = n > 0
+        shares = stats.wilson_ci_array(x[kept], n[kept], conf)
+        rows.append(pd.DataFrame({"month": ends[kept], "group": group, "share": 100 * shares.estimate,
+                                  "lower": 100 * shares.lower, "upper": 100 * shares.upper,
+                                  "events": x[kept].astype(int), "concluded": n[kept].astype(int)}))
+    columns = ["month", "group", "share", "lower", "upper", "events", "concluded"]
+    return pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,12 @@ def database_for(records: int, workdir: Path) -> Path:
     seed = PLANTED_SEED if records == DEFAULT_N_RECORDS else SEED
     target = (CACHE if records > DEFAULT_N_RECORDS else workdir) / f"monitor-{records}-{seed}-searches.duckdb"
     if target.exists():
-        return target
+        from benchmarks.scale import current_format
+
+        if current_format(target):
+            return target
+        print(f"  {target.name} was written by an earlier version: building it again", flush=True)
+        target.unlink()  # a symlink to its publication: the next load publishes a new one beside it
     target.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     print(f"  generating {records:,} records (seed {seed})…", flush=True)
@@ -212,15 +217,13 @@ def time_browser(database: Path) -> list[dict]:
             context = browser.new_context(viewport={"width": 1440, "height": 1000})
             tab = context.new_page()
             tab.goto(f"{server.url}/{bs.url_path(path)}")
-            bs.wait_loaded(tab)
-            bs.wait_loaded(tab, tab.locator(bs.CHART).count())  # charts draw after the script finishes
+            bs.wait_loaded(tab, bs.EXPECTED_CHARTS.get(path, 0))  # charts arrive after the first elements
             charts = tab.locator(bs.DRAWN_CHART).count()
             if charts and path not in OWN_FILTER_PAGES:
                 times = []
                 try:
                     for name in ("Norwich", "Breckland"):
-                        times.append(bs.timed_change(tab, lambda n=name: bs.choose_in_multiselect(tab, "District", n),
-                                                     charts=charts))
+                        times.append(bs.timed_choice(tab, "District", name, charts=charts))
                         tab.keyboard.press("Escape")
                 except Exception as exc:  # noqa: BLE001 - one page's failure is reported, the rest still run
                     rows.append({"page": label, "path": path, "charts": charts, "error": str(exc).splitlines()[0]})

@@ -133,6 +133,17 @@ def prepare(records: int, fresh: bool) -> dict:
     return info
 
 
+def current_format(database: Path) -> bool:
+    """Whether a kept database was written by this version of the loader (else it must be loaded again)."""
+    from analytics.store import NoDataError, Store
+
+    try:
+        Store(database).data_version()
+    except NoDataError:
+        return False
+    return True
+
+
 def reload(info: dict) -> dict:
     """Load the kept extract again (for a new load-time figure after a change to the loader)."""
     folder = Path(info["folder"])
@@ -201,7 +212,7 @@ def page_crime_types(cached, f, v, last):
 
 
 def page_outcomes(cached, f, v, last):
-    from analytics import schema, trends
+    from analytics import schema
 
     _setup(cached, v)
     d = f if f.roles else f.replace(roles=("suspect",))
@@ -209,8 +220,7 @@ def page_outcomes(cached, f, v, last):
     cached.outcome_mix(d, v)
     cached.decision_ratios(d, v, chosen)
     cached.adjusted_ratios(d, v, "outcome", ("offence_group", "age_band"), chosen)
-    monthly = cached.decision_ratios(d, v, chosen, "month")
-    trends.rolling_shares(monthly.table, f.confidence)
+    cached.rolling_outcome_shares(d, v, chosen)
 
 
 def page_trends(cached, f, v, last):
@@ -467,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
     for records in args.records:
         print(f"{records:,} records", flush=True)
         info = prepare(records, args.fresh)
-        if args.reload:
+        if args.reload or not current_format(Path(info["folder"]) / "monitor.duckdb"):
             info = reload(info)
         print(f"  load {info['load_s']} s, peak {info['load_peak_mb']:,} MB, database {info['database_mb']} MB, "
               f"{info['districts']} districts", flush=True)

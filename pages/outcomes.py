@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import charts, schema, trends
+from analytics import charts, schema
 from ui import cached, render
 from ui.page import setup
 
@@ -25,7 +25,7 @@ with st.spinner("Computing outcomes…"):
     mix = cached.outcome_mix(decision_filters, version)
     crude = cached.decision_ratios(decision_filters, version, chosen)
     adjusted = cached.adjusted_ratios(decision_filters, version, "outcome", ("offence_group", "age_band"), chosen)
-    monthly = cached.decision_ratios(decision_filters, version, chosen, "month")
+    rolling = cached.rolling_outcome_shares(decision_filters, version, chosen)
 
 if crude.table["denominator"].sum() == 0:
     render.nothing_matches(filters)
@@ -59,7 +59,6 @@ if len(adjusted):
     render.adjusted_table(adjusted)
 
 st.subheader(f"Use of {label} over time")
-rolling = trends.rolling_shares(monthly.table, filters.confidence)
 render.chart(
     charts.ratio_band(rolling, f"Share of concluded {roles} records ending in {label}, rolling 12 months",
                       filters.reference_group, filters.confidence, value="share", log=False,

@@ -23,21 +23,7 @@ pytestmark = pytest.mark.browser
 
 NORWICH, NORWICH_NAME = "E07000148", "Norwich"
 VIEWPORT = {"width": 1440, "height": 1000}
-#: Plotly charts each page draws with no filters on the sample data (at least).
-EXPECTED_CHARTS = {
-    "dashboard.py": 2,
-    "pages/disproportionality.py": 2,
-    "pages/geography.py": 2,
-    "pages/crime_types.py": 2,
-    "pages/outcomes.py": 4,
-    "pages/trends.py": 2,
-    "pages/data_quality.py": 2,
-    "pages/records.py": 0,
-    "pages/stop_search.py": 2,
-    "pages/monthly_pack.py": 0,
-    "pages/audit_log.py": 0,
-    "pages/about.py": 0,
-}
+EXPECTED_CHARTS = bs.EXPECTED_CHARTS
 TIMINGS: dict[str, float] = {}
 #: Off-host fetches tolerated: the favicon Streamlit fetches for set_page_config(page_icon=":material/...:").
 #: It fails harmlessly offline; everything else (scripts, fonts, map tiles, data) must come from the server.
@@ -149,7 +135,7 @@ def test_page_loads_and_draws_its_charts(page, server, path):
 def test_filter_chosen_on_one_page_applies_on_another(page, server):
     page.goto(server.url)
     bs.wait_loaded(page, 2)
-    seconds = bs.timed_change(page, lambda: bs.choose_in_multiselect(page, "District", NORWICH_NAME), charts=2)
+    seconds = bs.timed_choice(page, "District", NORWICH_NAME, charts=2)
     TIMINGS["overview: choose a district (click to charts redrawn), s"] = round(seconds, 3)
     page.keyboard.press("Escape")
     assert query(page.url).get("area") == NORWICH
@@ -164,7 +150,7 @@ def test_filter_chosen_on_one_page_applies_on_another(page, server):
     page.wait_for_function("code => location.search.includes('area=' + code)", arg=NORWICH, timeout=5_000)
     assert query(page.url).get("area") == NORWICH
 
-    seconds = bs.timed_change(page, lambda: bs.choose_in_multiselect(page, "Role", "Suspect"), charts=2)
+    seconds = bs.timed_choice(page, "Role", "Suspect", charts=2)
     TIMINGS["disproportionality: choose a role (click to charts redrawn), s"] = round(seconds, 3)
     page.keyboard.press("Escape")
     assert query(page.url).get("role") == "suspect"

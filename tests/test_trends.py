@@ -65,3 +65,36 @@ def test_monthly_trends_equal_the_two_separate_tables(sample_store):
                                   trends.monthly_counts(sample_store, filters).reset_index(drop=True))
     pd.testing.assert_frame_equal(both.rolling, trends.rolling_ratios(sample_store, filters))
     assert both.rolling["ratio"].notna().all() and (both.rolling["lower"] < both.rolling["upper"]).all()
+
+
+@pytest.mark.parametrize("filters", [
+    Filters(),
+    Filters(roles=("offender",), confidence=0.998),
+    Filters(ethnic_groups=("Other",), reference_group="Asian", areas=("E07000148",)),
+    Filters(date_from=date(2024, 2, 10), date_to=date(2026, 5, 20), knife_crime="only"),
+])
+def test_rolling_outcome_shares_equal_the_shares_of_the_monthly_decision_table(sample_store, filters):
+    from analytics import disparity, schema
+
+    chosen = (schema.OUTCOME_22,)
+    expected = trends.rolling_shares(disparity.decision_ratios(sample_store, filters, chosen, "month").table,
+                                     filters.confidence)
+    got = trends.rolling_outcome_shares(sample_store, filters, chosen)
+    pd.testing.assert_frame_equal(got, expected)
+    assert len(got) > 0
+
+
+def test_rolling_share_recounted_by_hand(sample_store):
+    # the last 12-month window of outcome 22 among Black suspects' concluded records, from the raw table
+    from analytics import schema
+
+    shares = trends.rolling_outcome_shares(sample_store, Filters(roles=("suspect",)))
+    last = shares[shares["group"] == "Black"].iloc[-1]
+    end = pd.Timestamp(last["month"])
+    raw = sample_store.query(
+        "SELECT month, outcome_code FROM records WHERE role = 'suspect' AND outcome_code <> '' "
+        "AND COALESCE(person_group_self, person_group_officer, 'Not stated') = 'Black'")
+    window = raw[(raw["month"] > end - pd.DateOffset(months=12)) & (raw["month"] <= end)]
+    assert last["concluded"] == len(window)
+    assert last["events"] == int((window["outcome_code"] == schema.OUTCOME_22).sum())
+    assert last["share"] == pytest.approx(100 * last["events"] / last["concluded"])

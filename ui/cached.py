@@ -101,6 +101,11 @@ def rolling_ratios(filters: Filters, version: str):
 
 
 @analytics_cache()
+def rolling_outcome_shares(filters: Filters, version: str, outcome_codes: tuple[str, ...]):
+    return trends.rolling_outcome_shares(store(), filters, outcome_codes)
+
+
+@analytics_cache()
 def monthly_trends(filters: Filters, version: str) -> trends.MonthlyTrends:
     return trends.monthly_trends(store(), filters)
 
