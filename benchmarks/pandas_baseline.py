@@ -426,8 +426,8 @@ def comparison(monitor: dict, baseline: dict) -> str:
         p = baseline.get(label)
         if not p:
             continue
-        lines.append(f"    {label:<20} {t['none']:>10.3f} s {p['none']:>9.2f} s {p['none'] / t['none']:>5.0f}x   "
-                     f"{t['typical']:>10.3f} s {p['typical']:>9.2f} s {p['typical'] / t['typical']:>5.0f}x")
+        lines.append(f"    {label:<20} {t['none']:>10.3f} s {p['none']:>9.2f} s {p['none'] / t['none']:>5.1f}x   "
+                     f"{t['typical']:>10.3f} s {p['typical']:>9.2f} s {p['typical'] / t['typical']:>5.1f}x")
     return "\n".join(lines)
 
 
