@@ -1,5 +1,5 @@
 """Load time and peak memory at scale: generate N records with the sample generator, then time
-``python -m analytics load`` in a child process (wall clock; peak RSS from ``getrusage``).
+``python -m analytics load`` in a child process (wall clock; the child's own peak RSS, ``benchmarks/_measure.py``).
 
     python -m benchmarks load_scale [--records 1000000 ...] [--areas-multiplier K]
 
@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -20,12 +19,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks._measure import run_measured
+
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "benchmarks" / "output"
-
-
-def _peak_child_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def measure(records: int, areas_multiplier: int, folder: Path) -> dict:
@@ -42,22 +39,20 @@ def measure(records: int, areas_multiplier: int, folder: Path) -> dict:
     del extract
 
     database = folder / f"monitor-{records}.duckdb"
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "analytics", "load", str(extract_path), "--population", str(population_path),
-         "--db", str(database)],
-        cwd=ROOT, capture_output=True, text=True, check=False,
-    )
-    elapsed = time.perf_counter() - started
+    log = folder / "load.log"
+    with log.open("wb") as out:  # a file, not a pipe: nothing reads a pipe while the child is measured
+        result = run_measured([sys.executable, "-m", "analytics", "load", str(extract_path), "--population",
+                               str(population_path), "--db", str(database)], ROOT, stdout=out, stderr=subprocess.STDOUT)
+    output = log.read_text()
     if result.returncode != 0:
-        raise SystemExit(f"load failed: {result.stderr.strip()}")
+        raise SystemExit(f"load failed: {output.strip()[-2000:]}")
     return {
         "records": records,
-        "rows_read": result.stdout.splitlines()[1],
+        "rows_read": output.splitlines()[1],
         "file_mb": round(extract_path.stat().st_size / 1e6, 1),
         "generate_s": round(generated, 1),
-        "load_s": round(elapsed, 1),
-        "peak_rss_mb": round(_peak_child_rss_mb()),
+        "load_s": round(result.wall_s, 1),
+        "peak_rss_mb": round(result.peak_rss_mb),
         "database_mb": round(database.resolve().stat().st_size / 1e6, 1),
     }
 

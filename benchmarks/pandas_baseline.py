@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +36,7 @@ import pandas as pd  # noqa: E402
 from scipy import stats as sps  # noqa: E402
 
 from analytics import schema  # noqa: E402  (code lists only: the same definitions as the monitor)
+from benchmarks._measure import run_measured  # noqa: E402
 
 CONF = 0.95
 Z = sps.norm.ppf(0.5 + CONF / 2)
@@ -406,13 +405,11 @@ def run_in_child(folder: Path, monitor: dict | None, repeats: int, area: str | N
         out = Path(tmp) / "pandas.json"
         command = [sys.executable, "-m", "benchmarks.pandas_baseline", "--_child", str(folder), str(out), str(repeats),
                    area or ""]
-        process = subprocess.Popen(command, cwd=ROOT)
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode:
-            return {"error": f"exit {process.returncode}"}
+        measured = run_measured(command, ROOT)  # the child's own peak (wait4's would include this process's)
+        if measured.returncode:
+            return {"error": f"exit {measured.returncode}"}
         result = json.loads(out.read_text())
-    result["peak_mb"] = round(usage.ru_maxrss / 1024)
+    result["peak_mb"] = round(measured.peak_rss_mb)
     print(f"    pandas: read + derive {result['prepare_s']:.1f} s, peak RSS {result['peak_mb']:,} MB", flush=True)
     if monitor:
         print(comparison(monitor, result["pages"]), flush=True)

@@ -4,8 +4,8 @@ For each size the sample generator writes a seeded extract with the districts sc
 (``areas_multiplier``: 1 at 10^5, 40 at 10^6, 400 at 10^7, so a national volume has hundreds of
 districts at realistic per-child rates), then this benchmark measures:
 
-* **load**: ``python -m analytics load`` in a child process: wall clock, and peak RSS of that child alone
-  (``os.wait4``'s rusage, the figure ``/usr/bin/time -v`` reports as "Maximum resident set size");
+* **load**: ``python -m analytics load`` in a child process: wall clock, CPU, and the peak RSS of that child
+  alone (its ``VmHWM``, see ``benchmarks/_measure.py``: ``wait4``'s figure includes this process's own peak);
 * **pages**: for every page the time to compute all of its analytics, calling the same ``ui.cached``
   functions with the same arguments as the page does (``PAGES`` below mirrors ``dashboard.py`` and
   ``pages/*.py`` at their default widget values), through Streamlit's cache (bare mode, in memory):
@@ -48,6 +48,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks._measure import run_measured  # noqa: E402 - after the path set-up above
+
 OUTPUT = ROOT / "benchmarks" / "output"
 CACHE = OUTPUT / "cache" / "scale"
 SEED = 20261130
@@ -86,15 +88,12 @@ LAST_CHILD_CPU: list[float] = [0.0]
 
 
 def run_child(command: list[str], log: Path) -> tuple[float, float, int]:
-    """Run ``command``; wall seconds, the child's own peak RSS (MB, from wait4's rusage), exit status.
+    """Run ``command``; wall seconds, the child's own peak RSS (MB, ``benchmarks._measure``), exit status.
     The child's CPU seconds (user + system, all threads) are left in ``LAST_CHILD_CPU[0]``."""
-    started = time.perf_counter()
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-    LAST_CHILD_CPU[0] = usage.ru_utime + usage.ru_stime
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, process.returncode
+        measured = run_measured(command, ROOT, stdout=out, stderr=subprocess.STDOUT)
+    LAST_CHILD_CPU[0] = measured.cpu_s
+    return measured.wall_s, measured.peak_rss_mb, measured.returncode
 
 
 def prepare(records: int, fresh: bool) -> dict:
