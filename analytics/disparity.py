@@ -368,16 +368,12 @@ def _mantel_haenszel(cells: pd.DataFrame, strata, group: str, filters: Filters, 
         index=list(strata), columns="ethnic_group", values=["events", "denominator"], aggfunc="sum", fill_value=0
     )
 
-    def column(name: str, of: str) -> list:
-        values = wide[(name, of)] if (name, of) in wide.columns else pd.Series(0, index=wide.index)
-        return values.tolist()
+    def column(name: str, of: str) -> np.ndarray:
+        return wide[(name, of)].to_numpy(dtype=float) if (name, of) in wide.columns else np.zeros(len(wide))
 
-    denominator = float if measure == "rate" else int
-    tables = [
-        (int(a), denominator(t1), int(b), denominator(t0))
-        for a, t1, b, t0 in zip(column("events", group), column("denominator", group),
-                                column("events", reference), column("denominator", reference), strict=True)
-    ]
+    # one row per stratum: (a, t1, b, t0), checked and pooled as arrays
+    tables = np.column_stack([column("events", group), column("denominator", group),
+                              column("events", reference), column("denominator", reference)])
     if measure == "rate":
         return stats.mh_rate_ratio(tables, filters.confidence)
     return stats.mh_risk_ratio(tables, filters.confidence)

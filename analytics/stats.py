@@ -29,7 +29,7 @@ import functools
 import math
 import numbers
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize, special
@@ -292,7 +292,8 @@ class MantelHaenszelResult(_IntervalMixin):
     """
 
     measure: str  # "rate ratio" or "risk ratio"
-    strata: tuple[tuple[float, float, float, float], ...]
+    #: the strata as validated: rows of (a, t1, b, t0) or (a, n1, c, n0); a read-only k x 4 array when given as one
+    strata: tuple[tuple[float, float, float, float], ...] | np.ndarray = field(compare=False)
     estimate: float
     lower: float
     upper: float
@@ -856,7 +857,11 @@ def risk_ratio(
 # --------------------------------------------------------------------------------------------
 # Mantel–Haenszel pooled ratios
 # --------------------------------------------------------------------------------------------
-def _parse_strata(strata, kind: str) -> tuple[tuple, ...]:
+def _parse_strata(strata, kind: str) -> tuple[tuple, ...] | np.ndarray:
+    if isinstance(strata, np.ndarray) and _valid_strata_array(strata, kind):
+        rows = strata.astype(float)  # a table's strata at once, checked as arrays and kept as one (a copy)
+        rows.flags.writeable = False
+        return rows
     if isinstance(strata, (str, bytes)) or not isinstance(strata, Iterable):
         raise ValueError("strata must be an iterable of 4-tuples")
     rows = []
@@ -889,6 +894,19 @@ def _parse_strata(strata, kind: str) -> tuple[tuple, ...]:
     return tuple(rows)
 
 
+def _valid_strata_array(strata: np.ndarray, kind: str) -> bool:
+    """A k x 4 numeric array whose every stratum is valid (else the row-by-row checks name the first fault)."""
+    if strata.ndim != 2 or strata.shape[1] != 4 or strata.dtype.kind not in "iuf":
+        return False
+    values = strata.astype(float)
+    if not np.isfinite(values).all() or (values < 0).any():
+        return False
+    counts = values[:, [0, 2]] if kind == "rate" else values
+    if (counts != np.floor(counts)).any():
+        return False
+    return kind == "rate" or bool(((values[:, 0] <= values[:, 1]) & (values[:, 2] <= values[:, 3])).all())
+
+
 def _plain_stratum(items: tuple, kind: str) -> bool:
     """A stratum of plain Python numbers that needs no conversion: counts are non-negative ints,
     rate denominators non-negative finite floats or ints, and (risk) events do not exceed the totals."""
@@ -898,6 +916,12 @@ def _plain_stratum(items: tuple, kind: str) -> bool:
     if kind == "rate":
         return all((type(d) is float and 0.0 <= d < INF) for d in (d1, d0))
     return type(d1) is int and type(d0) is int and a <= d1 and b <= d0
+
+
+def _strata_columns(rows: tuple[tuple, ...] | np.ndarray) -> tuple[np.ndarray, ...]:
+    """The four columns of parsed strata as float arrays (empty arrays for no strata)."""
+    table = np.array(rows, dtype=float).reshape(-1, 4)
+    return table[:, 0], table[:, 1], table[:, 2], table[:, 3]
 
 
 def _homogeneity(logs, variances, log_mh: float) -> tuple[float, int, float, int, str]:
@@ -970,24 +994,17 @@ def mh_rate_ratio(strata: Iterable[tuple[int, float, int, float]],
     """
     conf = _check_conf(conf)
     rows = _parse_strata(strata, "rate")
-    num = den = var_num = obs = exp_ = 0.0
-    logs, variances = [], []
-    used = skipped = 0
-    for a, t1, b, t0 in rows:
-        if t1 == 0 or t0 == 0 or a + b == 0:
-            skipped += 1
-            continue
-        used += 1
-        t = t1 + t0
-        m1 = a + b
-        num += a * t0 / t
-        den += b * t1 / t
-        var_num += m1 * t1 * t0 / (t * t)  # also the null variance of sum(a)
-        obs += a
-        exp_ += m1 * t1 / t
-        if a > 0 and b > 0:
-            logs.append(math.log((a / t1) / (b / t0)))
-            variances.append(1.0 / a + 1.0 / b)
+    a, t1, b, t0 = _strata_columns(rows)
+    informative = (t1 > 0) & (t0 > 0) & (a + b > 0)
+    used, skipped = int(informative.sum()), int((~informative).sum())
+    a, t1, b, t0 = a[informative], t1[informative], b[informative], t0[informative]
+    t, m1 = t1 + t0, a + b
+    num, den = float(np.sum(a * t0 / t)), float(np.sum(b * t1 / t))
+    var_num = float(np.sum(m1 * t1 * t0 / (t * t)))  # also the null variance of sum(a)
+    obs, exp_ = float(np.sum(a)), float(np.sum(m1 * t1 / t))
+    both = (a > 0) & (b > 0)
+    logs = np.log((a[both] / t1[both]) / (b[both] / t0[both]))
+    variances = 1.0 / a[both] + 1.0 / b[both]
     stat = p = NAN
     stat_note = ""
     if used:
@@ -1020,28 +1037,22 @@ def mh_risk_ratio(strata: Iterable[tuple[int, int, int, int]],
     """
     conf = _check_conf(conf)
     rows = _parse_strata(strata, "risk")
-    num = den = var_num = obs = exp_ = var_a = 0.0
-    logs, variances = [], []
-    used = skipped = 0
-    for a, n1, c, n0 in rows:
-        if n1 == 0 or n0 == 0 or a + c == 0:
-            skipped += 1
-            continue
-        used += 1
-        n = n1 + n0
-        m1 = a + c
-        num += a * n0 / n
-        den += c * n1 / n
-        var_num += m1 * n1 * n0 / (n * n) - a * c / n
-        obs += a
-        exp_ += n1 * m1 / n
-        if n > 1:
-            var_a += n1 * n0 * m1 * (n - m1) / (n * n * (n - 1))
-        if a > 0 and c > 0:
-            v = 1.0 / a - 1.0 / n1 + 1.0 / c - 1.0 / n0
-            if v > 0:
-                logs.append(math.log((a / n1) / (c / n0)))
-                variances.append(v)
+    a, n1, c, n0 = _strata_columns(rows)
+    informative = (n1 > 0) & (n0 > 0) & (a + c > 0)
+    used, skipped = int(informative.sum()), int((~informative).sum())
+    a, n1, c, n0 = a[informative], n1[informative], c[informative], n0[informative]
+    n, m1 = n1 + n0, a + c
+    num, den = float(np.sum(a * n0 / n)), float(np.sum(c * n1 / n))
+    var_num = float(np.sum(m1 * n1 * n0 / (n * n) - a * c / n))
+    obs, exp_ = float(np.sum(a)), float(np.sum(n1 * m1 / n))
+    larger = n > 1
+    var_a = float(np.sum(n1[larger] * n0[larger] * m1[larger] * (n[larger] - m1[larger])
+                         / (n[larger] * n[larger] * (n[larger] - 1))))
+    with np.errstate(divide="ignore"):
+        v = 1.0 / a - 1.0 / n1 + 1.0 / c - 1.0 / n0
+    entered = (a > 0) & (c > 0) & (v > 0)
+    logs = np.log((a[entered] / n1[entered]) / (c[entered] / n0[entered]))
+    variances = v[entered]
     stat = p = NAN
     stat_note = ""
     if used:

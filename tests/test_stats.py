@@ -1043,3 +1043,24 @@ def _same(got: tuple, want: tuple) -> bool:
     """Equal to the last bit, with nan equal to nan."""
     return all((isinstance(g, float | np.floating) and math.isnan(g) and math.isnan(w)) or g == w
                for g, w in zip(got, want, strict=True))
+
+
+def test_mantel_haenszel_takes_a_strata_array_with_the_same_result_and_errors():
+    rng = np.random.default_rng(7)
+    k = 500
+    rate = np.column_stack([rng.integers(0, 30, k), rng.uniform(1, 9000, k), rng.integers(0, 30, k), rng.uniform(1, 9000, k)])
+    n1, n0 = rng.integers(1, 60, k), rng.integers(1, 60, k)
+    risk = np.column_stack([rng.integers(0, n1 + 1), n1, rng.integers(0, n0 + 1), n0]).astype(float)
+    for fn, table in ((S.mh_rate_ratio, rate), (S.mh_risk_ratio, risk)):
+        as_array = fn(table, 0.95)
+        as_rows = fn([tuple(row) for row in table.tolist()], 0.95)
+        assert as_array == as_rows  # every field but the strata container
+        assert as_array.confidence_interval(0.998) == as_rows.confidence_interval(0.998)
+    bad = rate.copy()
+    bad[3, 0] = -1
+    with pytest.raises(ValueError, match=r"strata\[3\] a must be a non-negative integer count"):
+        S.mh_rate_ratio(bad)
+    bad = risk.copy()
+    bad[5, 2] = bad[5, 3] + 1
+    with pytest.raises(ValueError, match=r"strata\[5\] c must not exceed n0"):
+        S.mh_risk_ratio(bad)
