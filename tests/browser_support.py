@@ -49,6 +49,17 @@ ERROR_ALERT = '[data-testid="stAlertContentError"]'
 PAGE_LINK = '[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]'
 
 
+def require_chromium(what: str) -> None:
+    """Skip ``what`` with the reason when the browser tier cannot run here; in CI (``CI=true``) fail instead."""
+    import pytest
+
+    reason = browser_unavailable()
+    if reason:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{what} cannot run in CI: {reason}")
+        pytest.skip(reason)
+
+
 def browser_unavailable() -> str | None:
     """Why the browser tier cannot run here, or None when it can."""
     if not CHROMIUM.is_file():

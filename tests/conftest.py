@@ -39,3 +39,26 @@ def sample_db(sample_files, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def sample_store(sample_db) -> Store:
     return Store(sample_db)
+
+
+@pytest.fixture(scope="module")
+def app_data(sample_db):
+    """The sample database behind the app under test; Streamlit's caches cleared before and after the module
+    so no other database leaks in. Modules that run the app use it with ``pytest.mark.usefixtures``."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield sample_db
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def report_line(request, line: str) -> None:
+    """Write ``line`` into pytest's terminal report, outside output capture (for a module's tried-input counts)."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line(line)

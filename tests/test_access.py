@@ -225,12 +225,9 @@ def test_audit_log_lives_outside_the_published_database(tmp_path, monkeypatch):
 # The dashboard: pages, navigation, downloads (local single-user mode)
 # --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module", autouse=True)
-def app_data(sample_db):
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield sample_db
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def _app_data(app_data):
+    """Every test here runs against the sample database (``conftest.app_data``)."""
+    return app_data
 
 
 @pytest.fixture

@@ -45,13 +45,9 @@ NOTHING_MATCHES = re.compile(r"no (records|children|data|rows|stops|searches)\b.
 # Harness
 # --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module", autouse=True)
-def app_data(sample_db):
-    """The sample database behind the app; Streamlit's caches cleared so no other database leaks in."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield sample_db
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def _app_data(app_data):
+    """Every test here runs against the sample database (``conftest.app_data``)."""
+    return app_data
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ named by the test. The tests skip with the reason when Chromium is missing, and 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -32,11 +31,7 @@ FAVICON_FETCH = "https://fonts.gstatic.com/s/i/short-term/release/materialsymbol
 
 @pytest.fixture(scope="module", autouse=True)
 def chromium_available():
-    reason = bs.browser_unavailable()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"browser tests cannot run in CI: {reason}")
-        pytest.skip(reason)
+    bs.require_chromium("browser tests")
 
 
 @pytest.fixture(scope="module")

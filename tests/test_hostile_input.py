@@ -36,6 +36,7 @@ from hypothesis import strategies as st
 from analytics import schema
 from analytics.load import LoadError, load_extract, versions_dir
 from analytics.store import Store
+from tests.conftest import report_line
 from tests.extracts import VALID_ROW, many_rows, write_population
 
 TODAY = date(2026, 11, 30)
@@ -80,14 +81,9 @@ def target(tmp_path_factory) -> Target:
 @pytest.fixture(scope="module", autouse=True)
 def report_counts(request):
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or capture is None or not TRIED:
-        return
-    with capture.global_and_fixture_disabled():
-        total = sum(TRIED.values())
+    if TRIED:
         parts = ", ".join(f"{k} {v}" for k, v in sorted(TRIED.items()))
-        reporter.write_line(f"hostile input: {total} generated inputs tried ({parts})")
+        report_line(request, f"hostile input: {sum(TRIED.values())} generated inputs tried ({parts})")
 
 
 def attempt(target: Target, path: Path, category: str, expected: tuple[int, int, int] | None = None,

@@ -29,6 +29,7 @@ from hypothesis import strategies as st_
 from analytics import exports, schema, store as store_module
 from analytics.filters import OPEN_OUTCOME_TOKEN, Filters
 from analytics.store import Store, records_where
+from tests.conftest import report_line
 
 PROJECT = Path(__file__).resolve().parents[1]
 ENTRY = PROJECT / "dashboard.py"
@@ -68,14 +69,10 @@ INJECTIONS: list[str] = [
 @pytest.fixture(scope="module", autouse=True)
 def report_counts(request):
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or capture is None or not TRIED:
-        return
-    with capture.global_and_fixture_disabled():
+    if TRIED:
         parts = ", ".join(f"{k} {v}" for k, v in sorted(TRIED.items()))
-        reporter.write_line(f"injection: {len(INJECTIONS)} distinct strings; tried {sum(TRIED.values())} "
-                            f"times ({parts})")
+        report_line(request, f"injection: {len(INJECTIONS)} distinct strings; tried {sum(TRIED.values())} "
+                             f"times ({parts})")
 
 
 def fingerprint(database: Path) -> tuple[str, str]:

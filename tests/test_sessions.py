@@ -34,11 +34,7 @@ SLICERS = [("District", "Norwich"), ("District", "Breckland")]
 
 @pytest.fixture(scope="module", autouse=True)
 def chromium_available():
-    reason = bs.browser_unavailable()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"the sessions test cannot run in CI: {reason}")
-        pytest.skip(reason)
+    bs.require_chromium("the sessions test")
 
 
 @pytest.fixture(scope="module")
