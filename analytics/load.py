@@ -26,12 +26,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from analytics import schema
 from analytics.config import ConfigError, Settings, load_settings
-from analytics.store import NoDataError, PublicationBuilder, Store, carry_over_searches, current_publication
+from analytics.store import DatabaseError, NoDataError, PublicationBuilder, Store, current_publication
 
 CHUNK = 1 << 24  # 16 MiB
 PARQUET_MAGIC = b"PAR1"
@@ -253,11 +252,11 @@ def _current_population(database: Path) -> pd.DataFrame | None:
     try:
         store = Store(database)
         try:
-            population = store.query("SELECT * FROM population")
+            population = store.population_table()
             names = store.areas()
         finally:
             store.close()
-    except (NoDataError, duckdb.Error):
+    except (NoDataError, DatabaseError):
         return None
     return population.merge(names, on="area_code", how="left")
 
@@ -406,7 +405,7 @@ def build_and_publish(database: Path, build, failure: str):
             result = build(built)
             _publish(built, database, result.version)
             return result
-        except duckdb.Error as exc:
+        except DatabaseError as exc:
             raise LoadError(f"{failure} ({_one_line(exc)})") from None
         finally:
             for leftover in (built, Path(f"{built}.wal"), scratch_path(built)):
@@ -427,7 +426,7 @@ def _build(
     builder = PublicationBuilder(built)
     try:
         builder.write_population(population[list(schema.POPULATION_COLUMNS)], area_names(population))
-        carry_over_searches(builder.con, current_publication(database))  # keep loaded stop-and-search data
+        builder.carry_over_searches(current_publication(database))  # keep loaded stop-and-search data
         malformed = _stage(builder, source, source_name, parquet)
         builder.add_missing_columns()
         _pseudonymise_raw_identifiers(builder, source_name, settings)
@@ -522,8 +521,8 @@ def _check_quoting(source: Path, source_name: str, parsed: int, malformed: int) 
 
 
 def _pseudonymise_raw_identifiers(builder: PublicationBuilder, source_name: str, settings: Settings) -> None:
-    present = [c for c in schema.RAW_IDENTIFIER_COLUMNS if c in builder.con.execute(
-        "SELECT * FROM staged LIMIT 0").df().columns]
+    staged = builder.staged_columns()
+    present = [c for c in schema.RAW_IDENTIFIER_COLUMNS if c in staged]
     if not present:
         return
     try:

@@ -59,7 +59,6 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -76,7 +75,7 @@ from analytics.load import (
     read_population,
     versions_dir,
 )
-from analytics.store import SearchBuilder, SearchStore, Store, current_publication
+from analytics.store import DatabaseError, SearchBuilder, SearchStore, Store, current_publication
 
 PROJECT = Path(__file__).resolve().parents[1]
 REFERENCE = PROJECT / "sample_data" / "reference"
@@ -698,8 +697,7 @@ def _build(parsed, database, built, given_population, main_population, settings,
 
 
 def _force_months(builder: SearchBuilder) -> set[tuple[str, date]]:
-    rows = builder.con.execute("SELECT DISTINCT force, file_month FROM search_loads").fetchall()
-    return {(f, m) for f, m in rows}
+    return builder.force_months()
 
 
 def _create_main_tables(builder, main_population, settings, today, version, now) -> None:
@@ -866,7 +864,7 @@ def population(sstore: SearchStore, filters: SearchFilters) -> tuple[pd.DataFram
         elif force in RECORDS_POPULATION_FORCES:
             try:
                 by_area = sstore.store.population_counts(Filters(age_bands=CHILD_AGE_BANDS), ("area",))
-            except duckdb.Error:
+            except DatabaseError:
                 continue
             frames.append(by_area.rename(columns={"area": "area_code"})[["area_code", "ethnic_group", "population"]])
             sources.append("the publication's population table, ages 10-17 (" +

@@ -36,7 +36,7 @@ from tests.concurrency_support import (
     SEARCHES_FOLDER,
     SIGNATURE_STATEMENTS,
     TODAY,
-    _signature,
+    signature_of,
     classify,
     open_files,
     signature,
@@ -93,7 +93,7 @@ def test_readers_sharing_one_store_see_whole_publications_while_loads_publish(da
             try:
                 if index % 2 == 0:
                     # several statements on one cursor: version, records and population must agree
-                    sig = _signature(*store.queries(SIGNATURE_STATEMENTS[:3]))
+                    sig = signature_of(*store._queries(SIGNATURE_STATEMENTS[:3]))  # noqa: SLF001
                     if classify(sig, extracts) is None:
                         mixtures.append(f"queries(): {sig}")
                     version = sig["version"]
@@ -164,7 +164,7 @@ def test_a_pruned_publication_stays_readable_to_a_reader_that_has_it_open(databa
     assert classify(signature(store), extracts) == "B"
     # ... and the reader still finishes its batch on publication 1, whole
     frames = [held.execute(sql, params).df() for sql, params in SIGNATURE_STATEMENTS[:3]]
-    assert classify(_signature(*frames), extracts) == "A"
+    assert classify(signature_of(*frames), extracts) == "A"
     held.close()
     gc.collect()
     assert not [f for f in open_files(database.parent) if f.startswith(str(first))], "publication 1 leaked"
