@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import disparity, schema, searches, stats
+from analytics import disparity, reference, schema, searches, stats
 from analytics.commands import main
 from analytics.filters import Filters
 from analytics.load import LoadError, load_extract
@@ -26,7 +26,7 @@ from tests.sql_support import query
 ROOT = Path(__file__).resolve().parents[1]
 GWENT = ROOT / "sample_data" / "police_uk_stop_search"
 GWENT_FILES = sorted(GWENT.glob("*.csv"))
-CROSSWALK = ROOT / "sample_data" / "reference" / "codes" / "ref_ethnicity_ons2021_sde18plus1_policeuk.csv"
+CROSSWALK = reference.SELF_DEFINED_CROSSWALK
 TODAY = date(2026, 11, 30)
 HEADER = ("Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,Age range,"
           "Self-defined ethnicity,Officer-defined ethnicity,Legislation,Object of search,Outcome,"
