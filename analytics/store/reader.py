@@ -53,7 +53,7 @@ class PublicationReader:
     def __init__(self, source: str | os.PathLike[str] | PublicationReader):
         if isinstance(source, PublicationReader):
             self.path: Path = source.path
-            self._connection = source._connection
+            self._connection = source._connection  # noqa: SLF001 - the same class: share its connection
         else:
             self.path = Path(source)
             self._connection = _Connection()
