@@ -7,13 +7,11 @@ import json
 import sys
 from pathlib import Path
 
-import duckdb
-
 from analytics import access, cli, disparity, quality, schema, searches, suppression
 from analytics.config import ConfigError, load_settings
 from analytics.filters import Filters, format_confidence
 from analytics.load import LoadError, load_extract
-from analytics.store import AuditLog, NoDataError, Store
+from analytics.store import AuditLog, DatabaseError, NoDataError, Store
 
 DEFAULT_SAMPLE_DIR = Path("data") / "sample"
 
@@ -100,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         return handlers[args.command](args)
     except (cli.UsageError, LoadError, ConfigError, NoDataError, ValueError) as exc:
         return cli.fail(str(exc))
-    except duckdb.Error as exc:
+    except DatabaseError as exc:
         return cli.fail(f"database error: {exc}")
     except BrokenPipeError:
         return 0

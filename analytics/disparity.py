@@ -14,77 +14,58 @@
 Every row states its events (numerator), denominator, method and confidence. Each row's interval is
 at the chosen confidence and not adjusted for multiplicity; its p-value is consistent with it; the
 p-values are adjusted across the table's rows by Benjamini–Hochberg and a row is significant when its
-adjusted p-value is below 1 − confidence. "Not stated" is always its own row.
+adjusted p-value is below 1 − confidence. "Not stated" is always its own row. The row builders, the
+finishing step and the table type (``DisparityTable``, a ``RatioTable``) come from ``analytics.tables``.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analytics import schema, stats, suppression
+from analytics import schema, stats
 from analytics.filters import Filters, format_confidence
 from analytics.store import POPULATION_DIMENSIONS, Store
-
-#: The command line's and the CSV export's columns, in this order.
-COLUMNS: tuple[str, ...] = (
-    "split", "group", "events", "denominator", "rate", "rate_lower", "rate_upper", "unit", "ratio",
-    "ratio_lower", "ratio_upper", "p_value", "p_adjusted", "significant", "reliability", "method",
+from analytics.tables import (
+    ALL_SPLIT,
+    COLUMNS,
+    PER_1000,
+    PERCENT,
+    RATE_MULTIPLIER,
+    RatioTable,
+    by_group,
+    by_split,
+    decision_rows,
+    finish_table,
+    rate_rows,
+    split_values,
 )
+
+__all__ = [
+    "ALL_SPLIT", "COLUMNS", "DECISION_STRATA", "MEASURES", "PERCENT", "PER_1000", "RATE_MULTIPLIER", "RATE_STRATA",
+    "DisparityTable", "RoleRates", "adjusted_ratios", "decision_ratios", "marker_rates", "missing_ethnicity_bounds",
+    "population_rates", "rates_by_role",
+]
+
 MEASURES = ("rate", "outcome")
-ALL_SPLIT = "All"
-PER_1000 = "per 1,000"
-PERCENT = "%"
-RATE_MULTIPLIER = 1000
 DECISION_STRATA = ("offence_group", "age_band")
 RATE_STRATA = ("area", "age_band", "sex")
 
 
 @dataclass(frozen=True)
-class DisparityTable:
-    """A rate/ratio table with the facts needed to explain every number in it."""
+class DisparityTable(RatioTable):
+    """A crime-record rate/ratio table (``analytics.tables.RatioTable``) and, for decision points, the
+    outcome codes counted as the event."""
 
-    table: pd.DataFrame
-    measure: str
     filters: Filters
-    numerator: str
-    denominator: str
-    denominator_source: str
-    split: str | None = None
     outcome_codes: tuple[str, ...] = ()
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
-    @property
-    def confidence(self) -> float:
-        return self.filters.confidence
-
-    def csv_frame(self) -> pd.DataFrame:
-        return self.table.loc[:, list(COLUMNS)]
-
-    def metadata(self) -> dict:
-        return {
-            "measure": self.measure,
-            "numerator": self.numerator,
-            "denominator": self.denominator,
-            "denominator_source": self.denominator_source,
-            "reference_group": self.filters.reference_group,
-            "confidence": self.confidence,
-            "counting_unit": self.filters.counting_unit,
-            "ethnicity_source": schema.ETHNICITY_SOURCES[self.filters.ethnicity_source],
-            "filters": self.filters.describe(),
-            "split": self.split or ALL_SPLIT,
-            "outcome_codes": list(self.outcome_codes),
-            "multiple_comparisons": "Benjamini–Hochberg across the rows of this table",
-            "notes": list(self.notes),
-        }
-
-    def to_json(self) -> str:
-        rows = json.loads(self.csv_frame().to_json(orient="records", date_format="iso"))
-        return json.dumps({"metadata": self.metadata(), "rows": rows}, indent=2, ensure_ascii=False)
+    def measure_metadata(self) -> dict[str, Any]:
+        return {"outcome_codes": list(self.outcome_codes)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -126,12 +107,12 @@ def rates_by_role(store: Store, filters: Filters) -> RoleRates:
 def _population_table(store: Store, filters: Filters, split: str | None, events: pd.DataFrame,
                       population: pd.DataFrame) -> DisparityTable:
     population_dims = (split,) if split in POPULATION_DIMENSIONS else ()
-    events_by = _by_split(events, split, "events")
-    population_by = _by_split(population, split if population_dims else None, "population")
+    events_by = by_split(events, split, "events")
+    population_by = by_split(population, split if population_dims else None, "population")
     parts = [(split_value, events_by.get(split_value if split else None, {}),
               population_by.get(split_value if population_dims else None, {}))
-             for split_value in _split_values(events, population, split)]
-    table = _finish(pd.DataFrame(_rate_rows(parts, filters)), filters)
+             for split_value in split_values(events, population, split)]
+    table = _finish(rate_rows(parts, filters.reference_group, filters.confidence), filters)
     unit = schema.COUNTING_UNITS[filters.counting_unit].lower()
     return DisparityTable(
         table=table,
@@ -153,14 +134,14 @@ def marker_rates(store: Store, filters: Filters) -> DisparityTable:
 
     Benjamini–Hochberg runs across all the markers' rows together (one view, one family).
     """
-    population = _by_group(store.population_counts(filters), None, None, "population")
+    population = by_group(store.population_counts(filters), None, None, "population")
     parts = [(schema.RISK_MARKER_LABELS[marker],
-              _by_group(store.event_counts(filters.replace(**{marker: "only"})), None, None, "events"), population)
+              by_group(store.event_counts(filters.replace(**{marker: "only"})), None, None, "events"), population)
              for marker in schema.RISK_MARKERS]
-    rows = _rate_rows(parts, filters)
+    rows = rate_rows(parts, filters.reference_group, filters.confidence)
     unit = schema.COUNTING_UNITS[filters.counting_unit].lower()
     return DisparityTable(
-        table=_finish(pd.DataFrame(rows), filters),
+        table=_finish(rows, filters),
         measure="rate",
         filters=filters,
         split="risk marker",
@@ -169,67 +150,6 @@ def marker_rates(store: Store, filters: Filters) -> DisparityTable:
         denominator_source=_population_source(store),
         notes=("A record can carry several markers, so the markers' rows overlap.",),
     )
-
-
-def _rate_rows(parts: list[tuple[object, dict, dict]], filters: Filters) -> list[dict]:
-    """One row per group and a not-stated share row for each ``(split value, events by group,
-    population by group)``; the intervals of the whole table are computed in one call each
-    (``stats.*_array``: the same values as the single-row functions)."""
-    conf, reference = filters.confidence, filters.reference_group
-    rows, references = [], []
-    for split_value, events, population in parts:
-        for group in schema.ETHNIC_GROUPS:
-            rows.append({"split": split_value, "group": group, "events": events.get(group, 0),
-                         "denominator": population.get(group, 0), "unit": PER_1000, "is_reference": group == reference})
-            references.append((events.get(reference, 0), population.get(reference, 0)))
-        stated = sum(events.get(g, 0) for g in schema.ETHNIC_GROUPS)
-        not_stated = events.get(schema.NOT_STATED, 0)
-        rows.append({"split": split_value, "group": schema.NOT_STATED, "events": not_stated,
-                     "denominator": not_stated + stated, "unit": PERCENT, "is_reference": False})
-        references.append(None)
-    _add_rates(rows, references, conf)
-    _add_not_stated_shares(rows, conf)
-    return rows
-
-
-def _add_rates(rows: list[dict], references: list, conf: float) -> None:
-    """Rates per 1,000 and exact rate ratios to the reference group, filled into ``rows`` in place."""
-    at = [i for i, reference in enumerate(references) if reference is not None]
-    events = np.array([rows[i]["events"] for i in at], dtype=float)
-    population = np.array([rows[i]["denominator"] for i in at], dtype=float)
-    rates = stats.rate_ci_array(events, population, conf, multiplier=RATE_MULTIPLIER)
-    compared = [k for k, i in enumerate(at)
-                if not rows[i]["is_reference"] and population[k] > 0 and references[i][1] > 0]
-    ratios = stats.rate_ratio_exact_array(
-        events[compared], population[compared],
-        np.array([references[at[k]][0] for k in compared], dtype=float),
-        np.array([references[at[k]][1] for k in compared], dtype=float), conf)
-    ratio_of = dict(zip(compared, range(len(compared)), strict=True))
-    for k, i in enumerate(at):
-        row = rows[i]
-        if population[k] > 0:
-            row |= {"rate": rates.estimate[k], "rate_lower": rates.lower[k], "rate_upper": rates.upper[k]}
-            method = rates.method[k]
-        else:
-            method = "no population denominator: rate not estimable"
-        if k in ratio_of:
-            j = ratio_of[k]
-            row |= {"ratio": ratios.estimate[j], "ratio_lower": ratios.lower[j], "ratio_upper": ratios.upper[j],
-                    "p_value": ratios.p_value[j], "ratio_events": min(row["events"], references[i][0])}
-            method += f"; ratio {ratios.method[j]}" + (f" ({ratios.note[j]})" if ratios.note[j] else "")
-        row["method"] = f"{method}; {format_confidence(conf)} CI"
-
-
-def _add_not_stated_shares(rows: list[dict], conf: float) -> None:
-    """The not-stated count's share of all events (Wilson), never dropped."""
-    at = [i for i, row in enumerate(rows) if row["group"] == schema.NOT_STATED and row["denominator"] > 0]
-    shares = stats.wilson_ci_array([rows[i]["events"] for i in at], [rows[i]["denominator"] for i in at], conf)
-    for k, i in enumerate(at):
-        rows[i] |= {"rate": 100 * shares.estimate[k], "rate_lower": 100 * shares.lower[k],
-                    "rate_upper": 100 * shares.upper[k]}
-    for row in rows:
-        if row["group"] == schema.NOT_STATED:
-            row["method"] = f"share of all events with ethnicity not stated; Wilson score; {format_confidence(conf)} CI"
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,11 +168,12 @@ def decision_ratios(
     dims = (split,) if split else ()
     counts = store.decision_counts(filters, outcome_codes, dims)
     rows = []
-    events_by, concluded_by = _by_split(counts, split, "events"), _by_split(counts, split, "denominator")
-    for split_value in _split_values(counts, None, split):
+    events_by, concluded_by = by_split(counts, split, "events"), by_split(counts, split, "denominator")
+    for split_value in split_values(counts, None, split):
         key = split_value if split else None
-        rows += _decision_rows(split_value, events_by.get(key, {}), concluded_by.get(key, {}), filters)
-    table = _finish(pd.DataFrame(rows), filters)
+        rows += decision_rows(split_value, events_by.get(key, {}), concluded_by.get(key, {}),
+                              filters.reference_group, filters.confidence)
+    table = _finish(rows, filters)
     open_cases = int(counts["open"].sum()) if len(counts) else 0
     return DisparityTable(
         table=table,
@@ -268,31 +189,6 @@ def decision_ratios(
             "The unit is the record: one decision per child per crime.",
         ),
     )
-
-
-def _decision_rows(split_value, events: dict, concluded: dict, filters: Filters) -> list[dict]:
-    conf, reference = filters.confidence, filters.reference_group
-    ref_events, ref_concluded = events.get(reference, 0), concluded.get(reference, 0)
-    rows = []
-    for group in schema.ETHNIC_GROUPS_WITH_NOT_STATED:
-        count, denominator = events.get(group, 0), concluded.get(group, 0)
-        row = {"split": split_value, "group": group, "events": count, "denominator": denominator,
-               "unit": PERCENT, "is_reference": group == reference}
-        if denominator > 0:
-            share = stats.wilson_ci(count, denominator, conf)
-            row |= {"rate": 100 * share.estimate, "rate_lower": 100 * share.lower, "rate_upper": 100 * share.upper}
-            method = share.method
-        else:
-            method = "no concluded records: share not estimable"
-        comparable = group not in (reference, schema.NOT_STATED)
-        if comparable and denominator > 0 and ref_concluded > 0:
-            ratio = stats.risk_ratio(count, denominator, ref_events, ref_concluded, conf, method="score")
-            row |= _ratio_fields(ratio)
-            method += f"; ratio {ratio.method}" + (f" ({ratio.note})" if ratio.note else "")
-            row["ratio_events"] = min(count, ref_events)
-        row["method"] = f"{method}; {format_confidence(conf)} CI"
-        rows.append(row)
-    return rows
 
 
 # --------------------------------------------------------------------------------------------
@@ -415,67 +311,10 @@ def _bounds(measure: str, row, reference, missing) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
-# Shared finishing
+# Checks and wording
 # --------------------------------------------------------------------------------------------
-def _ratio_fields(ratio) -> dict:
-    return {"ratio": ratio.estimate, "ratio_lower": ratio.lower, "ratio_upper": ratio.upper,
-            "p_value": ratio.p_value}
-
-
-def _finish(table: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """Mark reliability, withhold ratios from fewer than 5 events, then adjust the p-values of the
-    ratios that are shown (Benjamini–Hochberg across the table's rows) and flag significance."""
-    for column in (*COLUMNS, "ratio_events"):
-        if column not in table.columns:
-            table[column] = np.nan
-    if "is_reference" not in table.columns:
-        table["is_reference"] = pd.Series(dtype=bool)
-    table["method"] = table["method"].astype(object)  # an empty table has no strings to infer from
-    basis = table["ratio_events"].fillna(table["events"]).astype(int)
-    table["reliability"] = [suppression.reliability(int(n)) for n in basis]
-    withheld = table["reliability"].eq("withheld") & table["ratio"].notna()
-    table.loc[withheld, ["ratio", "ratio_lower", "ratio_upper", "p_value"]] = np.nan
-    table.loc[withheld, "method"] += "; ratio withheld (fewer than 5 events)"
-    tested = table["p_value"].notna()
-    table["p_adjusted"] = np.nan
-    if tested.any():
-        table.loc[tested, "p_adjusted"] = stats.adjust_pvalues(table.loc[tested, "p_value"].to_numpy(float), "bh")
-    table["significant"] = (table["p_adjusted"] < (1 - filters.confidence)).astype("boolean").where(tested, pd.NA)
-    if filters.ethnic_groups:
-        keep = set(filters.ethnic_groups) | {filters.reference_group, schema.NOT_STATED}
-        table = table[table["group"].isin(keep)]
-    table["events"] = table["events"].astype(int)
-    return table[[*COLUMNS, "is_reference"]].reset_index(drop=True)
-
-
-def _split_values(counts: pd.DataFrame, population: pd.DataFrame | None, split: str | None) -> list:
-    if not split:
-        return [ALL_SPLIT]
-    values = set(counts[split]) if len(counts) else set()
-    if population is not None and split in population.columns:
-        values |= set(population[split])
-    return sorted(values)
-
-
-def _by_split(frame: pd.DataFrame, split: str | None, column: str) -> dict:
-    """``{split value: _by_group(frame, split, split value, column)}`` in one pass (``None`` -> the
-    whole frame when there is no split), instead of filtering the frame once per split value."""
-    if frame is None or not len(frame):
-        return {}
-    if not split or split not in frame.columns:
-        return {None: _by_group(frame, None, None, column)}
-    sums = frame.groupby([split, "ethnic_group"])[column].sum()
-    result: dict = {}
-    for (split_value, group), value in sums.items():
-        result.setdefault(split_value, {})[group] = int(value)
-    return result
-
-
-def _by_group(frame: pd.DataFrame, split: str | None, split_value, column: str) -> dict:
-    if frame is None or not len(frame):
-        return {}
-    part = frame[frame[split] == split_value] if split and split in frame.columns else frame
-    return {g: int(v) for g, v in part.groupby("ethnic_group")[column].sum().items()}
+def _finish(rows: list[dict[str, Any]], filters: Filters) -> pd.DataFrame:
+    return finish_table(pd.DataFrame(rows), filters.confidence, filters.reference_group, filters.ethnic_groups)
 
 
 def _check_split(split: str | None) -> None:

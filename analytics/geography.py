@@ -15,11 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics import disparity, schema, stats
+from analytics import disparity, reference, schema, stats
 from analytics.filters import Filters
 from analytics.store import Store
 
-BOUNDARIES = Path(__file__).resolve().parents[1] / "sample_data" / "boundaries" / "norfolk_districts.geojson"
 FUNNEL_LEVELS = (0.95, 0.998)
 ATTRIBUTION = ("Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
                "Contains OS data © Crown copyright and database right 2016.")
@@ -28,7 +27,7 @@ ATTRIBUTION = ("Source: Office for National Statistics licensed under the Open G
 @lru_cache(maxsize=4)
 def load_boundaries(path: str | None = None) -> dict:
     """District boundaries (GeoJSON with ``areacd``/``areanm``; clockwise exterior rings)."""
-    return json.loads(Path(path or BOUNDARIES).read_text(encoding="utf-8"))
+    return json.loads(Path(path or reference.NORFOLK_DISTRICTS).read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)

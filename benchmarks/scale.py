@@ -262,8 +262,8 @@ def scenarios(store) -> dict:
     from analytics.filters import Filters
 
     areas = sorted(store.areas()["area_code"])
-    busiest = store.query(
-        "SELECT area_code FROM records GROUP BY ALL ORDER BY COUNT(*) DESC, area_code LIMIT 2")["area_code"].tolist()
+    records_by_area = store.counts(Filters(counting_unit="records"), ("area",))
+    busiest = records_by_area.sort_values(["events", "area"], ascending=[False, True])["area"].head(2).tolist()
     first, second = (busiest + areas)[:2]
     typical = Filters(date_from=date(TYPICAL_YEAR, 1, 1), date_to=date(TYPICAL_YEAR, 12, 31), areas=(first,),
                       knife_crime="only")

@@ -156,7 +156,7 @@ with st.expander("How these figures are calculated"):
     st.markdown(
         "- **Source:** data.police.uk monthly stop-and-search files, loaded unchanged; the unit is the search.\n"
         "- **Ethnicity:** the self-defined string mapped to the 5 groups (crosswalk in "
-        "`sample_data/reference/codes/`), officer-defined as fallback; both are kept.\n"
+        "`analytics/reference_data/codes/`), officer-defined as fallback; both are kept.\n"
         "- **Rates:** searches of children aged 10-17 per 1,000 children aged 10-17 of the group; exact Poisson "
         "limits below 10 searches, Byar's approximation from 10; ratio with the exact conditional interval.\n"
         "- **Outcome test:** searches with an outcome other than 'A no further action disposal' among searches "

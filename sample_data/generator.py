@@ -90,12 +90,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from analytics import reference
 from analytics.schema import (
     AGE_BANDS, ALL_COLUMNS, ETHNIC_GROUPS, OFFENCE_GROUPS, OUTCOME_CODES, POPULATION_SEXES, RISK_MARKERS,
     SELF_DEFINED_ETHNICITY,
 )
 from sample_data.population import (
-    BOUNDARIES_DIR, NORFOLK_CODES, REFERENCE_DIR, base_area_code, model_population,
+    NORFOLK_CODES, REFERENCE_DIR, base_area_code, model_population,
 )
 
 PLANTED_SEED = 20261130
@@ -462,7 +463,7 @@ def _draw_officer_codes(rng: np.random.Generator, self_code: np.ndarray) -> np.n
 def _draw_msoas(rng: np.random.Generator, area_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A home MSOA per child (an index into the returned codes, whose last entry is blank) from the
     geojson's MSOAs of the child's district, weighted by children aged 10-17; blank for synthetic areas."""
-    with open(BOUNDARIES_DIR / "norfolk_msoa_2021.geojson", encoding="utf-8") as handle:
+    with open(reference.NORFOLK_MSOAS, encoding="utf-8") as handle:
         features = json.load(handle)["features"]
     msoas = pd.DataFrame([f["properties"] for f in features])[["MSOA21CD", "LAD_CD"]]
     children = pd.read_csv(REFERENCE_DIR / "census2021_children_by_norfolk_msoa.csv")

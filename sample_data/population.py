@@ -2,7 +2,8 @@
 
 No unsuppressed Census 2021 table of ethnic group x age exists for the Norfolk districts (the ONS
 district cells for minority children are almost all suppressed), so the denominators are *modelled*
-from real Census 2021 files copied into ``sample_data/reference/`` (see its SOURCES.md):
+from real Census 2021 files copied into ``sample_data/reference/`` (see its SOURCES.md) and one gov.uk table
+shared with the analytics package (``analytics.reference.EW_POPULATION_BY_AGE``):
 
 1. **Child totals** per district and age band (0-9, 10-13, 14-15, 16-17): the sum of the single years
    of age in TS007 (``census2021_TS007_age_single_year_norfolk.csv``). These are exact census counts.
@@ -30,10 +31,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analytics import reference
 from analytics.schema import AGE_BAND_BOUNDS, AGE_BANDS, ETHNIC_GROUPS, KNOWN_AREA_NAMES, POPULATION_SEXES
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
-BOUNDARIES_DIR = Path(__file__).resolve().parent / "boundaries"
+BOUNDARIES_DIR = reference.BOUNDARIES_DIR  # the boundaries are runtime reference data of the analytics package
 
 AREA_NAMES: dict[str, str] = dict(KNOWN_AREA_NAMES)
 NORFOLK_CODES: tuple[str, ...] = tuple(AREA_NAMES)
@@ -122,7 +124,7 @@ def child_to_all_age_ratio() -> np.ndarray:
 
 def male_share() -> np.ndarray:
     """Share of males per age band and group, England and Wales: shape (4 bands, 5 groups)."""
-    ew = pd.read_csv(REFERENCE_DIR / "effandf_population_EW_by_age_group_ethnicity_sex_2021.csv", thousands=",")
+    ew = pd.read_csv(reference.EW_POPULATION_BY_AGE, thousands=",")
     table = ew.pivot_table(
         index=["Age group", "Self-defined ethnicity"], columns="Sex", values="Population", aggfunc="sum"
     )

@@ -79,15 +79,16 @@ SIGNATURE_STATEMENTS = [
 
 
 def signature(store) -> dict:
-    """The publication's version and content, read through one ``Store.queries`` call (one cursor)."""
-    publication, records, population, has_searches = store.queries(SIGNATURE_STATEMENTS)
+    """The publication's version and content, read through one ``Store._queries`` batch (one cursor)."""
+    # the Store's own one-cursor batch is what these tests exercise, so they call it directly
+    publication, records, population, has_searches = store._queries(SIGNATURE_STATEMENTS)  # noqa: SLF001
     searches = 0
     if int(has_searches["n"].iloc[0]):
-        searches = int(store.query("SELECT COUNT(*) AS n FROM searches")["n"].iloc[0])
-    return _signature(publication, records, population, searches)
+        searches = int(store._query("SELECT COUNT(*) AS n FROM searches")["n"].iloc[0])  # noqa: SLF001
+    return signature_of(publication, records, population, searches)
 
 
-def _signature(publication, records, population, searches: int = 0) -> dict:
+def signature_of(publication, records, population, searches: int = 0) -> dict:
     return {
         "version": str(publication["version"].iloc[0]),
         "sha256": str(publication["source_sha256"].iloc[0]),

@@ -9,7 +9,7 @@ from analytics.commands import build_parser
 
 PROJECT = Path(__file__).resolve().parents[1]
 README = (PROJECT / "README.md").read_text(encoding="utf-8")
-CODE = [*PROJECT.glob("analytics/*.py"), *PROJECT.glob("ui/*.py"), PROJECT / "dashboard.py", *PROJECT.glob("pages/*.py")]
+CODE = [*PROJECT.glob("analytics/**/*.py"), *PROJECT.glob("ui/*.py"), PROJECT / "dashboard.py", *PROJECT.glob("pages/*.py")]
 
 
 def test_every_environment_setting_is_documented():

@@ -38,6 +38,7 @@ from analytics.load import LoadError, load_extract, versions_dir
 from analytics.store import Store
 from tests.conftest import report_line
 from tests.extracts import VALID_ROW, many_rows, write_population
+from tests.sql_support import query
 
 TODAY = date(2026, 11, 30)
 PROJECT = Path(__file__).resolve().parents[1]
@@ -109,8 +110,8 @@ def attempt(target: Target, path: Path, category: str, expected: tuple[int, int,
         assert (result.loaded, result.rejected, result.excluded) == expected, result.report()
     store = Store(target.database)
     try:
-        assert int(store.query("SELECT COUNT(*) AS n FROM records")["n"].iloc[0]) == result.loaded
-        assert int(store.query("SELECT COUNT(*) AS n FROM rejected_rows")["n"].iloc[0]) == result.rejected
+        assert int(query(store.path, "SELECT COUNT(*) AS n FROM records")["n"].iloc[0]) == result.loaded
+        assert int(query(store.path, "SELECT COUNT(*) AS n FROM rejected_rows")["n"].iloc[0]) == result.rejected
     finally:
         store.close()
     return result
@@ -324,7 +325,7 @@ def test_quoted_newlines_and_quotes_in_fields_are_data(target):
     result = attempt(target, write_csv(target.path(".csv"), rows), "structure (quoted newlines)",
                      expected=(len(rows), 0, 0))
     store = Store(result.database)
-    stored = store.query("SELECT offence_code FROM records")["offence_code"].tolist()
+    stored = query(store.path, "SELECT offence_code FROM records")["offence_code"].tolist()
     store.close()
     # a file that mixes CRLF and LF line endings is read with CRLF as LF, inside quoted fields too
     assert sorted(stored) == sorted(r["offence_code"].replace("\r\n", "\n") for r in rows)
@@ -435,7 +436,7 @@ def test_parquet_timestamps_for_dates_load_as_dates(target):
     path = target.path(".parquet")
     pq.write_table(pa.Table.from_pandas(frame), path)
     result = attempt(target, path, "parquet", expected=(3, 0, 0))
-    dates = Store(result.database).query("SELECT DISTINCT recorded_date FROM records")["recorded_date"]
+    dates = query(result.database, "SELECT DISTINCT recorded_date FROM records")["recorded_date"]
     assert [d.date() for d in dates] == [date(2024, 3, 15)]
 
 

@@ -82,7 +82,7 @@ def fingerprint(database: Path) -> tuple[str, str]:
 def record_count(database: Path) -> int:
     store = Store(database)
     try:
-        return int(store.query("SELECT COUNT(*) AS n FROM records")["n"].iloc[0])
+        return store.record_count(Filters())
     finally:
         store.close()
 
@@ -147,7 +147,7 @@ def test_search_where_binds_every_value(values):
     for value in values:
         holding = [v for v in where.params.values() if isinstance(v, list) and value in v]
         assert len(holding) == 4, f"{value!r} is not bound for each of its four slicers"
-    fixed = _tokens(" ".join(store_module._SEARCH_LIST_FILTERS.values())) | {"list_contains", "AND", "(", ")", ","}
+    fixed = _tokens(" ".join(store_module.SEARCH_LIST_FILTERS.values())) | {"list_contains", "AND", "(", ")", ","}
     extra = _tokens(where.sql) - fixed - {f"${name}" for name in where.params}
     assert not extra, f"tokens outside the fixed lists in the SQL: {extra} ({where.sql})"
 

@@ -16,9 +16,11 @@ import duckdb
 import pandas as pd
 import pytest
 
+from analytics.filters import Filters
 from analytics.load import LoadError, load_extract, pseudonymise, versions_dir
 from analytics.store import NoDataError, Store
 from tests.extracts import many_rows, row, write_extract, write_population
+from tests.sql_support import query
 
 TODAY = date(2026, 11, 30)
 PROJECT = Path(__file__).resolve().parents[1]
@@ -79,7 +81,7 @@ def test_duplicate_record_id_keeps_the_first_occurrence(tmp_path, population):
     rows = [row(record_id="A", person_id="first"), row(record_id="A", person_id="second"), row(record_id="B")]
     result = load_rows(tmp_path, population, rows)
     store = Store(result.database)
-    assert store.query("SELECT person_id FROM records WHERE record_id = 'A'")["person_id"].tolist() == ["first"]
+    assert query(store.path, "SELECT person_id FROM records WHERE record_id = 'A'")["person_id"].tolist() == ["first"]
     assert store.rejected_rows()["reason"].tolist() == ["duplicate record_id (first occurrence kept)"]
     assert store.rejected_rows()["person_id"].tolist() == ["second"]
 
@@ -126,7 +128,7 @@ def test_values_are_normalised_and_derived(tmp_path, population):
             offence_group="Robbery", knife_crime=""),
     ]
     result = load_rows(tmp_path, population, rows)
-    records = Store(result.database).query("SELECT * FROM records ORDER BY record_id")
+    records = query(result.database, "SELECT * FROM records ORDER BY record_id")
     first, second = records.iloc[0], records.iloc[1]
     assert (first.role, first.sex, first.ethnicity_self, first.ethnicity_officer) == ("suspect", "M", "B1", "IC9")
     assert (first.age_band, first.group_self) == ("0-9", "Black") and pd.isna(first.group_officer)
@@ -144,7 +146,7 @@ def test_a_childs_group_is_their_latest_stated_code(tmp_path, population):
         row(record_id="C", person_id="P", recorded_date="2024-09-01", outcome_date="", ethnicity_self="NS"),
     ]
     result = load_rows(tmp_path, population, rows)
-    groups = Store(result.database).query("SELECT DISTINCT person_group_self FROM records")
+    groups = query(result.database, "SELECT DISTINCT person_group_self FROM records")
     assert groups["person_group_self"].tolist() == ["Mixed"]
 
 
@@ -247,7 +249,7 @@ def test_a_later_load_keeps_the_population_table(tmp_path, published):
     extract = write_extract(tmp_path / "again.csv", many_rows(7))
     result = load_extract(extract, published, today=TODAY)
     assert result.loaded == 7
-    assert int(Store(published).query("SELECT SUM(population) AS n FROM population")["n"].iloc[0]) == 7 * 40 * 1000
+    assert int(query(published, "SELECT SUM(population) AS n FROM population")["n"].iloc[0]) == 7 * 40 * 1000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,7 +273,7 @@ def _load_with_refs(tmp_path: Path, population: Path, key: str, name: str) -> pd
         del os.environ["MONITOR_PSEUDONYMISATION_KEY"]
     raw = database.resolve().read_bytes()
     assert b"PNC/" not in raw and b"CR1" not in raw and key.encode() not in raw
-    return Store(database).query("SELECT record_id, person_id, crime_id FROM records ORDER BY record_id")
+    return query(database, "SELECT record_id, person_id, crime_id FROM records ORDER BY record_id")
 
 
 def test_pseudonymisation_is_stable_for_a_key_and_differs_between_keys(tmp_path, population):
@@ -294,7 +296,7 @@ def test_an_open_reader_keeps_its_publication_until_it_reconnects(tmp_path, publ
     load_extract(write_extract(tmp_path / "new.csv", many_rows(5)), published, today=TODAY)
     assert old_connection.execute("SELECT COUNT(*) FROM records").fetchall() == [(20,)]
     assert reader.data_version() != old_version  # the store noticed the new file and reconnected
-    assert int(reader.query("SELECT COUNT(*) AS n FROM records")["n"].iloc[0]) == 5
+    assert reader.record_count(Filters()) == 5
 
 
 @pytest.mark.slow
@@ -309,7 +311,7 @@ def test_a_load_killed_at_random_points_leaves_a_whole_publication(tmp_path, pub
     interrupted = 0
     for attempt in range(8):
         before = Store(published)
-        old = (before.data_version(), int(before.query("SELECT COUNT(*) AS n FROM records")["n"].iloc[0]))
+        old = (before.data_version(), int(query(before.path, "SELECT COUNT(*) AS n FROM records")["n"].iloc[0]))
         before.close()
         process = subprocess.Popen(
             [sys.executable, "-m", "analytics", "load", str(big), "--db", str(published)], cwd=PROJECT,
@@ -319,7 +321,7 @@ def test_a_load_killed_at_random_points_leaves_a_whole_publication(tmp_path, pub
         process.send_signal(signal.SIGKILL)
         process.wait()
         after = Store(published)
-        now = (after.data_version(), int(after.query("SELECT COUNT(*) AS n FROM records")["n"].iloc[0]))
+        now = (after.data_version(), int(query(after.path, "SELECT COUNT(*) AS n FROM records")["n"].iloc[0]))
         after.close()
         assert now == old or (now[0] != old[0] and now[1] == 200_000), f"attempt {attempt}: {old} -> {now}"
         interrupted += now == old

@@ -15,17 +15,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import disparity, schema, searches, stats
+from analytics import disparity, reference, schema, searches, stats
 from analytics.commands import main
 from analytics.filters import Filters
 from analytics.load import LoadError, load_extract
 from analytics.searches import SearchFilters
 from analytics.store import SearchStore, Store
+from tests.sql_support import query
 
 ROOT = Path(__file__).resolve().parents[1]
 GWENT = ROOT / "sample_data" / "police_uk_stop_search"
 GWENT_FILES = sorted(GWENT.glob("*.csv"))
-CROSSWALK = ROOT / "sample_data" / "reference" / "codes" / "ref_ethnicity_ons2021_sde18plus1_policeuk.csv"
+CROSSWALK = reference.SELF_DEFINED_CROSSWALK
 TODAY = date(2026, 11, 30)
 HEADER = ("Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,Age range,"
           "Self-defined ethnicity,Officer-defined ethnicity,Legislation,Object of search,Outcome,"
@@ -81,8 +82,8 @@ def test_every_row_of_the_gwent_files_is_accounted_for(gwent_db, sstore):
     per_file = Counter(r["_file"] for r in raw)
     assert dict(loads["rows_read"]) == dict(per_file)
     assert (loads["loaded"] + loads["rejected"] == loads["rows_read"]).all()
-    loaded = sstore.store.query("SELECT COUNT(*) AS n FROM searches")["n"].iloc[0]
-    rejected = sstore.store.query("SELECT COUNT(*) AS n FROM search_rejected_rows")["n"].iloc[0]
+    loaded = query(sstore.path, "SELECT COUNT(*) AS n FROM searches")["n"].iloc[0]
+    rejected = query(sstore.path, "SELECT COUNT(*) AS n FROM search_rejected_rows")["n"].iloc[0]
     assert loaded + rejected == len(raw)
     assert rejected == 0  # the real files are clean; the rejection reasons are tested on crafted files below
     assert sorted(loads["file_month"].astype(str)) == [f"2023-0{m}-01" for m in range(1, 7)]
@@ -92,7 +93,7 @@ def test_counts_by_age_range_and_ethnicity_equal_the_raw_csv(sstore):
     raw = raw_rows()
     expected = Counter((r["Age range"] or searches.NOT_RECORDED, r["Self-defined ethnicity"], r["Officer-defined ethnicity"])
                        for r in raw)
-    frame = sstore.store.query(
+    frame = query(sstore.path, 
         "SELECT age_range, COALESCE(self_defined, '') AS s, COALESCE(officer_defined, '') AS o, COUNT(*) AS n "
         "FROM searches GROUP BY ALL")
     got = Counter({(a, s, o): int(n) for a, s, o, n in frame.itertuples(index=False)})
@@ -195,15 +196,15 @@ def test_a_month_loaded_twice_is_counted_once(tmp_path):
     searches.load_searches([GWENT_FILES[0], GWENT_FILES[1]], database, today=TODAY)
     again = searches.load_searches([GWENT_FILES[0]], database, today=TODAY)
     assert again.replaced_months == [("gwent", date(2023, 1, 1))]
-    counts = Store(database).query("SELECT file_month, COUNT(*) AS n FROM searches GROUP BY ALL ORDER BY ALL")
+    counts = query(database, "SELECT file_month, COUNT(*) AS n FROM searches GROUP BY ALL ORDER BY ALL")
     assert counts["n"].tolist() == [313, 261]
-    assert len(Store(database).query("SELECT * FROM search_loads")) == 2
+    assert len(query(database, "SELECT * FROM search_loads")) == 2
     # a corrected re-issue of the month replaces it rather than merging with it
     shorter = tmp_path / "2023-01-gwent-stop-and-search.csv"
     lines = GWENT_FILES[0].read_text(encoding="utf-8").splitlines(keepends=True)
     shorter.write_text("".join(lines[:101]), encoding="utf-8")
     searches.load_searches([shorter], database, today=TODAY)
-    counts = Store(database).query("SELECT file_month, COUNT(*) AS n FROM searches GROUP BY ALL ORDER BY ALL")
+    counts = query(database, "SELECT file_month, COUNT(*) AS n FROM searches GROUP BY ALL ORDER BY ALL")
     assert counts["n"].tolist() == [100, 261]
 
 
@@ -248,7 +249,7 @@ def test_file_level_errors_exit_2_with_one_line_and_leave_the_database_unchanged
         assert err.count("\n") == 1 and err.startswith("error: ") and message in err, (label, err)
         assert path.name in err, label
         assert publication_state(database) == before, label
-    assert Store(database).query("SELECT COUNT(*) AS n FROM searches")["n"].iloc[0] == 313
+    assert query(database, "SELECT COUNT(*) AS n FROM searches")["n"].iloc[0] == 313
 
 
 def test_no_force_in_the_file_name_needs_force(tmp_path, capsys):
@@ -307,14 +308,14 @@ def test_each_row_rule_rejects_with_its_reason(norfolk_db):
     assert result.rows_read == len(NORFOLK_ROWS) and result.reconciles()
     expected = Counter(reason for reason, _ in NORFOLK_ROWS[4:])
     assert result.files[0].rejections == expected
-    stored = Store(database).query("SELECT reason, COUNT(*) AS n FROM search_rejected_rows GROUP BY ALL")
+    stored = query(database, "SELECT reason, COUNT(*) AS n FROM search_rejected_rows GROUP BY ALL")
     assert dict(zip(stored["reason"], stored["n"], strict=True)) == dict(expected)
     assert "rejected: unknown Age range: 1" in result.report()
 
 
 def test_norfolk_searches_are_placed_in_districts(norfolk_db):
     database, _ = norfolk_db
-    frame = Store(database).query("SELECT COALESCE(area_code, location_status) AS place FROM searches ORDER BY date")
+    frame = query(database, "SELECT COALESCE(area_code, location_status) AS place FROM searches ORDER BY date")
     assert frame["place"].tolist() == [expected for expected, _ in NORFOLK_ROWS[:4]]
 
 
@@ -341,25 +342,25 @@ def test_the_main_load_keeps_the_searches_and_the_searches_load_keeps_the_record
     extract, population = sample_files
     database = tmp_path / "monitor.duckdb"
     load_extract(extract, database, population=population, today=TODAY)
-    records = Store(database).query("SELECT COUNT(*) AS n, MAX(record_id) AS last FROM records").iloc[0]
+    records = query(database, "SELECT COUNT(*) AS n, MAX(record_id) AS last FROM records").iloc[0]
     searches.load_searches([GWENT], database, today=TODAY)
     store = Store(database)
-    after = store.query("SELECT COUNT(*) AS n, MAX(record_id) AS last FROM records").iloc[0]
+    after = query(store.path, "SELECT COUNT(*) AS n, MAX(record_id) AS last FROM records").iloc[0]
     assert (after["n"], after["last"]) == (records["n"], records["last"])
     version = store.data_version()
     load_extract(extract, database, today=TODAY)  # a new extract (here the same one) of crime records
     store = Store(database)
     assert store.data_version() != version
-    assert store.query("SELECT COUNT(*) AS n FROM searches")["n"].iloc[0] == 1549
-    assert len(store.query("SELECT * FROM search_population")) == 5
-    assert store.query("SELECT COUNT(*) AS n FROM records")["n"].iloc[0] == records["n"]
+    assert query(store.path, "SELECT COUNT(*) AS n FROM searches")["n"].iloc[0] == 1549
+    assert len(query(store.path, "SELECT * FROM search_population")) == 5
+    assert query(store.path, "SELECT COUNT(*) AS n FROM records")["n"].iloc[0] == records["n"]
 
 
 def test_searches_alone_make_a_publication_the_store_can_read(gwent_db):
     store = Store(gwent_db)
     assert store.period() == (None, None)
     assert store.data_version()
-    assert store.query("SELECT COUNT(*) AS n FROM records")["n"].iloc[0] == 0
+    assert query(store.path, "SELECT COUNT(*) AS n FROM records")["n"].iloc[0] == 0
     assert store.publication()["loaded"] == 0
 
 

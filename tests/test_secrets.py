@@ -25,6 +25,7 @@ from analytics.filters import Filters
 from analytics.load import LoadError, load_extract
 from analytics.store import Store
 from tests.extracts import VALID_ROW, row, write_extract, write_population
+from tests.sql_support import query
 
 PROJECT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 30)
@@ -84,12 +85,12 @@ def test_database_file_holds_no_key_or_raw_identifier(loaded):
             assert_clean(path.read_bytes(), str(path.relative_to(folder)))
     store = Store(database)
     try:
-        tables = store.query("SELECT table_name, column_name FROM duckdb_columns() WHERE data_type = 'VARCHAR' "
+        tables = query(store.path, "SELECT table_name, column_name FROM duckdb_columns() WHERE data_type = 'VARCHAR' "
                              "AND schema_name = 'main'")
         for table, column in tables.itertuples(index=False):
-            values = store.query(f'SELECT DISTINCT CAST("{column}" AS VARCHAR) AS v FROM "{table}"')["v"]
+            values = query(store.path, f'SELECT DISTINCT CAST("{column}" AS VARCHAR) AS v FROM "{table}"')["v"]
             assert_clean("\n".join(str(v) for v in values), f"{table}.{column}")
-        persons = store.query("SELECT person_id FROM records")["person_id"]
+        persons = query(store.path, "SELECT person_id FROM records")["person_id"]
         assert len(persons) == 5 and all(re.fullmatch(r"[0-9a-f]{32}", p) for p in persons), "ids are keyed hashes"
     finally:
         store.close()

@@ -1,0 +1,44 @@
+"""Read an extract, validate it, pseudonymise it, and publish a new database atomically.
+
+``load_extract`` is the entry point (``analytics.load.extract``); the steps live in ``read``,
+``population``, ``pseudonymise`` and ``publish``. File-level problems raise ``LoadError`` with one line
+naming the file and the problem: nothing is loaded and the published database is untouched. Row-level
+problems send the row to ``rejected_rows`` with its reason; rows aged 18 or over are excluded and
+counted. ``loaded + rejected + excluded = read`` is checked before publishing.
+"""
+
+from analytics.load.extract import LoadResult, load_extract
+from analytics.load.population import area_names, current_population, read_population
+from analytics.load.pseudonymise import pseudonymise, pseudonymise_raw_identifiers
+from analytics.load.publish import (
+    KEEP_PREVIOUS_VERSIONS,
+    build_and_publish,
+    building_path,
+    publication_lock,
+    remove_stale_builds,
+    scratch_path,
+    versions_dir,
+)
+from analytics.load.read import (
+    CHUNK,
+    LoadError,
+    TextCheck,
+    check_columns,
+    check_quoting,
+    check_readable,
+    file_digest,
+    fingerprint_and_check_text,
+    is_parquet,
+    normalise_column_name,
+    normalise_line_endings,
+    read_header,
+    stage_extract,
+)
+
+__all__ = [
+    "CHUNK", "KEEP_PREVIOUS_VERSIONS", "LoadError", "LoadResult", "TextCheck", "area_names", "build_and_publish",
+    "building_path", "check_columns", "check_quoting", "check_readable", "current_population", "file_digest",
+    "fingerprint_and_check_text", "is_parquet", "load_extract", "normalise_column_name", "normalise_line_endings",
+    "publication_lock", "pseudonymise", "pseudonymise_raw_identifiers", "read_header", "read_population",
+    "remove_stale_builds", "scratch_path", "stage_extract", "versions_dir",
+]

@@ -1,0 +1,135 @@
+"""Publish a new database atomically: one build at a time per database, each publication its own file in
+``.monitor.duckdb.versions/``, the ``monitor.duckdb`` symlink swung with one ``rename``.
+
+A reader that has the old file open keeps reading it until it reconnects; a load that fails or is killed
+leaves the old publication as it was (its half-built files are cleared by the next load).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from analytics.load.read import LoadError
+from analytics.store import DatabaseError
+from analytics.store.errors import one_line
+
+KEEP_PREVIOUS_VERSIONS = 2  # older publications are deleted (open readers keep their file until they close)
+
+
+def versions_dir(database: Path) -> Path:
+    """Where publications live: ``data/.monitor.duckdb.versions/<version>.duckdb``."""
+    return database.parent / f".{database.name}.versions"
+
+
+def building_path(database: Path) -> Path:
+    return versions_dir(database) / f"building-{os.getpid()}.duckdb"
+
+
+@contextmanager
+def publication_lock(database: Path) -> Iterator[None]:
+    """One build-and-publish at a time per database (an exclusive ``flock``, released by the kernel even
+    if the process is killed), so two loads never both start from the same publication."""
+    versions_dir(database).mkdir(parents=True, exist_ok=True)
+    with (versions_dir(database) / ".lock").open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def remove_stale_builds(database: Path) -> None:
+    """Remove half-built files, and new links never swapped in, left by loads that were killed (their
+    process no longer exists)."""
+    link_prefix = f".{database.name}.link-"
+    candidates = [(c, c.name.removeprefix("building-")) for c in versions_dir(database).glob("building-*")]
+    candidates += [(c, c.name.removeprefix(link_prefix)) for c in database.parent.glob(f"{link_prefix}*")]
+    for candidate, rest in candidates:
+        pid_text = rest.split(".")[0]
+        if pid_text.isdigit() and int(pid_text) != os.getpid() and _process_alive(int(pid_text)):
+            continue
+        candidate.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync_directory(directory: Path) -> None:
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _publish(built: Path, database: Path, version: str) -> None:
+    """Move the finished file into place and swing the ``database`` symlink to it in one rename."""
+    with built.open("rb") as handle:
+        os.fsync(handle.fileno())
+    final = versions_dir(database) / f"{version}.duckdb"
+    os.replace(built, final)
+    link = database.parent / f".{database.name}.link-{os.getpid()}"
+    link.unlink(missing_ok=True)
+    os.symlink(final.relative_to(database.parent), link)
+    os.replace(link, database)
+    _fsync_directory(database.parent)
+    _prune_old_versions(database, keep=final)
+
+
+def _prune_old_versions(database: Path, keep: Path) -> None:
+    published = sorted(
+        (p for p in versions_dir(database).glob("*.duckdb") if not p.name.startswith("building-") and p != keep),
+        key=lambda p: p.stat().st_mtime_ns,
+        reverse=True,
+    )
+    for old in published[KEEP_PREVIOUS_VERSIONS:]:
+        old.unlink(missing_ok=True)
+        Path(f"{old}.wal").unlink(missing_ok=True)
+
+
+
+def scratch_path(built: Path) -> Path:
+    """A temporary file beside a build (e.g. a CSV with normalised line endings), removed with it."""
+    return built.with_name(built.name + ".csv")
+
+
+class Built(Protocol):
+    """What a build returns: at least the data version it published."""
+
+    version: str
+
+
+BuiltT = TypeVar("BuiltT", bound=Built)
+
+
+def build_and_publish(database: Path, build: Callable[[Path], BuiltT], failure: str) -> BuiltT:
+    """One build-and-publish under the publication lock, shared by every loader: clear the half-built
+    files of killed loads, run ``build(path)`` into a new file, publish it atomically, and remove the
+    build's leftovers whatever happens. ``build`` returns a result with ``version``; a DuckDB error
+    becomes ``LoadError(f"{failure} (reason)")`` and the published database is untouched."""
+    with publication_lock(database):
+        remove_stale_builds(database)
+        built = building_path(database)
+        built.unlink(missing_ok=True)
+        try:
+            result = build(built)
+            _publish(built, database, result.version)
+            return result
+        except DatabaseError as exc:
+            raise LoadError(f"{failure} ({one_line(exc)})") from None
+        finally:
+            for leftover in (built, Path(f"{built}.wal"), scratch_path(built)):
+                leftover.unlink(missing_ok=True)
+

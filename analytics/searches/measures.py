@@ -1,0 +1,223 @@
+"""Stop-and-search measures by ethnic group, on the shared table engine (``analytics.tables``).
+
+``rate`` (searches of children per 1,000 children of the group; exact conditional rate-ratio interval),
+``weapons`` (share of searches with an object of search recorded that were for offensive weapons; Wilson,
+Koopman score risk ratio), ``find`` (the outcome test: share of searches with an outcome recorded whose
+outcome was anything other than "A no further action disposal"; optionally only those where the outcome
+was linked to the object of search). Searches with no object or no outcome recorded are counted and
+reported, never folded into either side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analytics import quality, schema, stats
+from analytics.searches.filters import SearchFilters
+from analytics.searches.parse import AGE_RANGES, CHILD, NO_FURTHER_ACTION, OFFENSIVE_WEAPONS
+from analytics.searches.population import population, whole_area_population
+from analytics.store import SearchStore
+from analytics.tables import (
+    ALL_SPLIT,
+    RatioTable,
+    by_group,
+    decision_rows,
+    empty_table,
+    finish_table,
+    rate_rows,
+)
+
+MEASURES: tuple[str, ...] = ("rate", "weapons", "find")
+SPLITS: tuple[str, ...] = ("area", "month", "object")
+
+
+@dataclass(frozen=True)
+class SearchTable(RatioTable):
+    """A stop-and-search rate/share table (``analytics.tables.RatioTable``: the columns, metadata and exports
+    of the crime-record tables) and, for shares, the searches of each group that were left out because
+    the object of search or the outcome was not recorded (``not_recorded``)."""
+
+    filters: SearchFilters
+    not_recorded: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def counting_unit(self) -> str:
+        return "searches"
+
+    def measure_metadata(self) -> dict[str, Any]:
+        return {"not_recorded": self.not_recorded}
+
+
+def _counts(sstore: SearchStore, filters: SearchFilters, split: str | None) -> pd.DataFrame:
+    dims = (split,) if split else ()
+    return sstore.counts(filters, dims, NO_FURTHER_ACTION, OFFENSIVE_WEAPONS)
+
+
+def _split_values(counts: pd.DataFrame, split: str | None) -> list:
+    if not split:
+        return [ALL_SPLIT]
+    return sorted(set(counts[split])) if len(counts) else []
+
+
+def _label(split: str | None, value):
+    if split == "month" and value is not None and not isinstance(value, str):
+        return pd.Timestamp(value).strftime("%Y-%m")
+    return value
+
+
+def search_rates(sstore: SearchStore, filters: SearchFilters, split: str | None = None) -> SearchTable:
+    """Searches of children aged 10-17 per 1,000 children of the group, ratio to the reference (exact)."""
+    _check_split(split)
+    if filters.age_ranges != (CHILD,):
+        raise ValueError("the rate measure is per 1,000 children aged 10-17: use --age-range 10-17 "
+                         "(other age ranges: --measure weapons or find)")
+    counts = _counts(sstore, filters, split)
+    pop, source = population(sstore, filters)
+    whole = whole_area_population(pop)
+    parts = []
+    for value in _split_values(counts, split):
+        events = by_group(counts, split, value, "searches")
+        if split == "area":
+            part = pop[pop["area_code"] == value]
+            denominators = {g: int(v) for g, v in part.groupby("ethnic_group")["population"].sum().items()}
+        elif filters.areas:
+            denominators = {g: int(v) for g, v in pop.groupby("ethnic_group")["population"].sum().items()}
+        else:
+            denominators = whole
+        parts.append((_label(split, value), events, denominators))
+    rows = rate_rows(parts, filters.reference_group, filters.confidence)
+    table = _finish(rows, filters)
+    notes = ["Rates are per 1,000 children aged 10-17 over the whole selected period (not annualised); "
+             "the unit is the search (a child searched twice counts twice).",
+             "Not stated: its share of all searches (Wilson interval); it has no population denominator."]
+    if split == "area":
+        notes.append("Searches without a published location, or outside the district boundaries, have no "
+                     "district population: their rows show counts only.")
+    return SearchTable(table, "rate", filters, split=split,
+                       numerator="stop-and-search records of children aged 10-17 in the period",
+                       denominator="children aged 10-17 of the group in the force area (or district)",
+                       denominator_source=source, notes=tuple(notes))
+
+
+def weapons_shares(sstore: SearchStore, filters: SearchFilters, split: str | None = None) -> SearchTable:
+    """Share of searches (with an object of search recorded) that were for offensive weapons, by group."""
+    _check_split(split)
+    if split == "object":
+        raise ValueError("the weapons measure cannot be split by object of search (it is about one object)")
+    counts = _counts(sstore, filters, split)
+    return _share_table(counts, filters, split, "weapons", "object_recorded",
+                        lambda c: c["searches"] - c["object_recorded"], "weapons",
+                        numerator=f"searches whose object of search was {OFFENSIVE_WEAPONS!r}",
+                        denominator="searches of the group with an object of search recorded",
+                        missing_label="no object of search recorded")
+
+
+def find_rates(sstore: SearchStore, filters: SearchFilters, split: str | None = None, linked: bool = False) -> SearchTable:
+    """The outcome test: share of searches with an outcome recorded whose outcome was other than
+    "A no further action disposal" (``linked``: and the outcome was linked to the object of search)."""
+    _check_split(split)
+    counts = _counts(sstore, filters, split)
+    events = "linked_finds" if linked else "finds"
+    numerator = (f"searches with an outcome other than {NO_FURTHER_ACTION!r}"
+                 + (" that was linked to the object of search" if linked else ""))
+    result = _share_table(counts, filters, split, events, "outcome_recorded", lambda c: c["no_outcome"],
+                          "find", numerator=numerator,
+                          denominator="searches of the group with an outcome recorded",
+                          missing_label="no outcome recorded")
+    if linked:
+        unknown = int(counts["link_not_recorded"].sum()) if len(counts) else 0
+        notes = (*result.notes, f"{unknown:,} searches with an action outcome had 'Outcome linked to object of "
+                 "search' blank (not recorded); they count as not linked.")
+        result = dataclasses.replace(result, measure="find (linked to object)", notes=notes)
+    return result
+
+
+def _share_table(counts, filters, split, events_column, denominator_column, missing, measure, *, numerator,
+                 denominator, missing_label) -> SearchTable:
+    rows = []
+    not_recorded: dict = {}
+    for value in _split_values(counts, split):
+        events = by_group(counts, split, value, events_column)
+        totals = by_group(counts, split, value, denominator_column)
+        rows += decision_rows(_label(split, value), events, totals, filters.reference_group, filters.confidence)
+        part = counts[counts[split] == value] if split else counts
+        lacking = {g: int(v) for g, v in part.assign(m=missing(part)).groupby("ethnic_group")["m"].sum().items()}
+        key = str(_label(split, value))
+        not_recorded[key] = {g: lacking.get(g, 0) for g in schema.ETHNIC_GROUPS_WITH_NOT_STATED}
+    table = _finish(rows, filters)
+    total_missing = sum(sum(v.values()) for v in not_recorded.values())
+    notes = (f"{total_missing:,} searches with {missing_label} are not in the numerators or denominators "
+             "(counted by group in not_recorded).",
+             "The unit is the search; ratios use the Koopman score interval, shares the Wilson interval.")
+    return SearchTable(table, measure, filters, numerator=numerator, denominator=denominator,
+                       denominator_source="the searches themselves", split=split, not_recorded=not_recorded,
+                       notes=notes)
+
+
+def _finish(rows: list[dict[str, Any]], filters: SearchFilters) -> pd.DataFrame:
+    """``tables.finish_table`` of the rows (an empty table when there are none)."""
+    return finish_table(pd.DataFrame(rows), filters.confidence, filters.reference_group) if rows else empty_table()
+
+
+def _check_split(split: str | None) -> None:
+    if split is not None and split not in SPLITS:
+        raise ValueError(f"unknown split {split!r} (expected one of {', '.join(SPLITS)})")
+
+
+def ratios(sstore: SearchStore, filters: SearchFilters, measure: str, split: str | None = None,
+           linked: bool = False) -> SearchTable:
+    """The table for one measure (``rate``, ``weapons`` or ``find``)."""
+    if measure == "rate":
+        return search_rates(sstore, filters, split)
+    if measure == "weapons":
+        return weapons_shares(sstore, filters, split)
+    if measure == "find":
+        return find_rates(sstore, filters, split, linked=linked)
+    raise ValueError(f"unknown measure {measure!r} (expected one of {', '.join(MEASURES)})")
+
+
+def monthly_counts(sstore: SearchStore, filters: SearchFilters) -> pd.DataFrame:
+    """Searches per month by group (columns ``month, group, value``) for the monthly trend."""
+    counts = _counts(sstore, filters, "month")
+    if counts.empty:
+        return pd.DataFrame(columns=["month", "group", "value"])
+    return pd.DataFrame({"month": pd.to_datetime(counts["month"]), "group": counts["ethnic_group"],
+                         "value": counts["searches"].astype(int)})
+
+
+def age_range_counts(sstore: SearchStore, filters: SearchFilters) -> pd.DataFrame:
+    """Searches by age range and group, every age range (``under 10`` shown on its own)."""
+    counts = sstore.counts(filters.replace(age_ranges=()), ("age_range",), NO_FURTHER_ACTION, OFFENSIVE_WEAPONS)
+    if counts.empty:
+        return pd.DataFrame(index=list(AGE_RANGES), columns=list(schema.ETHNIC_GROUPS_WITH_NOT_STATED)).fillna(0)
+    table = counts.pivot_table(index="age_range", columns="ethnic_group", values="searches", aggfunc="sum",
+                               fill_value=0)
+    table = table.reindex(index=[a for a in AGE_RANGES if a in table.index],
+                          columns=list(schema.ETHNIC_GROUPS_WITH_NOT_STATED), fill_value=0).astype(int)
+    table["Total"] = table.sum(axis=1)
+    return table
+
+
+def agreement(sstore: SearchStore, filters: SearchFilters) -> quality.Agreement:
+    """Self- vs officer-defined agreement on the filtered searches (kappa, Wilson interval)."""
+    long = sstore.crosstab(filters)
+    order = list(schema.ETHNIC_GROUPS_WITH_NOT_STATED)
+    crosstab = (long.pivot_table(index="self_defined", columns="officer_defined", values="records", aggfunc="sum",
+                                 fill_value=0).reindex(index=order, columns=order, fill_value=0).astype(int)
+                if len(long) else pd.DataFrame(0, index=order, columns=order))
+    stated = crosstab.loc[list(schema.ETHNIC_GROUPS), list(schema.ETHNIC_GROUPS)].to_numpy()
+    both, agreeing = int(stated.sum()), int(np.trace(stated))
+    kappa, expected = quality.cohens_kappa(stated)
+    return quality.Agreement(crosstab=crosstab, both_stated=both, agreeing=agreeing,
+                             agreement=stats.wilson_ci(agreeing, both, filters.confidence), kappa=kappa,
+                             expected_agreement=expected)
+
+
+def load_summary(sstore: SearchStore) -> pd.DataFrame:
+    """Per force and month: rows read, loaded, rejected (and the file)."""
+    return sstore.loads()

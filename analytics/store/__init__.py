@@ -1,0 +1,48 @@
+"""The only package that imports duckdb or sqlite3 or runs SQL (DESIGN.md section 2).
+
+* ``where``: the fixed SQL vocabularies and the WHERE clauses ``Filters``/``SearchFilters`` stand for.
+* ``reader``/``read``: ``Store``, read-only named queries on the published database.
+* ``build``: ``PublicationBuilder``, which builds a new database file for the loaders.
+* ``searches``: the stop-and-search tables (``SearchBuilder``, ``SearchStore``).
+* ``audit``: ``AuditLog``, the append-only audit log (SQLite).
+
+Every value is a bound parameter; column names come only from fixed lists. The raw query methods
+and the connections are private: callers use the named methods. A DuckDB error leaves the package
+as ``DatabaseError`` (one-line message).
+"""
+
+from analytics.store.audit import AUDIT_FIELDS, AuditLog
+from analytics.store.build import (
+    BUILD_MEMORY_LIMIT,
+    CSV_OPTIONS,
+    SEARCH_TABLE_COLUMNS,
+    SEARCH_TABLES,
+    PublicationBuilder,
+    current_publication,
+)
+from analytics.store.errors import DatabaseError, NoDataError
+from analytics.store.read import Store, decision_counts_statement, event_counts_statement
+from analytics.store.searches import SearchBuilder, SearchStore, search_counts_statement
+from analytics.store.where import (
+    COUNT_EXPRESSIONS,
+    DIMENSION_COLUMNS,
+    GROUP_EXPRESSIONS,
+    POPULATION_DIMENSIONS,
+    RECORD_GROUP_EXPRESSIONS,
+    SEARCH_DIMENSIONS,
+    SEARCH_GROUP_EXPRESSIONS,
+    SEARCH_LIST_FILTERS,
+    Statement,
+    Where,
+    records_where,
+    search_where,
+)
+
+__all__ = [
+    "AUDIT_FIELDS", "BUILD_MEMORY_LIMIT", "COUNT_EXPRESSIONS", "CSV_OPTIONS", "DIMENSION_COLUMNS", "GROUP_EXPRESSIONS",
+    "POPULATION_DIMENSIONS", "RECORD_GROUP_EXPRESSIONS", "SEARCH_DIMENSIONS", "SEARCH_GROUP_EXPRESSIONS",
+    "SEARCH_LIST_FILTERS", "SEARCH_TABLES", "SEARCH_TABLE_COLUMNS", "AuditLog", "DatabaseError", "NoDataError",
+    "PublicationBuilder", "SearchBuilder", "SearchStore", "Statement", "Store", "Where", "current_publication",
+    "decision_counts_statement", "event_counts_statement", "records_where", "search_counts_statement",
+    "search_where",
+]

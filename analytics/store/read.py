@@ -1,0 +1,304 @@
+"""``Store``: the named queries on the published database's crime-record tables (DESIGN.md section 2).
+
+Every value reaches DuckDB as a bound parameter; column names come only from the fixed vocabularies
+of ``analytics.store.where``. The statements of the main counts are built by the module-level
+``*_statement`` functions, so the golden SQL files (``tests/golden_sql/``) can pin their text.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from analytics.filters import Filters
+from analytics.store.reader import PublicationReader
+from analytics.store.where import (
+    COUNT_EXPRESSIONS,
+    DIMENSION_COLUMNS,
+    GROUP_EXPRESSIONS,
+    POPULATION_DIMENSIONS,
+    Statement,
+    dimension_columns,
+    population_where,
+    records_where,
+)
+
+
+def event_counts_statement(filters: Filters, dims: tuple[str, ...] = ()) -> Statement:
+    """Events (children or records, per the counting unit) by ethnic group and ``dims``."""
+    columns = dimension_columns(dims)
+    group = GROUP_EXPRESSIONS[filters.ethnicity_source]
+    where = records_where(filters, include_ethnic_group=False)
+    select = ", ".join([*columns, f"{group} AS ethnic_group"])
+    sql = (
+        f"SELECT {select}, {COUNT_EXPRESSIONS[filters.counting_unit]} AS events "
+        f"FROM records WHERE {where.sql} GROUP BY ALL"
+    )
+    return Statement(sql, where.params)
+
+
+def decision_counts_statement(filters: Filters, outcome_codes: tuple[str, ...],
+                              dims: tuple[str, ...] = ()) -> Statement:
+    """Concluded records and those ending in ``outcome_codes``, by ethnic group and ``dims``."""
+    columns = dimension_columns(dims)
+    group = GROUP_EXPRESSIONS[filters.ethnicity_source]
+    where = records_where(filters.replace(outcome_codes=()), include_ethnic_group=False)
+    params = {**where.params, "chosen_outcomes": list(outcome_codes)}
+    select = ", ".join([*columns, f"{group} AS ethnic_group"])
+    sql = (
+        f"SELECT {select}, "
+        "COUNT(*) FILTER (WHERE list_contains($chosen_outcomes, outcome_code)) AS events, "
+        "COUNT(*) FILTER (WHERE outcome_code <> '') AS denominator, "
+        "COUNT(*) FILTER (WHERE outcome_code = '') AS open "
+        f"FROM records WHERE {where.sql} GROUP BY ALL"
+    )
+    return Statement(sql, params)
+
+
+class Store(PublicationReader):
+    """Read-only access to the published database; safe to share between threads."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        super().__init__(path)
+        self._publication: tuple[Any, dict[str, Any]] | None = None
+
+    # metadata ---------------------------------------------------------------------------------
+    def publication(self) -> dict:
+        """Data version, load time, source and the load's reconciliation counts.
+
+        Read once per publication file (a publication never changes; a new load is a new file), since
+        every rate table states its population source from it."""
+        current = self._current_file()
+        cached = self._publication
+        if cached is not None and cached[0] == current:
+            return dict(cached[1])
+        frame = self._query("SELECT * FROM publication")
+        row = frame.iloc[0].to_dict()
+        self._publication = (current, row)
+        return dict(row)
+
+    def data_version(self) -> str:
+        return str(self._query("SELECT version FROM publication")["version"].iloc[0])
+
+    def areas(self) -> pd.DataFrame:
+        return self._query("SELECT area_code, area_name FROM areas ORDER BY area_name")
+
+    def check_areas(self, codes: tuple[str, ...]) -> None:
+        """Refuse district codes that are not in the population table, naming the first."""
+        if not codes:
+            return
+        known = set(self.areas()["area_code"])
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            raise ValueError(f"unknown district code {unknown[0][:60]!r} (not in the population table)")
+
+    def period(self) -> tuple[date | None, date | None]:
+        frame = self._query("SELECT MIN(recorded_date) AS first, MAX(recorded_date) AS last FROM records")
+        first, last = frame.iloc[0]
+        return (None if pd.isna(first) else first.date(), None if pd.isna(last) else last.date())
+
+    def load_summary(self) -> pd.DataFrame:
+        return self._query("SELECT kind, reason, rows FROM load_summary ORDER BY kind, rows DESC, reason")
+
+    def rejected_rows(self, limit: int | None = None) -> pd.DataFrame:
+        sql = "SELECT * FROM rejected_rows ORDER BY source_row"
+        if limit is not None:
+            return self._query(sql + " LIMIT $limit", {"limit": int(limit)})
+        return self._query(sql)
+
+    def definitions(self) -> dict:
+        frame = self._query("SELECT name, value FROM definitions")
+        return dict(zip(frame["name"], frame["value"], strict=True))
+
+    def population_table(self) -> pd.DataFrame:
+        """The whole ``population`` table as loaded (every column), e.g. to carry it into a new load."""
+        return self._query("SELECT * FROM population")
+
+    # analytic queries -----------------------------------------------------------------------
+    def event_counts(self, filters: Filters, dims: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Events (children or records, per the counting unit) by ethnic group and ``dims``."""
+        statement = event_counts_statement(filters, dims)
+        return self._renamed(self._query(statement.sql, statement.params), dims)
+
+    def total_events(self, filters: Filters, dims: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Events over all groups (a child counted once even if their group is ambiguous)."""
+        columns = dimension_columns(dims)
+        where = records_where(filters, include_ethnic_group=False)
+        select = ", ".join([*columns, f"{COUNT_EXPRESSIONS[filters.counting_unit]} AS events"])
+        group_by = " GROUP BY ALL" if columns else ""
+        sql = f"SELECT {select} FROM records WHERE {where.sql}{group_by}"
+        return self._renamed(self._query(sql, where.params), dims)
+
+    def population_counts(self, filters: Filters, dims: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Children in the population by ethnic group and ``dims`` (area, age band, sex only)."""
+        columns = dimension_columns(dims, POPULATION_DIMENSIONS)
+        where = population_where(filters)
+        select = ", ".join([*columns, "ethnic_group"])
+        sql = f"SELECT {select}, SUM(population)::BIGINT AS population FROM population WHERE {where.sql} GROUP BY ALL"
+        return self._renamed(self._query(sql, where.params), dims)
+
+    def decision_counts(self, filters: Filters, outcome_codes: tuple[str, ...], dims: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Concluded records and those ending in ``outcome_codes``, by ethnic group and ``dims``.
+
+        The unit is the record (one decision per child per crime); open investigations are not
+        in the denominator and are counted separately in ``open``.
+        """
+        statement = decision_counts_statement(filters, outcome_codes, dims)
+        return self._renamed(self._query(statement.sql, statement.params), dims)
+
+    def counts(self, filters: Filters, dims: tuple[str, ...]) -> pd.DataFrame:
+        """Counts of the counting unit by arbitrary fixed dimensions (e.g. role by month)."""
+        columns = dimension_columns(dims)
+        where = records_where(filters)
+        select = ", ".join([*columns, f"{COUNT_EXPRESSIONS[filters.counting_unit]} AS events"])
+        sql = f"SELECT {select} FROM records WHERE {where.sql} GROUP BY ALL ORDER BY ALL"
+        return self._renamed(self._query(sql, where.params), dims)
+
+    def ethnicity_completeness(self, filters: Filters, dims: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Records with self-defined, officer-defined, and either ethnicity stated, by ``dims``."""
+        columns = dimension_columns(dims)
+        where = records_where(filters, include_ethnic_group=False)
+        select = ", ".join([*columns, "COUNT(*) AS records"]) if columns else "COUNT(*) AS records"
+        sql = (
+            f"SELECT {select}, "
+            "COUNT(*) FILTER (WHERE group_self IS NOT NULL) AS self_stated, "
+            "COUNT(*) FILTER (WHERE group_officer IS NOT NULL) AS officer_stated, "
+            "COUNT(*) FILTER (WHERE group_self IS NOT NULL OR group_officer IS NOT NULL) AS either_stated "
+            f"FROM records WHERE {where.sql}" + (" GROUP BY ALL ORDER BY ALL" if columns else "")
+        )
+        return self._renamed(self._query(sql, where.params), dims)
+
+    def self_officer_crosstab(self, filters: Filters) -> pd.DataFrame:
+        """Records by self-defined group × officer-defined group (Not stated included)."""
+        where = records_where(filters, include_ethnic_group=False)
+        sql = (
+            "SELECT COALESCE(group_self, 'Not stated') AS self_defined, "
+            "COALESCE(group_officer, 'Not stated') AS officer_defined, COUNT(*) AS records "
+            f"FROM records WHERE {where.sql} GROUP BY ALL"
+        )
+        return self._query(sql, where.params)
+
+    def rolling_event_counts(self, filters: Filters, window_months: int = 12) -> pd.DataFrame:
+        """Events per group in the ``window_months`` months ending at each month (one query, so a child
+        is counted once per window). Only complete windows within the filter's date range are returned."""
+        return self.monthly_and_rolling_counts(filters, window_months)[1]
+
+    def monthly_and_rolling_counts(self, filters: Filters, window_months: int = 12) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``(event_counts(filters, ("month",)), rolling_event_counts(filters, window_months))`` from one
+        scan of the records: both come from the same children-by-month (or records-by-month) table."""
+        group = GROUP_EXPRESSIONS[filters.ethnicity_source]
+        where = records_where(filters.replace(date_from=None, date_to=None), include_ethnic_group=False)
+        dates = records_where(Filters(date_from=filters.date_from, date_to=filters.date_to))
+        in_range = dates.sql
+        params = {**where.params, **dates.params, "window": window_months,
+                  "first_end": filters.date_from, "last_end": filters.date_to}
+        # Each window's count is a running sum of steps (one pass over the records instead of joining
+        # every record to each of the 12 windows it falls in). Records: +n in a month, -n twelve months
+        # later. Children: a child's months covered by some window are the union of [m, m + 11] over the
+        # months m they appear in, so +1 at max(m, previous month + 12) and -1 at m + 12. A month's own
+        # count keeps only the records inside the date range (``in_range``).
+        if filters.counting_unit == "persons":
+            steps = (
+                f"person_months AS MATERIALIZED (SELECT person_key, {group} AS ethnic_group, month, "
+                f"bool_or({in_range}) AS in_range FROM records WHERE {where.sql} GROUP BY ALL), "
+                "monthly AS (SELECT month, ethnic_group, COUNT(*) FILTER (WHERE in_range) AS events "
+                "FROM person_months GROUP BY ALL), "
+                "spans AS (SELECT ethnic_group, month, lag(month) OVER (PARTITION BY person_key, ethnic_group "
+                "ORDER BY month) AS previous FROM person_months), "
+                "deltas AS (SELECT ethnic_group, CASE WHEN previous IS NULL THEN month "
+                "ELSE greatest(month, CAST(previous + to_months($window) AS DATE)) END AS step_month, 1 AS delta FROM spans "
+                "UNION ALL SELECT ethnic_group, CAST(month + to_months($window) AS DATE), -1 FROM spans), "
+            )
+        else:
+            steps = (
+                f"month_counts AS MATERIALIZED (SELECT {group} AS ethnic_group, month, COUNT(*) AS n, "
+                f"COUNT(*) FILTER (WHERE {in_range}) AS in_range_n FROM records WHERE {where.sql} GROUP BY ALL), "
+                "monthly AS (SELECT month, ethnic_group, in_range_n AS events FROM month_counts), "
+                "deltas AS (SELECT ethnic_group, month AS step_month, n AS delta FROM month_counts "
+                "UNION ALL SELECT ethnic_group, CAST(month + to_months($window) AS DATE), -n FROM month_counts), "
+            )
+        sql = (
+            "WITH bounds AS (SELECT MIN(month) AS first_month, MAX(month) AS last_month FROM records), "
+            "windows AS (SELECT CAST(unnest(generate_series(first_month + to_months($window - 1), last_month, "
+            "INTERVAL 1 MONTH)) AS DATE) AS window_end FROM bounds), "
+            f"{steps}"
+            "steps AS (SELECT ethnic_group, step_month, SUM(delta) AS delta FROM deltas GROUP BY ALL), "
+            "rolling AS (SELECT w.window_end AS month, s.ethnic_group, CAST(SUM(s.delta) AS BIGINT) AS events "
+            "FROM windows w JOIN steps s ON s.step_month <= w.window_end "
+            "WHERE ($first_end IS NULL OR w.window_end >= date_trunc('month', CAST($first_end AS DATE))) "
+            "AND ($last_end IS NULL OR w.window_end <= CAST($last_end AS DATE)) "
+            "GROUP BY ALL HAVING SUM(s.delta) > 0) "
+            "SELECT 'month' AS kind, month, ethnic_group, CAST(events AS BIGINT) AS events FROM monthly WHERE events > 0 "
+            "UNION ALL SELECT 'window' AS kind, month, ethnic_group, events FROM rolling ORDER BY ALL"
+        )
+        both = self._query(sql, params)
+        monthly, rolling = (both[both["kind"] == kind].drop(columns="kind").reset_index(drop=True)
+                            for kind in ("month", "window"))
+        return monthly, rolling
+
+    def rolling_event_counts_by_join(self, filters: Filters, window_months: int = 12) -> pd.DataFrame:
+        """The reference form of ``rolling_event_counts`` (each record joined to its windows; slow at
+        scale): kept so a test can check the two agree."""
+        group = GROUP_EXPRESSIONS[filters.ethnicity_source]
+        where = records_where(filters.replace(date_from=None, date_to=None), include_ethnic_group=False)
+        params = {**where.params, "window": window_months,
+                  "first_end": filters.date_from, "last_end": filters.date_to}
+        sql = (
+            "WITH bounds AS (SELECT MIN(month) AS first_month, MAX(month) AS last_month FROM records), "
+            "windows AS (SELECT CAST(unnest(generate_series(first_month + to_months($window - 1), last_month, "
+            "INTERVAL 1 MONTH)) AS DATE) AS window_end FROM bounds) "
+            f"SELECT w.window_end AS month, {group} AS ethnic_group, "
+            f"{COUNT_EXPRESSIONS[filters.counting_unit]} AS events "
+            "FROM windows w JOIN records r ON r.month > w.window_end - to_months($window) AND r.month <= w.window_end "
+            f"WHERE {where.sql} "
+            "AND ($first_end IS NULL OR w.window_end >= date_trunc('month', CAST($first_end AS DATE))) "
+            "AND ($last_end IS NULL OR w.window_end <= CAST($last_end AS DATE)) "
+            "GROUP BY ALL ORDER BY ALL"
+        )
+        return self._query(sql, params)
+
+    def outcome_mix(self, filters: Filters) -> pd.DataFrame:
+        """Concluded records by ethnic group and outcome group."""
+        group = GROUP_EXPRESSIONS[filters.ethnicity_source]
+        where = records_where(filters, include_ethnic_group=False)
+        sql = (
+            f"SELECT {group} AS ethnic_group, outcome_group, COUNT(*) AS records FROM records "
+            f"WHERE {where.sql} AND outcome_code <> '' GROUP BY ALL ORDER BY ALL"
+        )
+        return self._query(sql, where.params)
+
+    def month_range(self) -> tuple[date | None, date | None]:
+        frame = self._query("SELECT MIN(month) AS first, MAX(month) AS last FROM records")
+        first, last = frame.iloc[0]
+        return (None if pd.isna(first) else first.date(), None if pd.isna(last) else last.date())
+
+    def record_count(self, filters: Filters) -> int:
+        """How many records match (without fetching them)."""
+        where = records_where(filters)
+        return int(self._query(f"SELECT COUNT(*) AS n FROM records WHERE {where.sql}", where.params)["n"].iloc[0])
+
+    def records(self, filters: Filters, limit: int | None = None) -> pd.DataFrame:
+        """The filtered pseudonymised records (for analysts), newest first."""
+        where = records_where(filters)
+        group = GROUP_EXPRESSIONS[filters.ethnicity_source]
+        sql = (
+            "SELECT record_id, person_id, crime_id, role, recorded_date, age, age_band, sex, "
+            f"ethnicity_self, ethnicity_officer, {group} AS ethnic_group, area_code, msoa_code, "
+            "offence_group, offence_code, outcome_code, outcome_group, outcome_date, "
+            "knife_crime, cce, cse, county_lines, gangs, serious_youth_violence "
+            f"FROM records WHERE {where.sql} ORDER BY recorded_date DESC, record_id"
+        )
+        params = dict(where.params)
+        if limit is not None:
+            sql += " LIMIT $limit"
+            params["limit"] = int(limit)
+        return self._large_query(sql, params)
+
+    @staticmethod
+    def _renamed(frame: pd.DataFrame, dims: tuple[str, ...]) -> pd.DataFrame:
+        return frame.rename(columns={DIMENSION_COLUMNS[d]: d for d in dims})
+
+
