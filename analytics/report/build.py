@@ -34,8 +34,8 @@ from analytics.report.data import (
     RatioResult,
     RoleRatios,
     Rolling,
-    SearchRatios,
     Searches,
+    SearchRatios,
 )
 from analytics.report.findings import pack_findings
 from analytics.report.formatting import count_text, worst
@@ -212,7 +212,7 @@ def district_totals(stated: pd.DataFrame, published: pd.DataFrame) -> dict[str, 
 def marker_rates(store: Store, f12: Filters, control: Control) -> dict[str, MarkerRates]:
     """Knife crime and CCE for suspects and victims (where the filters show them)."""
     labels = [schema.RISK_MARKER_LABELS[m] for m in MARKERS]
-    out = {}
+    out: dict[str, MarkerRates] = {}
     for role in [r for r in ("suspect", "victim") if r in roles_shown(f12)]:
         result = disparity.marker_rates(store, f12.replace(roles=(role,)))
         chosen = result.table[result.table["split"].isin(labels)].reset_index(drop=True)

@@ -76,14 +76,16 @@ def role_findings(data: PackData) -> list[Finding]:
             group = row["group"]
             if row["is_reference"] or group == schema.NOT_STATED:
                 continue
-            before = previous.loc[group] if group in previous.index else None
-            quotable = before is not None and pd.notna(before["ratio"]) and not ratios.published.empty
+            last_year = None
+            if group in previous.index and pd.notna(previous.loc[group, "ratio"]) and not ratios.published.empty:
+                before = previous.loc[group]
+                last_year = {"ratio": before["ratio"], "lower": before["ratio_lower"], "upper": before["ratio_upper"]}
             # For scrutiny, last year's ratio is quoted only if its own table would show it.
-            if quotable and data.suppressing:
-                quotable = group in previous_published.index and pd.notna(previous_published.loc[group, "ratio"])
+            if data.suppressing and not (group in previous_published.index
+                                         and pd.notna(previous_published.loc[group, "ratio"])):
+                last_year = None
             context = {"period": period, "reference": reference, "role_text": ROLE_PLURAL[role] + role_scope,
-                       "role": role, "previous": ({"ratio": before["ratio"], "lower": before["ratio_lower"],
-                                                   "upper": before["ratio_upper"]} if quotable else None)}
+                       "role": role, "previous": last_year}
             findings.append(_row_finding("role", (role, group), row, published.loc[group], context))
     return findings
 

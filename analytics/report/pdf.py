@@ -48,7 +48,7 @@ def html_to_pdf(html_path: Path, pdf_path: Path, chromium: str, timeout: int = P
             raise PdfError(f"Chromium did not finish printing within {timeout} s") from None
         except OSError as exc:
             raise PdfError(f"cannot run Chromium ({exc.strerror})") from None
-        if not partial.exists() or partial.stat().st_size == 0 or not partial.read_bytes()[:5] == b"%PDF-":
+        if not partial.exists() or partial.stat().st_size == 0 or partial.read_bytes()[:5] != b"%PDF-":
             partial.unlink(missing_ok=True)
             detail = completed.stderr.decode("utf-8", "replace").strip().splitlines()
             raise PdfError(f"Chromium exited with status {completed.returncode} without writing a PDF"

@@ -30,6 +30,7 @@ from analytics.report.formatting import (
     significance_text,
 )
 
+
 @dataclass(frozen=True)
 class Row:
     cells: tuple[str, ...]
@@ -88,8 +89,9 @@ def ratio_rows(table: pd.DataFrame, raw: pd.DataFrame, unit: str, total_label: s
         rows.append(row(cells, classes, "sig" if shown.get("significant") is True else ""))
     totals = table.attrs.get("suppressed_totals", {})
     hidden = totals.get("overall") or bool(totals.get("splits"))
-    events_total = suppression.SUPPRESSED if hidden else int(raw["events"].sum())
-    den_total, rate_total = DASH, ""
+    events_total: int | str = suppression.SUPPRESSED if hidden else int(raw["events"].sum())
+    den_total: int | str = DASH
+    rate_total = ""
     if denominator_is_count:
         den_total = suppression.SUPPRESSED if hidden else int(raw["denominator"].sum())
         if not hidden and raw["denominator"].sum():
@@ -265,7 +267,7 @@ def funnel_table(data: PackData) -> Table:
     rows = []
     for r in funnel.points.sort_values("label").itertuples():
         shown = totals.get(r.area_code, r.events)
-        hidden = shown == suppression.SUPPRESSED or data.suppressing and r.area_code not in totals
+        hidden = shown == suppression.SUPPRESSED or (data.suppressing and r.area_code not in totals)
         value = f"{r.value:.2f}{mark(suppression.reliability(int(r.events)))}"
         position = funnel_position(r.outside_95, r.outside_998, r.value > funnel.centre)
         rows.append(row([r.label, count_text(shown), f"{int(r.n):,}", DASH if hidden else value,
