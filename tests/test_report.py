@@ -10,6 +10,7 @@ PDF tests need Chromium; they skip with the reason when it is missing, and fail 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import math
 import os
@@ -415,6 +416,33 @@ def test_html_is_self_contained(scrutiny):
     assert "<link" not in html_text and "@import" not in html_text
     assert html_text.count('class="figure-data"') == len(scrutiny.charts)
     assert html_text.count("<script>") == 2  # plotly.js once, then the loader
+
+
+def test_every_value_is_escaped_in_the_html(scrutiny):
+    """The templates autoescape: a hostile force name (it comes from configuration) stays text on the cover and in the
+    printed footer (a CSS string), and nothing it holds can close an element."""
+    hostile = '<script>alert("x")</script></style> & Co'
+    html_text = report.render_html(dataclasses.replace(scrutiny.data, force=hostile), scrutiny.charts)
+    assert "<script>alert" not in html_text and "</script></style>" not in html_text
+    assert report.esc(hostile) in html_text
+    parsed = parse(html_text)
+    assert sum(hostile in text for text in parsed.text) == 2  # the cover's heading and its "Force" line
+    assert html_text.count("<script>") == 2 and html_text.count("</style>") == 1
+
+
+def test_pack_data_is_frozen(scrutiny):
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        scrutiny.data.month = date(2020, 1, 1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        scrutiny.data.districts.focus_group = "White"
+
+
+@pytest.mark.parametrize("text", ["2026-13", "October", "2026-1", ""])
+def test_parse_month_raises_value_error(text):
+    """The domain raises ValueError only; the command line maps it to exit status 2 (tested above)."""
+    with pytest.raises(ValueError, match="--month must be a month in YYYY-MM form"):
+        report.parse_month(text)
+    assert report.parse_month(" 2026-10 ") == MONTH
 
 
 # --------------------------------------------------------------------------------------------
