@@ -10,6 +10,7 @@ PDF tests need Chromium; they skip with the reason when it is missing, and fail 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import math
 import os
@@ -25,7 +26,7 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from analytics import commands, disparity, report, suppression, trends
+from analytics import commands, disparity, narrative, report, suppression, trends
 from analytics.filters import Filters
 
 MONTH = date(2026, 10, 1)
@@ -144,7 +145,7 @@ def finding(pack, kind: str, key: tuple):
 def test_norwich_black_suspect_sentence_self_defined(norwich_self, sample_db):
     """Planted: Black/White suspect ratio 3.0 in Norwich, rising over the period (self-defined ethnicity)."""
     f = finding(norwich_self, "role", ("suspect", "Black"))
-    text = report.narrative.sentence(f, 0.95)
+    text = narrative.sentence(f, 0.95)
     assert text == expected_sentence(sample_db, "suspect", "self_only", NORWICH)
     # The literal values, so a change in the sample or the method shows up as a diff here.
     assert text.startswith("In the 12 months to October 2026, Black children were 2.5 times (95 % CI 1.6 to 3.9) "
@@ -155,7 +156,7 @@ def test_norwich_black_suspect_sentence_self_defined(norwich_self, sample_db):
 def test_county_black_suspect_sentence(scrutiny, sample_db):
     f = finding(scrutiny, "role", ("suspect", "Black"))
     assert f.significant
-    text = report.narrative.sentence(f, 0.95)
+    text = narrative.sentence(f, 0.95)
     assert text == expected_sentence(sample_db, "suspect", "self_then_officer", None)
     assert report.esc(text) in scrutiny.html
 
@@ -167,7 +168,7 @@ def test_norwich_district_finding_in_county_pack(officers, sample_db):
     counts = person_counts(sample_db, "suspect", CURRENT, "self_then_officer", NORWICH)
     r, lo, hi = exact_rate_ratio(counts["Black"], pop["Black"], counts["White"], pop["White"])
     assert f.significant
-    assert report.narrative.sentence(f, 0.95) == (
+    assert narrative.sentence(f, 0.95) == (
         f"In Norwich, in the 12 months to October 2026, Black children were {r:.1f} times (95 % CI {lo:.1f} to "
         f"{hi:.1f}) as likely as White children to be recorded as suspects; this is statistically significant.")
 
@@ -183,7 +184,7 @@ def test_outcome22_sentence_says_not_enough_data_when_true(officers, sample_db):
         rows = {g: (x, n) for g, x, n in con.execute(sql, {"s": CURRENT[0], "e": CURRENT[1]}).fetchall()}
     black, white = (100 * rows[g][0] / rows[g][1] for g in ("Black", "White"))
     assert not f.significant and f.lower < 1 < f.upper and f.ratio < 1
-    assert report.narrative.sentence(f, 0.95) == (
+    assert narrative.sentence(f, 0.95) == (
         f"In the 12 months to October 2026, concluded cases of Black child suspects were {f.ratio:.1f} times as likely "
         f"(95 % CI {f.lower:.1f} to {f.upper:.1f}) as those of White children to end in outcome 22 (diversion instead "
         f"of prosecution), after allowing for offence group and age band ({black:.0f} % of concluded cases against "
@@ -375,7 +376,7 @@ def test_officers_pack_shows_exact_counts(officers, scrutiny):
 
 
 def test_unreliable_numbers_are_marked(officers):
-    table = officers.published["roles"]["offender"]
+    table = officers.data.roles["offender"].published
     other = table[table["group"] == "Other"].iloc[0]
     assert other["reliability"] == "unreliable"
     assert f"{other['ratio']:.2f} {report.DAGGER} ({other['ratio_lower']:.2f} to {other['ratio_upper']:.2f})" in officers.html
@@ -417,6 +418,33 @@ def test_html_is_self_contained(scrutiny):
     assert html_text.count("<script>") == 2  # plotly.js once, then the loader
 
 
+def test_every_value_is_escaped_in_the_html(scrutiny):
+    """The templates autoescape: a hostile force name (it comes from configuration) stays text on the cover and in the
+    printed footer (a CSS string), and nothing it holds can close an element."""
+    hostile = '<script>alert("x")</script></style> & Co'
+    html_text = report.render_html(dataclasses.replace(scrutiny.data, force=hostile), scrutiny.charts)
+    assert "<script>alert" not in html_text and "</script></style>" not in html_text
+    assert report.esc(hostile) in html_text
+    parsed = parse(html_text)
+    assert sum(hostile in text for text in parsed.text) == 2  # the cover's heading and its "Force" line
+    assert html_text.count("<script>") == 2 and html_text.count("</style>") == 1
+
+
+def test_pack_data_is_frozen(scrutiny):
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        scrutiny.data.month = date(2020, 1, 1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        scrutiny.data.districts.focus_group = "White"
+
+
+@pytest.mark.parametrize("text", ["2026-13", "October", "2026-1", ""])
+def test_parse_month_raises_value_error(text):
+    """The domain raises ValueError only; the command line maps it to exit status 2 (tested above)."""
+    with pytest.raises(ValueError, match="--month must be a month in YYYY-MM form"):
+        report.parse_month(text)
+    assert report.parse_month(" 2026-10 ") == MONTH
+
+
 # --------------------------------------------------------------------------------------------
 # Same figures as the dashboard
 # --------------------------------------------------------------------------------------------
@@ -424,29 +452,29 @@ def test_pack_figures_equal_dashboard_analytics(officers, sample_store):
     dashboard = Filters(date_from=CURRENT[0], date_to=CURRENT[1])  # the sidebar set to the pack's 12 months
     for role in ("victim", "suspect", "offender"):
         expected = disparity.population_rates(sample_store, dashboard.replace(roles=(role,))).table
-        pd.testing.assert_frame_equal(officers.raw["roles"][role].table, expected)
-    pd.testing.assert_frame_equal(officers.raw["outcome22"].table,
+        pd.testing.assert_frame_equal(officers.data.roles[role].current.table, expected)
+    pd.testing.assert_frame_equal(officers.data.outcome22.crude.table,
                                   disparity.decision_ratios(sample_store, dashboard).table)
     pd.testing.assert_frame_equal(
-        officers.raw["districts"].table,
+        officers.data.districts.rates.table,
         disparity.population_rates(sample_store, dashboard.replace(roles=("suspect",)), split="area").table)
     # The trends page plots rolling ratios over the whole period; the pack's last window is the same.
     rolling = trends.rolling_ratios(sample_store, Filters(roles=("suspect",)))
-    mine = officers.raw["rolling"]
+    mine = officers.data.rolling.ratios
     last = pd.Timestamp(MONTH)
     pd.testing.assert_frame_equal(mine[pd.to_datetime(mine["month"]) == last].reset_index(drop=True),
                                   rolling[pd.to_datetime(rolling["month"]) == last].reset_index(drop=True))
     # ...and the HTML prints them
-    black = officers.raw["roles"]["suspect"].table.set_index("group").loc["Black"]
+    black = officers.data.roles["suspect"].current.table.set_index("group").loc["Black"]
     assert f"{black['ratio']:.2f} ({black['ratio_lower']:.2f} to {black['ratio_upper']:.2f})" in officers.html
 
 
 def test_filters_apply_like_the_sidebar(sample_store):
     pack = report.build_pack(sample_store, MONTH, "scrutiny", Filters(serious_youth_violence_only=True, roles=("suspect",)))
-    assert set(pack.raw["roles"]) == {"suspect"}
+    assert set(pack.data.roles) == {"suspect"}
     expected = disparity.population_rates(
         sample_store, Filters(serious_youth_violence_only=True, roles=("suspect",), date_from=CURRENT[0], date_to=CURRENT[1]))
-    pd.testing.assert_frame_equal(pack.raw["roles"]["suspect"].table, expected.table)
+    pd.testing.assert_frame_equal(pack.data.roles["suspect"].current.table, expected.table)
     assert "to be recorded as suspects of serious youth violence" in pack.html
 
 
@@ -523,13 +551,13 @@ def test_pack_has_a_stop_and_search_section_from_the_loaded_files(sample_files, 
     officers = report.build_pack(store, date(2023, 6, 1), "officers")
     text = re.sub(r"<[^>]+>", " ", officers.html)
     assert "Stop and search of children" in text and "(Gwent)" in text
-    rate = officers.raw["searches"]["rate"].table.set_index("group")
+    rate = officers.data.searches.measures["rate"].result.table.set_index("group")
     # Black children: 7 searches of children aged 10-17 (January-June 2023) over 634 in the modelled Gwent table
     assert (rate.loc["Black", "events"], rate.loc["Black", "denominator"]) == (7, 634)
     assert rate.loc["Black", "rate"] == pytest.approx(7 / 634 * 1000)
     assert "11.04" in text
     scrutiny_pack = report.build_pack(store, date(2023, 6, 1), "scrutiny")
-    find = scrutiny_pack.published["searches"]["find"].set_index("group")
+    find = scrutiny_pack.data.searches.measures["find"].published.set_index("group")
     assert find.loc["Mixed", "denominator"] == suppression.SUPPRESSED  # 3 searches with an outcome recorded
     store.close()
     # a month with no searches loaded says so rather than showing an empty table

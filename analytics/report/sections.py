@@ -1,0 +1,181 @@
+"""What each section's template receives: sentences, labels and tables worked out from the pack's data.
+
+The templates (``templates/*.html``) hold the prose and the markup; this module holds the decisions: which
+findings a section states, which counts may be printed, how a number is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analytics import narrative, schema, suppression, trends
+from analytics.filters import format_confidence
+from analytics.report import tables
+from analytics.report.data import AUDIENCE_LABELS, AUDIENCES, ROLE_PLURAL, PackData
+from analytics.report.findings import ordered
+from analytics.report.formatting import month_label, percent
+from analytics.report.tables import Table
+
+
+@dataclass(frozen=True)
+class Cover:
+    audience: str
+    ethnicity: str
+    produced: str
+    confidence: str
+
+
+@dataclass(frozen=True)
+class KeyFindings:
+    significant: tuple[str, ...]  # sentences, largest differences first
+    unclear: tuple[str, ...]  # county-wide roles and outcome 22 with not enough data to say
+    tested: int  # the comparisons adjusted together
+    recording: str  # the ethnicity recording sentence
+    previous_month: str
+    month_on_month: Table
+
+
+@dataclass(frozen=True)
+class Roles:
+    unit: str
+    tables: tuple[Table, ...]
+
+
+@dataclass(frozen=True)
+class Outcome22:
+    role_text: str
+    open_cases: str  # the number of open investigations left out
+    crude: Table
+    adjusted: Table
+
+
+@dataclass(frozen=True)
+class Districts:
+    sentences: tuple[str, ...]
+    funnel_text: str
+    funnel: Table
+    focus: Table
+    grid: Table
+
+
+@dataclass(frozen=True)
+class Markers:
+    sentences: tuple[str, ...]
+    tables: tuple[Table, ...]
+
+
+@dataclass(frozen=True)
+class Recording:
+    this_month: str
+    previous_month: str
+    target: str
+    tables: tuple[Table, ...]
+    agreement: str  # share of records where self- and officer-defined agree
+    kappa: str
+
+
+@dataclass(frozen=True)
+class StopSearch:
+    forces: str  # the forces' names, comma-separated ("" when unknown)
+    tables: tuple[Table, ...]  # none when no searches are loaded for the period
+
+
+@dataclass(frozen=True)
+class Methods:
+    counting_unit: str
+    ethnicity: str
+    syv: str
+    confidence: str
+    threshold: int
+    rules: tuple[str, ...]
+    tested: int
+
+
+def tested(data: PackData) -> int:
+    """How many findings had a p-value: the size of the family adjusted together."""
+    return int(sum(np.isfinite(f.p_value) for f in data.findings))
+
+
+def cover(data: PackData) -> Cover:
+    produced = data.produced.strftime("%B %Y" if data.suppressing else "%d %B %Y")
+    return Cover(AUDIENCE_LABELS[data.audience], schema.ETHNICITY_SOURCES[data.filters.ethnicity_source], produced,
+                 format_confidence(data.confidence))
+
+
+def key_findings(data: PackData) -> KeyFindings:
+    conf = data.confidence
+    significant = [f for f in ordered(data.findings) if f.significant and not f.suppressed]
+    headline = [f for f in data.findings if f.kind in ("role", "outcome22")]
+    unclear = [f for f in ordered(headline) if not f.significant or f.suppressed]
+    previous = trends.months_back(data.month, 1)
+    recording = narrative.completeness_sentence(
+        data.quality.this_month.share, data.quality.previous_month.share, month_label(data.month),
+        month_label(previous), schema.ETHNICITY_COMPLETENESS_TARGET)
+    return KeyFindings(tuple(narrative.sentence(f, conf) for f in significant),
+                       tuple(narrative.not_enough_item(f, conf) for f in unclear), tested(data), recording,
+                       month_label(previous), tables.month_on_month_table(data))
+
+
+def roles(data: PackData) -> Roles:
+    return Roles(schema.COUNTING_UNITS[data.filters.counting_unit].lower(), tuple(tables.role_tables(data)))
+
+
+def outcome22(data: PackData) -> Outcome22:
+    role_text = " or ".join(ROLE_PLURAL[r] for r in data.outcome22.roles)
+    return Outcome22(role_text, data.outcome22.crude.notes[0].split(" records")[0], tables.outcome22_table(data),
+                     tables.outcome22_adjusted_table(data))
+
+
+def significant_sentences(data: PackData, kind: str) -> tuple[str, ...]:
+    return tuple(narrative.sentence(f, data.confidence) for f in ordered(data.findings)
+                 if f.kind == kind and f.significant and not f.suppressed)
+
+
+def funnel_text(data: PackData) -> str:
+    """Which districts are outside the 99.8 % limits, above or below the force average."""
+    funnel = data.districts.funnel
+    high = [r.label for r in funnel.points.itertuples() if r.outside_998 and r.value > funnel.centre]
+    low = [r.label for r in funnel.points.itertuples() if r.outside_998 and r.value < funnel.centre]
+    if not high and not low:
+        return "Every district is within the 99.8 % limits of the force average."
+    parts = [f"above the force average: {', '.join(high)}"] if high else []
+    if low:
+        parts.append(f"below: {', '.join(low)}")
+    return "Outside the 99.8 % limits: " + "; ".join(parts) + "."
+
+
+def districts(data: PackData) -> Districts:
+    return Districts(significant_sentences(data, "district"), funnel_text(data), tables.funnel_table(data),
+                     tables.district_focus_table(data), tables.district_grid_table(data))
+
+
+def markers(data: PackData) -> Markers:
+    marker_tables = [t for role, rates in data.markers.items() for t in tables.marker_tables(data, role, rates)]
+    return Markers(significant_sentences(data, "marker"), tuple(marker_tables))
+
+
+def recording(data: PackData) -> Recording:
+    this, previous = data.quality.this_month, data.quality.previous_month
+    agreement = data.quality.agreement
+    kappa = "not estimable" if not np.isfinite(agreement.kappa) else f"{agreement.kappa:.2f}"
+    return Recording(month_label(this.month), month_label(previous.month),
+                     percent(schema.ETHNICITY_COMPLETENESS_TARGET),
+                     (tables.completeness_table(this), tables.completeness_table(previous)),
+                     percent(agreement.agreement.estimate), kappa)
+
+
+def stop_search(data: PackData) -> StopSearch:
+    forces = ", ".join(str(f).replace("-", " ").title() for f in data.searches.forces)
+    return StopSearch(forces, tuple(tables.search_table(data, measure, ratios.result, ratios.published)
+                                    for measure, ratios in data.searches.measures.items()))
+
+
+def methods(data: PackData) -> Methods:
+    f = data.filters
+    counting = (schema.COUNTING_UNITS[f.counting_unit] + " (a child is counted once per role however many records "
+                "they have)." if f.counting_unit == "persons" else "Records.")
+    return Methods(counting, schema.ETHNICITY_SOURCES[f.ethnicity_source], schema.DEFAULT_SYV.describe(),
+                   format_confidence(f.confidence), schema.SUPPRESSION_THRESHOLD,
+                   tuple(suppression.rules_text(AUDIENCES[data.audience])), tested(data))

@@ -1,0 +1,326 @@
+"""The pack's tables as text cells, ready for the ``table`` macro of the templates.
+
+Count tables carry what a checker needs to rebuild them from the HTML (``data-counts``): cells of class
+``n`` are counts, the row of class ``total`` and the header of class ``total`` are the published totals
+(``tests/test_report.py`` rebuilds every such table and checks no suppressed cell can be recovered).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analytics import narrative, schema, suppression, trends
+from analytics.filters import format_confidence
+from analytics.narrative import Finding
+from analytics.report.data import ROLE_PLURAL, MarkerRates, MonthCompleteness, PackData, RatioResult
+from analytics.report.formatting import (
+    DASH,
+    count_text,
+    estimate,
+    interval,
+    mark,
+    month_label,
+    num,
+    p_text,
+    reliability_note,
+    significance_text,
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[str, ...]
+    classes: tuple[str, ...]  # one per cell
+    css: str = ""  # "sig" for a significant row, "total" for the total row
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        return list(zip(self.cells, self.classes, strict=True))
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: tuple[str, ...]
+    rows: tuple[Row, ...]
+    caption: str = ""
+    counts: bool = False  # a count table (data-counts), with its totals named
+    total_row: str | None = None
+    total_col: str | None = None
+
+
+def row(cells: Iterable[object], classes: Sequence[str], css: str = "") -> Row:
+    return Row(tuple(str(c) for c in cells), tuple(classes), css)
+
+
+# --------------------------------------------------------------------------------------------
+# Rate and ratio tables (roles, outcome 22, markers, stop and search)
+# --------------------------------------------------------------------------------------------
+def ratio_table(data: PackData, table: pd.DataFrame, raw: pd.DataFrame, unit: str, caption: str, count_label: str,
+                denominator_label: str, total_label: str, denominator_is_count: bool = False) -> Table:
+    """A published rate/ratio table with its total row; the reference row is read from ``raw``."""
+    conf = format_confidence(data.confidence)
+    rate_label = f"Share, % ({conf} CI)" if unit == "%" else f"Rate per 1,000 ({conf} CI)"
+    headers = ("Group", count_label, denominator_label, rate_label, f"Ratio ({conf} CI)", "Significant", "Note")
+    rows = ratio_rows(table, raw, unit, total_label, denominator_is_count)
+    return Table(headers, rows, caption, counts=True, total_row=total_label)
+
+
+def ratio_rows(table: pd.DataFrame, raw: pd.DataFrame, unit: str, total_label: str,
+               denominator_is_count: bool = False) -> tuple[Row, ...]:
+    digits = 1 if unit == "%" else 2
+    classes = ("label", "n", "n" if denominator_is_count else "", "ci", "ci", "", "note")
+    rows = []
+    for (_, shown), (_, raw_row) in zip(table.iterrows(), raw.iterrows(), strict=True):
+        group, rel = shown["group"], shown["reliability"]
+        is_ref = bool(raw_row["is_reference"])
+        if group == schema.NOT_STATED and not denominator_is_count:
+            denominator = DASH
+            rate = f"{num(shown['rate'], 1)} % of all" if pd.notna(shown["rate"]) else DASH
+        else:
+            denominator = count_text(shown["denominator"])
+            rate = estimate(shown["rate"], shown["rate_lower"], shown["rate_upper"], rel, digits)
+        ratio = "reference" if is_ref else estimate(shown["ratio"], shown["ratio_lower"], shown["ratio_upper"], rel)
+        cells = [f"{group} (reference)" if is_ref else str(group), count_text(shown["events"]), denominator, rate,
+                 ratio, DASH if is_ref else significance_text(shown["significant"]), reliability_note(rel)]
+        rows.append(row(cells, classes, "sig" if shown.get("significant") is True else ""))
+    totals = table.attrs.get("suppressed_totals", {})
+    hidden = totals.get("overall") or bool(totals.get("splits"))
+    events_total: int | str = suppression.SUPPRESSED if hidden else int(raw["events"].sum())
+    den_total: int | str = DASH
+    rate_total = ""
+    if denominator_is_count:
+        den_total = suppression.SUPPRESSED if hidden else int(raw["denominator"].sum())
+        if not hidden and raw["denominator"].sum():
+            rate_total = f"{100 * raw['events'].sum() / raw['denominator'].sum():.1f}"
+    rows.append(row([total_label, count_text(events_total), count_text(den_total), rate_total, "", "", ""], classes,
+                    "total"))
+    return tuple(rows)
+
+
+def role_tables(data: PackData) -> list[Table]:
+    unit = schema.COUNTING_UNITS[data.filters.counting_unit]
+    return [ratio_table(data, ratios.published, ratios.current.table, "per 1,000",
+                        f"{role.capitalize()}s: {data.period_label}", unit, "Population", f"All {role}s")
+            for role, ratios in data.roles.items()]
+
+
+def outcome22_table(data: PackData) -> Table:
+    role_text = " or ".join(ROLE_PLURAL[r] for r in data.outcome22.roles)
+    return ratio_table(data, data.outcome22.published, data.outcome22.crude.table, "%",
+                       f"Concluded cases of child {role_text}: {data.period_label}", "Outcome 22", "Concluded",
+                       "All groups", denominator_is_count=True)
+
+
+def marker_tables(data: PackData, role: str, rates: MarkerRates) -> list[Table]:
+    """One table per marker: its rows of the published table, with that marker's hidden total."""
+    unit = schema.COUNTING_UNITS[data.filters.counting_unit]
+    table, raw_all = rates.published, rates.rates.table
+    out = []
+    for marker in table["split"].unique():
+        part = table[table["split"] == marker].reset_index(drop=True)
+        hidden = [s for s in table.attrs["suppressed_totals"]["splits"] if s == marker]
+        part.attrs = {"suppressed_totals": {"splits": hidden, "overall": False}}
+        raw = raw_all[raw_all["split"] == marker].reset_index(drop=True)
+        out.append(ratio_table(data, part, raw, "per 1,000", f"{role.capitalize()}s: {marker}, {data.period_label}",
+                               unit, "Population", f"All {role}s, {marker.split(' (')[0].lower()}"))
+    return out
+
+
+SEARCH_CAPTIONS = {  # measure: (caption, unit, count, denominator, total)
+    "rate": ("Searches per 1,000 children aged 10-17, {period}", "per 1,000", "Searches", "Children 10-17",
+             "All searches of children"),
+    "find": ("Searches leading to action, {period}", "%", "Led to action", "Outcome recorded",
+             "All searches with an outcome"),
+}
+
+
+def search_table(data: PackData, measure: str, result: RatioResult, published: pd.DataFrame) -> Table:
+    caption, unit, count_label, denominator_label, total_label = SEARCH_CAPTIONS[measure]
+    return ratio_table(data, published, result.table, unit, caption.format(period=data.period_label), count_label,
+                       denominator_label, total_label, denominator_is_count=measure == "find")
+
+
+# --------------------------------------------------------------------------------------------
+# Other tables
+# --------------------------------------------------------------------------------------------
+def month_on_month_table(data: PackData) -> Table:
+    counts, shown = data.month_on_month.counts, data.month_on_month.shown
+    unit = schema.COUNTING_UNITS[data.base_filters.counting_unit]
+    rows = []
+    for role in counts.index:
+        now, before = counts.loc[role, "this_month"], counts.loc[role, "previous_month"]
+        hidden = suppression.SUPPRESSED in (shown.loc[role, "this_month"], shown.loc[role, "previous_month"])
+        change = DASH if hidden or before == 0 else f"{100 * (now - before) / before:+.0f} %"
+        rows.append(row([role.capitalize() + "s", shown.loc[role, "this_month"], shown.loc[role, "previous_month"],
+                         change], ("label", "n", "n", "")))
+    headers = ("Role", month_label(data.month), month_label(trends.months_back(data.month, 1)), "Change")
+    return Table(headers, tuple(rows), f"{unit} recorded in each role, by month", counts=True)
+
+
+def outcome22_adjusted_table(data: PackData) -> Table:
+    """Crude and Mantel–Haenszel adjusted ratios side by side, with the homogeneity test and the pack's verdict."""
+    published = data.outcome22.published.set_index("group")
+    conf = format_confidence(data.confidence)
+    rows = []
+    for _, adjusted in data.outcome22.adjusted.iterrows():
+        group = adjusted["group"]
+        finding = _finding(data.findings, "outcome22", ("outcome22", group))
+        suppressed = bool(published.loc[group, "suppressed"]) if group in published.index else False
+        hidden = suppressed or finding is None or not np.isfinite(finding.ratio)
+        dagger = mark(finding.reliability) if finding else ""
+        crude_ratio, crude_interval = DASH, DASH
+        if group in published.index and pd.notna(published.loc[group, "ratio"]):
+            crude = published.loc[group]
+            crude_ratio = num(crude["ratio"]) + dagger
+            crude_interval = interval(crude["ratio_lower"], crude["ratio_upper"])
+        verdict = DASH
+        if finding is not None and np.isfinite(finding.p_adjusted):
+            verdict = "Yes" if finding.significant else "No"
+        rows.append(row([
+            group, crude_ratio, crude_interval,
+            DASH if hidden else num(adjusted["adjusted_ratio"]) + dagger,
+            DASH if hidden else interval(adjusted["adjusted_lower"], adjusted["adjusted_upper"]),
+            DASH if hidden or pd.isna(adjusted["homogeneity_p"]) else p_text(adjusted["homogeneity_p"]),
+            verdict,
+        ], ("label", "", "", "", "", "", ""), "sig" if finding and finding.significant else ""))
+    return Table(("Group", "Crude ratio", f"{conf} CI", "Adjusted ratio", f"{conf} CI", "Homogeneity p",
+                  "Significant (pack)"), tuple(rows),
+                 f"Outcome 22 ratio to {data.reference_group}: crude and Mantel–Haenszel adjusted for offence group "
+                 "and age band")
+
+
+def _finding(findings: Iterable[Finding], kind: str, key: tuple[str, ...]) -> Finding | None:
+    return next((f for f in findings if f.kind == kind and f.key == key), None)
+
+
+def district_codes(data: PackData) -> list[str]:
+    """The districts of the published grid, by name."""
+    return sorted(data.districts.published["split"].unique(), key=data.districts.name)
+
+
+def district_grid_table(data: PackData) -> Table:
+    """Children of each stated group by district, with the published totals."""
+    districts = data.districts
+    grid = districts.published
+    raw = districts.rates.table
+    raw = raw[raw["group"].isin(schema.ETHNIC_GROUPS)].reset_index(drop=True)
+    hidden = grid.attrs.get("suppressed_totals", {})
+    groups = list(schema.ETHNIC_GROUPS)
+    classes = ["label"] + ["n"] * (len(groups) + 1)
+    rows = []
+    for code in district_codes(data):
+        part = grid[grid["split"] == code].set_index("group")
+        cells = [districts.name(code)] + [count_text(part.loc[g, "events"]) if g in part.index else "0" for g in groups]
+        rows.append(row([*cells, count_text(districts.totals.get(code, 0))], classes))
+    column_sums = raw.groupby("group")["events"].sum()
+    hidden_groups = set(hidden.get("groups", []))
+    total_cells = ["All districts"] + [
+        suppression.SUPPRESSED if g in hidden_groups else count_text(int(column_sums.get(g, 0))) for g in groups]
+    total_cells.append(suppression.SUPPRESSED if hidden.get("overall") else count_text(int(raw["events"].sum())))
+    rows.append(row(total_cells, classes, "total"))
+    return Table(("District", *groups, "All stated"), tuple(rows),
+                 f"Child {ROLE_PLURAL[districts.role]} by district and ethnic group, {data.period_label}",
+                 counts=True, total_row="All districts", total_col="All stated")
+
+
+def district_focus_table(data: PackData) -> Table:
+    """The focus group's rate and ratio in each district."""
+    districts, conf = data.districts, format_confidence(data.confidence)
+    grid, focus = districts.published, districts.focus_group
+    significant = {f.key for f in data.findings if f.kind == "district" and f.significant}
+    rows = []
+    for code in district_codes(data):
+        match = grid[(grid["split"] == code) & (grid["group"] == focus)]
+        if match.empty:
+            continue
+        shown = match.iloc[0]
+        rel = shown["reliability"]
+        sig = (code, focus) in significant
+        rows.append(row([
+            districts.name(code), count_text(shown["events"]),
+            estimate(shown["rate"], shown["rate_lower"], shown["rate_upper"], rel),
+            estimate(shown["ratio"], shown["ratio_lower"], shown["ratio_upper"], rel),
+            significance_text(shown["significant"]), "Yes" if sig else "No", reliability_note(rel),
+        ], ("label", "n", "ci", "ci", "", "", "note"), "sig" if sig else ""))
+    return Table(("District", focus, f"Rate per 1,000 ({conf} CI)", f"Ratio ({conf} CI)", "Significant (table)",
+                  "Significant (pack)", "Note"), tuple(rows),
+                 f"{focus} to {data.reference_group} ratio by district, child {ROLE_PLURAL[districts.role]}",
+                 counts=True)
+
+
+def funnel_position(outside_95: bool, outside_998: bool, above: bool) -> str:
+    if outside_998:
+        return "outside the 99.8 % limits" + (" (above)" if above else " (below)")
+    if outside_95:
+        return "outside the 95 % limits" + (" (above)" if above else " (below)")
+    return "within the limits"
+
+
+def funnel_table(data: PackData) -> Table:
+    """Each district's rate of children in the district role and where it sits on the funnel plot."""
+    districts = data.districts
+    funnel, totals = districts.funnel, districts.totals
+    rows = []
+    for r in funnel.points.sort_values("label").itertuples():
+        shown = totals.get(r.area_code, r.events)
+        hidden = shown == suppression.SUPPRESSED or (data.suppressing and r.area_code not in totals)
+        value = f"{r.value:.2f}{mark(suppression.reliability(int(r.events)))}"
+        position = funnel_position(r.outside_95, r.outside_998, r.value > funnel.centre)
+        rows.append(row([r.label, count_text(shown), f"{int(r.n):,}", DASH if hidden else value,
+                         DASH if hidden else position], ("label", "n", "", "", ""), "sig" if r.outside_998 else ""))
+    return Table(("District", "Children", "Population", "Per 1,000", "Funnel plot"), tuple(rows),
+                 f"Child {ROLE_PLURAL[districts.role]} per 1,000 children by district (force average "
+                 f"{funnel.centre:.2f})", counts=True)
+
+
+def trend_table(data: PackData) -> Table:
+    """Each group's ratio now against a year earlier, with the test of the change."""
+    conf = format_confidence(data.confidence)
+    rows = []
+    for role, ratios in data.roles.items():
+        previous = ratios.previous_published.set_index("group")
+        for _, now in ratios.published.iterrows():
+            group = now["group"]
+            if group in (schema.NOT_STATED, data.reference_group):
+                continue
+            before = previous.loc[group] if group in previous.index else None
+            finding = _finding(data.findings, "role", (role, group))
+            p = float("nan")
+            if before is not None and pd.notna(now["ratio"]) and pd.notna(before["ratio"]):
+                p = narrative.change_test((now["ratio"], now["ratio_lower"], now["ratio_upper"]),
+                                          (before["ratio"], before["ratio_lower"], before["ratio_upper"]),
+                                          data.confidence)
+            before_ratio, before_interval = DASH, DASH
+            if before is not None:
+                before_interval = interval(before["ratio_lower"], before["ratio_upper"])
+                if pd.notna(before["ratio"]):
+                    before_ratio = num(before["ratio"]) + mark(before["reliability"])
+            rows.append(row([
+                f"{role.capitalize()}s · {group}",
+                num(now["ratio"]) + mark(now["reliability"]) if pd.notna(now["ratio"]) else DASH,
+                interval(now["ratio_lower"], now["ratio_upper"]), before_ratio, before_interval,
+                DASH if not np.isfinite(p) else p_text(p),
+            ], ("label", "", "", "", "", ""), "sig" if finding and finding.significant else ""))
+    previous_label = f"12 months to {trends.months_back(data.month, 12):%B %Y}"
+    return Table(("Role · group", "Ratio now", f"{conf} CI", "A year earlier", f"{conf} CI", "Change p"), tuple(rows),
+                 f"Ratio to {data.reference_group}: {data.period_label} against the {previous_label}")
+
+
+def completeness_table(month: MonthCompleteness) -> Table:
+    """Records made in one month with self-defined ethnicity stated, by role."""
+    grid, shown = month.grid, month.shown
+    rows = []
+    for role in shown.index:
+        hidden = suppression.SUPPRESSED in (shown.loc[role, "Stated"], shown.loc[role, "Records"])
+        records = grid.loc[role, "Records"]
+        share = DASH if hidden or records == 0 else f"{100 * grid.loc[role, 'Stated'] / records:.1f} %"
+        name = role.capitalize() + "s" if role in schema.ROLES else role
+        rows.append(row([name, shown.loc[role, "Stated"], shown.loc[role, "Not stated"], shown.loc[role, "Records"],
+                         share], ("label", "n", "n", "n", ""), "total" if role == "All roles" else ""))
+    return Table(("Role", "Stated", "Not stated", "Records", "Self-defined stated"), tuple(rows),
+                 f"Records made in {month_label(month.month)}: self-defined ethnicity", counts=True,
+                 total_row="All roles", total_col="Records")
