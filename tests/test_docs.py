@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from analytics.commands import build_parser
+from analytics.cli.main import build_parser
 
 PROJECT = Path(__file__).resolve().parents[1]
 README = (PROJECT / "README.md").read_text(encoding="utf-8")
-CODE = [*PROJECT.glob("analytics/*.py"), *PROJECT.glob("ui/*.py"), PROJECT / "dashboard.py", *PROJECT.glob("pages/*.py")]
+CODE = [*PROJECT.glob("analytics/**/*.py"), *PROJECT.glob("ui/*.py"), PROJECT / "dashboard.py", *PROJECT.glob("pages/*.py")]
 
 
 def test_every_environment_setting_is_documented():

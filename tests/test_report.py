@@ -25,7 +25,8 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from analytics import commands, disparity, report, suppression, trends
+from analytics import disparity, report, suppression, trends
+from analytics.cli import main as commands
 from analytics.filters import Filters
 
 MONTH = date(2026, 10, 1)
