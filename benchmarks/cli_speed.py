@@ -60,7 +60,8 @@ for row in sorted(population):
 def pandas_script(folder: Path) -> int:
     """Child-process entry: the ``ratios --role suspect`` table the plain pandas + scipy way, from the CSV.
 
-    Lean on purpose, so the comparison does not flatter the monitor: only the columns the table needs are read, and
+    Lean on purpose, so the comparison does not flatter the monitor: only the columns the table needs are read (with
+    pandas' fastest CSV reader, pyarrow's: 0.5 s against the default engine's 1.7 s at 10^6 records), and
     only the derivations it needs are made (the same rules as ``benchmarks.pandas_baseline.read``: a valid date, under
     18, a known district, one row per record, a child's latest stated group); the statistics are
     ``pandas_baseline.rate_table``'s (scipy: exact Poisson, exact conditional rate ratio, Benjamini–Hochberg)."""
@@ -71,7 +72,7 @@ def pandas_script(folder: Path) -> int:
 
     columns = ["record_id", "person_id", "role", "recorded_date", "age", "area_code", "ethnicity_self",
                "ethnicity_officer"]
-    df = pd.read_csv(folder / "extract.csv", usecols=columns, dtype=str, keep_default_na=False)
+    df = pd.read_csv(folder / "extract.csv", usecols=columns, dtype=str, keep_default_na=False, engine="pyarrow")
     population = pd.read_csv(folder / "population.csv")
     df["recorded_date"] = pd.to_datetime(df["recorded_date"], format="%Y-%m-%d", errors="coerce")
     df["age"] = pd.to_numeric(df["age"], errors="coerce")

@@ -54,6 +54,14 @@ def test_importing_the_package_loads_nothing_heavy():
     assert not [name for name in RUNNERS.values() if name in loaded]  # no subcommand's module either
 
 
+@pytest.mark.parametrize("module", ["analytics.schema", "analytics.filters", "analytics.config", "analytics.access"])
+def test_the_modules_the_parser_uses_load_nothing_heavy(module):
+    code = f"import sys, {module}; print(' '.join(sorted(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True,
+                            check=True).stdout.split()
+    assert heavy(loaded) == []
+
+
 def test_help_loads_nothing_heavy():
     result = modules_after(["--help"])
     assert result["status"] == 0
