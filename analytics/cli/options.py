@@ -10,6 +10,7 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 from analytics import access, schema
 from analytics.config import load_settings
@@ -33,7 +34,7 @@ class UsageError(Exception):
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit status 2."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]  # argparse's API: never returns
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {one_line(message)}\n")
 
 
