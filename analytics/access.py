@@ -1,7 +1,7 @@
 """Access by role (issue 6, part 4): who may see what, and how a signed-in user gets a role.
 
 Pure Python: no Streamlit here (``ui/auth.py`` applies these rules to a dashboard session and
-``analytics/commands.py`` to the command line).
+``analytics/cli/`` to the command line).
 
 Roles, most to least privileged:
 

@@ -20,7 +20,8 @@ import pytest
 st = pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from analytics import access, commands, disparity, report  # noqa: E402
+from analytics import access, disparity, report  # noqa: E402
+from analytics.cli import main as commands  # noqa: E402
 from analytics.filters import Filters  # noqa: E402
 from analytics.store import AuditLog  # noqa: E402
 from ui.page import PAGES  # noqa: E402

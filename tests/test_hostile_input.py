@@ -475,8 +475,8 @@ def _one_line_error(name: str, code: int, stdout: str, stderr: str) -> None:
 
 
 def test_command_line_reports_one_line_and_exit_2(target, tmp_path, capsys, monkeypatch):
-    """Every case through ``analytics.commands.main`` in-process (what ``python -m analytics`` runs)."""
-    from analytics.commands import main
+    """Every case through ``analytics.cli.main.main`` in-process (what ``python -m analytics`` runs)."""
+    from analytics.cli.main import main
 
     for key in [k for k in os.environ if k.startswith("MONITOR_")]:
         monkeypatch.delenv(key)

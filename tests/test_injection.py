@@ -2,7 +2,7 @@
 
 Hostile strings (SQL injection, quotes, unicode direction marks, emoji, combining characters, NULs, 100 kB)
 are pushed through the three ways a value gets in: the command line (in-process through
-``analytics.commands.main``, and a subset as a real process), the URL query string and the sidebar's
+``analytics.cli.main.main``, and a subset as a real process), the URL query string and the sidebar's
 session state (``streamlit.testing`` AppTest). Each must be refused with a one-line message (exit 2) or
 ignored with a visible warning, with the database unchanged and still queryable. ``records_where`` and
 ``search_where`` are checked to put every value in the parameters and only fixed names in the SQL. The
@@ -200,7 +200,7 @@ def _check_refusal(what: str, code, out: str, err: str) -> None:
 
 @pytest.mark.parametrize(("command", "option"), CLI_OPTIONS, ids=[" ".join([*c, o]) for c, o in CLI_OPTIONS])
 def test_command_line_refuses_hostile_values(sample_db, capsys, command, option):
-    from analytics.commands import main
+    from analytics.cli.main import main
 
     before = fingerprint(sample_db)
     for value in INJECTIONS:

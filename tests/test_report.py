@@ -26,7 +26,8 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from analytics import commands, disparity, narrative, report, suppression, trends
+from analytics import disparity, narrative, report, suppression, trends
+from analytics.cli import main as commands
 from analytics.filters import Filters
 
 MONTH = date(2026, 10, 1)

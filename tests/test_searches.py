@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from analytics import disparity, reference, schema, searches, stats
-from analytics.commands import main
+from analytics.cli.main import main
 from analytics.filters import Filters
 from analytics.load import LoadError, load_extract
 from analytics.searches import SearchFilters

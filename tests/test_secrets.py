@@ -97,7 +97,7 @@ def test_database_file_holds_no_key_or_raw_identifier(loaded):
 
 
 def test_exports_hold_no_key_or_raw_identifier(loaded, capsys):
-    from analytics.commands import main
+    from analytics.cli.main import main
 
     _, database, _ = loaded
     store = Store(database)

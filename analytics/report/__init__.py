@@ -25,7 +25,6 @@ The modules, in the order a pack is made:
 """
 
 from analytics.report.build import build_data, check_month, force_name, pack_filters, parse_month
-from analytics.report.command import run
 from analytics.report.data import AUDIENCE_LABELS, AUDIENCES, DEFAULT_AUDIENCE, PackData
 from analytics.report.figures import ChartSpec
 from analytics.report.formatting import DAGGER, esc
@@ -37,5 +36,5 @@ from analytics.report.render import render_html
 __all__ = [
     "AUDIENCES", "AUDIENCE_LABELS", "CHROMIUM_ENV", "DAGGER", "DEFAULT_AUDIENCE", "DEFAULT_OUT", "ChartSpec", "Pack",
     "PackData", "PdfError", "Written", "build_data", "build_pack", "check_month", "esc", "find_chromium",
-    "force_name", "html_to_pdf", "pack_filters", "parse_month", "pdf_bytes", "render_html", "run", "write_pack",
+    "force_name", "html_to_pdf", "pack_filters", "parse_month", "pdf_bytes", "render_html", "write_pack",
 ]

@@ -10,13 +10,11 @@ in ``analytics.store`` (``SearchBuilder``, ``SearchStore``).
 * ``population``: the denominators (children aged 10-17 by group), given, shipped or from the publication.
 * ``load``: ``load_searches`` publishes a new database with the files' force-months added or replaced.
 * ``filters``, ``measures``: ``SearchFilters`` and the ``rate``, ``weapons`` and ``find`` tables.
-* ``command``: ``python -m analytics searches {load,ratios}``.
 
 Every age range is kept; the measures default to children (``10-17``); ``under 10`` is shown separately.
 """
 
 from analytics.reference import GWENT_POPULATION
-from analytics.searches.command import add_parser, run
 from analytics.searches.districts import (
     FORCE_BOUNDARIES,
     LOCATION_NOT_PUBLISHED,
@@ -78,9 +76,9 @@ __all__ = [
     "GWENT_POPULATION", "LOCATION_NOT_PUBLISHED", "MEASURES", "MONTH_PREFIX", "NOT_RECORDED", "NO_BOUNDARIES",
     "NO_FURTHER_ACTION", "OFFENSIVE_WEAPONS", "OPTIONAL_COLUMNS", "OUTSIDE_DISTRICTS", "POPULATION_COLUMNS",
     "RECORDS_POPULATION_FORCES", "REQUIRED_COLUMNS", "SEARCH_TYPES", "SHIPPED_POPULATIONS", "SPLITS", "UNDER_10",
-    "ParsedFile", "SearchFilters", "SearchLoadResult", "SearchTable", "add_parser", "age_range_counts", "agreement",
+    "ParsedFile", "SearchFilters", "SearchLoadResult", "SearchTable", "age_range_counts", "agreement",
     "assign_districts", "assign_locations", "find_files", "find_rates", "force_slug", "forces_in_view",
     "load_searches", "load_summary", "model_force_population", "monthly_counts", "officer_defined_groups",
-    "parse_file", "population", "ratios", "read_search_population", "run", "search_rates", "self_defined_groups",
+    "parse_file", "population", "ratios", "read_search_population", "search_rates", "self_defined_groups",
     "weapons_shares", "whole_area_population",
 ]

@@ -1,6 +1,7 @@
-"""Command-line plumbing shared by the subcommands: one-line errors, filter options, output.
+"""What the subcommands share: the one-line parser, the filter and database options, one-line errors.
 
-Filter options mirror the dashboard's sidebar slicers one for one (DESIGN.md section 7).
+Filter options mirror the dashboard's sidebar slicers one for one (DESIGN.md section 7). Standard library and the
+code lists only: ``python -m analytics --help`` loads nothing heavier.
 """
 
 from __future__ import annotations
@@ -9,21 +10,30 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
-from analytics import schema
+from analytics import access, schema
+from analytics.config import load_settings
 from analytics.filters import MARKER_MODES, OPEN_OUTCOME_TOKEN, Filters
 
 EXIT_BAD_INPUT = 2
+MAX_MESSAGE = 300
+
+#: What the domain raises for bad input, as ``module.Class``: one line on stderr and exit status 2. ``ValueError``
+#: (and ``config.ConfigError``, a ``ValueError``) and ``UsageError`` are caught directly.
+BAD_INPUT_ERRORS = ("analytics.load.LoadError", "analytics.store.NoDataError")
+#: A database that cannot be read: "database error: …" and exit status 2 (the store wraps every DuckDB error).
+DATABASE_ERRORS = ("analytics.store.DatabaseError",)
 
 
 class UsageError(Exception):
-    """Bad input on the command line: reported in one line, exit status 2."""
+    """Bad input on the command line: reported in one line, exit status 2. Raised by the command line only."""
 
 
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit status 2."""
 
-    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {one_line(message)}\n")
 
 
@@ -48,6 +58,14 @@ def confidence_level(text: str) -> float:
 
 def add_database_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", type=Path, default=None, help="database file (default: data/monitor.duckdb)")
+
+
+def add_access_option(parser: argparse.ArgumentParser, default: str | None) -> None:
+    """``--as-role``: run with a lower role than the configured one (MONITOR_ROLE, ``role`` in monitor.toml,
+    else analyst). Named so as not to clash with ``--role`` (victim/suspect/offender)."""
+    parser.add_argument("--as-role", dest="as_role", choices=access.ROLES, default=default,
+                        help="user role for this command (may only lower the configured MONITOR_ROLE; "
+                             "default: the configured role, else analyst)")
 
 
 def add_filter_options(parser: argparse.ArgumentParser) -> None:
@@ -106,16 +124,41 @@ def filters_from_args(args: argparse.Namespace, roles: tuple[str, ...] = ()) -> 
         raise UsageError(str(exc)) from None
 
 
-MAX_MESSAGE = 300
+def database_path(args: argparse.Namespace) -> Path:
+    """``--db``, else the configured database (``MONITOR_DB``, ``database`` in monitor.toml, the default)."""
+    return args.db if args.db is not None else load_settings().database
 
 
-def one_line(message: str) -> str:
+def one_line(message: object) -> str:
     """A message flattened to one line and cut to a readable length (hostile values can be huge)."""
     text = " ".join(str(message).split()) or "error"
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
-def fail(message: str) -> int:
+def fail(message: object) -> int:
     """Print a one-line error and return the bad-input exit status."""
     print(f"error: {one_line(message)}", file=sys.stderr)
     return EXIT_BAD_INPUT
+
+
+def error_message(error: BaseException) -> str | None:
+    """The one-line message for an error the domain raises for bad input or an unreadable database; ``None`` for
+    anything else (a defect, left to propagate)."""
+    if isinstance(error, (UsageError, ValueError, *loaded_classes(BAD_INPUT_ERRORS))):
+        return str(error)
+    if isinstance(error, loaded_classes(DATABASE_ERRORS)):
+        return f"database error: {error}"
+    return None
+
+
+def loaded_classes(names: tuple[str, ...]) -> tuple[type, ...]:
+    """The classes named ``module.Class`` whose module is loaded. An exception can only have been raised if its
+    module is loaded, so the command line looks its classes up rather than importing them: handling an error
+    costs no import, and no command imports the store, the loader or duckdb just to name their errors."""
+    found = []
+    for name in names:
+        module, _, attribute = name.rpartition(".")
+        cls = getattr(sys.modules.get(module), attribute, None)
+        if isinstance(cls, type) and issubclass(cls, BaseException):
+            found.append(cls)
+    return tuple(found)

@@ -1,0 +1,149 @@
+"""The subcommands of ``python -m analytics``; each returns an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from pathlib import Path
+
+from analytics import access, schema
+from analytics.cli import choices
+from analytics.cli.options import (
+    OneLineParser,
+    add_access_option,
+    add_database_option,
+    add_filter_options,
+    confidence_level,
+    error_message,
+    fail,
+    iso_date,
+)
+from analytics.config import ConfigError
+
+DEFAULT_SAMPLE_DIR = Path("data") / "sample"
+#: Command -> the module with its ``run(args) -> int``, imported only when that command runs.
+RUNNERS = {command: f"analytics.cli.{command}"
+           for command in ("sample", "load", "info", "ratios", "quality", "searches", "report")}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="python -m analytics", description=__doc__)
+    add_access_option(parser, None)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    sample = commands.add_parser("sample", help="write the synthetic sample extract and population table")
+    sample.add_argument("--out", type=Path, default=DEFAULT_SAMPLE_DIR, help="folder (default: data/sample)")
+    sample.add_argument("--seed", type=int, default=None, help="random seed (default: the documented one)")
+    sample.add_argument("--records", type=int, default=25_000, help="approximate number of person-records")
+    sample.add_argument("--load", action="store_true", help="also load it into the database")
+    add_database_option(sample)
+
+    load = commands.add_parser("load", help="validate an extract and publish it as the new database")
+    load.add_argument("file", type=Path, help="extract (CSV or Parquet)")
+    load.add_argument("--population", type=Path, default=None,
+                      help="population table CSV (default: keep the current one)")
+    add_database_option(load)
+
+    info = commands.add_parser("info", help="what is loaded: version, period, counts, rejections, completeness")
+    add_database_option(info)
+
+    ratios = commands.add_parser("ratios", help="rates and disproportionality ratios by ethnic group")
+    ratios.add_argument("--role", required=True, choices=schema.ROLES)
+    ratios.add_argument("--measure", choices=choices.RATIO_MEASURES, default="rate",
+                        help="rate: per 1,000 children of the group; outcome: share of concluded records")
+    ratios.add_argument("--outcome", nargs="+", default=[schema.OUTCOME_22], metavar="CODE",
+                        help="outcome codes counted by --measure outcome (default 22)")
+    ratios.add_argument("--split", choices=schema.SPLIT_DIMENSIONS, default=None)
+    ratios.add_argument("--adjust-for", nargs="+", default=[], metavar="DIM", choices=choices.ADJUST_FOR,
+                        help="also print Mantel-Haenszel ratios adjusted for these strata")
+    ratios.add_argument("--format", choices=("csv", "json"), default="csv")
+    add_filter_options(ratios)
+    add_database_option(ratios)
+
+    quality = commands.add_parser("quality", help="ethnicity completeness and self/officer-defined agreement")
+    quality.add_argument("--format", choices=("text", "json"), default="text")
+    add_filter_options(quality)
+    add_database_option(quality)
+
+    searches = commands.add_parser("searches", help="stop and search: load data.police.uk monthly files, print ratios")
+    add_searches_commands(searches)  # stop and search (issue 8): searches load, searches ratios
+
+    report = commands.add_parser("report", help="write the monthly pack (HTML and PDF) for officers or scrutiny")
+    report.add_argument("--month", required=True, help="the month the pack is for, YYYY-MM (e.g. 2026-10)")
+    report.add_argument("--audience", choices=("officers", "scrutiny"), default="scrutiny",
+                        help="scrutiny (default): disclosure-controlled; officers: exact counts, not for publication")
+    report.add_argument("--out", type=Path, default=Path("reports"), help="folder to write to (default: reports)")
+    report.add_argument("--no-pdf", action="store_true", help="write the HTML only")
+    report.add_argument("--role", nargs="+", default=[], choices=schema.ROLES, help="roles to include (default: all)")
+    add_filter_options(report)
+    add_database_option(report)
+
+    for sub in (sample, load, info, ratios, quality, report):
+        add_access_option(sub, argparse.SUPPRESS)
+    return parser
+
+
+def add_searches_commands(searches: argparse.ArgumentParser) -> None:
+    """``searches load`` and ``searches ratios``."""
+    sub = searches.add_subparsers(dest="searches_command", required=True, parser_class=OneLineParser)
+
+    load = sub.add_parser("load", help="validate monthly stop-and-search CSVs and publish them with the database")
+    load.add_argument("sources", nargs="+", type=Path, metavar="FILE_OR_FOLDER",
+                      help="monthly CSVs as downloaded, or folders holding them (*stop-and-search.csv)")
+    load.add_argument("--force", default=None, metavar="NAME",
+                      help="police force (default: from the file names, e.g. 2023-01-gwent-stop-and-search.csv)")
+    load.add_argument("--population", type=Path, default=None, metavar="FILE",
+                      help="children 10-17 by ethnic group for the force area: columns ethnic_group, population "
+                           "(optional force, area_code, age_range, source, year), or a main population table "
+                           "(age bands 10-13, 14-15, 16-17 are summed). Default: the one already loaded, the "
+                           "shipped modelled Gwent table, or (Norfolk) the publication's population table")
+    add_database_option(load)
+
+    ratios = sub.add_parser("ratios", help="search rates, weapons shares and find rates by ethnic group")
+    ratios.add_argument("--measure", choices=choices.SEARCH_MEASURES, default="rate",
+                        help="rate: searches of children per 1,000 children aged 10-17; weapons: share of "
+                             "searches for offensive weapons; find: share with an outcome other than no "
+                             "further action (the outcome test)")
+    ratios.add_argument("--linked", action="store_true",
+                        help="find: count only outcomes linked to the object of search")
+    ratios.add_argument("--age-range", nargs="+", type=choices.age_range, default=[choices.CHILD], metavar="RANGE",
+                        help=f"age ranges (default 10-17; one of {', '.join(choices.AGE_RANGES)})")
+    ratios.add_argument("--from", dest="date_from", type=iso_date, help="first search date (YYYY-MM-DD)")
+    ratios.add_argument("--to", dest="date_to", type=iso_date, help="last search date (YYYY-MM-DD)")
+    ratios.add_argument("--split", choices=choices.SEARCH_SPLITS, default=None)
+    ratios.add_argument("--force", nargs="+", default=[], metavar="NAME", help="police force(s) (default all)")
+    ratios.add_argument("--object", nargs="+", default=[], metavar="OBJECT",
+                        help="object(s) of search, e.g. 'Offensive weapons' ('Not recorded' = blank)")
+    ratios.add_argument("--legislation", nargs="+", default=[], metavar="ACT")
+    ratios.add_argument("--type", nargs="+", default=[], choices=(*choices.SEARCH_TYPES, choices.NOT_RECORDED))
+    ratios.add_argument("--area", nargs="+", default=[], metavar="CODE",
+                        help=f"district code(s), or '{choices.LOCATION_NOT_PUBLISHED}'")
+    ratios.add_argument("--reference", default=schema.DEFAULT_REFERENCE_GROUP, choices=schema.ETHNIC_GROUPS)
+    ratios.add_argument("--confidence", type=confidence_level, default=schema.DEFAULT_CONFIDENCE,
+                        help="confidence level, 0.95 (default) or 0.998")
+    ratios.add_argument("--ethnicity-source", choices=tuple(schema.ETHNICITY_SOURCES),
+                        default=schema.DEFAULT_ETHNICITY_SOURCE)
+    ratios.add_argument("--format", choices=("csv", "json"), default="csv")
+    add_database_option(ratios)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse, check the role may run the command, run it; bad input is one line on stderr and exit status 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.access_role = access.cli_role(args.as_role)
+        access.check_command(args.access_role, args.command, audience=getattr(args, "audience", None),
+                             subcommand=getattr(args, "searches_command", None))
+    except access.AccessDenied as exc:
+        return fail(f"not allowed: {exc}")
+    except (ConfigError, ValueError) as exc:
+        return fail(str(exc))
+    try:
+        return importlib.import_module(RUNNERS[args.command]).run(args)
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        message = error_message(exc)
+        if message is None:
+            raise
+        return fail(message)
