@@ -20,10 +20,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.guards import STEP_GUARD_MS, STEP_GUARD_S
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"]
-SERVER_START_TIMEOUT = 60.0
+SERVER_START_TIMEOUT = STEP_GUARD_S  # a hang guard (tests/guards.py)
 
 APP = '[data-testid="stApp"]'
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -215,7 +217,7 @@ REDRAWN = """
 """
 
 
-def wait_loaded(page, charts: int = 0, timeout: float = 30_000) -> None:
+def wait_loaded(page, charts: int = 0, timeout: float = STEP_GUARD_MS) -> None:
     """Wait for a page's script to finish and ``charts`` plotly charts to be drawn."""
     page.wait_for_selector(APP, timeout=timeout)
     page.wait_for_selector('[data-testid="stHeading"], [data-testid="stException"]', timeout=timeout)
@@ -232,7 +234,7 @@ def charts_signature(page) -> str:
     return page.evaluate(CHARTS_SIGNATURE)
 
 
-def timed_change(page, action, charts: int, timeout: float = 30_000) -> float:
+def timed_change(page, action, charts: int, timeout: float = STEP_GUARD_MS) -> float:
     """Seconds from ``action()`` (a click that changes a slicer) to the rerun finished and charts redrawn."""
     before = charts_signature(page)
     page.evaluate(WATCH_SCRIPT)

@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from tests.extracts import row, write_extract, write_population
+from tests.guards import STEP_GUARD_S
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 30)
@@ -199,7 +200,7 @@ def start_load(kind: str, source: Path, database: Path, population: Path | None 
     return process, receiver
 
 
-def wait_for_step(receiver, step: str, timeout: float = 30.0) -> list[str]:
+def wait_for_step(receiver, step: str, timeout: float = STEP_GUARD_S) -> list[str]:
     """Read announced steps until ``step``; returns those seen (fails if the child ends or stalls)."""
     seen = []
     deadline = time.monotonic() + timeout

@@ -16,18 +16,18 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
 
-st = pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from analytics import access, commands, disparity, report  # noqa: E402
-from analytics.filters import Filters  # noqa: E402
-from analytics.store import AuditLog  # noqa: E402
-from ui.page import PAGES  # noqa: E402
+from analytics import access, commands, disparity, report
+from analytics.filters import Filters
+from analytics.store import AuditLog
+from tests.guards import STEP_GUARD_S
+from ui.page import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY = ROOT / "dashboard.py"
-TIMEOUT = 90
+TIMEOUT = STEP_GUARD_S  # a hang guard per script run (tests/guards.py)
 #: A slice small enough that some groups have 1-4 children (so disclosure control has work to do).
 SMALL = {"role": "offender", "area": "E07000148", "age": "10-13", "sex": "F"}
 SMALL_ARGS = ["--role", "offender", "--area", "E07000148", "--age-band", "10-13", "--sex", "F"]

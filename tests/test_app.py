@@ -17,22 +17,22 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
 
-st = pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from analytics import disparity, schema  # noqa: E402
-from analytics.filters import Filters  # noqa: E402
-from analytics.store import Store  # noqa: E402
-from tests import browser_support  # noqa: E402
-from tests.browser_support import visible_pages  # noqa: E402
-from tests.conftest import SAMPLE_TODAY  # noqa: E402
-from ui import state  # noqa: E402
-from ui.page import PAGES  # noqa: E402
+from analytics import disparity, schema
+from analytics.filters import Filters
+from analytics.store import Store
+from tests import browser_support
+from tests.browser_support import visible_pages
+from tests.conftest import SAMPLE_TODAY
+from tests.guards import STEP_GUARD_S
+from ui import state
+from ui.page import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY = ROOT / "dashboard.py"
-TIMEOUT = 60  # seconds per script run; a page on the sample data takes well under 2 s
+TIMEOUT = STEP_GUARD_S  # a hang guard per script run (a page on the sample data takes well under 2 s)
 PAGE_IDS = [Path(path).stem for path, _, _ in PAGES]
 NORWICH = "E07000148"
 #: Pages that show no data-dependent figures, so an empty filter has nothing to say there.

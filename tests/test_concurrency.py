@@ -44,10 +44,10 @@ from tests.concurrency_support import (
     wait_for_step,
     write_signed_extracts,
 )
+from tests.guards import HANG_GUARD_S
 
 READERS = 6
 LOADS = 12  # publications made while the readers run (B, A, B, ... after the first A)
-CATCH_UP_SECONDS = 20.0
 
 
 @pytest.fixture()
@@ -76,6 +76,7 @@ def _published(database: Path, extracts, version_names_extract: bool = True) -> 
 # ---------------------------------------------------------------------------------------------
 # Readers while loads publish
 # ---------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_readers_sharing_one_store_see_whole_publications_while_loads_publish(database, extracts):
     a, b = extracts
     store = Store(database)  # one store shared by every thread, like ui.cached.store()
@@ -88,7 +89,7 @@ def test_readers_sharing_one_store_see_whole_publications_while_loads_publish(da
     final: dict = {}
 
     def reader(index: int) -> None:
-        deadline = None
+        deadline = None  # a hang guard (tests/guards.py): after the loads, read until the newest is seen
         while True:
             try:
                 if index % 2 == 0:
@@ -113,7 +114,7 @@ def test_readers_sharing_one_store_see_whole_publications_while_loads_publish(da
                 errors.append(traceback.format_exc())
                 return
             if loads_done.is_set():
-                deadline = deadline or time.monotonic() + CATCH_UP_SECONDS
+                deadline = deadline or time.monotonic() + HANG_GUARD_S
                 if final["version"] in seen[index] and version == final["version"]:
                     return
                 if time.monotonic() > deadline:
@@ -136,7 +137,7 @@ def test_readers_sharing_one_store_see_whole_publications_while_loads_publish(da
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=180)
+        thread.join(timeout=HANG_GUARD_S)
     elapsed = time.monotonic() - started
     store.close()
 
@@ -194,18 +195,19 @@ def _cli_load(extract, database: Path) -> subprocess.Popen:
     )
 
 
+@pytest.mark.slow
 def test_two_loads_started_together_are_serialised_by_the_publication_lock(database, extracts):
     a, b = extracts
     before = database.resolve()
     with publication_lock(database):  # hold the lock: both loads must queue behind it
         processes = [_cli_load(b, database), _cli_load(a, database)]
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + HANG_GUARD_S
         while _lock_waiters(versions_dir(database) / ".lock") < 2:
             assert time.monotonic() < deadline, "the loads never reached the publication lock"
             assert all(p.poll() is None for p in processes), [p.communicate() for p in processes]
             time.sleep(0.1)
         assert database.resolve() == before  # nothing published while the lock is held
-    outputs = [p.communicate(timeout=120) for p in processes]
+    outputs = [p.communicate(timeout=HANG_GUARD_S) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs
     which, sig = _published(database, extracts)
     assert which in {"A", "B"}, sig
@@ -298,7 +300,7 @@ def test_a_load_killed_at_a_fine_sweep_of_moments_leaves_a_whole_publication(dat
     for number in range(2):  # the time a whole load takes here (warm forked child)
         began = time.monotonic()
         process = start(number)
-        process.join(60)
+        process.join(HANG_GUARD_S)
         assert process.exitcode == 0
         durations.append(time.monotonic() - began)
     duration = max(durations)

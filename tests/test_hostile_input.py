@@ -37,6 +37,7 @@ from analytics import schema
 from analytics.load import LoadError, load_extract, versions_dir
 from analytics.store import Store
 from tests.conftest import report_line
+from tests.guards import HANG_GUARD_S
 from tests.extracts import VALID_ROW, many_rows, write_population
 
 TODAY = date(2026, 11, 30)
@@ -505,6 +506,6 @@ def test_command_line_subprocess_shows_no_traceback(target, tmp_path):
         for name, path in cases.items()
     }
     for name, process in running.items():
-        stdout, stderr = process.communicate(timeout=180)
+        stdout, stderr = process.communicate(timeout=HANG_GUARD_S)
         _one_line_error(name, process.returncode, stdout, stderr)
     assert snapshot(target.database) == before

@@ -30,6 +30,7 @@ from analytics import exports, schema, store as store_module
 from analytics.filters import OPEN_OUTCOME_TOKEN, Filters
 from analytics.store import Store, records_where
 from tests.conftest import report_line
+from tests.guards import HANG_GUARD_S, STEP_GUARD_S
 
 PROJECT = Path(__file__).resolve().parents[1]
 ENTRY = PROJECT / "dashboard.py"
@@ -228,7 +229,7 @@ def test_command_line_process_refuses_hostile_values(sample_db, tmp_path):
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for argv in cases]
     for argv, process in zip(cases, running, strict=True):
-        out, err = process.communicate(timeout=180)
+        out, err = process.communicate(timeout=HANG_GUARD_S)
         TRIED["command line (process)"] += 1
         _check_refusal(" ".join(argv)[:80], process.returncode, out, err)
     assert fingerprint(sample_db) == before and record_count(sample_db) > 0
@@ -246,7 +247,7 @@ def _app(query: dict[str, str] | None = None, page: str | None = None):
     from streamlit.testing.v1 import AppTest
 
     st.cache_data.clear()
-    at = AppTest.from_file(str(ENTRY), default_timeout=90)
+    at = AppTest.from_file(str(ENTRY), default_timeout=STEP_GUARD_S)
     if query:
         at.query_params.update(query)
     if page:
