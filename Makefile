@@ -12,6 +12,7 @@ PORT ?= 8501
 # order tests/conftest.py sets (so no reordering by group size).
 TEST_WORKERS ?= 2
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+PYTEST_ARGS ?=  # e.g. PYTEST_ARGS=--durations=40
 
 .PHONY: run test test-fast lint bench sample clean-data
 
@@ -32,10 +33,10 @@ run: $(VENV)/.synced $(DB)
 		--server.headless true --browser.gatherUsageStats false
 
 test: $(VENV)/.synced
-	$(PY) -m pytest $(PYTEST_PARALLEL)
+	$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.synced
-	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not slow and not browser"
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not slow and not browser" $(PYTEST_ARGS)
 
 # ruff's lint rules and mypy, configured in pyproject.toml. No `ruff format`: the code keeps its own layout.
 lint: $(VENV)/.synced

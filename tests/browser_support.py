@@ -109,6 +109,13 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def pid(self) -> int:
+        """The server's process id (it must have been started)."""
+        if self.process is None:
+            raise RuntimeError("the server was never started")
+        return self.process.pid
+
     def start(self) -> Server:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "MONITOR_DB": str(self.database), "PYTHONUNBUFFERED": "1"}
@@ -123,10 +130,13 @@ class Server:
         return self
 
     def _wait_healthy(self) -> None:
+        process = self.process
+        if process is None:
+            raise RuntimeError("the server was never started")
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with status {self.process.returncode}:\n{self.output()}")
+            if process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with status {process.returncode}:\n{self.output()}")
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
                     if response.status == 200:
@@ -224,8 +234,8 @@ def wait_loaded(page, charts: int = 0, timeout: float = STEP_GUARD_MS) -> None:
     page.wait_for_selector(IDLE, timeout=timeout)
     if charts:
         page.wait_for_function(
-            "n => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .js-plotly-plot:has(.main-svg)').length >= n"
-            " || document.querySelector('[data-testid=\"stException\"]')",
+            f"n => document.querySelectorAll('{DRAWN_CHART}').length >= n"
+            f" || document.querySelector('{EXCEPTION}')",
             arg=charts, timeout=timeout)
     page.wait_for_selector(IDLE, timeout=timeout)
 

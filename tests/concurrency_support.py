@@ -20,6 +20,9 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from tests.extracts import row, write_extract, write_population
 from tests.guards import STEP_GUARD_S
@@ -70,7 +73,7 @@ def write_signed_extracts(folder: Path) -> tuple[Extract, Extract]:
             _write_signed(folder, "B", 2_000, BRECKLAND, 14, 3_000))
 
 
-SIGNATURE_STATEMENTS = [
+SIGNATURE_STATEMENTS: list[tuple[str, dict[str, Any]]] = [
     ("SELECT version, source_sha256, loaded FROM publication", {}),
     ("SELECT COUNT(*) AS n, COUNT(DISTINCT area_code) AS areas, MIN(area_code) AS area, SUM(age) AS age_sum "
      "FROM records", {}),
@@ -85,10 +88,12 @@ def signature(store) -> dict:
     searches = 0
     if int(has_searches["n"].iloc[0]):
         searches = int(store.query("SELECT COUNT(*) AS n FROM searches")["n"].iloc[0])
-    return _signature(publication, records, population, searches)
+    return signature_of(publication, records, population, searches)
 
 
-def _signature(publication, records, population, searches: int = 0) -> dict:
+def signature_of(publication: pd.DataFrame, records: pd.DataFrame, population: pd.DataFrame,
+                 searches: int = 0) -> dict[str, Any]:
+    """A signature from the answers to the first three ``SIGNATURE_STATEMENTS`` (and the searches count)."""
     return {
         "version": str(publication["version"].iloc[0]),
         "sha256": str(publication["source_sha256"].iloc[0]),

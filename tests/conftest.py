@@ -32,14 +32,13 @@ LONGEST_FIRST = ("test_sessions", "test_concurrency", "test_browser", "test_oidc
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Queue the longest modules first and keep every other module in one process (see the module docstring)."""
     def rank(item: pytest.Item) -> int:
-        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        module = item.path.stem
         return LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
 
     items.sort(key=rank)  # stable: each module's own order is kept
     for item in items:
-        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
-        if module not in SPREAD_MODULES:
-            item.add_marker(pytest.mark.xdist_group(module))
+        if item.path.stem not in SPREAD_MODULES:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
 
 
 @pytest.fixture(scope="session")

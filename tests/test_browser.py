@@ -40,7 +40,8 @@ def dashboard_db(sample_files, tmp_path_factory) -> Path:
     """The sample records plus the shipped stop-and-search sample, so every page has something to draw."""
     from tests.conftest import SAMPLE_TODAY
 
-    return bs.build_database(*sample_files, tmp_path_factory.mktemp("dashboard-db"), SAMPLE_TODAY)
+    extract, population = sample_files
+    return bs.build_database(extract, population, tmp_path_factory.mktemp("dashboard-db"), SAMPLE_TODAY)
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +122,8 @@ def test_page_loads_and_draws_its_charts(page, server, path):
     assert page.locator(bs.DRAWN_CHART).count() >= expected, "every chart has drawn its svg"
     label = next(label for p, label, _ in PAGES if p == path)
     links = len(bs.visible_pages())
-    page.wait_for_function(f"n => document.querySelectorAll('{bs.PAGE_LINK}').length === n", arg=links, timeout=STEP_GUARD_MS)
+    page.wait_for_function(f"n => document.querySelectorAll('{bs.PAGE_LINK}').length === n", arg=links,
+                           timeout=STEP_GUARD_MS)
     assert page.locator(bs.PAGE_LINK).count() == links, "the navigation lists the role's pages"
     assert "Filters:" in filter_summary(page)
     assert page.locator('[data-testid="stHeading"]').first.inner_text().strip().startswith(label.split(" and")[0])

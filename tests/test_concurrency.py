@@ -36,10 +36,10 @@ from tests.concurrency_support import (
     SEARCHES_FOLDER,
     SIGNATURE_STATEMENTS,
     TODAY,
-    _signature,
     classify,
     open_files,
     signature,
+    signature_of,
     start_load,
     wait_for_step,
     write_signed_extracts,
@@ -94,7 +94,8 @@ def test_readers_sharing_one_store_see_whole_publications_while_loads_publish(da
             try:
                 if index % 2 == 0:
                     # several statements on one cursor: version, records and population must agree
-                    sig = _signature(*store.queries(SIGNATURE_STATEMENTS[:3]))
+                    publication, records, population = store.queries(SIGNATURE_STATEMENTS[:3])
+                    sig = signature_of(publication, records, population)
                     if classify(sig, extracts) is None:
                         mixtures.append(f"queries(): {sig}")
                     version = sig["version"]
@@ -164,8 +165,8 @@ def test_a_pruned_publication_stays_readable_to_a_reader_that_has_it_open(databa
     # another thread's query reconnects the shared store to the newest publication ...
     assert classify(signature(store), extracts) == "B"
     # ... and the reader still finishes its batch on publication 1, whole
-    frames = [held.execute(sql, params).df() for sql, params in SIGNATURE_STATEMENTS[:3]]
-    assert classify(_signature(*frames), extracts) == "A"
+    publication, records, population = (held.execute(sql, params).df() for sql, params in SIGNATURE_STATEMENTS[:3])
+    assert classify(signature_of(publication, records, population), extracts) == "A"
     held.close()
     gc.collect()
     assert not [f for f in open_files(database.parent) if f.startswith(str(first))], "publication 1 leaked"
@@ -260,7 +261,7 @@ def test_a_load_killed_at_each_step_of_the_publish_leaves_a_whole_publication(da
     a, b = extracts
     kills = 0
     for number, step in enumerate(PUBLISH_STEPS):
-        source = (b if number % 2 == 0 else a) if kind == "load" else None
+        source = b if number % 2 == 0 else a  # for crime-record loads
         _, old = _published(database, extracts, version_names_extract=False)
         if kind == "load":
             process, steps = start_load("load", source.extract, database, source.population, pause=0.25)
@@ -270,7 +271,7 @@ def test_a_load_killed_at_each_step_of_the_publish_leaves_a_whole_publication(da
         process.kill()
         process.join(10)
         kills += 1
-        expect = "new" if PUBLISH_STEPS.index(step) >= PUBLISH_STEPS.index(COMMIT_STEP) else "old"
+        expect: str | None = "new" if PUBLISH_STEPS.index(step) >= PUBLISH_STEPS.index(COMMIT_STEP) else "old"
         if kind == "load" and expect == "new" and source.sha256 == old["sha256"]:
             expect = None
         _check_after_kill(database, extracts, old, f"{kind} killed {step}", expect, searches=kind == "searches")

@@ -26,7 +26,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st_
 
-from analytics import exports, schema, store as store_module
+from analytics import exports, schema
+from analytics import store as store_module
 from analytics.filters import OPEN_OUTCOME_TOKEN, Filters
 from analytics.store import Store, records_where
 from tests.conftest import report_line
@@ -56,7 +57,7 @@ INJECTIONS: list[str] = [
     "White\u200b",  # zero-width space
     "Robbe\u0301ry",  # combining accent
     "🙂🔪",
-    "Ｅ０７０００１４８",  # full-width
+    "Ｅ０７０００１４８",  # noqa: RUF001 - full-width on purpose
     "White\x00",  # NUL
     "a\nb",
     "\r\n=cmd|' /C calc'!A0",
@@ -148,7 +149,8 @@ def test_search_where_binds_every_value(values):
     for value in values:
         holding = [v for v in where.params.values() if isinstance(v, list) and value in v]
         assert len(holding) == 4, f"{value!r} is not bound for each of its four slicers"
-    fixed = _tokens(" ".join(store_module._SEARCH_LIST_FILTERS.values())) | {"list_contains", "AND", "(", ")", ","}
+    lists = store_module._SEARCH_LIST_FILTERS  # noqa: SLF001 - the store's own fixed lists are the oracle
+    fixed = _tokens(" ".join(lists.values())) | {"list_contains", "AND", "(", ")", ","}
     extra = _tokens(where.sql) - fixed - {f"${name}" for name in where.params}
     assert not extra, f"tokens outside the fixed lists in the SQL: {extra} ({where.sql})"
 
@@ -207,6 +209,7 @@ def test_command_line_refuses_hostile_values(sample_db, capsys, command, option)
     for value in INJECTIONS:
         argv = [*command, f"{option}={value}", "--db", str(sample_db)]
         TRIED["command line (in-process)"] += 1
+        code: int | str | None
         try:
             code = main(argv)
         except SystemExit as exc:
@@ -375,7 +378,8 @@ def test_records_page_download_holds_no_live_formula(tmp_path, monkeypatch):
         return original(self, label, data, *args, **kwargs)
 
     monkeypatch.setattr(DeltaGenerator, "download_button", spy)
-    monkeypatch.setattr(st, "download_button", lambda *a, **k: spy(st._main, *a, **k))
+    # st.download_button draws on the main area's DeltaGenerator, st._main
+    monkeypatch.setattr(st, "download_button", lambda *a, **k: spy(st._main, *a, **k))  # noqa: SLF001
     st.cache_resource.clear()
     try:
         at = _app(page="pages/records.py")

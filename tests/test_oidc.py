@@ -194,7 +194,8 @@ def test_scrutiny_is_refused_records_and_sees_suppressed_tables(page, server, pr
 
     con = sqlite3.connect(server.audit)
     try:
-        rows = con.execute("SELECT user, role, source, action, what, filters, query, data_version FROM audit_log").fetchall()
+        rows = con.execute("SELECT user, role, source, action, what, filters, query, data_version "
+                           "FROM audit_log").fetchall()
     finally:
         con.close()
     assert rows, "the download was not audited"

@@ -66,7 +66,8 @@ def loaded(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     env.update(PYTHONPATH=str(PROJECT), MONITOR_PSEUDONYMISATION_KEY=KEY)
     done = subprocess.run([sys.executable, "-m", "analytics", "load", str(extract), "--population", str(population),
-                           "--db", str(database)], cwd=folder, env=env, capture_output=True, text=True, timeout=HANG_GUARD_S)
+                           "--db", str(database)], cwd=folder, env=env, capture_output=True, text=True,
+                          timeout=HANG_GUARD_S)
     assert done.returncode == 0, done.stderr
     return folder, database, done
 

@@ -15,6 +15,7 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,7 +120,7 @@ def test_twenty_simultaneous_sessions_render_and_change_a_slicer_without_errors(
 
     baseline_rss = rss_mib(server.process.pid)
     baseline_cpu = cpu_seconds(server.process.pid)
-    logs = [{} for _ in range(SESSIONS)]
+    logs: list[dict[str, Any]] = [{} for _ in range(SESSIONS)]
 
     async def scenario():
         async with async_playwright() as playwright:

@@ -12,6 +12,7 @@ from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from analytics.schema import SUPPRESSION_THRESHOLD
@@ -25,7 +26,7 @@ def _count_matrix(table: pd.DataFrame) -> Counts:
         numeric = table.apply(pd.to_numeric, errors="raise")
     except (ValueError, TypeError) as error:
         raise ValueError(f"table must hold counts: {error}") from error
-    values = numeric.to_numpy(dtype="float64")
+    values: npt.NDArray[np.float64] = numeric.to_numpy(dtype="float64")
     if np.isnan(values).any():
         raise ValueError("table has missing counts")
     if (values < 0).any() or (values != np.round(values)).any():
