@@ -313,7 +313,7 @@ def test_a_load_killed_at_a_fine_sweep_of_moments_leaves_a_whole_publication(dat
         return max(durations)
 
     outcomes = {"old": 0, "new": 0}
-    sweeps = []
+    sweeps: list[str] = []
     while outcomes["old"] < 5 and len(sweeps) < 3:
         duration = load_duration()
         sweep = [duration * i / 20 for i in range(1, 24)]  # 5 % .. 115 % of a load
