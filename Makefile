@@ -1,20 +1,27 @@
 # Two commands for a newcomer: `make run` (set up, build the sample database if missing, serve the
-# dashboard on http://127.0.0.1:8501) and `make test` (set up, run the whole test suite).
+# dashboard on http://127.0.0.1:8501; `make run PORT=8600` for another port) and `make test` (set up, run the
+# whole test suite on both cores). `make lint` checks the house rules (ruff, then mypy).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DB := data/monitor.duckdb
 # uv from the PATH if present, else bootstrapped once into .tools/ with pip.
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+PORT ?= 8501
+# Test processes (pytest-xdist): each module in one process except a few spread ones, longest first, in the
+# order tests/conftest.py sets (so no reordering by group size).
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+PYTEST_ARGS ?=  # e.g. PYTEST_ARGS=--durations=40
 
-.PHONY: run test test-fast bench sample clean-data
+.PHONY: run test test-fast lint bench sample clean-data
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra test --extra bench --quiet
+	$(UV) sync --frozen --extra test --extra dev --extra bench --quiet
 	touch $@
 
 $(DB): | $(VENV)/.synced
@@ -22,14 +29,19 @@ $(DB): | $(VENV)/.synced
 	$(PY) -m analytics searches load sample_data/police_uk_stop_search --db $(DB)
 
 run: $(VENV)/.synced $(DB)
-	$(PY) -m streamlit run dashboard.py --server.address 127.0.0.1 --server.port 8501 \
+	$(PY) -m streamlit run dashboard.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
 test: $(VENV)/.synced
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.synced
-	$(PY) -m pytest -m "not slow and not browser"
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not slow and not browser" $(PYTEST_ARGS)
+
+# ruff's lint rules and mypy, configured in pyproject.toml. No `ruff format`: the code keeps its own layout.
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 bench: $(VENV)/.synced
 	$(PY) -m benchmarks

@@ -14,8 +14,7 @@ page = setup("Overview", ":material/home:",
              "violence in the selected period, and are outcomes such as outcome 22 applied fairly?")
 filters, version = page.filters, page.version
 meta = page.publication
-period_from = filters.date_from or page.first
-period_to = filters.date_to or page.last
+period_from, period_to = page.period
 st.markdown(f"**Period:** {period_from:%d %B %Y} to {period_to:%d %B %Y} · **Loaded** {meta['loaded_at']} "
             f"from `{meta['source_file']}` · {meta['loaded']:,} records ({meta['rejected']:,} rejected, "
             f"{meta['excluded']:,} aged 18+ excluded)")
@@ -44,11 +43,12 @@ columns[3].metric("Ethnicity recorded (self-defined)", f"{overall['self_share'].
 
 st.subheader(f"Headline ratios: each group against {filters.reference_group} children")
 combined = pd.concat(
-    [t.table.assign(role=role.capitalize(), label=f"{role.capitalize()} · " + t.table["group"]) for role, t in tables.items()],
+    [t.table.assign(role=role.capitalize(), label=f"{role.capitalize()} · " + t.table["group"])
+     for role, t in tables.items()],
     ignore_index=True,
 )
 render.chart(
-    charts.forest_plot(combined[~combined["is_reference"] & (combined["group"] != schema.NOT_STATED)],
+    charts.forest_plot(render.compared(combined),
                        "Rate ratio by role and ethnic group", filters.reference_group, filters.confidence,
                        label_column="label"),
     f"Each point is how many times as likely children of a group were to be recorded in that role as "
@@ -92,7 +92,7 @@ st.markdown(f"**Suspect ratios: {comparison.current_label} against {comparison.p
 st.dataframe(pd.DataFrame({
     "Group": joined["group"],
     "Ratio now": joined["ratio"].round(2),
-    "Interval now": [render.interval(lo, hi) for lo, hi in zip(joined["ratio_lower"], joined["ratio_upper"], strict=True)],
+    "Interval now": render.intervals(joined["ratio_lower"], joined["ratio_upper"]),
     "Ratio a year earlier": joined["ratio_previous"].round(2),
     "Significant now": joined["significant"].map(render.yes_no),
 }), hide_index=True, width="stretch")

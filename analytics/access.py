@@ -144,7 +144,7 @@ def more_privileged(role: str, than: str) -> bool:
     return ROLES.index(role) < ROLES.index(than)
 
 
-def audience_for(role: str) -> str:
+def audience_for(role: str | None) -> str:
     """Disclosure-control audience (``analytics.suppression``) of a role's on-screen aggregates."""
     return "scrutiny" if not can(role, EXACT_COUNTS) else "analyst"
 
@@ -227,7 +227,9 @@ def user_label(claims: Mapping) -> str:
 # Local use ----------------------------------------------------------------------------------------
 def is_loopback(address: str | None) -> bool:
     """True for addresses that only this machine can reach. Unset means every interface: not loopback."""
-    return bool(address) and address.strip().strip("[]").lower() in LOOPBACK_ADDRESSES
+    if not address:
+        return False
+    return address.strip().strip("[]").lower() in LOOPBACK_ADDRESSES
 
 
 def local_role(environ: Mapping[str, str] = os.environ) -> str:

@@ -109,7 +109,8 @@ def forest_plot(
         upper = part["ratio_upper"].replace(np.inf, np.nan)
         fig.add_trace(go.Scatter(
             x=part["ratio"], y=part["label"], mode="markers", name=f"{group} (crude)",
-            marker={"color": GROUP_COLOURS.get(group, NEUTRAL), "size": 11, "symbol": np.where(hollow, "circle-open", "circle"),
+            marker={"color": GROUP_COLOURS.get(group, NEUTRAL), "size": 11,
+                    "symbol": np.where(hollow, "circle-open", "circle"),
                     "line": {"width": 2, "color": GROUP_COLOURS.get(group, NEUTRAL)}},
             error_x={"type": "data", "symmetric": False, "array": (upper - part["ratio"]).fillna(0),
                      "arrayminus": part["ratio"] - part["ratio_lower"], "thickness": 2, "width": 6},
@@ -137,7 +138,8 @@ def forest_plot(
     extent = [*rows["ratio_lower"], *rows["ratio_upper"].replace(np.inf, np.nan).dropna(), *rows["ratio"]]
     fig.update_xaxes(type="log", title=f"Ratio to {reference} children (log scale; 1.0 = same as {reference})",
                      showgrid=True, gridcolor="#eeeeee", **log_ticks(extent))
-    fig.update_yaxes(title="", autorange="reversed", categoryorder="array", categoryarray=list(dict.fromkeys(rows["label"])))
+    fig.update_yaxes(title="", autorange="reversed", categoryorder="array",
+                     categoryarray=list(dict.fromkeys(rows["label"])))
     height = max(380, 200 + 30 * rows["label"].nunique())
     return _layout(fig, title, subtitle or f"Points: ratio; bars: {conf * 100:g}% confidence interval; "
                    "hollow points: fewer than 10 events (unreliable)", height=height)
@@ -185,7 +187,7 @@ def choropleth(
     by_code = values.set_index("area_code")
     finite = by_code["value"].replace([np.inf, -np.inf], np.nan).dropna()
     low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
-    scale = SEQUENTIAL
+    scale: str | list[list[object]] = SEQUENTIAL
     if diverging_at is not None and len(finite):
         span = max(abs(math.log(max(high, 1e-9) / diverging_at)), abs(math.log(max(low, 1e-9) / diverging_at)), 0.1)
         low, high, scale = diverging_at * math.exp(-span), diverging_at * math.exp(span), DIVERGING
@@ -253,7 +255,8 @@ def funnel_plot(
         fig.add_trace(go.Scatter(
             x=points["n"], y=points["value"], mode="markers+text",
             text=np.where(flagged, points["label"], ""), textposition="top center",
-            marker={"size": 11, "color": np.where(flagged, "#B2182B", "#222222")}, name="District (red: outside 95 % limits)",
+            marker={"size": 11, "color": np.where(flagged, "#B2182B", "#222222")},
+            name="District (red: outside 95 % limits)",
             hovertext=points.get("hover"), hoverinfo="text" if "hover" in points else "x+y",
         ))
         first_upper = max(float(np.nan_to_num(upper[0], posinf=0)) for _, _, upper in limits.values()) if limits else 0
@@ -333,11 +336,13 @@ def completeness_lines(frame: pd.DataFrame, series: str, title: str, target: flo
             x=part["month"], y=100 * part["share"], mode="lines", name=str(name),
             line={"color": palette[index % len(palette)], "width": 2},
             customdata=np.stack([part["stated"], part["records"]], axis=-1),
-            hovertemplate=f"<b>{name}</b> %{{x|%b %Y}}: %{{y:.1f}}% (%{{customdata[0]:,}} of %{{customdata[1]:,}})<extra></extra>",
+            hovertemplate=(f"<b>{name}</b> %{{x|%b %Y}}: %{{y:.1f}}% "
+                           "(%{customdata[0]:,} of %{customdata[1]:,})<extra></extra>"),
         ))
     fig.add_hline(y=100 * target, line={"color": "#B2182B", "dash": "dash"},
                   annotation_text=f"target {target:.0%}", annotation_position="top left")
-    fig.update_yaxes(title="% of records with self-defined ethnicity", range=[0, 100], showgrid=True, gridcolor="#eeeeee")
+    fig.update_yaxes(title="% of records with self-defined ethnicity", range=[0, 100], showgrid=True,
+                     gridcolor="#eeeeee")
     fig.update_xaxes(title="Month recorded")
     return _layout(fig, title, subtitle)
 
@@ -351,7 +356,8 @@ def outcome_mix(frame: pd.DataFrame, title: str, subtitle: str = "") -> go.Figur
         return empty_figure(title, "No concluded outcomes match the filters.")
     totals = frame.groupby("group")["records"].transform("sum")
     frame = frame.assign(share=100 * frame["records"] / totals)
-    palette = ["#0072B2", "#56B4E9", "#009E73", "#E69F00", "#F0E442", "#CC79A7", "#D55E00", "#999999", "#666666", "#BBBBBB"]
+    palette = ["#0072B2", "#56B4E9", "#009E73", "#E69F00", "#F0E442", "#CC79A7", "#D55E00", "#999999", "#666666",
+               "#BBBBBB"]
     fig = go.Figure()
     order = [g for g in schema.OUTCOME_GROUPS if g != schema.OPEN_OUTCOME_GROUP]
     for index, outcome in enumerate(order):

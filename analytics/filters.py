@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from analytics import schema
 
@@ -72,7 +73,7 @@ class Filters:
     def markers(self) -> dict[str, str]:
         return {m: getattr(self, m) for m in schema.RISK_MARKERS}
 
-    def replace(self, **changes) -> Filters:
+    def replace(self, **changes: Any) -> Filters:
         """A copy with some slicers changed (validated again)."""
         return dataclasses.replace(self, **changes)
 

@@ -104,7 +104,7 @@ def age_band(age: int) -> str:
 # --------------------------------------------------------------------------------------------
 ETHNIC_GROUPS: tuple[str, ...] = ("Asian", "Black", "Mixed", "White", "Other")
 NOT_STATED = "Not stated"
-ETHNIC_GROUPS_WITH_NOT_STATED: tuple[str, ...] = ETHNIC_GROUPS + (NOT_STATED,)
+ETHNIC_GROUPS_WITH_NOT_STATED: tuple[str, ...] = (*ETHNIC_GROUPS, NOT_STATED)
 DEFAULT_REFERENCE_GROUP = "White"
 
 #: Self-defined 18+1 code -> (label, 5-group). NS/blank = not stated.
@@ -220,7 +220,7 @@ DEFAULT_OUTCOME_GROUPS = MappingProxyType(
     }
 )
 OPEN_OUTCOME_GROUP = "Open"
-OUTCOME_GROUPS: tuple[str, ...] = tuple(DEFAULT_OUTCOME_GROUPS) + (OPEN_OUTCOME_GROUP,)
+OUTCOME_GROUPS: tuple[str, ...] = (*DEFAULT_OUTCOME_GROUPS, OPEN_OUTCOME_GROUP)
 
 
 def outcome_group(code: str) -> str:

@@ -12,8 +12,9 @@ after each of a few district-slicer changes whose results are not yet cached. Tw
 Because the page's own code is run, the benchmark cannot drift from what the pages compute.
 Run on the sample data (25,000 records) and on 1,000,000 generated records (seeded; the database is
 kept in ``benchmarks/output/cache/`` and rebuilt only when missing). Targets: analytics under 0.5 s
-on the sample and under 2 s on 1M records (the worst change per page). It also times a slicer change in headless Chromium (pick
-to charts redrawn) against ``streamlit run`` on the sample, when Chromium is installed (``--no-browser`` skips it).
+on the sample and under 2 s on 1M records (the worst change per page). It also times a slicer change in headless
+Chromium (pick to charts redrawn) against ``streamlit run`` on the sample, when Chromium is installed
+(``--no-browser`` skips it).
 
     python -m benchmarks dashboard_latency [--records 25000 1000000] [--changes 3] [--no-browser]
 
@@ -32,6 +33,7 @@ import tempfile
 import time
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -116,7 +118,8 @@ class AnalyticsClock:
             except ImportError:
                 continue
             for name, fn in vars(module).items():
-                wanted = name in names if names else (callable(fn) and hasattr(fn, "clear") and not name.startswith("_"))
+                cached = callable(fn) and hasattr(fn, "clear") and not name.startswith("_")
+                wanted = name in names if names else cached
                 if wanted and callable(fn):
                     self.originals.append((module, name, fn))
 
@@ -142,7 +145,7 @@ class AnalyticsClock:
                     self.calls += 1
 
         if hasattr(fn, "clear"):
-            timed.clear = fn.clear
+            timed.clear = fn.clear  # type: ignore[attr-defined]  # keep the cached function's clear()
         return timed
 
     def reset(self) -> None:
@@ -155,7 +158,7 @@ def time_pages(database: Path, changes: int, pages: list[tuple[str, str]]) -> li
     from streamlit.testing.v1 import AppTest
 
     os.environ["MONITOR_DB"] = str(database)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for path, label in pages:
         st.cache_data.clear()
         st.cache_resource.clear()
@@ -240,7 +243,8 @@ def time_browser(database: Path) -> list[dict]:
 
 # --------------------------------------------------------------------------------------------
 def table(results: dict) -> str:
-    lines = ["| records | page | analytics after a change (worst) | median | whole script (worst) | first load | target | ok |",
+    lines = ["| records | page | analytics after a change (worst) | median | whole script (worst) | first load "
+             "| target | ok |",
              "|---:|---|---:|---:|---:|---:|---:|:-:|"]
     for records, rows in results["pages"].items():
         target = TARGETS.get(int(records))
@@ -250,12 +254,14 @@ def table(results: dict) -> str:
                 continue
             ok = "" if target is None else ("✓" if row["analytics_max_s"] < target else "✗")
             lines.append(
-                f"| {int(records):,} | {row['page']} | {row['analytics_max_s']:.3f} s | {row['analytics_median_s']:.3f} s "
+                f"| {int(records):,} | {row['page']} | {row['analytics_max_s']:.3f} s "
+                f"| {row['analytics_median_s']:.3f} s "
                 f"| {row['script_max_s']:.3f} s | {row['first_load_s']:.2f} s | "
                 f"{'' if target is None else f'{target} s'} | {ok}{' ' + row['error'] if row['error'] else ''} |")
     if results.get("browser"):
         lines += ["", "| browser (sample) | charts | click to redrawn (worst of 2) |", "|---|---:|---:|"]
-        lines += [f"| {r['page']} | {r['charts']} | " + (f"{r['redraw_s']:.3f} s |" if "redraw_s" in r else f"error: {r['error']} |")
+        lines += [f"| {r['page']} | {r['charts']} | "
+                  + (f"{r['redraw_s']:.3f} s |" if "redraw_s" in r else f"error: {r['error']} |")
                   for r in results["browser"]]
     return "\n".join(lines)
 
@@ -275,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     pages = [(p, label) for p, label, _ in PAGES if not args.pages or p in args.pages]
-    results = {"started": datetime.now().isoformat(timespec="seconds"), "machine": platform.platform(),
+    results: dict[str, Any] = {"started": datetime.now().isoformat(timespec="seconds"), "machine": platform.platform(),
                "cpus": os.cpu_count(), "load_average": os.getloadavg(), "targets_s": TARGETS, "pages": {}}
     OUTPUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=OUTPUT) as workdir:

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -81,7 +82,7 @@ def filtered(df: pd.DataFrame, f: dict) -> pd.DataFrame:
     if f.get("year"):
         mask &= df["recorded_date"].dt.year == f["year"]
     if f.get("date_from"):
-        mask &= (df["recorded_date"] >= pd.Timestamp(f["date_from"])) & (df["recorded_date"] <= pd.Timestamp(f["date_to"]))
+        mask &= df["recorded_date"].between(pd.Timestamp(f["date_from"]), pd.Timestamp(f["date_to"]))
     if f.get("area"):
         mask &= df["area_code"] == f["area"]
     if f.get("knife"):
@@ -95,7 +96,7 @@ def filtered(df: pd.DataFrame, f: dict) -> pd.DataFrame:
 
 def population_of(population: pd.DataFrame, f: dict, by: list[str] | None = None) -> pd.DataFrame:
     pop = population[population["area_code"] == f["area"]] if f.get("area") else population
-    return pop.groupby([*(by or []), "ethnic_group"], as_index=False)["population"].sum()
+    return pop.groupby([*(by or []), "ethnic_group"])["population"].sum().reset_index()
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,8 +178,8 @@ def decision_table(df: pd.DataFrame, split: str | None = None) -> pd.DataFrame:
     """Share of concluded suspect records ending in outcome 22 by group (Wilson), Katz ratio to White."""
     suspects = df[(df["role"] == "suspect") & (df["outcome_code"] != "")]
     keys = [split] if split else []
-    counts = suspects.assign(hit=suspects["outcome_code"] == schema.OUTCOME_22).groupby([*keys, "ethnic_group"])["hit"] \
-        .agg(events="sum", denominator="size").reset_index()
+    hits = suspects.assign(hit=suspects["outcome_code"] == schema.OUTCOME_22)
+    counts = hits.groupby([*keys, "ethnic_group"])["hit"].agg(events="sum", denominator="size").reset_index()
     rows = []
     for split_value, part in (counts.groupby(split) if split else [("All", counts)]):
         part = part.set_index("ethnic_group")
@@ -321,7 +322,7 @@ def outcomes(df, population, f):
         .groupby([*strata, "ethnic_group"])["hit"].agg(events="sum", denominator="size").reset_index()
     mantel_haenszel(cells, strata, "risk")
     monthly = decision_table(sub, "month")
-    for group, part in monthly.groupby("group"):
+    for _, part in monthly.groupby("group"):
         part = part.set_index("split").sort_index()[["events", "denominator"]]
         months = pd.date_range(part.index.min(), part.index.max(), freq="MS")
         part = part.reindex(months, fill_value=0)
@@ -380,7 +381,7 @@ def measure(folder: Path, area: str | None, repeats: int, pages: list[str] | Non
     if area is None:
         area = df["area_code"].value_counts().index[0]
     scenarios = {"none": {}, "typical": {"year": 2025, "area": area, "knife": True}}
-    results = {}
+    results: dict[str, Any] = {}
     for label, page in PAGES.items():
         if pages and label not in pages:
             continue
@@ -446,7 +447,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.records:
         for records, run in (kept.get("sizes") or {}).items():
             if (run.get("pandas") or {}).get("pages"):
-                print(f"{int(records):,} records (kept from {kept.get('started')}; --records {records} to measure again)")
+                print(f"{int(records):,} records (kept from {kept.get('started')}; "
+                      f"--records {records} to measure again)")
                 print(comparison(run["pages"]["pages"], run["pandas"]["pages"]))
         if not kept:
             print("no kept results: `python -m benchmarks scale` runs this baseline beside the monitor")

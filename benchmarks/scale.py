@@ -13,8 +13,9 @@ districts at realistic per-child rates), then this benchmark measures:
   year, knife crime only), cold cache; (c) one slicer changed from a warm cache (the district: (b) is
   computed for one district, then timed for another, so only uncached work is done);
 * **pack**: ``analytics.report.build_pack`` for the last month (no filters), then printed to PDF;
-* **sessions** (at 10^6 by default; ``--sessions-at``, ``--no-sessions``): ``streamlit run`` on the database, 10 browser sessions (Playwright +
-  headless Chromium) each on a page, and the server's resident memory (``VmRSS``/``VmHWM``).
+* **sessions** (at 10^6 by default; ``--sessions-at``, ``--no-sessions``): ``streamlit run`` on the database,
+  10 browser sessions (Playwright + headless Chromium) each on a page, and the server's resident memory
+  (``VmRSS``/``VmHWM``).
 
 The same page computations done the obvious way in plain pandas are in ``benchmarks.pandas_baseline``;
 this benchmark runs them on the same extract (``--no-pandas`` leaves them out) and prints both with
@@ -43,6 +44,7 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -284,10 +286,10 @@ def time_pages(database: Path, repeats: int) -> dict:
     version = store.data_version()
     last = store.period()[1]
     chosen = scenarios(store)
-    results = {}
+    results: dict[str, Any] = {}
     for label, page in PAGES.items():
-        times = {"none": [], "typical": [], "warm": []}
-        cpu = {"none": [], "typical": [], "warm": []}
+        times: dict[str, list[float]] = {"none": [], "typical": [], "warm": []}
+        cpu: dict[str, list[float]] = {"none": [], "typical": [], "warm": []}
         for _ in range(repeats):
             for key in ("none", "typical"):
                 st.cache_data.clear()
@@ -321,6 +323,8 @@ def time_pack(database: Path) -> dict:
 
     store = Store(database)
     month = store.month_range()[1]
+    if month is None:
+        raise SystemExit(f"{database} holds no crime records")
     started = time.perf_counter()
     pack = report.build_pack(store, month, report.DEFAULT_AUDIENCE, Filters())
     built = time.perf_counter() - started
@@ -356,10 +360,10 @@ def time_sessions(database: Path, sessions: int = SESSIONS) -> dict:
     if reason:
         return {"skipped": reason}
     paths = [p for p, _, _ in UI_PAGES if (ROOT / p).is_file() and p not in ("pages/stop_search.py",)]
-    figures = {}
+    figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as folder, bs.Server(database, Path(folder) / "server.log") as server, \
             sync_playwright() as playwright:
-        figures["idle"] = _rss_mb(server.process.pid)
+        figures["idle"] = _rss_mb(server.pid)
         browser = bs.launch_chromium(playwright)
         contexts = []
         started = time.perf_counter()
@@ -370,10 +374,10 @@ def time_sessions(database: Path, sessions: int = SESSIONS) -> dict:
             bs.wait_loaded(tab, timeout=300_000)
             contexts.append(context)
             if index == 0:
-                figures["one_session"] = _rss_mb(server.process.pid)
+                figures["one_session"] = _rss_mb(server.pid)
         figures["open_s"] = round(time.perf_counter() - started, 1)
         time.sleep(2)
-        figures["sessions"] = _rss_mb(server.process.pid)
+        figures["sessions"] = _rss_mb(server.pid)
         figures["pages"] = [paths[i % len(paths)] for i in range(sessions)]
         for context in contexts:
             context.close()
@@ -409,14 +413,15 @@ def table(results: dict) -> str:
             ok = ""
             if "page_s" in target:
                 ok = "✓" if max(t[k] for k in ("none", "typical", "warm")) < target["page_s"] else "✗"
-                if "speedup" in target and all(speed.values()):
-                    ok += "" if min(speed.values()) >= target["speedup"] else " (speed-up ✗)"
+                ratios = [v for v in speed.values() if v]
+                if "speedup" in target and len(ratios) == len(speed):
+                    ok += "" if min(ratios) >= target["speedup"] else " (speed-up ✗)"
             lines.append(
                 f"| {records:,} | {run['data']['districts']:,} | {label} | {t['none']:.3f} s | {t['typical']:.3f} s | "
                 f"{t['warm']:.3f} s | "
                 + (" / ".join(f"{t[k + '_cpu']:.2f}" for k in ("none", "typical", "warm")) if "none_cpu" in t else "")
                 + " | " + " | ".join(f"{p[k]:.2f} s" if p.get(k) else "" for k in ("none", "typical"))
-                + " | " + " | ".join(_times(speed[k]) if speed[k] else "" for k in ("none", "typical"))
+                + " | " + " | ".join(_times(v) if (v := speed[k]) else "" for k in ("none", "typical"))
                 + f" | {ok} |")
     lines += ["", "| records | CSV | load (wall) | load (CPU) | load peak RSS | database | pandas read + derive | "
               "pandas peak RSS | pack (HTML) | pack (+PDF) |",
@@ -433,7 +438,8 @@ def table(results: dict) -> str:
             + (f"{pack['pdf_total_s']:.1f} s |" if pack.get("pdf_total_s") else " |"))
     sessions = {r: run["sessions"] for r, run in results["sizes"].items() if run.get("sessions")}
     if sessions:
-        lines += ["", f"| records | server RSS idle | after 1 session | {SESSIONS} sessions open | peak | time to open all |",
+        lines += ["", f"| records | server RSS idle | after 1 session | {SESSIONS} sessions open | peak "
+                      "| time to open all |",
                   "|---:|---:|---:|---:|---:|---:|"]
         for records, s in sessions.items():
             if "skipped" in s:
@@ -473,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
             if name not in args.pages:
                 del PAGES[name]
 
-    results = {"started": datetime.now().isoformat(timespec="seconds"), "machine": machine(),
+    results: dict[str, Any] = {"started": datetime.now().isoformat(timespec="seconds"), "machine": machine(),
                "load_average_start": os.getloadavg(), "targets": TARGETS, "sizes": {}}
     OUTPUT.mkdir(parents=True, exist_ok=True)
     out_json = OUTPUT / "scale.json"
@@ -486,8 +492,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  load {info['load_s']} s, peak {info['load_peak_mb']:,} MB, database {info['database_mb']} MB, "
               f"{info['districts']} districts", flush=True)
         database = Path(info["folder"]) / "monitor.duckdb"
-        run = {"data": info, "load_average": os.getloadavg()}
-        print("  pages (median of {}):".format(args.repeats), flush=True)
+        run: dict[str, Any] = {"data": info, "load_average": os.getloadavg()}
+        print(f"  pages (median of {args.repeats}):", flush=True)
         run["pages"] = time_pages(database, args.repeats)
         if not args.no_pack:
             run["pack"] = time_pack(database)

@@ -23,8 +23,10 @@ st.markdown(
     f"- **Confidence level:** {format_confidence(filters.confidence)} (95 % or 99.8 %).\n"
     f"- **Ethnicity:** {schema.ETHNICITY_SOURCES[filters.ethnicity_source]}. {definitions['person_group_rule']} "
     "Officer-defined ethnicity has no code for Mixed.\n"
-    f"- **Age bands:** {', '.join(schema.AGE_BANDS)} (age at the offence). Records aged 18 or over are excluded and counted.\n"
-    f"- **Ethnicity recording target:** {schema.ETHNICITY_COMPLETENESS_TARGET:.0%} of records with self-defined ethnicity."
+    f"- **Age bands:** {', '.join(schema.AGE_BANDS)} (age at the offence). "
+    "Records aged 18 or over are excluded and counted.\n"
+    f"- **Ethnicity recording target:** {schema.ETHNICITY_COMPLETENESS_TARGET:.0%} "
+    "of records with self-defined ethnicity."
 )
 
 st.subheader("Measures and methods")

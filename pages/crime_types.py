@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import charts, schema
+from analytics import charts
 from ui import cached, render
 from ui.page import setup
 
@@ -24,7 +24,7 @@ if by_offence.table["events"].sum() == 0:
 
 
 def _labelled(table):
-    rows = table.table[~table.table["is_reference"] & (table.table["group"] != schema.NOT_STATED)]
+    rows = render.compared(table.table)
     return rows.assign(label=rows["split"].astype(str) + " · " + rows["group"])
 
 

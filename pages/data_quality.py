@@ -30,7 +30,8 @@ columns = st.columns(len(by_role))
 for column, row in zip(columns, by_role.itertuples(), strict=True):
     column.metric(f"{row.role.capitalize()} records with self-defined ethnicity", f"{row.self_share:.0%}",
                   delta=f"{row.self_share - target:+.0%} against the {target:.0%} target", delta_color="normal",
-                  help=f"{row.self_stated:,} of {row.records:,} records; any ethnicity (self or officer): {row.any_share:.0%}")
+                  help=f"{row.self_stated:,} of {row.records:,} records; "
+                       f"any ethnicity (self or officer): {row.any_share:.0%}")
 
 render.chart(
     charts.completeness_lines(by_month.assign(stated=by_month["self_stated"], share=by_month["self_share"]), "role",
@@ -79,6 +80,7 @@ problems = rejected[rejected["kind"] != "loaded"]
 if problems.empty:
     st.success("No rows were rejected or excluded.")
 else:
-    st.dataframe(problems.rename(columns={"kind": "Kind", "reason": "Reason", "rows": "Rows"}), hide_index=True, width="stretch")
+    st.dataframe(problems.rename(columns={"kind": "Kind", "reason": "Reason", "rows": "Rows"}), hide_index=True,
+                 width="stretch")
     render.download(problems, "load-rejections.csv", [f"Data version {version}", f"Source file {meta['source_file']}"],
                     key="download-rejections")

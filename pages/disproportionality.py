@@ -19,9 +19,10 @@ page = setup("Disproportionality", ":material/balance:",
 filters, version = page.filters, page.version
 
 left, right = st.columns([1, 2])
-split = left.selectbox("Split the table by", tuple(SPLITS), format_func=SPLITS.get, key="disp_split")
-strata = right.multiselect("Adjust for (Mantel–Haenszel)", tuple(STRATA), default=list(STRATA), format_func=STRATA.get,
-                           key="disp_strata", help="Compares like with like within each combination of these, then pools.")
+split = left.selectbox("Split the table by", tuple(SPLITS), format_func=SPLITS.__getitem__, key="disp_split")
+strata = right.multiselect("Adjust for (Mantel–Haenszel)", tuple(STRATA), default=list(STRATA),
+                           format_func=STRATA.__getitem__, key="disp_strata",
+                           help="Compares like with like within each combination of these, then pools.")
 
 with st.spinner("Computing rates and ratios…"):
     overall = cached.population_rates(filters, version)
@@ -70,9 +71,9 @@ if split:
         labelled["label"] = labelled["split"].map(page.area_names).fillna(labelled["split"]) + " · " + labelled["group"]
     if split != "month":
         render.chart(
-            charts.forest_plot(labelled[~labelled["is_reference"] & (labelled["group"] != schema.NOT_STATED)],
-                               f"Ratio to {filters.reference_group} by {SPLITS[split].lower()}", filters.reference_group,
-                               filters.confidence, label_column="label"),
+            charts.forest_plot(render.compared(labelled),
+                               f"Ratio to {filters.reference_group} by {SPLITS[split].lower()}",
+                               filters.reference_group, filters.confidence, label_column="label"),
             "Benjamini–Hochberg adjustment runs across every row of this table.", key="disp-split-forest",
         )
 st.subheader("The table")

@@ -16,12 +16,14 @@ filters, version = page.filters, page.version
 
 left, middle, right = st.columns(3)
 candidates = [g for g in schema.ETHNIC_GROUPS if g != filters.reference_group]
-group = left.selectbox("Group", candidates, index=candidates.index("Black") if "Black" in candidates else 0, key="geo_group")
+group = left.selectbox("Group", candidates, index=candidates.index("Black") if "Black" in candidates else 0,
+                       key="geo_group")
 value = middle.radio("Map shows", ("ratio", "rate"), format_func={"ratio": f"Ratio to {filters.reference_group}",
-                                                                   "rate": "Rate per 1,000 children"}.get,
+                                                                   "rate": "Rate per 1,000 children"}.__getitem__,
                      horizontal=True, key="geo_value")
 funnel_measure = right.radio("Funnel plot of", ("rate", "outcome22"), horizontal=True, key="geo_funnel",
-                             format_func={"rate": f"{group} children's rate", "outcome22": "Outcome 22 share (suspects)"}.get)
+                             format_func={"rate": f"{group} children's rate",
+                                          "outcome22": "Outcome 22 share (suspects)"}.__getitem__)
 
 with st.spinner("Computing district figures…"):
     districts = cached.district_values(filters, version, group, value)
@@ -34,8 +36,9 @@ if districts["events"].sum() == 0:
 
 label = f"Ratio to {filters.reference_group}" if value == "ratio" else "Per 1,000"
 render.chart(
-    charts.choropleth(geography.load_boundaries(), districts, f"{group} children: "
-                      + (f"ratio to {filters.reference_group} by district" if value == "ratio" else "rate per 1,000 by district"),
+    charts.choropleth(geography.load_boundaries(), districts,
+                      f"{group} children: " + (f"ratio to {filters.reference_group} by district" if value == "ratio"
+                                               else "rate per 1,000 by district"),
                       label, diverging_at=1.0 if value == "ratio" else None),
     ("Red: higher than the reference group; blue: lower; grey: not enough events to show a ratio. "
      if value == "ratio" else "Darker: a higher rate. ") + geography.ATTRIBUTION,
@@ -62,7 +65,7 @@ table = pd.DataFrame({
     "Population": districts["denominator"],
     "Rate per 1,000": districts["rate"].round(2),
     f"Ratio to {filters.reference_group}": districts["ratio"].round(2),
-    "Interval": [render.interval(lo, hi) for lo, hi in zip(districts["ratio_lower"], districts["ratio_upper"], strict=True)],
+    "Interval": render.intervals(districts["ratio_lower"], districts["ratio_upper"]),
     "Reliability": districts["reliability"],
 })
 st.dataframe(table, hide_index=True, width="stretch")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pandas as pd
 import streamlit as st
 
@@ -23,6 +22,8 @@ if cached.counts(page.filters, page.version, ("role",))["events"].sum() == 0:
 
 # The months offered are those in the sidebar's date range (all the data's months by default).
 first_month, last_month = cached.store().month_range()
+if first_month is None or last_month is None:  # no crime records (setup has said so)
+    st.stop()
 start = max(first_month, (page.filters.date_from or first_month).replace(day=1))
 end = min(last_month, (page.filters.date_to or last_month).replace(day=1))
 months = [m.date() for m in pd.date_range(start, end, freq="MS")][::-1]

@@ -16,9 +16,9 @@ filters, version = page.filters, page.version
 decision_filters = filters if filters.roles else filters.replace(roles=("suspect",))
 
 outcome_options = tuple(schema.OUTCOME_CODES)
-chosen = st.multiselect("Outcomes counted as the decision", outcome_options, default=[schema.OUTCOME_22],
+picked = st.multiselect("Outcomes counted as the decision", outcome_options, default=[schema.OUTCOME_22],
                         format_func=lambda c: f"{c}: {schema.OUTCOME_CODES[c]}", key="outcome_codes_chosen")
-chosen = tuple(chosen) or (schema.OUTCOME_22,)
+chosen = tuple(picked) or (schema.OUTCOME_22,)
 label = "outcome 22" if chosen == (schema.OUTCOME_22,) else "outcomes " + ", ".join(chosen)
 
 with st.spinner("Computing outcomes…"):
@@ -38,7 +38,7 @@ render.chart(
     key="outcomes-mix",
 )
 render.chart(
-    charts.forest_plot(crude.table[~crude.table["is_reference"] & (crude.table["group"] != schema.NOT_STATED)],
+    charts.forest_plot(render.compared(crude.table),
                        f"Likelihood of {label} relative to {filters.reference_group} children",
                        filters.reference_group, filters.confidence, adjusted=adjusted),
     "Below 1: the group's concluded cases ended in this outcome less often. Diamonds: adjusted for offence "

@@ -45,9 +45,9 @@ searched = int(totals["searches"].sum())
 not_stated = int(totals.loc[totals["ethnic_group"] == schema.NOT_STATED, "searches"].sum())
 columns = st.columns(4)
 columns[0].metric("Searches in view", f"{searched:,}")
-columns[1].metric("Searches of children aged 10-17", f"{int(ages.loc[searches.CHILD, 'Total']) if searches.CHILD in ages.index else 0:,}",
+columns[1].metric("Searches of children aged 10-17", f"{search_ui.searches_of(ages, searches.CHILD):,}",
                   help="All filters except age range")
-columns[2].metric("Searches of children under 10", f"{int(ages.loc[searches.UNDER_10, 'Total']) if searches.UNDER_10 in ages.index else 0:,}",
+columns[2].metric("Searches of children under 10", f"{search_ui.searches_of(ages, searches.UNDER_10):,}",
                   help="Shown separately; not in the rates per 1,000 children aged 10-17")
 columns[3].metric("Ethnicity not stated", f"{not_stated / searched:.0%}",
                   help="Neither self-defined nor officer-defined ethnicity recorded")
@@ -66,8 +66,8 @@ else:
                      "Bars: searches of children of the group per 1,000 children aged 10-17 in the force area over the "
                      f"selected months (not annualised); whiskers: {conf} confidence interval.", key="ss-rate-bars")
     with right:
-        render.chart(charts.forest_plot(rates.table[~rates.table["is_reference"] & (rates.table["group"] != schema.NOT_STATED)],
-                                        "Search rate ratio", reference, filters.confidence),
+        render.chart(charts.forest_plot(render.compared(rates.table), "Search rate ratio", reference,
+                                        filters.confidence),
                      f"How many times as often children of each group were searched as {reference} children, per head "
                      "of population. A bar crossing the dashed line at 1 means no clear difference. Hollow points "
                      "rest on fewer than 10 searches.", key="ss-rate-forest")
@@ -86,8 +86,7 @@ with left:
                  "penalty notice or community resolution. A lower share for a group suggests its members were "
                  "searched on weaker grounds.", key="ss-find-bars")
 with right:
-    render.chart(charts.forest_plot(find.table[~find.table["is_reference"] & (find.table["group"] != schema.NOT_STATED)],
-                                    "Find-rate ratio", reference, filters.confidence),
+    render.chart(charts.forest_plot(render.compared(find.table), "Find-rate ratio", reference, filters.confidence),
                  f"Each group's share of searches leading to action divided by the {reference} share (Koopman score "
                  "interval).", key="ss-find-forest")
 render.ratio_table(find, "stop-search-find-rates")
@@ -103,7 +102,8 @@ with st.expander("Only outcomes linked to the object of search"):
 # ------------------------------------------------------------------------------------------------
 st.subheader("Searches for offensive weapons")
 weapons = search_ui.ratios(filters, version, "weapons")
-render.chart(charts.rate_bars(weapons.table, "Share of searches that were for offensive weapons", "%", filters.confidence),
+render.chart(charts.rate_bars(weapons.table, "Share of searches that were for offensive weapons", "%",
+                              filters.confidence),
              "Among searches with an object of search recorded. Searches with none recorded are counted below the "
              "table and not folded in.", key="ss-weapons-bars")
 render.ratio_table(weapons, "stop-search-weapons")

@@ -36,7 +36,7 @@ render.chart(
     key="trends-rolling",
 )
 
-last_month = pd.Timestamp(filters.date_to or page.last).to_period("M").to_timestamp().date()
+last_month = pd.Timestamp(page.period[1]).to_period("M").to_timestamp().date()
 st.subheader(f"{last_month:%B %Y} against the month before")
 changes = cached.month_on_month(filters, version, last_month)
 changes["role"] = changes["role"].str.capitalize()
@@ -50,12 +50,13 @@ joined = joined[joined["group"].isin(schema.ETHNIC_GROUPS) & (joined["group"] !=
 st.dataframe(pd.DataFrame({
     "Group": joined["group"],
     comparison.current_label: joined["ratio"].round(2),
-    "Interval": [render.interval(lo, hi) for lo, hi in zip(joined["ratio_lower"], joined["ratio_upper"], strict=True)],
+    "Interval": render.intervals(joined["ratio_lower"], joined["ratio_upper"]),
     comparison.previous_label: joined["ratio_previous"].round(2),
     "Significant now": joined["significant"].map(render.yes_no),
 }), hide_index=True, width="stretch")
 st.caption("Ratios over 12 months, against the population of each group.")
 
 render.download(rolling, "rolling-12-month-ratios.csv",
-                [f"Filters: {filters.describe()}", "Exact conditional (binomial) interval for each window's rate ratio"],
+                [f"Filters: {filters.describe()}",
+                 "Exact conditional (binomial) interval for each window's rate ratio"],
                 key="download-rolling")

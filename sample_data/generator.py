@@ -79,12 +79,12 @@ time, the trend changes the self-defined-only whole-period ratio for Norwich by 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
-
-import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -92,11 +92,21 @@ import pyarrow as pa
 
 from analytics import reference
 from analytics.schema import (
-    AGE_BANDS, ALL_COLUMNS, ETHNIC_GROUPS, OFFENCE_GROUPS, OUTCOME_CODES, POPULATION_SEXES, RISK_MARKERS,
+    AGE_BANDS,
+    ALL_COLUMNS,
+    ETHNIC_GROUPS,
+    OFFENCE_GROUPS,
+    OUTCOME_CODES,
+    POPULATION_SEXES,
+    RISK_MARKERS,
     SELF_DEFINED_ETHNICITY,
 )
 from sample_data.population import (
-    NORFOLK_CODES, REFERENCE_DIR, base_area_code, model_population,
+    BOUNDARIES_DIR,
+    NORFOLK_CODES,
+    REFERENCE_DIR,
+    base_area_code,
+    model_population,
 )
 
 PLANTED_SEED = 20261130
@@ -175,7 +185,7 @@ _ROWS_PER_SUSPECT = 2.76
 _ROWS_PER_VICTIM = 1.22
 #: Self-defined stated probability: role base + district effect + rise over the period.
 _STATED_BASE = {"suspect": 0.55, "victim": 0.40}
-_STATED_DISTRICT = dict(zip(NORFOLK_CODES, (-0.05, 0.03, -0.08, 0.00, 0.05, 0.04, 0.02)))
+_STATED_DISTRICT = dict(zip(NORFOLK_CODES, (-0.05, 0.03, -0.08, 0.00, 0.05, 0.04, 0.02), strict=True))
 _STATED_RISE = 0.22
 _OFFICER_PRESENT = {("suspect", True): 0.60, ("suspect", False): 0.80, ("victim", True): 0.20, ("victim", False): 0.35}
 _MSOA_BLANK = 0.06
@@ -378,7 +388,7 @@ def _expected_children(cells: dict[str, np.ndarray], role: str) -> np.ndarray:
     """Expected children per cell at scale 1: planted ratio x crude-rate composition correction."""
     rate = (_SUSPECT_RATE if role == "suspect" else _VICTIM_RATE)[cells["band"], cells["sex"]]
     planted = np.array([planted_rate_ratio(role, ETHNIC_GROUPS[g], cells["areas"][a])
-                        for g, a in zip(cells["group"], cells["area"])])
+                        for g, a in zip(cells["group"], cells["area"], strict=True)])
     key = cells["area"] * len(ETHNIC_GROUPS) + cells["group"]
     crude = np.bincount(key, cells["pop"] * rate) / np.bincount(key, cells["pop"])
     crude = crude.reshape(-1, len(ETHNIC_GROUPS))
@@ -466,8 +476,8 @@ def _draw_msoas(rng: np.random.Generator, area_codes: np.ndarray) -> tuple[np.nd
     with open(reference.NORFOLK_MSOAS, encoding="utf-8") as handle:
         features = json.load(handle)["features"]
     msoas = pd.DataFrame([f["properties"] for f in features])[["MSOA21CD", "LAD_CD"]]
-    children = pd.read_csv(REFERENCE_DIR / "census2021_children_by_norfolk_msoa.csv")
-    children = children.set_index("msoa21cd")["aged_10_17"]
+    census = pd.read_csv(REFERENCE_DIR / "census2021_children_by_norfolk_msoa.csv")
+    children = census.set_index("msoa21cd")["aged_10_17"]
     msoas["weight"] = msoas["MSOA21CD"].map(children).astype(float)
     out = np.full(len(area_codes), len(msoas), dtype=np.int64)
     for code, rows in msoas.groupby("LAD_CD", sort=True):
@@ -586,7 +596,7 @@ def _add_victim_only_crimes(rng, rows: dict, crimes: dict, children: _Children, 
 # Step 4: outcomes
 # --------------------------------------------------------------------------------------------
 #: Every outcome a row can carry; index 0 is blank (open).
-_OUTCOME_TABLE: tuple[str, ...] = ("",) + tuple(OUTCOME_CODES)
+_OUTCOME_TABLE: tuple[str, ...] = ("", *OUTCOME_CODES)
 _OUTCOME_INDEX = {code: i for i, code in enumerate(_OUTCOME_TABLE)}
 
 
@@ -629,8 +639,8 @@ def _suspect_outcomes(rng: np.random.Generator, offence: np.ndarray, group: np.n
 # --------------------------------------------------------------------------------------------
 # Step 5: ethnicity recording; step 6: risk markers; step 7: offender rows
 # --------------------------------------------------------------------------------------------
-_SELF_VALUES = _SELF_CODES + ("NS", "")
-_OFFICER_VALUES = _OFFICER_CODES + ("",)
+_SELF_VALUES = (*_SELF_CODES, "NS", "")
+_OFFICER_VALUES = (*_OFFICER_CODES, "")
 _NS_AS_CODE = 0.6  # not stated written "NS" (else blank)
 _IC9_AS_CODE = 0.3  # officer-defined unknown written "IC9" (else blank)
 
@@ -695,10 +705,10 @@ class _Table:
     codes: dict[str, np.ndarray]
     values: dict[str, np.ndarray]
 
-    def take(self, index: np.ndarray) -> "_Table":
+    def take(self, index: np.ndarray) -> _Table:
         return _Table({k: v[index] for k, v in self.codes.items()}, self.values)
 
-    def append(self, other: "_Table") -> "_Table":
+    def append(self, other: _Table) -> _Table:
         return _Table({k: np.concatenate([v, other.codes[k]]) for k, v in self.codes.items()}, self.values)
 
 

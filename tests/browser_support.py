@@ -20,10 +20,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.guards import STEP_GUARD_MS, STEP_GUARD_S
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"]
-SERVER_START_TIMEOUT = 60.0
+SERVER_START_TIMEOUT = STEP_GUARD_S  # a hang guard (tests/guards.py)
 
 APP = '[data-testid="stApp"]'
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -107,6 +109,13 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def pid(self) -> int:
+        """The server's process id (it must have been started)."""
+        if self.process is None:
+            raise RuntimeError("the server was never started")
+        return self.process.pid
+
     def start(self) -> Server:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "MONITOR_DB": str(self.database), "PYTHONUNBUFFERED": "1"}
@@ -121,10 +130,13 @@ class Server:
         return self
 
     def _wait_healthy(self) -> None:
+        process = self.process
+        if process is None:
+            raise RuntimeError("the server was never started")
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with status {self.process.returncode}:\n{self.output()}")
+            if process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with status {process.returncode}:\n{self.output()}")
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
                     if response.status == 200:
@@ -215,15 +227,15 @@ REDRAWN = """
 """
 
 
-def wait_loaded(page, charts: int = 0, timeout: float = 30_000) -> None:
+def wait_loaded(page, charts: int = 0, timeout: float = STEP_GUARD_MS) -> None:
     """Wait for a page's script to finish and ``charts`` plotly charts to be drawn."""
     page.wait_for_selector(APP, timeout=timeout)
     page.wait_for_selector('[data-testid="stHeading"], [data-testid="stException"]', timeout=timeout)
     page.wait_for_selector(IDLE, timeout=timeout)
     if charts:
         page.wait_for_function(
-            "n => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .js-plotly-plot:has(.main-svg)').length >= n"
-            " || document.querySelector('[data-testid=\"stException\"]')",
+            f"n => document.querySelectorAll('{DRAWN_CHART}').length >= n"
+            f" || document.querySelector('{EXCEPTION}')",
             arg=charts, timeout=timeout)
     page.wait_for_selector(IDLE, timeout=timeout)
 
@@ -232,7 +244,7 @@ def charts_signature(page) -> str:
     return page.evaluate(CHARTS_SIGNATURE)
 
 
-def timed_change(page, action, charts: int, timeout: float = 30_000) -> float:
+def timed_change(page, action, charts: int, timeout: float = STEP_GUARD_MS) -> float:
     """Seconds from ``action()`` (a click that changes a slicer) to the rerun finished and charts redrawn."""
     before = charts_signature(page)
     page.evaluate(WATCH_SCRIPT)

@@ -20,8 +20,12 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from tests.extracts import row, write_extract, write_population
+from tests.guards import STEP_GUARD_S
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 30)
@@ -69,7 +73,7 @@ def write_signed_extracts(folder: Path) -> tuple[Extract, Extract]:
             _write_signed(folder, "B", 2_000, BRECKLAND, 14, 3_000))
 
 
-SIGNATURE_STATEMENTS = [
+SIGNATURE_STATEMENTS: list[tuple[str, dict[str, Any]]] = [
     ("SELECT version, source_sha256, loaded FROM publication", {}),
     ("SELECT COUNT(*) AS n, COUNT(DISTINCT area_code) AS areas, MIN(area_code) AS area, SUM(age) AS age_sum "
      "FROM records", {}),
@@ -88,7 +92,9 @@ def signature(store) -> dict:
     return signature_of(publication, records, population, searches)
 
 
-def signature_of(publication, records, population, searches: int = 0) -> dict:
+def signature_of(publication: pd.DataFrame, records: pd.DataFrame, population: pd.DataFrame,
+                 searches: int = 0) -> dict[str, Any]:
+    """A signature from the answers to the first three ``SIGNATURE_STATEMENTS`` (and the searches count)."""
     return {
         "version": str(publication["version"].iloc[0]),
         "sha256": str(publication["source_sha256"].iloc[0]),
@@ -200,7 +206,7 @@ def start_load(kind: str, source: Path, database: Path, population: Path | None 
     return process, receiver
 
 
-def wait_for_step(receiver, step: str, timeout: float = 30.0) -> list[str]:
+def wait_for_step(receiver, step: str, timeout: float = STEP_GUARD_S) -> list[str]:
     """Read announced steps until ``step``; returns those seen (fails if the child ends or stalls)."""
     seen = []
     deadline = time.monotonic() + timeout

@@ -1,7 +1,12 @@
-"""Shared fixtures: the seeded sample extract loaded once per test session.
+"""Shared fixtures (the seeded sample extract loaded once per test process) and the order of the run.
 
 The sample is the product's own generator with its documented seed (``sample_data.PLANTED_SEED``),
 so tests, the demo and the browser runs all see the same data (DESIGN.md section 9, after datasette).
+
+``make test`` runs the suite in two processes (pytest-xdist, ``-n 2 --dist loadgroup --no-loadscope-reorder``).
+Each module runs whole in one process, so its module fixtures (a dashboard server, a built pack) are made
+once, except the modules in ``SPREAD_MODULES``, whose independent tests are spread over both; the longest
+work is queued first so neither process is left with it at the end (docs/DECISIONS.md).
 """
 
 from __future__ import annotations
@@ -16,6 +21,24 @@ from analytics.load import load_extract
 from analytics.store import Store
 
 SAMPLE_TODAY = date(2026, 11, 30)
+
+#: Modules whose tests share no module fixture and are long enough to be worth spreading over both processes.
+SPREAD_MODULES = frozenset({"test_concurrency", "test_load", "test_stats_coverage"})
+#: The longest work, queued first (about 4 min, 4 min in all, 2.5 min, 1 min, 1 min on a busy 2-core machine).
+LONGEST_FIRST = ("test_sessions", "test_concurrency", "test_browser", "test_oidc", "test_load")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Queue the longest modules first and keep every other module in one process (see the module docstring)."""
+    def rank(item: pytest.Item) -> int:
+        module = item.path.stem
+        return LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: each module's own order is kept
+    for item in items:
+        if item.path.stem not in SPREAD_MODULES:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
 
 
 @pytest.fixture(scope="session")

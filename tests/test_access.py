@@ -13,22 +13,24 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import PageLink
 
-st = pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from analytics import access, disparity, report  # noqa: E402
-from analytics.cli import main as commands  # noqa: E402
-from analytics.filters import Filters  # noqa: E402
-from analytics.store import AuditLog  # noqa: E402
-from ui.page import PAGES  # noqa: E402
+from analytics import access, disparity, report
+from analytics.cli import main as commands
+from analytics.filters import Filters
+from analytics.store import AuditLog
+from tests.guards import STEP_GUARD_S
+from ui.page import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY = ROOT / "dashboard.py"
-TIMEOUT = 90
+TIMEOUT = STEP_GUARD_S  # a hang guard per script run (tests/guards.py)
 #: A slice small enough that some groups have 1-4 children (so disclosure control has work to do).
 SMALL = {"role": "offender", "area": "E07000148", "age": "10-13", "sex": "F"}
 SMALL_ARGS = ["--role", "offender", "--area", "E07000148", "--age-band", "10-13", "--sex", "F"]
@@ -103,8 +105,8 @@ def test_user_label_and_loopback():
     assert access.user_label({"sub": "123"}) == "123"
     for address in ("127.0.0.1", "localhost", "::1", "[::1]", "LOCALHOST"):
         assert access.is_loopback(address), address
-    for address in (None, "", "0.0.0.0", "::", "192.168.1.20", "127.0.0.1.example.org"):
-        assert not access.is_loopback(address), address
+    for other in (None, "", "0.0.0.0", "::", "192.168.1.20", "127.0.0.1.example.org"):
+        assert not access.is_loopback(other), other
 
 
 def test_local_and_command_line_roles(monkeypatch, tmp_path):
@@ -163,7 +165,8 @@ def test_audit_log_appends_and_refuses_changes(tmp_path):
     log = AuditLog(tmp_path / "audit.sqlite")
     assert log.entries().empty and log.verify()[0]
     first = log.append(user="ana", role="analyst", source="dashboard", action="export", what="records.csv", kind="csv",
-                       rows=12, filters="role: victim", query={"role": "victim"}, data_version="v1", page="pages/records.py")
+                       rows=12, filters="role: victim", query={"role": "victim"}, data_version="v1",
+                       page="pages/records.py")
     log.append(user="sam", role="scrutiny", source="cli", action="pack", what="pack 2026-10")
     entries = log.entries()
     assert list(entries["user"]) == ["sam", "ana"]  # newest first
@@ -178,7 +181,8 @@ def test_audit_log_appends_and_refuses_changes(tmp_path):
     con = sqlite3.connect(log.path)
     try:
         for statement in ("UPDATE audit_log SET user = 'someone else'", "DELETE FROM audit_log",
-                          "DELETE FROM audit_log WHERE id = 1", "INSERT OR REPLACE INTO audit_log SELECT * FROM audit_log"):
+                          "DELETE FROM audit_log WHERE id = 1",
+                          "INSERT OR REPLACE INTO audit_log SELECT * FROM audit_log"):
             with pytest.raises(sqlite3.IntegrityError, match="append-only"):
                 con.execute(statement)
                 con.commit()
@@ -202,7 +206,7 @@ def test_audit_log_concurrent_appends_keep_the_chain(tmp_path):
         try:
             for i in range(10):
                 log.append(user=f"u{n}", role="analyst", source="dashboard", action="export", what=f"{n}-{i}.csv")
-        except Exception as exc:  # pragma: no cover - reported below
+        except Exception as exc:  # noqa: BLE001 - any error is a failure, reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
@@ -265,7 +269,7 @@ def test_pages_a_role_may_not_open_are_refused_on_the_server(role, monkeypatch):
         at = open_page(path, role, monkeypatch)
         assert refused(at), f"{path} was not refused to {role}"
         assert not at.dataframe and not at.metric and not at.get("plotly_chart"), f"{path} showed data to {role}"
-        labels = [link.label for link in at.get("page_link")]
+        labels = [cast(PageLink, link).value for link in at.get("page_link")]  # value: the link's label
         # the refusal lists the allowed pages, and so does the sidebar: nothing else is linked
         assert set(labels) == {label for p, label, _ in PAGES if p in allowed}, labels
         assert "Records" not in labels
@@ -290,7 +294,8 @@ def test_disproportionality_for_scrutiny_shows_c_and_no_small_counts(monkeypatch
     assert not ((shown >= 1) & (shown <= 4)).any(), f"small counts shown to scrutiny: {list(events)}"
     assert any("Not shown to the scrutiny role" in i.value for i in at.info)  # the missing-ethnicity bounds
     exact = open_page("pages/disproportionality.py", "analyst", monkeypatch, SMALL)
-    assert "[c]" not in next(f.value for f in exact.dataframe if "Events" in f.value.columns)["Events"].astype(str).tolist()
+    events = next(f.value for f in exact.dataframe if "Events" in f.value.columns)["Events"]
+    assert "[c]" not in events.astype(str).tolist()
 
 
 def test_monthly_pack_offers_scrutiny_only_the_scrutiny_edition(monkeypatch):

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests import browser_support as bs
+from tests.guards import STEP_GUARD_MS
 from ui.page import PAGES
 
 pytestmark = pytest.mark.browser
@@ -39,7 +40,8 @@ def dashboard_db(sample_files, tmp_path_factory) -> Path:
     """The sample records plus the shipped stop-and-search sample, so every page has something to draw."""
     from tests.conftest import SAMPLE_TODAY
 
-    return bs.build_database(*sample_files, tmp_path_factory.mktemp("dashboard-db"), SAMPLE_TODAY)
+    extract, population = sample_files
+    return bs.build_database(extract, population, tmp_path_factory.mktemp("dashboard-db"), SAMPLE_TODAY)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +65,7 @@ def page(browser, server):
     """A fresh browser context (no cookies, no session) with a record of off-host requests and JS errors."""
     context = browser.new_context(viewport=VIEWPORT)
     tab = context.new_page()
-    tab.set_default_timeout(30_000)
+    tab.set_default_timeout(STEP_GUARD_MS)
     tab.outside_requests, tab.js_errors = [], []
     local = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", FAVICON_FETCH)
     tab.on("request", lambda r: None if r.url.startswith(local) else tab.outside_requests.append(r.url))
@@ -120,7 +122,8 @@ def test_page_loads_and_draws_its_charts(page, server, path):
     assert page.locator(bs.DRAWN_CHART).count() >= expected, "every chart has drawn its svg"
     label = next(label for p, label, _ in PAGES if p == path)
     links = len(bs.visible_pages())
-    page.wait_for_function(f"n => document.querySelectorAll('{bs.PAGE_LINK}').length === n", arg=links, timeout=10_000)
+    page.wait_for_function(f"n => document.querySelectorAll('{bs.PAGE_LINK}').length === n", arg=links,
+                           timeout=STEP_GUARD_MS)
     assert page.locator(bs.PAGE_LINK).count() == links, "the navigation lists the role's pages"
     assert "Filters:" in filter_summary(page)
     assert page.locator('[data-testid="stHeading"]').first.inner_text().strip().startswith(label.split(" and")[0])
@@ -142,7 +145,7 @@ def test_filter_chosen_on_one_page_applies_on_another(page, server):
     assert_healthy(page, "Disproportionality after choosing Norwich on the Overview")
     assert f"district: {NORWICH}" in filter_summary(page)
     assert NORWICH_NAME in bs.sidebar_multiselect(page, "District").inner_text()
-    page.wait_for_function("code => location.search.includes('area=' + code)", arg=NORWICH, timeout=5_000)
+    page.wait_for_function("code => location.search.includes('area=' + code)", arg=NORWICH, timeout=STEP_GUARD_MS)
     assert query(page.url).get("area") == NORWICH
 
     seconds = bs.timed_choice(page, "Role", "Suspect", charts=2)

@@ -44,10 +44,10 @@ from tests.concurrency_support import (
     wait_for_step,
     write_signed_extracts,
 )
+from tests.guards import HANG_GUARD_S
 
 READERS = 6
 LOADS = 12  # publications made while the readers run (B, A, B, ... after the first A)
-CATCH_UP_SECONDS = 20.0
 
 
 @pytest.fixture()
@@ -76,6 +76,7 @@ def _published(database: Path, extracts, version_names_extract: bool = True) -> 
 # ---------------------------------------------------------------------------------------------
 # Readers while loads publish
 # ---------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_readers_sharing_one_store_see_whole_publications_while_loads_publish(database, extracts):
     a, b = extracts
     store = Store(database)  # one store shared by every thread, like ui.cached.store()
@@ -88,12 +89,13 @@ def test_readers_sharing_one_store_see_whole_publications_while_loads_publish(da
     final: dict = {}
 
     def reader(index: int) -> None:
-        deadline = None
+        deadline = None  # a hang guard (tests/guards.py): after the loads, read until the newest is seen
         while True:
             try:
                 if index % 2 == 0:
                     # several statements on one cursor: version, records and population must agree
-                    sig = signature_of(*store._queries(SIGNATURE_STATEMENTS[:3]))  # noqa: SLF001
+                    publication, records, population = store._queries(SIGNATURE_STATEMENTS[:3])  # noqa: SLF001
+                    sig = signature_of(publication, records, population)
                     if classify(sig, extracts) is None:
                         mixtures.append(f"queries(): {sig}")
                     version = sig["version"]
@@ -113,7 +115,7 @@ def test_readers_sharing_one_store_see_whole_publications_while_loads_publish(da
                 errors.append(traceback.format_exc())
                 return
             if loads_done.is_set():
-                deadline = deadline or time.monotonic() + CATCH_UP_SECONDS
+                deadline = deadline or time.monotonic() + HANG_GUARD_S
                 if final["version"] in seen[index] and version == final["version"]:
                     return
                 if time.monotonic() > deadline:
@@ -136,7 +138,7 @@ def test_readers_sharing_one_store_see_whole_publications_while_loads_publish(da
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=180)
+        thread.join(timeout=HANG_GUARD_S)
     elapsed = time.monotonic() - started
     store.close()
 
@@ -163,8 +165,8 @@ def test_a_pruned_publication_stays_readable_to_a_reader_that_has_it_open(databa
     # another thread's query reconnects the shared store to the newest publication ...
     assert classify(signature(store), extracts) == "B"
     # ... and the reader still finishes its batch on publication 1, whole
-    frames = [held.execute(sql, params).df() for sql, params in SIGNATURE_STATEMENTS[:3]]
-    assert classify(signature_of(*frames), extracts) == "A"
+    publication, records, population = (held.execute(sql, params).df() for sql, params in SIGNATURE_STATEMENTS[:3])
+    assert classify(signature_of(publication, records, population), extracts) == "A"
     held.close()
     gc.collect()
     assert not [f for f in open_files(database.parent) if f.startswith(str(first))], "publication 1 leaked"
@@ -194,18 +196,19 @@ def _cli_load(extract, database: Path) -> subprocess.Popen:
     )
 
 
+@pytest.mark.slow
 def test_two_loads_started_together_are_serialised_by_the_publication_lock(database, extracts):
     a, b = extracts
     before = database.resolve()
     with publication_lock(database):  # hold the lock: both loads must queue behind it
         processes = [_cli_load(b, database), _cli_load(a, database)]
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + HANG_GUARD_S
         while _lock_waiters(versions_dir(database) / ".lock") < 2:
             assert time.monotonic() < deadline, "the loads never reached the publication lock"
             assert all(p.poll() is None for p in processes), [p.communicate() for p in processes]
             time.sleep(0.1)
         assert database.resolve() == before  # nothing published while the lock is held
-    outputs = [p.communicate(timeout=120) for p in processes]
+    outputs = [p.communicate(timeout=HANG_GUARD_S) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs
     which, sig = _published(database, extracts)
     assert which in {"A", "B"}, sig
@@ -258,7 +261,7 @@ def test_a_load_killed_at_each_step_of_the_publish_leaves_a_whole_publication(da
     a, b = extracts
     kills = 0
     for number, step in enumerate(PUBLISH_STEPS):
-        source = (b if number % 2 == 0 else a) if kind == "load" else None
+        source = b if number % 2 == 0 else a  # for crime-record loads
         _, old = _published(database, extracts, version_names_extract=False)
         if kind == "load":
             process, steps = start_load("load", source.extract, database, source.population, pause=0.25)
@@ -268,7 +271,7 @@ def test_a_load_killed_at_each_step_of_the_publish_leaves_a_whole_publication(da
         process.kill()
         process.join(10)
         kills += 1
-        expect = "new" if PUBLISH_STEPS.index(step) >= PUBLISH_STEPS.index(COMMIT_STEP) else "old"
+        expect: str | None = "new" if PUBLISH_STEPS.index(step) >= PUBLISH_STEPS.index(COMMIT_STEP) else "old"
         if kind == "load" and expect == "new" and source.sha256 == old["sha256"]:
             expect = None
         _check_after_kill(database, extracts, old, f"{kind} killed {step}", expect, searches=kind == "searches")
@@ -285,7 +288,12 @@ def test_a_load_killed_at_each_step_of_the_publish_leaves_a_whole_publication(da
 @pytest.mark.parametrize("kind", ["load", "searches"])
 def test_a_load_killed_at_a_fine_sweep_of_moments_leaves_a_whole_publication(database, extracts, kind):
     """Kill loads at evenly spaced moments from start to finish (steps of a twentieth of a load's length), so
-    kills land in staging, building, the fsync and the publish alike."""
+    kills land in staging, building, the fsync and the publish alike.
+
+    The moments come from the time a whole load takes here, measured just before. On a machine whose load
+    changes meanwhile (other tests, other work) loads may run faster than measured, so most kills come after
+    the publish: the sweep is then measured and run again (at most three sweeps) until at least 5 kills have
+    interrupted a load. Every kill, in every sweep, must leave one whole publication."""
     a, b = extracts
 
     def start(number):
@@ -294,26 +302,32 @@ def test_a_load_killed_at_a_fine_sweep_of_moments_leaves_a_whole_publication(dat
             return start_load("load", source.extract, database, source.population)[0]
         return start_load("searches", SEARCHES_FOLDER, database)[0]
 
-    durations = []
-    for number in range(2):  # the time a whole load takes here (warm forked child)
-        began = time.monotonic()
-        process = start(number)
-        process.join(60)
-        assert process.exitcode == 0
-        durations.append(time.monotonic() - began)
-    duration = max(durations)
-    sweep = [duration * i / 20 for i in range(1, 24)]  # 5 % .. 115 % of a load
+    def load_duration() -> float:
+        durations = []
+        for number in range(2):  # the time a whole load takes here (warm forked child)
+            began = time.monotonic()
+            process = start(number)
+            process.join(HANG_GUARD_S)
+            assert process.exitcode == 0
+            durations.append(time.monotonic() - began)
+        return max(durations)
+
     outcomes = {"old": 0, "new": 0}
-    for number, delay in enumerate(sweep):
-        _, old = _published(database, extracts, version_names_extract=False)
-        process = start(number)
-        time.sleep(delay)
-        process.kill()
-        process.join(10)
-        outcomes[_check_after_kill(database, extracts, old, f"{kind} killed after {delay:.3f} s", None,
-                                   searches=kind == "searches")] += 1
+    sweeps: list[str] = []
+    while outcomes["old"] < 5 and len(sweeps) < 3:
+        duration = load_duration()
+        sweep = [duration * i / 20 for i in range(1, 24)]  # 5 % .. 115 % of a load
+        sweeps.append(f"{len(sweep)} kills over a {duration:.2f} s load")
+        for number, delay in enumerate(sweep):
+            _, old = _published(database, extracts, version_names_extract=False)
+            process = start(number)
+            time.sleep(delay)
+            process.kill()
+            process.join(10)
+            outcomes[_check_after_kill(database, extracts, old, f"{kind} killed after {delay:.3f} s", None,
+                                       searches=kind == "searches")] += 1
     assert outcomes["old"] >= 5  # the sweep really interrupted loads
     load_extract(a.extract, database, population=a.population, today=TODAY)
     assert _leftovers(database) == {"building": [], "links": []}
-    print(f"\n{kind}: {len(sweep)} kills over a {duration:.2f} s load: {outcomes['old']} left the old publication, "
+    print(f"\n{kind}: {'; '.join(sweeps)}: {outcomes['old']} left the old publication, "
           f"{outcomes['new']} had already published; none left anything else")

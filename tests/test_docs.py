@@ -9,7 +9,8 @@ from analytics.cli.main import build_parser
 
 PROJECT = Path(__file__).resolve().parents[1]
 README = (PROJECT / "README.md").read_text(encoding="utf-8")
-CODE = [*PROJECT.glob("analytics/**/*.py"), *PROJECT.glob("ui/*.py"), PROJECT / "dashboard.py", *PROJECT.glob("pages/*.py")]
+CODE = [*PROJECT.glob("analytics/**/*.py"), *PROJECT.glob("ui/*.py"), PROJECT / "dashboard.py",
+        *PROJECT.glob("pages/*.py")]
 
 
 def test_every_environment_setting_is_documented():
@@ -22,7 +23,8 @@ def test_every_environment_setting_is_documented():
 def test_every_configuration_key_is_documented():
     config = (PROJECT / "analytics" / "config.py").read_text(encoding="utf-8")
     access = (PROJECT / "analytics" / "access.py").read_text(encoding="utf-8")
-    keys = set(re.findall(r'values\.get\("([a-z_]+)"', config)) | set(re.findall(r'_config_file_values\(\)\.get\("([a-z_]+)"', access))
+    keys = (set(re.findall(r'values\.get\("([a-z_]+)"', config))
+            | set(re.findall(r'_config_file_values\(\)\.get\("([a-z_]+)"', access)))
     assert {"database", "pseudonymisation_key_file", "ethnicity_source"} <= keys
     assert sorted(k for k in keys if f"`{k}`" not in README and f"[{k}]" not in README) == []
 
@@ -30,6 +32,7 @@ def test_every_configuration_key_is_documented():
 def test_every_command_is_documented():
     parser = build_parser()
     subcommands = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")  # noqa: SLF001
+    assert isinstance(subcommands.choices, dict)
     for name, sub in subcommands.choices.items():
         assert f"python -m analytics {name}" in README, name
         nested = [a for a in sub._actions if a.__class__.__name__ == "_SubParsersAction"]  # noqa: SLF001

@@ -26,10 +26,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st_
 
-from analytics import exports, schema, store as store_module
+from analytics import exports, schema
+from analytics import store as store_module
 from analytics.filters import OPEN_OUTCOME_TOKEN, Filters
 from analytics.store import Store, records_where
 from tests.conftest import report_line
+from tests.guards import HANG_GUARD_S, STEP_GUARD_S
 
 PROJECT = Path(__file__).resolve().parents[1]
 ENTRY = PROJECT / "dashboard.py"
@@ -55,7 +57,7 @@ INJECTIONS: list[str] = [
     "White\u200b",  # zero-width space
     "Robbe\u0301ry",  # combining accent
     "🙂🔪",
-    "Ｅ０７０００１４８",  # full-width
+    "Ｅ０７０００１４８",  # noqa: RUF001 - full-width on purpose
     "White\x00",  # NUL
     "a\nb",
     "\r\n=cmd|' /C calc'!A0",
@@ -206,6 +208,7 @@ def test_command_line_refuses_hostile_values(sample_db, capsys, command, option)
     for value in INJECTIONS:
         argv = [*command, f"{option}={value}", "--db", str(sample_db)]
         TRIED["command line (in-process)"] += 1
+        code: int | str | None
         try:
             code = main(argv)
         except SystemExit as exc:
@@ -228,7 +231,7 @@ def test_command_line_process_refuses_hostile_values(sample_db, tmp_path):
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for argv in cases]
     for argv, process in zip(cases, running, strict=True):
-        out, err = process.communicate(timeout=180)
+        out, err = process.communicate(timeout=HANG_GUARD_S)
         TRIED["command line (process)"] += 1
         _check_refusal(" ".join(argv)[:80], process.returncode, out, err)
     assert fingerprint(sample_db) == before and record_count(sample_db) > 0
@@ -246,7 +249,7 @@ def _app(query: dict[str, str] | None = None, page: str | None = None):
     from streamlit.testing.v1 import AppTest
 
     st.cache_data.clear()
-    at = AppTest.from_file(str(ENTRY), default_timeout=90)
+    at = AppTest.from_file(str(ENTRY), default_timeout=STEP_GUARD_S)
     if query:
         at.query_params.update(query)
     if page:
@@ -374,7 +377,8 @@ def test_records_page_download_holds_no_live_formula(tmp_path, monkeypatch):
         return original(self, label, data, *args, **kwargs)
 
     monkeypatch.setattr(DeltaGenerator, "download_button", spy)
-    monkeypatch.setattr(st, "download_button", lambda *a, **k: spy(st._main, *a, **k))
+    # st.download_button draws on the main area's DeltaGenerator, st._main
+    monkeypatch.setattr(st, "download_button", lambda *a, **k: spy(st._main, *a, **k))  # noqa: SLF001
     st.cache_resource.clear()
     try:
         at = _app(page="pages/records.py")

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests import browser_support as bs
+from tests.guards import STEP_GUARD_MS
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.filterwarnings("ignore::DeprecationWarning")]  # the mock provider uses old Authlib APIs
@@ -34,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRUTINY = "panel.member@pcc.example"
 ANALYST = "ana.lyst@force.example"
 SMALL = {"role": "offender", "area": "E07000148", "age": "10-13", "sex": "F"}
-WAIT = 120_000  # ms: a cold page on a 2-core machine shared with other work
+WAIT = STEP_GUARD_MS  # a hang guard (tests/guards.py), not a time limit
 
 
 def _unavailable() -> str | None:
@@ -193,7 +194,8 @@ def test_scrutiny_is_refused_records_and_sees_suppressed_tables(page, server, pr
 
     con = sqlite3.connect(server.audit)
     try:
-        rows = con.execute("SELECT user, role, source, action, what, filters, query, data_version FROM audit_log").fetchall()
+        rows = con.execute("SELECT user, role, source, action, what, filters, query, data_version "
+                           "FROM audit_log").fetchall()
     finally:
         con.close()
     assert rows, "the download was not audited"

@@ -33,7 +33,8 @@ def _ratio_row(store, filters, group):
 
 
 def _assert_inside(row, truth):
-    assert row["ratio_lower"] <= truth <= row["ratio_upper"], (truth, row["ratio"], row["ratio_lower"], row["ratio_upper"])
+    assert row["ratio_lower"] <= truth <= row["ratio_upper"], (
+        truth, row["ratio"], row["ratio_lower"], row["ratio_upper"])
 
 
 def test_black_white_suspect_ratio_in_norwich(sample_store):
@@ -45,7 +46,8 @@ def test_black_white_suspect_ratio_in_norwich(sample_store):
 def test_black_white_suspect_ratio_elsewhere(sample_store):
     assert PLANTED["suspect_rr_black_white_other_districts"].value == 2.0
     truth = expected_rate_ratio("suspect", "Black", OTHER_DISTRICTS)  # 2.0 in each; pooled crude ~1.99
-    _assert_inside(_ratio_row(sample_store, SELF_ONLY.replace(roles=("suspect",), areas=OTHER_DISTRICTS), "Black"), truth)
+    suspects_elsewhere = SELF_ONLY.replace(roles=("suspect",), areas=OTHER_DISTRICTS)
+    _assert_inside(_ratio_row(sample_store, suspects_elsewhere, "Black"), truth)
 
 
 @pytest.mark.parametrize(

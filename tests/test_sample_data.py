@@ -16,8 +16,19 @@ from scipy import stats
 
 from analytics import schema
 from sample_data import (
-    AREA_NAMES, BAD_DATES, BOUNDARIES_DIR, PLANTED, PLANTED_SEED, POPULATION_COLUMNS, PROVEN_OUTCOMES,
-    UNKNOWN_AREA_CODE, area_names, expected_rate_ratio, generate_extract, model_population, write_sample,
+    AREA_NAMES,
+    BAD_DATES,
+    BOUNDARIES_DIR,
+    PLANTED,
+    PLANTED_SEED,
+    POPULATION_COLUMNS,
+    PROVEN_OUTCOMES,
+    UNKNOWN_AREA_CODE,
+    area_names,
+    expected_rate_ratio,
+    generate_extract,
+    model_population,
+    write_sample,
 )
 
 NORWICH = "E07000148"
@@ -192,7 +203,7 @@ def test_write_sample(tmp_path):
 def test_offenders_are_suspects_with_a_proven_outcome(valid):
     offenders = valid[valid["role"] == "offender"]
     suspects = valid[valid["role"] == "suspect"].set_index(["person_id", "crime_id"])
-    matched = suspects.loc[list(zip(offenders["person_id"], offenders["crime_id"]))]
+    matched = suspects.loc[list(zip(offenders["person_id"], offenders["crime_id"], strict=True))]
     assert (matched["outcome_code"].to_numpy() == offenders["outcome_code"].to_numpy()).all()
     assert offenders["outcome_code"].isin(PROVEN_OUTCOMES).all()
 
@@ -255,7 +266,7 @@ def test_planted_values_are_consistent():
     assert expected_rate_ratio("victim", "Asian", (NORWICH,)) == pytest.approx(1.0, rel=1e-12)
     trend = PLANTED["norwich_suspect_rr_black_white_trend"].value
     days = [670, 365, 365]  # Jan 2023-Oct 2024, then two 12-month periods
-    assert sum(r * d for r, d in zip(trend.values(), days)) / sum(days) == pytest.approx(3.0, abs=1e-4)
+    assert sum(r * d for r, d in zip(trend.values(), days, strict=True)) / sum(days) == pytest.approx(3.0, abs=1e-4)
     assert PLANTED["outcome22_rr_black_white"].value == pytest.approx(
         PLANTED["outcome22_share"].value["Black"] / PLANTED["outcome22_share"].value["White"])
 

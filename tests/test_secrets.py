@@ -26,6 +26,7 @@ from analytics.load import LoadError, load_extract
 from analytics.store import Store
 from tests.extracts import VALID_ROW, row, write_extract, write_population
 from tests.sql_support import query
+from tests.guards import HANG_GUARD_S, STEP_GUARD_S
 
 PROJECT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 30)
@@ -66,7 +67,8 @@ def loaded(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     env.update(PYTHONPATH=str(PROJECT), MONITOR_PSEUDONYMISATION_KEY=KEY)
     done = subprocess.run([sys.executable, "-m", "analytics", "load", str(extract), "--population", str(population),
-                           "--db", str(database)], cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+                           "--db", str(database)], cwd=folder, env=env, capture_output=True, text=True,
+                          timeout=HANG_GUARD_S)
     assert done.returncode == 0, done.stderr
     return folder, database, done
 
@@ -139,7 +141,7 @@ def test_error_messages_hold_no_key(loaded, tmp_path, monkeypatch, problem):
 # The repository
 # --------------------------------------------------------------------------------------------
 def _git(*args: str) -> list[str]:
-    done = subprocess.run(["git", *args], cwd=PROJECT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(["git", *args], cwd=PROJECT, capture_output=True, text=True, timeout=STEP_GUARD_S)
     if done.returncode != 0:
         pytest.skip(f"not a git checkout: {done.stderr.strip()}")
     return [line for line in done.stdout.splitlines() if line]
@@ -191,5 +193,5 @@ def test_no_committed_file_looks_like_it_holds_a_secret():
                                   "keys/oidc.pem"])
 def test_gitignore_covers_secret_and_data_files(path):
     _git("rev-parse", "--git-dir")
-    done = subprocess.run(["git", "check-ignore", "--no-index", "-q", path], cwd=PROJECT, timeout=60)
+    done = subprocess.run(["git", "check-ignore", "--no-index", "-q", path], cwd=PROJECT, timeout=STEP_GUARD_S)
     assert done.returncode == 0, f"{path} is not ignored by .gitignore"

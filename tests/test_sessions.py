@@ -15,20 +15,22 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests import browser_support as bs
+from tests.guards import HANG_GUARD_MS, HANG_GUARD_S
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 SESSIONS = int(os.environ.get("SESSIONS_UNDER_TEST", "20"))
-# Bounds for a 2-core machine. The server is not the slow part: with 20 sessions its script runs finish in
-# well under a minute (about 20 s of server CPU in all), while Chromium compiles Streamlit's bundle and
-# plotly.js once per context (20 times) before the first chart can draw; on a busy 2-core machine that alone
-# has taken two minutes.
-PAGE_TIMEOUT_MS = 200_000  # one session's page load or redraw
-WHOLE_RUN_S = float(os.environ.get("SESSIONS_TIMEOUT_S", "240"))  # a session not done by then is a failure
+# Hang guards only (tests/guards.py): the test judges errors and memory, never speed. The server is not the slow
+# part: with 20 sessions its script runs finish in well under a minute (about 20 s of server CPU in all), while
+# Chromium compiles Streamlit's bundle and plotly.js once per context (20 times) before the first chart can draw;
+# on a busy 2-core machine the whole run has taken about 4 minutes. `python -m benchmarks` measures the speed.
+PAGE_TIMEOUT_MS = HANG_GUARD_MS  # one session's page load or redraw
+WHOLE_RUN_S = float(os.environ.get("SESSIONS_TIMEOUT_S", HANG_GUARD_S))  # a session not done by then is stuck
 SLICERS = [("District", "Norwich"), ("District", "Breckland")]
 
 
@@ -55,14 +57,32 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
-async def _choose(page, label: str, option: str) -> None:
+async def _choose(page, label: str, option: str, wait_ms: float = PAGE_TIMEOUT_MS) -> None:
     """``browser_support.choose_in_multiselect`` for the asyncio API."""
     field = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
         has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)).locator("input")
     await field.click()
     await field.fill(option)
-    await page.locator('[role="option"]').filter(has_text=option).first.wait_for(state="visible")
+    await page.locator('[role="option"]').filter(has_text=option).first.wait_for(state="visible", timeout=wait_ms)
     await field.press("Enter")
+
+
+async def _change_slicer(page, label: str, option: str, before: str) -> None:
+    """Choose ``option`` and wait for the charts to redraw. A click lost under load is made again; a late one
+    that lands while the choice is retried is taken as made (the option is then no longer offered)."""
+    chosen = page.locator('[data-testid="stSidebar"] [data-baseweb="tag"]').filter(has_text=option)
+    await _choose(page, label, option)
+    while True:  # bounded by the scenario's hang guard, which cancels the session
+        try:
+            await page.wait_for_function(bs.REDRAWN, arg=[before, 2], timeout=60_000, polling=250)
+            return
+        except Exception:  # noqa: BLE001 - not redrawn yet: choose again if the click was lost
+            await page.keyboard.press("Escape")
+            if await chosen.count() == 0:
+                try:
+                    await _choose(page, label, option, wait_ms=30_000)
+                except Exception:  # noqa: BLE001 - the late click landed meanwhile: the option is gone
+                    await page.keyboard.press("Escape")
 
 
 async def _wait_drawn(page, charts: int) -> None:
@@ -96,15 +116,7 @@ async def _session(browser, url: str, number: int, started: float, log: dict):
     before = await page.evaluate(bs.CHARTS_SIGNATURE)
     await page.evaluate(bs.WATCH_SCRIPT)
     label, option = SLICERS[number % len(SLICERS)]
-    await _choose(page, label, option)
-    try:
-        await page.wait_for_function(bs.REDRAWN, arg=[before, 2], timeout=60_000, polling=250)
-    except Exception:  # noqa: BLE001 - a click lost under load leaves the option unchosen: choose it again
-        chosen = page.locator('[data-testid="stSidebar"] [data-baseweb="tag"]').filter(has_text=option)
-        if await chosen.count() == 0:
-            await page.keyboard.press("Escape")
-            await _choose(page, label, option)
-        await page.wait_for_function(bs.REDRAWN, arg=[before, 2], timeout=PAGE_TIMEOUT_MS, polling=250)
+    await _change_slicer(page, label, option, before)
     await page.keyboard.press("Escape")
     log["changed_s"] = time.monotonic() - started
     log["changed"] = await _health(page)
@@ -118,7 +130,7 @@ def test_twenty_simultaneous_sessions_render_and_change_a_slicer_without_errors(
 
     baseline_rss = rss_mib(server.process.pid)
     baseline_cpu = cpu_seconds(server.process.pid)
-    logs = [{} for _ in range(SESSIONS)]
+    logs: list[dict[str, Any]] = [{} for _ in range(SESSIONS)]
 
     async def scenario():
         async with async_playwright() as playwright:

@@ -13,7 +13,7 @@ only (they are not guaranteed to reach the nominal level).
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
@@ -29,7 +29,7 @@ REPS = 20_000
 CONF = 0.95
 
 
-@lru_cache(maxsize=None)
+@cache
 def _interval(a: int, b: int, method: str) -> tuple[float, float, bool]:
     # T1, T0 and CONF are fixed, so a result depends only on (a, b, method): cache across cells
     r = rate_ratio(a, T1, b, T0, CONF, method=method)

@@ -40,7 +40,7 @@ class Identity:
 
     @property
     def role_label(self) -> str:
-        return access.ROLE_LABELS.get(self.role, "no role assigned")
+        return access.ROLE_LABELS.get(self.role or "", "no role assigned")
 
 
 def _section(name: str) -> dict | None:
@@ -121,7 +121,7 @@ def can(permission: str) -> bool:
 
 def caller_page(depth: int = 2) -> str:
     """The page file (relative to the entry point) of the script that called our caller."""
-    filename = Path(sys._getframe(depth).f_code.co_filename).resolve()
+    filename = Path(sys._getframe(depth).f_code.co_filename).resolve()  # noqa: SLF001 - CPython's documented way
     try:
         return filename.relative_to(ROOT).as_posix()
     except ValueError:

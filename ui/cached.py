@@ -14,6 +14,7 @@ from analytics.config import load_settings
 from analytics.filters import Filters
 from analytics.store import Store
 
+
 class StalePublication(Exception):
     """A load published a new database after the page read its data version."""
 
@@ -49,7 +50,7 @@ def analytics_cache(max_entries: int = 512):
             except StalePublication:
                 st.rerun()
 
-        call.clear = cached.clear
+        call.clear = cached.clear  # type: ignore[attr-defined]  # a function attribute, as on st.cache_data's
         return call
 
     return decorate

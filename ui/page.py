@@ -45,6 +45,14 @@ class PageContext:
     def publication(self) -> dict:
         return cached.publication(self.version)
 
+    @property
+    def period(self) -> tuple[date, date]:
+        """The period in view: the date slicers, else the data's first and last dates (a page with records)."""
+        start, end = self.filters.date_from or self.first, self.filters.date_to or self.last
+        if start is None or end is None:
+            raise RuntimeError("no crime records: the page was set up with allow_no_records")
+        return start, end
+
 
 def setup(title: str, icon: str, intro: str = "", allow_no_records: bool = False) -> PageContext:
     """Configure the page, check data is loaded, draw navigation and slicers, return the context.

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import access, exports, suppression
+from analytics import access, exports, schema, suppression
 from analytics.disparity import DisparityTable
 from analytics.filters import Filters, format_confidence
 from ui import auth
@@ -30,11 +30,22 @@ def yes_no(value) -> str:
     return "Yes" if bool(value) else "No"
 
 
-def interval(low, high, digits: int = 2) -> str:
+def interval(low: float | None, high: float | None, digits: int = 2) -> str:
+    """An interval in words ("0.85 to 1.20"; an infinite upper limit as ∞), or "" when there is none."""
     if low is None or pd.isna(low):
         return ""
     high_text = "∞" if high is not None and not pd.isna(high) and math.isinf(high) else f"{high:.{digits}f}"
     return f"{low:.{digits}f} to {high_text}"
+
+
+def compared(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a ratio table compared with the reference group (neither the reference itself nor "Not stated")."""
+    return table[~table["is_reference"] & (table["group"] != schema.NOT_STATED)]
+
+
+def intervals(lower: pd.Series, upper: pd.Series) -> list[str]:
+    """:func:`interval` for each row of a table's lower and upper limits."""
+    return [interval(low, high) for low, high in zip(lower, upper, strict=True)]
 
 
 def ratio_display(result: DisparityTable, label: str = "Group") -> pd.DataFrame:
@@ -47,9 +58,9 @@ def ratio_display(result: DisparityTable, label: str = "Group") -> pd.DataFrame:
         "Events": _counts(table["events"]),
         "Denominator": _counts(table["denominator"]),
         "Rate or share": [_value_with_unit(v, u) for v, u in zip(table["rate"], table["unit"], strict=True)],
-        f"{conf} CI": [interval(lo, hi) for lo, hi in zip(table["rate_lower"], table["rate_upper"], strict=True)],
+        f"{conf} CI": intervals(table["rate_lower"], table["rate_upper"]),
         "Ratio": [_ratio_text(r, ref) for r, ref in zip(table["ratio"], table["is_reference"], strict=True)],
-        f"Ratio {conf} CI": [interval(lo, hi) for lo, hi in zip(table["ratio_lower"], table["ratio_upper"], strict=True)],
+        f"Ratio {conf} CI": intervals(table["ratio_lower"], table["ratio_upper"]),
         "Adjusted p": table["p_adjusted"].map(lambda p: "" if pd.isna(p) else ("<0.001" if p < 0.001 else f"{p:.3f}")),
         "Significant": table["significant"].map(yes_no),
         "Reliability": table["reliability"],
@@ -151,10 +162,9 @@ def adjusted_table(adjusted: pd.DataFrame) -> None:
     st.dataframe(pd.DataFrame({
         "Group": adjusted["group"],
         "Crude ratio": adjusted["crude_ratio"].round(2),
-        "Crude interval": [interval(lo, hi) for lo, hi in zip(adjusted["crude_lower"], adjusted["crude_upper"], strict=True)],
+        "Crude interval": intervals(adjusted["crude_lower"], adjusted["crude_upper"]),
         "Adjusted ratio": adjusted["adjusted_ratio"].round(2),
-        "Adjusted interval": [interval(lo, hi)
-                              for lo, hi in zip(adjusted["adjusted_lower"], adjusted["adjusted_upper"], strict=True)],
+        "Adjusted interval": intervals(adjusted["adjusted_lower"], adjusted["adjusted_upper"]),
         "Adjusted for": adjusted["adjusted_for"],
         "Strata used": adjusted["strata_used"],
         "Homogeneity p": adjusted["homogeneity_p"].map(lambda p: "" if pd.isna(p) else f"{p:.3f}"),
@@ -177,7 +187,8 @@ def method_note(result: DisparityTable) -> None:
             f"- **Confidence level:** {format_confidence(meta['confidence'])}, not adjusted for multiplicity; "
             f"p-values are adjusted by {meta['multiple_comparisons']}, and a row is significant when its adjusted "
             f"p-value is below {1 - meta['confidence']:.3g}.\n"
-            f"- **Ethnicity:** {meta['ethnicity_source']}; a child's group is the latest stated code across their records.\n"
+            f"- **Ethnicity:** {meta['ethnicity_source']}; "
+            "a child's group is the latest stated code across their records.\n"
             + "".join(f"- {note}\n" for note in meta["notes"])
             + "".join(f"- {rule}\n" for rule in suppression.rules_text(audience()))
         )

@@ -49,6 +49,11 @@ def age_range_counts(filters: searches.SearchFilters, version: str) -> pd.DataFr
     return searches.age_range_counts(SearchStore(cached.store()), filters)
 
 
+def searches_of(ages: pd.DataFrame, age_range: str) -> int:
+    """Searches of children in ``age_range`` from :func:`age_range_counts` (0 when there are none)."""
+    return int(ages["Total"].get(age_range, 0))
+
+
 @cached.analytics_cache(max_entries=256)
 def agreement(filters: searches.SearchFilters, version: str):
     return searches.agreement(SearchStore(cached.store()), filters)
@@ -135,7 +140,8 @@ def filter_panel(present: dict, area_names: dict[str, str], definitions: Filters
     age_ranges = left.multiselect("Age range", list(searches.AGE_RANGES),
                                   key=_restore("age_ranges", [searches.CHILD], searches.AGE_RANGES),
                                   help="Rates per 1,000 children need 10-17 alone; 'under 10' is shown separately.")
-    objects = middle.multiselect("Object of search", present["objects"], key=_restore("objects", [], present["objects"]))
+    objects = middle.multiselect("Object of search", present["objects"],
+                                 key=_restore("objects", [], present["objects"]))
     legislations = middle.multiselect("Legislation", present["legislations"],
                                     key=_restore("legislations", [], present["legislations"]))
     types = middle.multiselect("Type of search", present["types"], key=_restore("types", [], present["types"]))
@@ -146,8 +152,9 @@ def filter_panel(present: dict, area_names: dict[str, str], definitions: Filters
     return searches.SearchFilters(
         date_from=start, date_to=end.replace(day=calendar.monthrange(end.year, end.month)[1]),
         forces=tuple(chosen_forces), age_ranges=tuple(age_ranges), objects=tuple(objects),
-        legislations=tuple(legislations), types=tuple(types), areas=tuple(areas), reference_group=definitions.reference_group,
-        confidence=definitions.confidence, ethnicity_source=definitions.ethnicity_source,
+        legislations=tuple(legislations), types=tuple(types), areas=tuple(areas),
+        reference_group=definitions.reference_group, confidence=definitions.confidence,
+        ethnicity_source=definitions.ethnicity_source,
     )
 
 

@@ -41,7 +41,7 @@ def draw(values: dict, first: date | None, last: date | None, area_names: dict[s
     with sidebar.expander("Risk markers", expanded=any(values[m] != "any" for m in schema.RISK_MARKERS)):
         for marker in schema.RISK_MARKERS:
             st.segmented_control(schema.RISK_MARKER_LABELS[marker], MARKER_MODES, key=state.widget_key(marker),
-                                 format_func=MARKER_MODE_LABELS.get, required=True,
+                                 format_func=MARKER_MODE_LABELS.__getitem__, required=True,
                                  on_change=state.remember, args=(marker,))
     sidebar.markdown("### Definitions")
     sidebar.radio("Count", tuple(schema.COUNTING_UNITS), key=state.widget_key("counting_unit"),
@@ -50,8 +50,10 @@ def draw(values: dict, first: date | None, last: date | None, area_names: dict[s
     sidebar.selectbox("Reference group", schema.ETHNIC_GROUPS, key=state.widget_key("reference_group"),
                       on_change=state.remember, args=("reference_group",))
     sidebar.selectbox("Ethnicity from", tuple(schema.ETHNICITY_SOURCES), key=state.widget_key("ethnicity_source"),
-                      format_func=schema.ETHNICITY_SOURCES.get, on_change=state.remember, args=("ethnicity_source",),
-                      help="Self-defined is what the child said; officer-defined is the officer's view (no code for Mixed).")
+                      format_func=schema.ETHNICITY_SOURCES.__getitem__, on_change=state.remember,
+                      args=("ethnicity_source",),
+                      help="Self-defined is what the child said; officer-defined is the officer's view "
+                           "(no code for Mixed).")
     sidebar.radio("Confidence level", schema.CONFIDENCE_LEVELS, key=state.widget_key("confidence"),
                   format_func=format_confidence, horizontal=True, on_change=state.remember, args=("confidence",))
     sidebar.button("Reset all filters", on_click=state.reset, args=(first, last), type="primary", width="stretch")

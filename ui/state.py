@@ -8,6 +8,7 @@ and reported, never passed on.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import streamlit as st
 
@@ -47,7 +48,9 @@ def defaults(first: date | None, last: date | None) -> dict:
     }
 
 
-def from_query(params: dict[str, str], first: date | None, last: date | None, areas: tuple[str, ...]) -> tuple[dict, list[str]]:
+def from_query(
+    params: dict[str, str], first: date | None, last: date | None, areas: tuple[str, ...]
+) -> tuple[dict[str, Any], list[str]]:
     """State from URL parameters; returns it with a list of the values that were ignored."""
     state, ignored = defaults(first, last), []
     for name, (key, allowed) in LIST_FIELDS.items():
@@ -55,7 +58,7 @@ def from_query(params: dict[str, str], first: date | None, last: date | None, ar
         if not raw:
             continue
         values = [v for v in raw.split(",") if v]
-        permitted = areas if name == "areas" else allowed
+        permitted = areas if allowed is None else allowed  # areas: the loaded ones
         state[name] = [v for v in values if v in permitted]
         ignored += [f"{key}={v[:40]}" for v in values if v not in permitted]
     for name, (key, allowed) in CHOICE_FIELDS.items():
@@ -153,7 +156,7 @@ def sanitise(state: dict, first: date | None, last: date | None, areas: tuple[st
     dropped: list[str] = []
     base = defaults(first, last)
     for name, (key, allowed) in LIST_FIELDS.items():
-        permitted = areas if name == "areas" else allowed
+        permitted = areas if allowed is None else allowed  # areas: the loaded ones
         values = state.get(name)
         values = list(values) if isinstance(values, list | tuple) else ([] if values is None else [values])
         state[name] = [v for v in values if isinstance(v, str) and v in permitted]

@@ -1,0 +1,156 @@
+"""Reliability marks and disclosure control of rate and ratio tables (GSS/ONS guidance, PHE/OHID practice).
+
+:func:`apply_to_ratio_table` marks every row's reliability for every audience and, for the scrutiny
+audience, suppresses small event counts within and across splits, blanking the rates and ratios that
+would reveal them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from analytics.schema import SUPPRESSION_THRESHOLD, UNRELIABLE_BELOW, WITHHOLD_RATIO_BELOW
+from analytics.suppression.audience import SUPPRESSED, audience_applies_suppression, check_audience
+from analytics.suppression.cells import Counts, Mask, check_threshold, secondary_mask
+from analytics.suppression.reliability import SUPPRESSED_RELIABILITY, WITHHELD, reliability_series
+from analytics.suppression.rules import rules_text
+
+RATE_COLUMNS: tuple[str, ...] = ("rate", "rate_lower", "rate_upper")
+RATIO_COLUMNS: tuple[str, ...] = ("ratio", "ratio_lower", "ratio_upper", "p_value", "p_adjusted", "significant")
+RATIO_TABLE_COLUMNS: tuple[str, ...] = ("group", "events", "denominator", *RATE_COLUMNS, *RATIO_COLUMNS)
+
+
+def _blank(frame: pd.DataFrame, columns: Sequence[str], rows: Mask) -> None:
+    """Set ``columns`` to missing in ``rows`` (in place): NaN for numbers, ``pd.NA`` for flags."""
+    if not rows.any():
+        return
+    for column in columns:
+        if column not in frame.columns:
+            continue
+        series = frame[column]
+        if pd.api.types.is_bool_dtype(series.dtype):
+            series = series.astype("boolean")
+        elif pd.api.types.is_integer_dtype(series.dtype):
+            series = series.astype("float64")
+        frame[column] = series.mask(pd.Series(rows, index=frame.index))
+
+
+def _grid(
+    df: pd.DataFrame, column: str, split: str | None
+) -> tuple[Counts, Mask, npt.NDArray[np.intp], list[Hashable]]:
+    """``column`` of a ratio table as a split x group matrix, plus row positions and split values."""
+    split_codes, split_values = (
+        pd.factorize(df[split], use_na_sentinel=False) if split else (np.zeros(len(df), dtype=int), [None])
+    )
+    group_codes, _ = pd.factorize(df["group"], use_na_sentinel=False)
+    if pd.Series(list(zip(split_codes, group_codes, strict=True))).duplicated().any():
+        raise ValueError("ratio table has more than one row for a group" + (f" within a {split}" if split else ""))
+    values = np.zeros((len(split_values), group_codes.max() + 1 if len(df) else 0), dtype="int64")
+    present = np.zeros(values.shape, dtype=bool)
+    counts = pd.to_numeric(df[column], errors="raise").to_numpy(dtype="float64")
+    if np.isnan(counts).any() or (counts < 0).any() or (counts != np.round(counts)).any():
+        raise ValueError(f"{column} must hold non-negative integer counts")
+    values[split_codes, group_codes] = counts.astype("int64")
+    present[split_codes, group_codes] = True
+    return values, present, np.column_stack([split_codes, group_codes]), list(split_values)
+
+
+def _ratio_table_mask(
+    df: pd.DataFrame, column: str, threshold: int, split: str | None, across_splits: bool
+) -> tuple[Mask, dict[str, Any]]:
+    """Per-row suppression of a count column of a ratio table, and the margins that must be suppressed elsewhere.
+
+    Each split's total is the sum of its rows (the 'Not stated' group included) and is taken as
+    published. With ``across_splits`` and two or more split values, each group's total across the
+    splits (and the grand total) is taken as published too, so the grid is suppressed as a 2-D table.
+    """
+    values, present, positions, split_values = _grid(df, column, split)
+    n_splits, n_groups = values.shape
+    two_way = across_splits and split is not None and n_splits > 1
+    full = np.zeros((n_splits + (1 if two_way else 0), n_groups + 1), dtype="int64")
+    full[:n_splits, :n_groups] = values
+    full[:n_splits, n_groups] = values.sum(axis=1)
+    fixed = np.zeros(full.shape, dtype=bool)
+    fixed[:n_splits, :n_groups] = ~present
+    if two_way:
+        full[n_splits, :n_groups] = values.sum(axis=0)
+        full[n_splits, n_groups] = values.sum()
+    mask = secondary_mask(full, threshold, n_splits if two_way else None, n_groups, fixed)
+    groups = pd.unique(df["group"])
+    margins = {
+        "splits": [split_values[i] for i in range(n_splits) if mask[i, n_groups]] if split else [],
+        "groups": [groups[j] for j in range(n_groups) if two_way and mask[n_splits, j]],
+        "overall": bool(mask[n_splits, n_groups]) if two_way else (not split and bool(mask[0, n_groups])),
+    }
+    return mask[positions[:, 0], positions[:, 1]], margins
+
+
+def apply_to_ratio_table(
+    df: pd.DataFrame,
+    audience: str,
+    threshold: int = SUPPRESSION_THRESHOLD,
+    *,
+    split: str | None = "split",
+    reference_group: str | None = None,
+    across_splits: bool = True,
+    denominator_is_count: bool = False,
+    unreliable_below: int = UNRELIABLE_BELOW,
+    withhold_below: int = WITHHOLD_RATIO_BELOW,
+) -> pd.DataFrame:
+    """Apply reliability marks and, for the scrutiny audience, disclosure control to a rate/ratio table.
+
+    Every audience: a ``reliability`` column is set from ``events`` (see :func:`reliability`) and the
+    ratio columns (ratio, its interval, p-values, ``significant``) are blanked where it is
+    ``"withheld"`` (fewer than 5 events).
+
+    Scrutiny only: ``events`` is suppressed group by group within each value of the ``split`` column
+    (if present; a split's total is the sum of its rows, 'Not stated' included, and is taken as
+    published), and with ``across_splits`` (default) also across splits, taking each group's total
+    over the splits as published. Suppressed events become ``"[c]"`` and the row's rate, ratio,
+    intervals and p-values are blanked too: a rate with a known population denominator reveals the
+    count. The row's reliability becomes ``"suppressed"`` (a band would narrow the count down). If
+    ``reference_group`` is given and its count is suppressed, every ratio in that split is blanked,
+    as ratio x reference rate would reveal it. With ``denominator_is_count`` (decision-point tables,
+    where the denominator is itself a count of children) ``denominator`` is suppressed the same way.
+
+    Column order is kept; ``reliability`` (if new) and ``suppressed`` are added at the end. The
+    result's ``attrs`` hold ``suppression_rules`` (:func:`rules_text`) and ``suppressed_totals``: the
+    split/group/overall totals that must also be shown as ``[c]`` wherever they are published, because
+    the only other entries of their line are zeros.
+    """
+    check_audience(audience)
+    check_threshold(threshold)
+    missing = [c for c in RATIO_TABLE_COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"ratio table is missing columns {missing}")
+    split = split if split is not None and split in df.columns else None
+    out = df.copy()
+    rel = reliability_series(out["events"], unreliable_below=unreliable_below, withhold_below=withhold_below)
+    _blank(out, RATIO_COLUMNS, (rel == WITHHELD).to_numpy())
+    suppressed = np.zeros(len(out), dtype=bool)
+    margins: dict[str, Any] = {"splits": [], "groups": [], "overall": False}
+    if audience_applies_suppression(audience):
+        count_columns = ["events", "denominator"] if denominator_is_count else ["events"]
+        for column in count_columns:
+            column_mask, column_margins = _ratio_table_mask(out, column, threshold, split, across_splits)
+            suppressed |= column_mask
+            for key in ("splits", "groups"):
+                margins[key] += [v for v in column_margins[key] if v not in margins[key]]
+            margins["overall"] |= column_margins["overall"]
+            out[column] = out[column].astype(object).mask(pd.Series(column_mask, index=out.index), SUPPRESSED)
+        _blank(out, RATE_COLUMNS + RATIO_COLUMNS, suppressed)
+        if reference_group is not None:
+            keys = out[split] if split else pd.Series(0, index=out.index)
+            hidden = keys[(out["group"] == reference_group).to_numpy() & suppressed]
+            _blank(out, RATIO_COLUMNS, keys.isin(hidden).to_numpy())
+        rel = rel.mask(pd.Series(suppressed, index=out.index), SUPPRESSED_RELIABILITY)
+    out["reliability"] = rel.to_numpy()
+    out["suppressed"] = suppressed
+    out.attrs["suppression_rules"] = rules_text(audience, threshold, unreliable_below, withhold_below)
+    out.attrs["suppressed_totals"] = margins
+    return out

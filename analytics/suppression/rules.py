@@ -1,0 +1,43 @@
+"""The plain-English statement of the disclosure and reliability rules applied, printed in every export."""
+
+from __future__ import annotations
+
+from analytics.schema import SUPPRESSION_THRESHOLD, UNRELIABLE_BELOW, WITHHOLD_RATIO_BELOW
+from analytics.suppression.audience import SUPPRESSED, audience_applies_suppression, check_audience
+from analytics.suppression.cells import check_threshold
+
+
+def rules_text(
+    audience: str,
+    threshold: int = SUPPRESSION_THRESHOLD,
+    unreliable_below: int = UNRELIABLE_BELOW,
+    withhold_below: int = WITHHOLD_RATIO_BELOW,
+) -> list[str]:
+    """Plain-English sentences stating the disclosure and reliability rules applied, for every export."""
+    check_audience(audience)
+    check_threshold(threshold)
+    small = f"Counts from 1 to {threshold - 1}" if threshold > 2 else "Counts of 1"
+    sentences = []
+    if audience_applies_suppression(audience):
+        if threshold > 1:
+            sentences += [
+                f"{small} are shown as {SUPPRESSED} to protect the children concerned (primary suppression); "
+                "a zero is a true zero and is shown.",
+                "Where a total would reveal a suppressed count, a further cell is suppressed "
+                "(secondary suppression).",
+                "Rates and ratios are not shown for a suppressed count, because with the population "
+                "figure they would reveal it.",
+            ]
+        else:
+            sentences.append("No counts are suppressed.")
+    else:
+        sentences.append(
+            f"Exact counts are shown for the {audience} audience; this output is not for publication. "
+            f"Before publication, {small.lower()} are shown as {SUPPRESSED}, with secondary suppression "
+            "where a total would reveal them."
+        )
+    sentences += [
+        f"Rates and ratios based on fewer than {unreliable_below} events are marked as unreliable.",
+        f"Ratios based on fewer than {withhold_below} events are not shown.",
+    ]
+    return sentences
