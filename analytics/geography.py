@@ -99,7 +99,8 @@ def _finish_points(points, names, centre, limits, unit, multiplier, rate: bool) 
     noun = "children" if rate else "concluded records"
     points["hover"] = [
         f"<b>{r.label}</b><br>{r.value:.2f} {unit} ({int(r.events):,} of {int(r.n):,} {noun})<br>"
-        + ("outside the 99.8 % limits" if r.outside_998 else "outside the 95 % limits" if r.outside_95 else "within the 95 % limits")
+        + ("outside the 99.8 % limits" if r.outside_998
+           else "outside the 95 % limits" if r.outside_95 else "within the 95 % limits")
         for r in points.itertuples()
     ]
     return Funnel(points.reset_index(drop=True), float(centre), limits, unit)

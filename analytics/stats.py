@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import special
-from scipy.special import _ufuncs as scipy_kernels  # the binomial kernels scipy.stats.binom calls (see below)
+
+from analytics.distributions import binom_cdf, binom_pmf, binom_sf, chi2_sf, gamma_isf, gamma_ppf, norm_isf, norm_sf
 
 __all__ = [
     "CountResult",
@@ -84,84 +85,6 @@ NOTE_REF_NO_EVENTS = (
     "reference group has no events: ratio not estimable (infinite); upper limit infinite"
 )
 NOTE_INDEX_NO_EVENTS = "index group has no events: ratio is 0 and lower limit 0"
-
-
-# --------------------------------------------------------------------------------------------
-# Distribution kernels
-# --------------------------------------------------------------------------------------------
-# The functions ``scipy.stats``' distributions call, called directly: importing ``scipy.stats`` loads
-# scipy.optimize, scipy.linalg and scipy.sparse (seconds of start-up for a command that prints one table), and
-# the per-call argument handling is not needed. Each returns what the ``scipy.stats`` call it replaces returns,
-# bit for bit, on the arguments used here (the support edges and NaN handled as scipy's generic
-# ``rv_continuous``/``rv_discrete`` methods do; tests/test_stats_kernels.py compares them element by element).
-# The binomial's are scipy's own kernels behind ``scipy.stats.binom`` (Boost's binomial distribution), which
-# ``scipy.special`` exposes only under private names: ``betaincc`` is the same function with a different
-# rounding policy and differs in the last place.
-def _norm_sf(x: float) -> float:
-    """``scipy.stats.norm.sf(x)``."""
-    return float(special.ndtr(-x))
-
-
-def _norm_isf(q: float) -> float:
-    """``scipy.stats.norm.isf(q)`` for 0 < q < 1."""
-    return float(-special.ndtri(q))
-
-
-def _chi2_sf(x: float, df: float) -> float:
-    """``scipy.stats.chi2.sf(x, df)`` for df > 0: 1 at and below 0, 0 at infinity."""
-    if math.isnan(x):
-        return NAN
-    if x <= 0:
-        return 1.0
-    if math.isinf(x):
-        return 0.0
-    return float(special.chdtrc(df, x))
-
-
-def _binomial_arguments(k, n, p):
-    k, n, p = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (k, n, p)))
-    valid = (n >= 0) & (n == np.round(n)) & (p >= 0) & (p <= 1)  # scipy.stats.binom's argument check
-    return k, n, p, valid
-
-
-def _binom_finish(out: np.ndarray, k: np.ndarray, valid: np.ndarray, inside: np.ndarray, kernel, *args):
-    out[~valid | np.isnan(k)] = NAN
-    out[inside] = np.clip(kernel(*(a[inside] for a in args)), 0.0, 1.0)
-    return out
-
-
-def _binom_cdf(k, n, p) -> np.ndarray:
-    """``scipy.stats.binom.cdf(k, n, p)`` element-wise (an array): 1 from ``n`` up, 0 below 0."""
-    k, n, p, valid = _binomial_arguments(k, n, p)
-    out = np.where(k >= n, 1.0, 0.0)
-    inside = valid & (k >= 0) & (k < n) & np.isfinite(k)
-    return _binom_finish(out, k, valid, inside, scipy_kernels._binom_cdf, np.floor(k), n, p)
-
-
-def _binom_sf(k, n, p) -> np.ndarray:
-    """``scipy.stats.binom.sf(k, n, p)`` element-wise (an array): 1 below 0, 0 from ``n`` up."""
-    k, n, p, valid = _binomial_arguments(k, n, p)
-    out = np.where(valid & (k < 0), 1.0, 0.0)
-    inside = valid & (k >= 0) & (k < n) & np.isfinite(k)
-    return _binom_finish(out, k, valid, inside, scipy_kernels._binom_sf, np.floor(k), n, p)
-
-
-def _binom_pmf(k, n, p) -> np.ndarray:
-    """``scipy.stats.binom.pmf(k, n, p)`` element-wise (an array): 0 off the whole numbers 0..n."""
-    k, n, p, valid = _binomial_arguments(k, n, p)
-    out = np.zeros(k.shape)
-    inside = valid & (k >= 0) & (k <= n) & (np.floor(k) == k)
-    return _binom_finish(out, k, valid, inside, scipy_kernels._binom_pmf, k, n, p)
-
-
-def _gamma_ppf(q: float, shape) -> np.ndarray:
-    """``scipy.stats.gamma.ppf(q, shape)`` for 0 < q < 1 and shape > 0."""
-    return special.gammaincinv(shape, q)
-
-
-def _gamma_isf(q: float, shape) -> np.ndarray:
-    """``scipy.stats.gamma.isf(q, shape)`` for 0 < q < 1 and shape > 0."""
-    return special.gammainccinv(shape, q)
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,7 +139,7 @@ def _check_method(method: object, allowed: Iterable[str], name: str = "method") 
 
 @functools.lru_cache(maxsize=64)
 def _z(conf: float) -> float:
-    return _norm_isf((1.0 - conf) / 2.0)
+    return norm_isf((1.0 - conf) / 2.0)
 
 
 def _join(*notes: str) -> str:
@@ -639,8 +562,8 @@ def _exact_rate_ratio(a: np.ndarray, t1: np.ndarray, b: np.ndarray, t0: np.ndarr
     scale = safe_t0 / safe_t1
     n_tot = np.where(defined, a + b, 1.0)
     pi0 = safe_t1 / (safe_t1 + safe_t0)
-    lower_tail = _binom_cdf(np.where(defined, a, 0.0), n_tot, pi0)
-    upper_tail = _binom_sf(np.where(defined, a, 0.0) - 1.0, n_tot, pi0)
+    lower_tail = binom_cdf(np.where(defined, a, 0.0), n_tot, pi0)
+    upper_tail = binom_sf(np.where(defined, a, 0.0) - 1.0, n_tot, pi0)
     p = np.minimum(1.0, 2.0 * np.minimum(lower_tail, upper_tail))
     note = np.where(b == 0, NOTE_REF_NO_EVENTS, np.where(a == 0, NOTE_INDEX_NO_EVENTS, "")).astype(object)
     for mask, text in ((no_events, NOTE_NO_EVENTS_EITHER), *_no_time_notes(t1, t0)):
@@ -679,9 +602,9 @@ def _exact_odds_limits(a, b, alpha: float):
 
 def _midp_tails(a: int, n_tot: int, pi: float) -> tuple[float, float]:
     """(P(X<a) + P(X=a)/2, P(X>a) + P(X=a)/2) for X ~ Bin(n_tot, pi)."""
-    half = 0.5 * float(_binom_pmf(a, n_tot, pi))
-    below = float(_binom_cdf(a - 1, n_tot, pi)) if a > 0 else 0.0
-    above = float(_binom_sf(a, n_tot, pi))
+    half = 0.5 * float(binom_pmf(a, n_tot, pi))
+    below = float(binom_cdf(a - 1, n_tot, pi)) if a > 0 else 0.0
+    above = float(binom_sf(a, n_tot, pi))
     return below + half, above + half
 
 
@@ -788,7 +711,7 @@ def rate_ratio(
         lo, hi = _score_rate_limits(a, b, z)
         g0 = t1 / t0
         stat = (a - b * g0) / math.sqrt(n_tot * g0)
-        p = float(2.0 * _norm_sf(abs(stat)))
+        p = float(2.0 * norm_sf(abs(stat)))
         return result(est, lo * scale, hi * scale, p, note)
     # katz
     if a == 0:
@@ -805,7 +728,7 @@ def rate_ratio(
         )
     se = math.sqrt(1.0 / a + 1.0 / b)
     log_est = math.log(est)
-    p = float(2.0 * _norm_sf(abs(log_est) / se))
+    p = float(2.0 * norm_sf(abs(log_est) / se))
     return result(est, math.exp(log_est - z * se), math.exp(log_est + z * se), p, note)
 
 
@@ -909,7 +832,7 @@ def risk_ratio(
     if key == "score":
         lo, hi = _koopman_limits(a, n1, c, n0, z)
         u1 = _koopman_stat(1.0, a, n1, c, n0)
-        p = _chi2_sf(u1, 1)
+        p = chi2_sf(u1, 1)
         return result(est, lo, hi, p, note)
     # katz
     if a == 0:
@@ -927,10 +850,7 @@ def risk_ratio(
     var = max(1.0 / a - 1.0 / n1 + 1.0 / c - 1.0 / n0, 0.0)
     se = math.sqrt(var)
     log_est = math.log(est)
-    if se == 0:
-        p = 1.0 if log_est == 0 else 0.0
-    else:
-        p = float(2.0 * _norm_sf(abs(log_est) / se))
+    p = float(2.0 * norm_sf(abs(log_est) / se)) if se > 0 else float(log_est == 0)
     return result(est, math.exp(log_est - z * se), math.exp(log_est + z * se), p, note)
 
 
@@ -1015,7 +935,7 @@ def _homogeneity(logs, variances, log_mh: float) -> tuple[float, int, float, int
     lg = np.asarray(logs)
     w = 1.0 / np.asarray(variances)
     chi2 = float(np.sum(w * (lg - log_mh) ** 2))
-    return chi2, k - 1, _chi2_sf(chi2, k - 1), k, ""
+    return chi2, k - 1, chi2_sf(chi2, k - 1), k, ""
 
 
 def _mh_finish(measure, rows, conf, num, den, var_num, stat, p, stat_note, homog, used, skipped,
@@ -1089,7 +1009,7 @@ def mh_rate_ratio(strata: Iterable[tuple[int, float, int, float]],
     stat_note = ""
     if used:
         stat = (obs - exp_) ** 2 / var_num
-        p = _chi2_sf(stat, 1)
+        p = chi2_sf(stat, 1)
     log_mh = math.log(num / den) if num > 0 and den > 0 else NAN
     homog = _homogeneity(logs, variances, log_mh)
     notes = [f"{skipped} uninformative strata skipped"] if skipped else []
@@ -1138,7 +1058,7 @@ def mh_risk_ratio(strata: Iterable[tuple[int, int, int, int]],
     if used:
         if var_a > 0:
             stat = (obs - exp_) ** 2 / var_a
-            p = _chi2_sf(stat, 1)
+            p = chi2_sf(stat, 1)
         else:
             stat_note = "Mantel–Haenszel test undefined (zero variance: every subject has the event)"
     log_mh = math.log(num / den) if num > 0 and den > 0 else NAN
@@ -1243,8 +1163,8 @@ def funnel_rate_limits(expected_rate, n, conf: float, multiplier: float = 1000):
     alpha = 1.0 - conf
     expected = ra / multiplier * na
     safe_shape = np.where(expected > 0, expected, 1.0)
-    lo_count = np.where(expected > 0, _gamma_ppf(alpha / 2.0, safe_shape), 0.0)
-    hi_count = _gamma_isf(alpha / 2.0, expected + 1.0)
+    lo_count = np.where(expected > 0, gamma_ppf(alpha / 2.0, safe_shape), 0.0)
+    hi_count = gamma_isf(alpha / 2.0, expected + 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         lower = np.where(na > 0, lo_count / na * multiplier, 0.0)
         upper = np.where(na > 0, hi_count / na * multiplier, np.inf)

@@ -91,9 +91,9 @@ def test_every_row_of_the_gwent_files_is_accounted_for(gwent_db, sstore):
 
 def test_counts_by_age_range_and_ethnicity_equal_the_raw_csv(sstore):
     raw = raw_rows()
-    expected = Counter((r["Age range"] or searches.NOT_RECORDED, r["Self-defined ethnicity"], r["Officer-defined ethnicity"])
-                       for r in raw)
-    frame = query(sstore.path, 
+    expected = Counter((r["Age range"] or searches.NOT_RECORDED, r["Self-defined ethnicity"],
+                        r["Officer-defined ethnicity"]) for r in raw)
+    frame = query(sstore.path,
         "SELECT age_range, COALESCE(self_defined, '') AS s, COALESCE(officer_defined, '') AS o, COUNT(*) AS n "
         "FROM searches GROUP BY ALL")
     got = Counter({(a, s, o): int(n) for a, s, o, n in frame.itertuples(index=False)})
@@ -103,7 +103,8 @@ def test_counts_by_age_range_and_ethnicity_equal_the_raw_csv(sstore):
     groups = Counter()
     for r in raw:
         if r["Age range"] == "10-17":
-            group = mapping.get(r["Self-defined ethnicity"], "Not stated") if r["Self-defined ethnicity"] else "Not stated"
+            stated = r["Self-defined ethnicity"]
+            group = mapping.get(stated, "Not stated") if stated else "Not stated"
             groups[group] += 1
     table = searches.search_rates(sstore, SearchFilters()).table.set_index("group")
     assert {g: int(table.loc[g, "events"]) for g in schema.ETHNIC_GROUPS_WITH_NOT_STATED} == {
@@ -244,7 +245,7 @@ def test_file_level_errors_exit_2_with_one_line_and_leave_the_database_unchanged
     before = publication_state(database)
     for label, (path, message) in _bad_files(tmp_path).items():
         # the bad file comes second, so a good file before it must not be published either
-        code, out, err = run_cli(["searches", "load", str(GWENT_FILES[1]), str(path), "--db", str(database)], capsys)
+        code, _out, err = run_cli(["searches", "load", str(GWENT_FILES[1]), str(path), "--db", str(database)], capsys)
         assert code == 2, label
         assert err.count("\n") == 1 and err.startswith("error: ") and message in err, (label, err)
         assert path.name in err, label

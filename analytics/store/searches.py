@@ -172,7 +172,8 @@ class SearchStore(PublicationReader):
         statements.append(("SELECT MIN(date) AS first, MAX(date) AS last FROM searches", {}))
         frames = self._queries(statements)
         names = ("forces", "age_ranges", "objects", "legislations", "types", "areas")
-        result = {name: [v for v in frame["value"] if v is not None] for name, frame in zip(names, frames[:-1], strict=True)}
+        result = {name: [v for v in frame["value"] if v is not None]
+                  for name, frame in zip(names, frames[:-1], strict=True)}
         first, last = frames[-1].iloc[0]
         result["first"] = None if pd.isna(first) else pd.Timestamp(first).date()
         result["last"] = None if pd.isna(last) else pd.Timestamp(last).date()
