@@ -16,6 +16,7 @@ quoted beside it. Tools used to generate values (outside the project, never impo
 from __future__ import annotations
 
 import math
+from typing import TypedDict
 
 import numpy as np
 import pytest
@@ -38,7 +39,16 @@ from analytics.stats import (
     wilson_ci,
 )
 
-R9 = dict(rel=1e-9)  # values printed to 15 significant digits by an exact-arithmetic method
+
+class Tolerance(TypedDict):
+    """Keyword arguments of ``pytest.approx``."""
+
+    rel: float
+
+
+R9: Tolerance = {"rel": 1e-9}  # values printed to 15 significant digits by an exact-arithmetic method
+#: A rate-ratio case (a, t1, b, t0) or a risk-ratio case (a, n1, c, n0), whole numbers throughout.
+Case = tuple[int, int, int, int]
 CONFS = (0.95, 0.998)
 
 
@@ -239,14 +249,26 @@ def test_rate_ratio_exact_published_stata_iri():
     assert rate_ratio(41, 28010, 15, 19017, method="midp").p_value == pytest.approx(0.0355, abs=5e-5)
 
 
+class OpenEpiOutput(TypedDict):
+    """OpenEpi's printed estimate, intervals (exact, mid-p, Katz) and p-values for one stratum."""
+
+    est: float
+    exact: tuple[float, float]
+    midp: tuple[float, float]
+    katz: tuple[float, float]
+    p_exact: float
+    p_midp: float
+    p_score: float
+
+
 # OpenEpi "Comparing 2 Person-Time Rates" example, stratum 1 = (17, 100025, 3, 122268) and
 # stratum 2 = (8, 78531, 1, 77932), printed output (4 significant digits):
-OPENEPI = {
-    (17, 100025, 3, 122268): dict(
+OPENEPI: dict[Case, OpenEpiOutput] = {
+    (17, 100025, 3, 122268): OpenEpiOutput(
         est=6.927, exact=(2.004, 36.89), midp=(2.21, 29.63), katz=(2.03, 23.63),
         p_exact=0.0005538, p_midp=0.0003127, p_score=0.0003231,
     ),
-    (8, 78531, 1, 77932): dict(
+    (8, 78531, 1, 77932): OpenEpiOutput(
         est=7.939, exact=(1.064, 352.3), midp=(1.27, 177.6), katz=(0.9931, 63.47),
         p_exact=0.04015, p_midp=0.02210, p_score=0.02024,
     ),
@@ -254,13 +276,13 @@ OPENEPI = {
 
 
 @pytest.mark.parametrize("data", list(OPENEPI))
-def test_rate_ratio_published_openepi(data):
+def test_rate_ratio_published_openepi(data: Case):
     ref = OPENEPI[data]
-    for key in ("exact", "midp", "katz"):
+    for key, (lower, upper) in (("exact", ref["exact"]), ("midp", ref["midp"]), ("katz", ref["katz"])):
         r = rate_ratio(*data, method=key)
         assert r.estimate == pytest.approx(ref["est"], rel=1e-3)
-        assert r.lower == pytest.approx(ref[key][0], rel=3e-3)
-        assert r.upper == pytest.approx(ref[key][1], rel=3e-3)
+        assert r.lower == pytest.approx(lower, rel=3e-3)
+        assert r.upper == pytest.approx(upper, rel=3e-3)
     assert rate_ratio(*data, method="exact").p_value == pytest.approx(ref["p_exact"], rel=1e-3)
     assert rate_ratio(*data, method="midp").p_value == pytest.approx(ref["p_midp"], rel=1e-3)
     assert rate_ratio(*data, method="score").p_value == pytest.approx(ref["p_score"], rel=1e-3)
@@ -287,7 +309,7 @@ EXACT_RR_REF = [
 
 
 @pytest.mark.parametrize(("conf", "data", "lo", "hi", "p"), EXACT_RR_REF)
-def test_rate_ratio_exact_matches_r(conf, data, lo, hi, p):
+def test_rate_ratio_exact_matches_r(conf, data: Case, lo, hi, p):
     r = rate_ratio(*data, conf=conf, method="exact")
     assert _close(r.lower, lo)
     assert _close(r.upper, hi)
@@ -320,7 +342,7 @@ MIDP_RR_REF = [
 
 
 @pytest.mark.parametrize(("conf", "data", "lo", "hi", "p_midp", "p_score"), MIDP_RR_REF)
-def test_rate_ratio_midp_matches_epitools(conf, data, lo, hi, p_midp, p_score):
+def test_rate_ratio_midp_matches_epitools(conf, data: Case, lo, hi, p_midp, p_score):
     r = rate_ratio(*data, conf=conf, method="midp")
     _, t1, _, t0 = data
 
@@ -368,7 +390,7 @@ KATZ_RR_REF = [
 
 
 @pytest.mark.parametrize(("conf", "data", "est", "lo", "hi"), KATZ_RR_REF)
-def test_rate_ratio_katz_matches_epitools(conf, data, est, lo, hi):
+def test_rate_ratio_katz_matches_epitools(conf, data: Case, est, lo, hi):
     r = rate_ratio(*data, conf=conf, method="katz")
     assert (r.estimate, r.lower, r.upper) == pytest.approx((est, lo, hi), **R9)
     assert r.method == "Katz log (Wald)"
@@ -394,7 +416,7 @@ SCORE_RR_REF = [
 
 
 @pytest.mark.parametrize(("conf", "data", "lo", "hi", "p"), SCORE_RR_REF)
-def test_rate_ratio_score_matches_statsmodels(conf, data, lo, hi, p):
+def test_rate_ratio_score_matches_statsmodels(conf, data: Case, lo, hi, p):
     r = rate_ratio(*data, conf=conf, method="score")
     # statsmodels finds the limits by numerical root finding (tolerance ~1e-8)
     assert r.lower == pytest.approx(lo, rel=1e-7)
@@ -485,7 +507,7 @@ KOOPMAN_REF = [
 
 
 @pytest.mark.parametrize(("conf", "data", "lo", "hi", "p"), KOOPMAN_REF)
-def test_risk_ratio_koopman_matches_statsmodels(conf, data, lo, hi, p):
+def test_risk_ratio_koopman_matches_statsmodels(conf, data: Case, lo, hi, p):
     r = risk_ratio(*data, conf=conf)
     if lo is not None:
         assert _close(r.lower, lo, rel=1e-7, abs_=1e-12)
@@ -521,7 +543,7 @@ def _koopman_u_bruteforce(ratio, a, n1, c, n0):
 
 @pytest.mark.parametrize("conf", CONFS)
 @pytest.mark.parametrize("data", [(20, 20, 15, 30), (8, 106, 5, 120), (36, 40, 16, 80)])
-def test_koopman_limits_solve_score_equation(conf, data):
+def test_koopman_limits_solve_score_equation(conf, data: Case):
     from scipy.stats import norm
 
     z2 = norm.isf((1 - conf) / 2) ** 2
@@ -738,10 +760,10 @@ def test_funnel_proportion_limits_match_statsmodels(conf, lo, hi):
 
 
 def test_funnel_proportion_scalar_and_zero_n():
-    lo, hi = funnel_proportion_limits(0.2, 100, 0.95)
+    lo, _hi = funnel_proportion_limits(0.2, 100, 0.95)
     assert isinstance(lo, float) and lo == pytest.approx(0.12160144061839785, rel=1e-12)
-    lo, hi = funnel_proportion_limits(0.2, np.array([0, 100]), 0.95)
-    assert (lo[0], hi[0]) == (0.0, 1.0)
+    lows, highs = funnel_proportion_limits(0.2, np.array([0, 100]), 0.95)
+    assert (lows[0], highs[0]) == (0.0, 1.0)
 
 
 @pytest.mark.parametrize(
@@ -763,8 +785,8 @@ def test_funnel_rate_limits_match_r(conf, lo, hi):
 
 
 def test_funnel_rate_limits_zero_population_and_zero_rate():
-    lo, hi = funnel_rate_limits(5.0, np.array([0.0, 1000.0]), 0.95)
-    assert (lo[0], hi[0]) == (0.0, math.inf)
+    lows, highs = funnel_rate_limits(5.0, np.array([0.0, 1000.0]), 0.95)
+    assert (lows[0], highs[0]) == (0.0, math.inf)
     lo, hi = funnel_rate_limits(0.0, 1000, 0.95)
     # R: qgamma(0.975, 1) / 1000 * 1000 = 3.68887945411394
     assert lo == 0.0 and hi == pytest.approx(3.68887945411394, **R9)
@@ -785,7 +807,7 @@ def test_funnel_rate_limits_zero_population_and_zero_rate():
         (lambda: wilson_ci(1, 10, conf=1.0), "conf must be"),
         (lambda: wilson_ci(1, 10, conf=math.nan), "conf must be"),
         (lambda: wilson_ci(True, 10), "x must be a non-negative integer count"),
-        (lambda: wilson_ci("3", 10), "x must be a non-negative integer count"),
+        (lambda: wilson_ci("3", 10), "x must be a non-negative integer count"),  # type: ignore[arg-type]  # a wrong type on purpose: the run-time check is under test
         (lambda: exact_poisson_ci(-2), "x must be a non-negative integer count"),
         (lambda: exact_poisson_ci(math.nan), "x must be a non-negative integer count"),
         (lambda: byar_ci(1.5), "x must be an integer count"),
@@ -802,10 +824,10 @@ def test_funnel_rate_limits_zero_population_and_zero_rate():
         (lambda: risk_ratio(1, 4, 11, 10), "c must not exceed n0"),
         (lambda: risk_ratio(1, 4.5, 1, 10), "n1 must be an integer count"),
         (lambda: risk_ratio(1, 4, 1, 10, method="exact"), "method must be one of"),
-        (lambda: mh_rate_ratio([(1, 10, 2)]), r"strata\[0\] must be a 4-tuple"),
+        (lambda: mh_rate_ratio([(1, 10, 2)]), r"strata\[0\] must be a 4-tuple"),  # type: ignore[list-item]  # a wrong type on purpose: the run-time check is under test
         (lambda: mh_rate_ratio([(1, 10, 2, 10), (-1, 10, 2, 10)]), r"strata\[1\] a must be"),
-        (lambda: mh_rate_ratio([5]), r"strata\[0\] must be a 4-tuple"),
-        (lambda: mh_rate_ratio("abcd"), "strata must be an iterable"),
+        (lambda: mh_rate_ratio([5]), r"strata\[0\] must be a 4-tuple"),  # type: ignore[list-item]  # a wrong type on purpose: the run-time check is under test
+        (lambda: mh_rate_ratio("abcd"), "strata must be an iterable"),  # type: ignore[arg-type]  # a wrong type on purpose: the run-time check is under test
         (lambda: mh_risk_ratio([(5, 4, 1, 10)]), r"strata\[0\] a must not exceed n1"),
         (lambda: mh_risk_ratio([(1, 4, 1, 10)], conf=2), "conf must be"),
         (lambda: adjust_pvalues([0.1, 1.2]), r"pvalues must lie in \[0, 1\]"),
@@ -943,7 +965,7 @@ def test_prop_risk_ratio_contains_nests_and_swaps(data, method):
 
 @PROP
 @given(data=binomial_pair(), conf=st.sampled_from(CONFS))
-def test_prop_koopman_p_consistent_with_interval(data, conf):
+def test_prop_koopman_p_consistent_with_interval(data: Case, conf):
     r = risk_ratio(*data, conf=conf)
     assume(not math.isnan(r.p_value) and abs(r.p_value - (1 - conf)) > 1e-7)
     assert (r.lower > 1 or r.upper < 1) == (r.p_value < 1 - conf)
@@ -1036,7 +1058,7 @@ def test_array_forms_refuse_bad_input_like_the_scalar_ones():
     with pytest.raises(ValueError, match="same length"):
         stats.rate_ci_array([1, 2], [10])
     with pytest.raises(ValueError, match="one-dimensional array"):
-        stats.rate_ci_array(["1"], [10])
+        stats.rate_ci_array(["1"], [10])  # type: ignore[list-item]  # a wrong type on purpose: the run-time check is under test
     with pytest.raises(ValueError, match="conf must be"):
         stats.wilson_ci_array([1], [2], conf=95)
 
