@@ -211,6 +211,7 @@ def adjusted_ratios(
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r} (expected rate or outcome)")
     strata = tuple(strata if strata is not None else (RATE_STRATA if measure == "rate" else DECISION_STRATA))
+    allowed: tuple[str, ...]
     if measure == "rate":
         allowed = POPULATION_DIMENSIONS
     else:

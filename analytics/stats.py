@@ -45,6 +45,7 @@ __all__ = [
     "ProportionResult",
     "RateRatioResult",
     "RateResult",
+    "RatioArrays",
     "RiskRatioResult",
     "adjust_pvalues",
     "byar_ci",
@@ -507,6 +508,13 @@ class IntervalArrays:
     p_value: FloatArray | None = None
 
 
+@dataclass(frozen=True)
+class RatioArrays(IntervalArrays):
+    """:class:`IntervalArrays` of a ratio with its test: ``p_value`` is always there."""
+
+    p_value: FloatArray
+
+
 def _check_counts(values: Numbers, name: str) -> FloatArray:
     array = np.asarray(values)
     if array.dtype.kind not in "iuf" or array.ndim != 1:
@@ -562,7 +570,7 @@ def wilson_ci_array(x: Numbers, n: Numbers, conf: float = 0.95) -> IntervalArray
     return IntervalArrays(estimate, np.where(empty, NAN, lower), np.where(empty, NAN, upper), method, note, conf)
 
 
-def rate_ratio_exact_array(a: Numbers, t1: Numbers, b: Numbers, t0: Numbers, conf: float = 0.95) -> IntervalArrays:
+def rate_ratio_exact_array(a: Numbers, t1: Numbers, b: Numbers, t0: Numbers, conf: float = 0.95) -> RatioArrays:
     """:func:`rate_ratio` with ``method="exact"`` for every element at once: identical estimates,
     limits, p-values and notes (the same scipy functions, applied to whole arrays)."""
     index_events, reference_events = _check_counts(a, "a"), _check_counts(b, "b")
@@ -572,7 +580,7 @@ def rate_ratio_exact_array(a: Numbers, t1: Numbers, b: Numbers, t0: Numbers, con
     estimate, lower, upper, p, note = _exact_rate_ratio(index_events, index_time, reference_events, reference_time,
                                                         conf)
     method = np.full(len(index_events), RATE_RATIO_METHODS["exact"], dtype=object)
-    return IntervalArrays(estimate, lower, upper, method, note, conf, p)
+    return RatioArrays(estimate, lower, upper, method, note, conf, p)
 
 
 def _exact_rate_ratio(a: FloatArray, t1: FloatArray, b: FloatArray, t0: FloatArray,

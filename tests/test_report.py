@@ -349,6 +349,7 @@ def count_tables(parsed: _Text) -> list[tuple[pd.DataFrame, str | None, str | No
             positions = positions or [i for i, (_, cls, _) in enumerate(cells) if "n" in cls.split()]
             labels.append(cells[0][0])
             rows.append([cells[i][0] for i in positions])
+        assert positions is not None, "a table without data rows"
         frame = pd.DataFrame(rows, index=labels, columns=[head[i] for i in positions])
         tables.append((frame, table["row_total"], table["col_total"]))
     return tables

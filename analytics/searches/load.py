@@ -73,7 +73,7 @@ class SearchLoadResult:
         for parsed in self.files:
             lines.append(f"  {parsed.path.name}: {parsed.force} {parsed.month:%Y-%m}: read {parsed.rows_read:,}, "
                          f"loaded {len(parsed.loaded):,}, rejected {len(parsed.rejected):,}")
-        reasons = Counter()
+        reasons: Counter[str] = Counter()
         for parsed in self.files:
             reasons.update(parsed.rejections)
         for reason, count in reasons.most_common():

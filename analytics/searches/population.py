@@ -74,7 +74,7 @@ def read_search_population(path: Path, forces: list[str]) -> pd.DataFrame:
     if "age_band" in frame.columns:
         main = read_population(path)
         children = main[main["age_band"].isin(CHILD_AGE_BANDS)]
-        summed = children.groupby(["area_code", "ethnic_group"], as_index=False)["population"].sum()
+        summed = children.groupby(["area_code", "ethnic_group"], as_index=False)[["population"]].sum()
         summed["source"] = "; ".join(sorted(set(children["source"].astype(str)))) + " (ages 10-17 summed)"
         summed["year"] = int(children["year"].max())
         summed["age_range"] = CHILD
@@ -156,6 +156,6 @@ def whole_area_population(pop: pd.DataFrame) -> dict[str, int]:
         return {}
     whole = pop[pop["area_code"] == ""]
     use = whole if len(whole) else pop
-    return {g: int(v) for g, v in use.groupby("ethnic_group")["population"].sum().items()}
+    return {str(g): int(v) for g, v in use.groupby("ethnic_group")["population"].sum().items()}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -63,10 +64,10 @@ class Store(PublicationReader):
 
     def __init__(self, path: str | os.PathLike[str]):
         super().__init__(path)
-        self._publication: tuple[Any, dict[str, Any]] | None = None
+        self._publication: tuple[Path, dict[str, Any]] | None = None
 
     # metadata ---------------------------------------------------------------------------------
-    def publication(self) -> dict:
+    def publication(self) -> dict[str, Any]:
         """Data version, load time, source and the load's reconciliation counts.
 
         Read once per publication file (a publication never changes; a new load is a new file), since
@@ -76,7 +77,7 @@ class Store(PublicationReader):
         if cached is not None and cached[0] == current:
             return dict(cached[1])
         frame = self._query("SELECT * FROM publication")
-        row = frame.iloc[0].to_dict()
+        row = {str(name): value for name, value in frame.iloc[0].to_dict().items()}
         self._publication = (current, row)
         return dict(row)
 
