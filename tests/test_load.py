@@ -20,6 +20,7 @@ from analytics.filters import Filters
 from analytics.load import LoadError, load_extract, pseudonymise, versions_dir
 from analytics.store import NoDataError, Store
 from tests.extracts import many_rows, row, write_extract, write_population
+from tests.guards import HANG_GUARD_S
 from tests.sql_support import query
 
 TODAY = date(2026, 11, 30)
@@ -156,7 +157,7 @@ def test_a_childs_group_is_their_latest_stated_code(tmp_path, population):
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "analytics", *args], capture_output=True, text=True, cwd=PROJECT,
-        env={**os.environ, **(env or {})}, timeout=120,
+        env={**os.environ, **(env or {})}, timeout=HANG_GUARD_S,  # a hang guard (tests/guards.py)
     )
 
 

@@ -29,6 +29,7 @@ from scipy import stats as scipy_stats
 from analytics import disparity, narrative, report, suppression, trends
 from analytics.cli import main as commands
 from analytics.filters import Filters
+from tests.guards import STEP_GUARD_S
 
 MONTH = date(2026, 10, 1)
 CURRENT = (date(2025, 11, 1), date(2026, 10, 31))
@@ -526,7 +527,7 @@ def test_monthly_pack_page_previews_and_offers_downloads(sample_db):
     st.cache_data.clear()
     st.cache_resource.clear()
     root = Path(__file__).resolve().parents[1]
-    app = AppTest.from_file(str(root / "dashboard.py"), default_timeout=60)
+    app = AppTest.from_file(str(root / "dashboard.py"), default_timeout=STEP_GUARD_S)  # a hang guard per run
     app.switch_page("pages/monthly_pack.py")
     app.run()
     assert not app.exception, [e.message for e in app.exception]

@@ -21,6 +21,7 @@ from analytics.filters import Filters
 from analytics.load import LoadError, load_extract
 from analytics.searches import SearchFilters
 from analytics.store import SearchStore, Store
+from tests.guards import STEP_GUARD_S
 from tests.sql_support import query
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -410,7 +411,7 @@ def test_stop_search_page_renders_the_gwent_searches(norfolk_db, tmp_path):
     st.cache_data.clear()
     st.cache_resource.clear()
     try:
-        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=STEP_GUARD_S)  # a hang guard per run
         at.switch_page("pages/stop_search.py")
         at.run()
         assert not at.exception, [e.message for e in at.exception]
