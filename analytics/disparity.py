@@ -211,6 +211,7 @@ def adjusted_ratios(
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r} (expected rate or outcome)")
     strata = tuple(strata if strata is not None else (RATE_STRATA if measure == "rate" else DECISION_STRATA))
+    allowed: tuple[str, ...]
     if measure == "rate":
         allowed = POPULATION_DIMENSIONS
     else:
@@ -218,9 +219,11 @@ def adjusted_ratios(
         filters = _default_role(filters)
     bad = [s for s in strata if s not in allowed]
     if bad or not strata:
-        raise ValueError(f"cannot adjust {measure} for {bad[0] if bad else 'nothing'!r} (expected some of {', '.join(allowed)})")
+        raise ValueError(f"cannot adjust {measure} for {bad[0] if bad else 'nothing'!r} "
+                         f"(expected some of {', '.join(allowed)})")
     if crude is None:
-        crude = population_rates(store, filters) if measure == "rate" else decision_ratios(store, filters, outcome_codes)
+        crude = (population_rates(store, filters) if measure == "rate"
+                 else decision_ratios(store, filters, outcome_codes))
     elif (crude.measure, crude.filters, crude.split) != (measure, filters, None) or (
             measure == "outcome" and crude.outcome_codes != tuple(outcome_codes)):
         raise ValueError("the crude table was computed for other filters, measure or outcomes")
@@ -240,7 +243,8 @@ def adjusted_ratios(
             "p_value": pooled.p_value, "homogeneity_chi2": pooled.homogeneity_chi2,
             "homogeneity_df": pooled.homogeneity_df, "homogeneity_p": pooled.homogeneity_p,
             "strata_used": pooled.strata_used, "adjusted_for": ", ".join(strata),
-            "method": f"{pooled.method}; {format_confidence(filters.confidence)} CI" + (f"; {pooled.note}" if pooled.note else ""),
+            "method": (f"{pooled.method}; {format_confidence(filters.confidence)} CI"
+                       + (f"; {pooled.note}" if pooled.note else "")),
         })
     table = pd.DataFrame(rows)
     if len(table):

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,24 @@ class Funnel:
     unit: str
 
 
+class FunnelPoint(NamedTuple):
+    """One district on a funnel plot: a row of ``Funnel.points``."""
+
+    area_code: str
+    label: str
+    events: int
+    n: float
+    value: float
+    outside_95: bool
+    outside_998: bool
+
+
+def funnel_points(points: pd.DataFrame) -> list[FunnelPoint]:
+    """The rows of a funnel's ``points`` (or of a selection of them), in order."""
+    columns = (points[name] for name in FunnelPoint._fields)
+    return [FunnelPoint(*values) for values in zip(*columns, strict=True)]
+
+
 def _grid(points: pd.DataFrame) -> np.ndarray:
     """Denominators to draw the limits at: from half the smallest district's to 10 % past the largest."""
     if points.empty:
@@ -52,13 +71,14 @@ def rate_funnel(store: Store, filters: Filters, group: str | None = None, multip
 
     ``table``: ``disparity.population_rates(store, filters, split="area")`` if the caller already has it.
     """
-    table = (table if table is not None else disparity.population_rates(store, filters, split="area")).table
+    rates = table if table is not None else disparity.population_rates(store, filters, split="area")
+    frame = rates.table
     names = store.areas().set_index("area_code")["area_name"]
     if group:
-        rows = table[table["group"] == group]
+        rows = frame[frame["group"] == group]
         points = pd.DataFrame({"area_code": rows["split"], "events": rows["events"], "n": rows["denominator"]})
     else:
-        stated = table[table["group"].isin(schema.ETHNIC_GROUPS)]
+        stated = frame[frame["group"].isin(schema.ETHNIC_GROUPS)]
         points = stated.groupby("split").agg(events=("events", "sum"), n=("denominator", "sum")).reset_index()
         points = points.rename(columns={"split": "area_code"})
     points = points[points["n"] > 0].copy()
@@ -99,7 +119,8 @@ def _finish_points(points, names, centre, limits, unit, multiplier, rate: bool) 
     noun = "children" if rate else "concluded records"
     points["hover"] = [
         f"<b>{r.label}</b><br>{r.value:.2f} {unit} ({int(r.events):,} of {int(r.n):,} {noun})<br>"
-        + ("outside the 99.8 % limits" if r.outside_998 else "outside the 95 % limits" if r.outside_95 else "within the 95 % limits")
+        + ("outside the 99.8 % limits" if r.outside_998
+           else "outside the 95 % limits" if r.outside_95 else "within the 95 % limits")
         for r in points.itertuples()
     ]
     return Funnel(points.reset_index(drop=True), float(centre), limits, unit)
@@ -111,15 +132,16 @@ def district_values(store: Store, filters: Filters, group: str, value: str = "ra
 
     ``table``: ``disparity.population_rates(store, filters, split="area")`` if the caller already has it.
     """
-    table = (table if table is not None else disparity.population_rates(store, filters, split="area")).table
-    rows = table[table["group"] == group].copy()
+    rates = table if table is not None else disparity.population_rates(store, filters, split="area")
+    rows = rates.table[rates.table["group"] == group].copy()
     rows["value"] = rows["ratio"] if value == "ratio" else rows["rate"]
     conf = f"{filters.confidence * 100:g}% CI"
     rows["hover"] = [
-        (f"{group}: {r.rate:.2f} per 1,000 ({int(r.events):,} of {int(r.denominator):,})"
-         + (f"<br>ratio to {filters.reference_group} {r.ratio:.2f} ({conf} {r.ratio_lower:.2f} to {r.ratio_upper:.2f})"
-            if pd.notna(r.ratio) else f"<br>ratio not shown ({r.reliability})"))
-        for r in rows.itertuples()
+        (f"{group}: {r['rate']:.2f} per 1,000 ({int(r['events']):,} of {int(r['denominator']):,})"
+         + (f"<br>ratio to {filters.reference_group} {r['ratio']:.2f} "
+            f"({conf} {r['ratio_lower']:.2f} to {r['ratio_upper']:.2f})"
+            if pd.notna(r["ratio"]) else f"<br>ratio not shown ({r['reliability']})"))
+        for r in rows.to_dict("records")
     ]
     return rows.rename(columns={"split": "area_code"})[["area_code", "value", "hover", "events", "denominator",
                                                         "rate", "ratio", "ratio_lower", "ratio_upper", "reliability"]]

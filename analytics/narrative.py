@@ -140,7 +140,7 @@ def outcome22_sentence(finding: Finding, confidence: float) -> str:
     """Outcome 22 fairness for one group: the adjusted risk ratio, with the crude shares where publishable."""
     c = finding.context
     reference, period, role_text = c["reference"], c["period"], c["role_text"]
-    if finding.suppressed or c.get("shares") is None and not np.isfinite(finding.ratio):
+    if finding.suppressed or (c.get("shares") is None and not np.isfinite(finding.ratio)):
         return (f"In the {period}, too few concluded cases of {finding.group} {role_text} ended in outcome 22 to "
                 f"compare them with {reference} children: not enough data to say.")
     shares = c.get("shares")
@@ -188,7 +188,8 @@ def not_enough_item(finding: Finding, confidence: float) -> str:
     if not np.isfinite(finding.ratio) or finding.reliability == "withheld":
         return f"{what} (too few to compare)"
     mark = ", fewer than 10 events" if finding.reliability == "unreliable" else ""
-    return f"{what} (ratio {ratio_text(finding.ratio)}, {interval_text(finding.lower, finding.upper, confidence)}{mark})"
+    interval = interval_text(finding.lower, finding.upper, confidence)
+    return f"{what} (ratio {ratio_text(finding.ratio)}, {interval}{mark})"
 
 
 def completeness_sentence(this_share: float, previous_share: float, month_label: str, previous_label: str,

@@ -24,7 +24,8 @@ def completeness(store: Store, filters: Filters, dims: tuple[str, ...] = ()) -> 
     """Records, and the share with self-defined / any ethnicity stated, by ``dims``, with Wilson intervals."""
     frame = store.ethnicity_completeness(filters, dims)
     for stated, prefix in (("self_stated", "self"), ("either_stated", "any")):
-        intervals = [stats.wilson_ci(int(x), int(n), filters.confidence) for x, n in zip(frame[stated], frame["records"], strict=True)]
+        intervals = [stats.wilson_ci(int(x), int(n), filters.confidence)
+                     for x, n in zip(frame[stated], frame["records"], strict=True)]
         frame[f"{prefix}_share"] = [r.estimate for r in intervals]
         frame[f"{prefix}_lower"] = [r.lower for r in intervals]
         frame[f"{prefix}_upper"] = [r.upper for r in intervals]

@@ -28,12 +28,15 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar, overload
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special
-from scipy.special import _ufuncs as scipy_kernels  # the binomial kernels scipy.stats.binom calls (see below)
+
+from analytics.distributions import binom_cdf, binom_pmf, binom_sf, chi2_sf, gamma_isf, gamma_ppf, norm_isf, norm_sf
 
 __all__ = [
     "CountResult",
@@ -42,6 +45,7 @@ __all__ = [
     "ProportionResult",
     "RateRatioResult",
     "RateResult",
+    "RatioArrays",
     "RiskRatioResult",
     "adjust_pvalues",
     "byar_ci",
@@ -85,83 +89,26 @@ NOTE_REF_NO_EVENTS = (
 )
 NOTE_INDEX_NO_EVENTS = "index group has no events: ratio is 0 and lower limit 0"
 
-
-# --------------------------------------------------------------------------------------------
-# Distribution kernels
-# --------------------------------------------------------------------------------------------
-# The functions ``scipy.stats``' distributions call, called directly: importing ``scipy.stats`` loads
-# scipy.optimize, scipy.linalg and scipy.sparse (seconds of start-up for a command that prints one table), and
-# the per-call argument handling is not needed. Each returns what the ``scipy.stats`` call it replaces returns,
-# bit for bit, on the arguments used here (the support edges and NaN handled as scipy's generic
-# ``rv_continuous``/``rv_discrete`` methods do; tests/test_stats_kernels.py compares them element by element).
-# The binomial's are scipy's own kernels behind ``scipy.stats.binom`` (Boost's binomial distribution), which
-# ``scipy.special`` exposes only under private names: ``betaincc`` is the same function with a different
-# rounding policy and differs in the last place.
-def _norm_sf(x: float) -> float:
-    """``scipy.stats.norm.sf(x)``."""
-    return float(special.ndtr(-x))
-
-
-def _norm_isf(q: float) -> float:
-    """``scipy.stats.norm.isf(q)`` for 0 < q < 1."""
-    return float(-special.ndtri(q))
-
-
-def _chi2_sf(x: float, df: float) -> float:
-    """``scipy.stats.chi2.sf(x, df)`` for df > 0: 1 at and below 0, 0 at infinity."""
-    if math.isnan(x):
-        return NAN
-    if x <= 0:
-        return 1.0
-    if math.isinf(x):
-        return 0.0
-    return float(special.chdtrc(df, x))
-
-
-def _binomial_arguments(k, n, p):
-    k, n, p = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (k, n, p)))
-    valid = (n >= 0) & (n == np.round(n)) & (p >= 0) & (p <= 1)  # scipy.stats.binom's argument check
-    return k, n, p, valid
-
-
-def _binom_finish(out: np.ndarray, k: np.ndarray, valid: np.ndarray, inside: np.ndarray, kernel, *args):
-    out[~valid | np.isnan(k)] = NAN
-    out[inside] = np.clip(kernel(*(a[inside] for a in args)), 0.0, 1.0)
-    return out
-
-
-def _binom_cdf(k, n, p) -> np.ndarray:
-    """``scipy.stats.binom.cdf(k, n, p)`` element-wise (an array): 1 from ``n`` up, 0 below 0."""
-    k, n, p, valid = _binomial_arguments(k, n, p)
-    out = np.where(k >= n, 1.0, 0.0)
-    inside = valid & (k >= 0) & (k < n) & np.isfinite(k)
-    return _binom_finish(out, k, valid, inside, scipy_kernels._binom_cdf, np.floor(k), n, p)
-
-
-def _binom_sf(k, n, p) -> np.ndarray:
-    """``scipy.stats.binom.sf(k, n, p)`` element-wise (an array): 1 below 0, 0 from ``n`` up."""
-    k, n, p, valid = _binomial_arguments(k, n, p)
-    out = np.where(valid & (k < 0), 1.0, 0.0)
-    inside = valid & (k >= 0) & (k < n) & np.isfinite(k)
-    return _binom_finish(out, k, valid, inside, scipy_kernels._binom_sf, np.floor(k), n, p)
-
-
-def _binom_pmf(k, n, p) -> np.ndarray:
-    """``scipy.stats.binom.pmf(k, n, p)`` element-wise (an array): 0 off the whole numbers 0..n."""
-    k, n, p, valid = _binomial_arguments(k, n, p)
-    out = np.zeros(k.shape)
-    inside = valid & (k >= 0) & (k <= n) & (np.floor(k) == k)
-    return _binom_finish(out, k, valid, inside, scipy_kernels._binom_pmf, k, n, p)
-
-
-def _gamma_ppf(q: float, shape) -> np.ndarray:
-    """``scipy.stats.gamma.ppf(q, shape)`` for 0 < q < 1 and shape > 0."""
-    return special.gammaincinv(shape, q)
-
-
-def _gamma_isf(q: float, shape) -> np.ndarray:
-    """``scipy.stats.gamma.isf(q, shape)`` for 0 < q < 1 and shape > 0."""
-    return special.gammainccinv(shape, q)
+# Argument and result types. Counts and denominators are checked at run time (see the module docstring), so the
+# types say which kinds of number are accepted, not which values.
+#: A count: an int, a numpy integer or an integral float (3.0).
+Count = int | float | np.integer[Any]
+#: A population, person-time or other non-negative real number.
+Real = float | np.integer[Any] | np.floating[Any]
+#: The input of an ``*_array`` function: a one-dimensional sequence or array of numbers.
+Numbers = Sequence[float] | npt.NDArray[np.number[Any]]
+#: Mantel–Haenszel strata: rows ``(a, t1, b, t0)`` of :func:`mh_rate_ratio`, or a k x 4 numeric array.
+RateStrata = Iterable[tuple[Count, Real, Count, Real]] | npt.NDArray[np.number[Any]]
+#: Mantel–Haenszel strata: rows ``(a, n1, c, n0)`` of :func:`mh_risk_ratio`, or a k x 4 numeric array.
+RiskStrata = Iterable[tuple[Count, Count, Count, Count]] | npt.NDArray[np.number[Any]]
+#: Strata as validated: a tuple of 4-tuples, or a read-only k x 4 float array when given as one array.
+Strata = tuple[tuple[float, float, float, float], ...] | npt.NDArray[np.float64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+#: Method labels and notes, one string per element.
+TextArray = npt.NDArray[np.object_]
+#: A numpy scalar or an array, for the kernels shared by the single-value and the array functions.
+FloatOrArray = TypeVar("FloatOrArray", np.float64, FloatArray)
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,7 +163,7 @@ def _check_method(method: object, allowed: Iterable[str], name: str = "method") 
 
 @functools.lru_cache(maxsize=64)
 def _z(conf: float) -> float:
-    return _norm_isf((1.0 - conf) / 2.0)
+    return norm_isf((1.0 - conf) / 2.0)
 
 
 def _join(*notes: str) -> str:
@@ -258,7 +205,7 @@ class _IntervalMixin:
     lower: float
     upper: float
 
-    def _recompute(self, conf: float):  # pragma: no cover - overridden
+    def _recompute(self, conf: float) -> _IntervalMixin:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def confidence_interval(self, level: float = 0.95) -> tuple[float, float]:
@@ -373,7 +320,7 @@ class MantelHaenszelResult(_IntervalMixin):
 
     measure: str  # "rate ratio" or "risk ratio"
     #: the strata as validated: rows of (a, t1, b, t0) or (a, n1, c, n0); a read-only k x 4 array when given as one
-    strata: tuple[tuple[float, float, float, float], ...] | np.ndarray = field(compare=False)
+    strata: Strata = field(compare=False)
     estimate: float
     lower: float
     upper: float
@@ -390,14 +337,15 @@ class MantelHaenszelResult(_IntervalMixin):
     note: str = ""
 
     def _recompute(self, conf: float) -> MantelHaenszelResult:
-        fn = mh_rate_ratio if self.measure == "rate ratio" else mh_risk_ratio
-        return fn(self.strata, conf)
+        if self.measure == "rate ratio":
+            return mh_rate_ratio(self.strata, conf)
+        return mh_risk_ratio(self.strata, conf)
 
 
 # --------------------------------------------------------------------------------------------
 # Single proportions, counts and rates
 # --------------------------------------------------------------------------------------------
-def wilson_ci(x: int, n: int, conf: float = 0.95) -> ProportionResult:
+def wilson_ci(x: Count, n: Count, conf: float = 0.95) -> ProportionResult:
     """Wilson score interval for a proportion ``x / n`` (Wilson 1927).
 
     Uses the closed form of Newcombe (1998) method 3, as in PHEindicatormethods
@@ -419,7 +367,7 @@ def wilson_ci(x: int, n: int, conf: float = 0.95) -> ProportionResult:
     return ProportionResult(x, n, x / n, float(lower), float(upper), conf, method, "")
 
 
-def _wilson_limits(x, n, z: float):
+def _wilson_limits(x: FloatOrArray, n: FloatOrArray, z: float) -> tuple[FloatOrArray, FloatOrArray]:
     """Newcombe's closed form, element-wise over arrays (or numpy scalars); ``n`` > 0."""
     with np.errstate(divide="ignore", invalid="ignore"):
         p = x / n
@@ -430,21 +378,21 @@ def _wilson_limits(x, n, z: float):
     return lower, upper
 
 
-def _garwood(x, conf: float):
+def _garwood(x: npt.ArrayLike, conf: float) -> tuple[FloatArray, FloatArray]:
     """Garwood limits chi2(alpha/2; 2x)/2 and chi2(1 - alpha/2; 2x + 2)/2, element-wise.
 
     Calls the functions behind ``scipy.stats.chi2`` directly (``chi2.ppf(q, 2x) / 2`` is
     ``gammaincinv(x, q)`` and ``chi2.isf(q, df)`` is ``chdtri(df, q)`` in scipy), bit for bit
     the same values without the per-call argument handling."""
     h = (1.0 - conf) / 2.0
-    x = np.asarray(x, dtype=float)
+    counts = np.asarray(x, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        lower = np.where(x > 0, special.gammaincinv(np.where(x > 0, x, 1.0), h), 0.0)
-        upper = special.chdtri(2.0 * x + 2.0, h) / 2.0
+        lower = np.where(counts > 0, special.gammaincinv(np.where(counts > 0, counts, 1.0), h), 0.0)
+        upper: FloatArray = special.chdtri(2.0 * counts + 2.0, h) / 2.0
     return lower, upper
 
 
-def exact_poisson_ci(x: int, conf: float = 0.95) -> CountResult:
+def exact_poisson_ci(x: Count, conf: float = 0.95) -> CountResult:
     """Exact (Garwood 1936) interval for a Poisson count ``x``.
 
     lower = chi2(alpha/2; 2x) / 2, upper = chi2(1 - alpha/2; 2x + 2) / 2 (central interval,
@@ -462,21 +410,20 @@ NOTE_BYAR_ZERO = "zero count: Byar's lower limit taken as 0"
 NOTE_BYAR_NEGATIVE = "Byar's lower limit negative for this small count: set to 0"
 
 
-def _byar(x, conf: float):
+def _byar(x: npt.ArrayLike, conf: float) -> tuple[FloatArray, FloatArray, npt.NDArray[np.str_]]:
     """Byar's limits and their note, element-wise over ``x``."""
     z = _z(conf)
-    x = np.asarray(x, dtype=float)
-    x1 = x + 1.0
+    counts = np.asarray(x, dtype=float)
+    x1 = counts + 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        lower = x * (1.0 - 1.0 / (9.0 * x) - z / (3.0 * np.sqrt(x))) ** 3
+        lower = counts * (1.0 - 1.0 / (9.0 * counts) - z / (3.0 * np.sqrt(counts))) ** 3
         upper = x1 * (1.0 - 1.0 / (9.0 * x1) + z / (3.0 * np.sqrt(x1))) ** 3
-    negative = (x > 0) & (lower < 0)
-    note = np.where(x == 0, NOTE_BYAR_ZERO, np.where(negative, NOTE_BYAR_NEGATIVE, ""))
-    lower = np.where((x == 0) | negative, 0.0, lower)
-    return lower, upper, note
+    negative = (counts > 0) & (lower < 0)
+    note = np.where(counts == 0, NOTE_BYAR_ZERO, np.where(negative, NOTE_BYAR_NEGATIVE, ""))
+    return np.where((counts == 0) | negative, 0.0, lower), upper, note
 
 
-def byar_ci(x: int, conf: float = 0.95) -> CountResult:
+def byar_ci(x: Count, conf: float = 0.95) -> CountResult:
     """Byar's approximation to the exact Poisson interval (Breslow & Day 1987, vol. II, p. 69;
     APHO Technical Briefing 3; PHEindicatormethods ``byars_lower``/``byars_upper``).
 
@@ -497,7 +444,8 @@ NOTE_RATE_NO_DENOMINATOR = "; ".join(
     (NOTE_NO_DENOMINATOR, "population/person-time is zero, rate not estimable"))
 
 
-def _rate_limits(x: np.ndarray, n: np.ndarray, conf: float, multiplier: float):
+def _rate_limits(x: FloatArray, n: FloatArray, conf: float,
+                 multiplier: float) -> tuple[FloatArray, FloatArray, FloatArray, TextArray, TextArray]:
     """Rates, limits, method labels and notes of :func:`rate_ci`, element-wise."""
     exact = x < BYAR_THRESHOLD
     exact_lower, exact_upper = _garwood(x, conf)
@@ -516,7 +464,7 @@ def _rate_limits(x: np.ndarray, n: np.ndarray, conf: float, multiplier: float):
     return estimate, lower, upper, method, note
 
 
-def rate_ci(x: int, n: float, conf: float = 0.95, multiplier: float = 1000) -> RateResult:
+def rate_ci(x: Count, n: Real, conf: float = 0.95, multiplier: float = 1000) -> RateResult:
     """Crude rate ``x / n * multiplier`` with the UK public-health interval convention.
 
     Exact (Garwood 1936) Poisson limits on the count below 10 events, Byar's approximation
@@ -551,16 +499,23 @@ class IntervalArrays:
     """Element-wise results of an ``*_array`` function: entry i is what the scalar function gives
     for the i-th inputs (same estimate, limits, method and note; ``p_value`` where it has one)."""
 
-    estimate: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-    method: np.ndarray
-    note: np.ndarray
+    estimate: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    method: TextArray
+    note: TextArray
     conf: float
-    p_value: np.ndarray | None = None
+    p_value: FloatArray | None = None
 
 
-def _check_counts(values, name: str) -> np.ndarray:
+@dataclass(frozen=True)
+class RatioArrays(IntervalArrays):
+    """:class:`IntervalArrays` of a ratio with its test: ``p_value`` is always there."""
+
+    p_value: FloatArray
+
+
+def _check_counts(values: Numbers, name: str) -> FloatArray:
     array = np.asarray(values)
     if array.dtype.kind not in "iuf" or array.ndim != 1:
         raise ValueError(f"{name} must be a one-dimensional array of non-negative integer counts")
@@ -571,7 +526,7 @@ def _check_counts(values, name: str) -> np.ndarray:
     return array
 
 
-def _check_denominators(values, name: str) -> np.ndarray:
+def _check_denominators(values: Numbers, name: str) -> FloatArray:
     array = np.asarray(values)
     if array.dtype.kind not in "iuf" or array.ndim != 1:
         raise ValueError(f"{name} must be a one-dimensional array of non-negative numbers")
@@ -582,52 +537,54 @@ def _check_denominators(values, name: str) -> np.ndarray:
     return array
 
 
-def _same_length(**arrays: np.ndarray) -> None:
+def _same_length(**arrays: FloatArray) -> None:
     lengths = {name: len(a) for name, a in arrays.items()}
     if len(set(lengths.values())) > 1:
         raise ValueError("arrays must have the same length, got " + ", ".join(f"{k}={v}" for k, v in lengths.items()))
 
 
-def rate_ci_array(x, n, conf: float = 0.95, multiplier: float = 1000) -> IntervalArrays:
+def rate_ci_array(x: Numbers, n: Numbers, conf: float = 0.95, multiplier: float = 1000) -> IntervalArrays:
     """:func:`rate_ci` for every element of the arrays ``x`` (events) and ``n`` (populations) at
     once: identical values, methods and notes, in one call per table instead of one per row."""
-    x, n = _check_counts(x, "x"), _check_denominators(n, "n")
-    _same_length(x=x, n=n)
+    events, population = _check_counts(x, "x"), _check_denominators(n, "n")
+    _same_length(x=events, n=population)
     conf = _check_conf(conf)
-    estimate, lower, upper, method, note = _rate_limits(x, n, conf, _check_multiplier(multiplier))
+    estimate, lower, upper, method, note = _rate_limits(events, population, conf, _check_multiplier(multiplier))
     return IntervalArrays(estimate, lower, upper, method, note, conf)
 
 
-def wilson_ci_array(x, n, conf: float = 0.95) -> IntervalArrays:
+def wilson_ci_array(x: Numbers, n: Numbers, conf: float = 0.95) -> IntervalArrays:
     """:func:`wilson_ci` for every element of ``x`` and ``n`` at once (identical values and notes)."""
-    x, n = _check_counts(x, "x"), _check_counts(n, "n")
-    _same_length(x=x, n=n)
+    events, totals = _check_counts(x, "x"), _check_counts(n, "n")
+    _same_length(x=events, n=totals)
     conf = _check_conf(conf)
-    if (x > n).any():
-        i = int(np.argmax(x > n))
-        raise ValueError(f"x must not exceed n (got x={x[i]:.0f}, n={n[i]:.0f} at position {i})")
-    empty = n == 0
-    lower, upper = _wilson_limits(x, np.where(empty, 1.0, n), _z(conf))
+    if (events > totals).any():
+        i = int(np.argmax(events > totals))
+        raise ValueError(f"x must not exceed n (got x={events[i]:.0f}, n={totals[i]:.0f} at position {i})")
+    empty = totals == 0
+    lower, upper = _wilson_limits(events, np.where(empty, 1.0, totals), _z(conf))
     with np.errstate(divide="ignore", invalid="ignore"):
-        estimate = np.where(empty, NAN, x / np.where(empty, 1.0, n))
+        estimate = np.where(empty, NAN, events / np.where(empty, 1.0, totals))
     note = np.where(empty, NOTE_NO_DENOMINATOR, "").astype(object)
-    method = np.full(len(x), "Wilson score", dtype=object)
+    method = np.full(len(events), "Wilson score", dtype=object)
     return IntervalArrays(estimate, np.where(empty, NAN, lower), np.where(empty, NAN, upper), method, note, conf)
 
 
-def rate_ratio_exact_array(a, t1, b, t0, conf: float = 0.95) -> IntervalArrays:
+def rate_ratio_exact_array(a: Numbers, t1: Numbers, b: Numbers, t0: Numbers, conf: float = 0.95) -> RatioArrays:
     """:func:`rate_ratio` with ``method="exact"`` for every element at once: identical estimates,
     limits, p-values and notes (the same scipy functions, applied to whole arrays)."""
-    a, b = _check_counts(a, "a"), _check_counts(b, "b")
-    t1, t0 = _check_denominators(t1, "t1"), _check_denominators(t0, "t0")
-    _same_length(a=a, t1=t1, b=b, t0=t0)
+    index_events, reference_events = _check_counts(a, "a"), _check_counts(b, "b")
+    index_time, reference_time = _check_denominators(t1, "t1"), _check_denominators(t0, "t0")
+    _same_length(a=index_events, t1=index_time, b=reference_events, t0=reference_time)
     conf = _check_conf(conf)
-    estimate, lower, upper, p, note = _exact_rate_ratio(a, t1, b, t0, conf)
-    method = np.full(len(a), RATE_RATIO_METHODS["exact"], dtype=object)
-    return IntervalArrays(estimate, lower, upper, method, note, conf, p)
+    estimate, lower, upper, p, note = _exact_rate_ratio(index_events, index_time, reference_events, reference_time,
+                                                        conf)
+    method = np.full(len(index_events), RATE_RATIO_METHODS["exact"], dtype=object)
+    return RatioArrays(estimate, lower, upper, method, note, conf, p)
 
 
-def _exact_rate_ratio(a: np.ndarray, t1: np.ndarray, b: np.ndarray, t0: np.ndarray, conf: float):
+def _exact_rate_ratio(a: FloatArray, t1: FloatArray, b: FloatArray, t0: FloatArray,
+                      conf: float) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, TextArray]:
     """Estimate, exact conditional limits, two-sided p-value and note of :func:`rate_ratio`, element-wise."""
     no_time = (t1 == 0) | (t0 == 0)
     no_events = ~no_time & (a == 0) & (b == 0)
@@ -639,8 +596,8 @@ def _exact_rate_ratio(a: np.ndarray, t1: np.ndarray, b: np.ndarray, t0: np.ndarr
     scale = safe_t0 / safe_t1
     n_tot = np.where(defined, a + b, 1.0)
     pi0 = safe_t1 / (safe_t1 + safe_t0)
-    lower_tail = _binom_cdf(np.where(defined, a, 0.0), n_tot, pi0)
-    upper_tail = _binom_sf(np.where(defined, a, 0.0) - 1.0, n_tot, pi0)
+    lower_tail = binom_cdf(np.where(defined, a, 0.0), n_tot, pi0)
+    upper_tail = binom_sf(np.where(defined, a, 0.0) - 1.0, n_tot, pi0)
     p = np.minimum(1.0, 2.0 * np.minimum(lower_tail, upper_tail))
     note = np.where(b == 0, NOTE_REF_NO_EVENTS, np.where(a == 0, NOTE_INDEX_NO_EVENTS, "")).astype(object)
     for mask, text in ((no_events, NOTE_NO_EVENTS_EITHER), *_no_time_notes(t1, t0)):
@@ -650,7 +607,7 @@ def _exact_rate_ratio(a: np.ndarray, t1: np.ndarray, b: np.ndarray, t0: np.ndarr
             np.where(undefined, NAN, hi_odds * scale), np.where(undefined, NAN, p), note)
 
 
-def _no_time_notes(t1: np.ndarray, t0: np.ndarray):
+def _no_time_notes(t1: FloatArray, t0: FloatArray) -> Iterator[tuple[BoolArray, str]]:
     both, only_t1, only_t0 = (t1 == 0) & (t0 == 0), (t1 == 0) & (t0 != 0), (t0 == 0) & (t1 != 0)
     for mask, which in ((only_t1, "t1"), (only_t0, "t0"), (both, "t1 and t0")):
         yield mask, (f"{NOTE_NO_DENOMINATOR}: {which} (person-time/population) is zero, "
@@ -660,7 +617,7 @@ def _no_time_notes(t1: np.ndarray, t0: np.ndarray):
 # --------------------------------------------------------------------------------------------
 # Rate ratio (two Poisson counts with person-time / population denominators)
 # --------------------------------------------------------------------------------------------
-def _exact_odds_limits(a, b, alpha: float):
+def _exact_odds_limits(a: npt.ArrayLike, b: npt.ArrayLike, alpha: float) -> tuple[FloatArray, FloatArray]:
     """Clopper–Pearson limits for the odds pi/(1-pi) of a ~ Bin(a+b, pi), central, level 1-alpha,
     element-wise.
 
@@ -669,19 +626,19 @@ def _exact_odds_limits(a, b, alpha: float):
     scipy's ``betaincinv``/``betainccinv``, called directly (bit for bit the same values).
     """
     h = alpha / 2.0
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    a_pos, b_pos = np.where(a > 0, a, 1.0), np.where(b > 0, b, 1.0)
+    a_, b_ = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    a_pos, b_pos = np.where(a_ > 0, a_, 1.0), np.where(b_ > 0, b_, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        lo = np.where(a > 0, special.betaincinv(a_pos, b + 1.0, h) / special.betainccinv(b + 1.0, a_pos, h), 0.0)
-        hi = np.where(b > 0, special.betainccinv(a + 1.0, b_pos, h) / special.betaincinv(b_pos, a + 1.0, h), INF)
+        lo = np.where(a_ > 0, special.betaincinv(a_pos, b_ + 1.0, h) / special.betainccinv(b_ + 1.0, a_pos, h), 0.0)
+        hi = np.where(b_ > 0, special.betainccinv(a_ + 1.0, b_pos, h) / special.betaincinv(b_pos, a_ + 1.0, h), INF)
     return lo, hi
 
 
 def _midp_tails(a: int, n_tot: int, pi: float) -> tuple[float, float]:
     """(P(X<a) + P(X=a)/2, P(X>a) + P(X=a)/2) for X ~ Bin(n_tot, pi)."""
-    half = 0.5 * float(_binom_pmf(a, n_tot, pi))
-    below = float(_binom_cdf(a - 1, n_tot, pi)) if a > 0 else 0.0
-    above = float(_binom_sf(a, n_tot, pi))
+    half = 0.5 * float(binom_pmf(a, n_tot, pi))
+    below = float(binom_cdf(a - 1, n_tot, pi)) if a > 0 else 0.0
+    above = float(binom_sf(a, n_tot, pi))
     return below + half, above + half
 
 
@@ -721,7 +678,7 @@ def _score_rate_limits(a: int, b: int, z: float) -> tuple[float, float]:
 
 
 def rate_ratio(
-    a: int, t1: float, b: int, t0: float, conf: float = 0.95, method: str = "exact"
+    a: Count, t1: Real, b: Count, t0: Real, conf: float = 0.95, method: str = "exact"
 ) -> RateRatioResult:
     """Ratio of two Poisson rates ``(a / t1) / (b / t0)`` (index group over reference group).
 
@@ -752,7 +709,7 @@ def rate_ratio(
     key = _check_method(method, RATE_RATIO_METHODS)
     label = RATE_RATIO_METHODS[key]
 
-    def result(est, lo, hi, p, note=""):
+    def result(est: float, lo: float, hi: float, p: float, note: str = "") -> RateRatioResult:
         return RateRatioResult(a, t1, b, t0, est, lo, hi, conf, label, p, note, key)
 
     if t1 == 0 or t0 == 0:
@@ -777,8 +734,9 @@ def rate_ratio(
     n_tot = a + b
     pi0 = t1 / (t1 + t0)
     if key == "exact":  # the array form's kernel, so a table row and a single call agree exactly
-        _, lo, hi, p, _ = _exact_rate_ratio(*(np.array([v], dtype=float) for v in (a, t1, b, t0)), conf)
-        return result(est, float(lo[0]), float(hi[0]), float(p[0]), note)
+        a_, t1_, b_, t0_ = (np.array([v], dtype=float) for v in (a, t1, b, t0))
+        _, lows, highs, p_values, _ = _exact_rate_ratio(a_, t1_, b_, t0_, conf)
+        return result(est, float(lows[0]), float(highs[0]), float(p_values[0]), note)
     if key == "midp":
         lo, hi = _midp_odds_limits(a, b, alpha)
         p = min(1.0, 2.0 * min(_midp_tails(a, n_tot, pi0)))
@@ -788,7 +746,7 @@ def rate_ratio(
         lo, hi = _score_rate_limits(a, b, z)
         g0 = t1 / t0
         stat = (a - b * g0) / math.sqrt(n_tot * g0)
-        p = float(2.0 * _norm_sf(abs(stat)))
+        p = float(2.0 * norm_sf(abs(stat)))
         return result(est, lo * scale, hi * scale, p, note)
     # katz
     if a == 0:
@@ -805,7 +763,7 @@ def rate_ratio(
         )
     se = math.sqrt(1.0 / a + 1.0 / b)
     log_est = math.log(est)
-    p = float(2.0 * _norm_sf(abs(log_est) / se))
+    p = float(2.0 * norm_sf(abs(log_est) / se))
     return result(est, math.exp(log_est - z * se), math.exp(log_est + z * se), p, note)
 
 
@@ -856,7 +814,7 @@ def _koopman_limits(a: int, n1: int, c: int, n0: int, z: float) -> tuple[float, 
 
 
 def risk_ratio(
-    a: int, n1: int, c: int, n0: int, conf: float = 0.95, method: str = "score"
+    a: Count, n1: Count, c: Count, n0: Count, conf: float = 0.95, method: str = "score"
 ) -> RiskRatioResult:
     """Ratio of two proportions ``(a / n1) / (c / n0)`` (index group over reference group).
 
@@ -889,7 +847,7 @@ def risk_ratio(
         raise ValueError(f"c must not exceed n0 (got c={c}, n0={n0})")
     label = RISK_RATIO_METHODS[key]
 
-    def result(est, lo, hi, p, note=""):
+    def result(est: float, lo: float, hi: float, p: float, note: str = "") -> RiskRatioResult:
         return RiskRatioResult(a, n1, c, n0, est, lo, hi, conf, label, p, note, key)
 
     if n1 == 0 or n0 == 0:
@@ -909,7 +867,7 @@ def risk_ratio(
     if key == "score":
         lo, hi = _koopman_limits(a, n1, c, n0, z)
         u1 = _koopman_stat(1.0, a, n1, c, n0)
-        p = _chi2_sf(u1, 1)
+        p = chi2_sf(u1, 1)
         return result(est, lo, hi, p, note)
     # katz
     if a == 0:
@@ -927,24 +885,21 @@ def risk_ratio(
     var = max(1.0 / a - 1.0 / n1 + 1.0 / c - 1.0 / n0, 0.0)
     se = math.sqrt(var)
     log_est = math.log(est)
-    if se == 0:
-        p = 1.0 if log_est == 0 else 0.0
-    else:
-        p = float(2.0 * _norm_sf(abs(log_est) / se))
+    p = float(2.0 * norm_sf(abs(log_est) / se)) if se > 0 else float(log_est == 0)
     return result(est, math.exp(log_est - z * se), math.exp(log_est + z * se), p, note)
 
 
 # --------------------------------------------------------------------------------------------
 # Mantel–Haenszel pooled ratios
 # --------------------------------------------------------------------------------------------
-def _parse_strata(strata, kind: str) -> tuple[tuple, ...] | np.ndarray:
+def _parse_strata(strata: RateStrata | RiskStrata, kind: str) -> Strata:
     if isinstance(strata, np.ndarray) and _valid_strata_array(strata, kind):
-        rows = strata.astype(float)  # a table's strata at once, checked as arrays and kept as one (a copy)
-        rows.flags.writeable = False
-        return rows
+        table = strata.astype(float)  # a table's strata at once, checked as arrays and kept as one (a copy)
+        table.flags.writeable = False
+        return table
     if isinstance(strata, (str, bytes)) or not isinstance(strata, Iterable):
         raise ValueError("strata must be an iterable of 4-tuples")
-    rows = []
+    rows: list[tuple[float, float, float, float]] = []
     for i, row in enumerate(strata):
         try:
             items = tuple(row)
@@ -952,8 +907,9 @@ def _parse_strata(strata, kind: str) -> tuple[tuple, ...] | np.ndarray:
             raise ValueError(f"strata[{i}] must be a 4-tuple, got {row!r}") from None
         if len(items) != 4:
             raise ValueError(f"strata[{i}] must be a 4-tuple, got {len(items)} values")
-        if _plain_stratum(items, kind):  # valid plain ints/floats: no per-item checks (or their messages)
-            rows.append(items)
+        plain = _plain_stratum(items, kind)
+        if plain is not None:  # valid plain ints/floats: no per-item checks (or their messages)
+            rows.append(plain)
             continue
         if kind == "rate":
             a = _check_count(items[0], f"strata[{i}] a")
@@ -974,7 +930,7 @@ def _parse_strata(strata, kind: str) -> tuple[tuple, ...] | np.ndarray:
     return tuple(rows)
 
 
-def _valid_strata_array(strata: np.ndarray, kind: str) -> bool:
+def _valid_strata_array(strata: npt.NDArray[Any], kind: str) -> bool:
     """A k x 4 numeric array whose every stratum is valid (else the row-by-row checks name the first fault)."""
     if strata.ndim != 2 or strata.shape[1] != 4 or strata.dtype.kind not in "iuf":
         return False
@@ -987,24 +943,32 @@ def _valid_strata_array(strata: np.ndarray, kind: str) -> bool:
     return kind == "rate" or bool(((values[:, 0] <= values[:, 1]) & (values[:, 2] <= values[:, 3])).all())
 
 
-def _plain_stratum(items: tuple, kind: str) -> bool:
-    """A stratum of plain Python numbers that needs no conversion: counts are non-negative ints,
-    rate denominators non-negative finite floats or ints, and (risk) events do not exceed the totals."""
+def _plain_stratum(items: tuple[object, ...], kind: str) -> tuple[float, float, float, float] | None:
+    """The stratum itself if it is made of plain Python numbers that need no conversion (counts are non-negative
+    ints, rate denominators non-negative finite floats, and risk events do not exceed the totals), else None."""
     a, d1, b, d0 = items
     if not (type(a) is int and type(b) is int and a >= 0 and b >= 0):
-        return False
+        return None
     if kind == "rate":
-        return all((type(d) is float and 0.0 <= d < INF) for d in (d1, d0))
-    return type(d1) is int and type(d0) is int and a <= d1 and b <= d0
+        if type(d1) is float and type(d0) is float and 0.0 <= d1 < INF and 0.0 <= d0 < INF:
+            return (a, d1, b, d0)
+        return None
+    if type(d1) is int and type(d0) is int and a <= d1 and b <= d0:
+        return (a, d1, b, d0)
+    return None
 
 
-def _strata_columns(rows: tuple[tuple, ...] | np.ndarray) -> tuple[np.ndarray, ...]:
+def _strata_columns(rows: Strata) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """The four columns of parsed strata as float arrays (empty arrays for no strata)."""
     table = np.array(rows, dtype=float).reshape(-1, 4)
     return table[:, 0], table[:, 1], table[:, 2], table[:, 3]
 
 
-def _homogeneity(logs, variances, log_mh: float) -> tuple[float, int, float, int, str]:
+#: The homogeneity test: chi-square, degrees of freedom, p-value, strata entered, note.
+Homogeneity = tuple[float, int, float, int, str]
+
+
+def _homogeneity(logs: FloatArray, variances: FloatArray, log_mh: float) -> Homogeneity:
     k = len(logs)
     if k < 2 or not math.isfinite(log_mh):
         return (
@@ -1015,11 +979,12 @@ def _homogeneity(logs, variances, log_mh: float) -> tuple[float, int, float, int
     lg = np.asarray(logs)
     w = 1.0 / np.asarray(variances)
     chi2 = float(np.sum(w * (lg - log_mh) ** 2))
-    return chi2, k - 1, _chi2_sf(chi2, k - 1), k, ""
+    return chi2, k - 1, chi2_sf(chi2, k - 1), k, ""
 
 
-def _mh_finish(measure, rows, conf, num, den, var_num, stat, p, stat_note, homog, used, skipped,
-               extra_notes):
+def _mh_finish(measure: str, rows: Strata, conf: float, num: float, den: float, var_num: float, stat: float,
+               p: float, stat_note: str, homog: Homogeneity, used: int, skipped: int,
+               extra_notes: list[str]) -> MantelHaenszelResult:
     method = "Mantel–Haenszel (Greenland–Robins variance)"
     chi2h, dfh, ph, kh, hnote = homog
     notes = list(extra_notes)
@@ -1051,8 +1016,7 @@ def _mh_finish(measure, rows, conf, num, den, var_num, stat, p, stat_note, homog
     )
 
 
-def mh_rate_ratio(strata: Iterable[tuple[int, float, int, float]],
-                  conf: float = 0.95) -> MantelHaenszelResult:
+def mh_rate_ratio(strata: RateStrata, conf: float = 0.95) -> MantelHaenszelResult:
     """Mantel–Haenszel pooled rate ratio over strata ``(a, t1, b, t0)``.
 
     IRR_MH = sum(a t0 / T) / sum(b t1 / T), T = t1 + t0 (Rothman, Greenland & Lash 2008, ch. 15);
@@ -1089,7 +1053,7 @@ def mh_rate_ratio(strata: Iterable[tuple[int, float, int, float]],
     stat_note = ""
     if used:
         stat = (obs - exp_) ** 2 / var_num
-        p = _chi2_sf(stat, 1)
+        p = chi2_sf(stat, 1)
     log_mh = math.log(num / den) if num > 0 and den > 0 else NAN
     homog = _homogeneity(logs, variances, log_mh)
     notes = [f"{skipped} uninformative strata skipped"] if skipped else []
@@ -1097,8 +1061,7 @@ def mh_rate_ratio(strata: Iterable[tuple[int, float, int, float]],
                       used, skipped, notes)
 
 
-def mh_risk_ratio(strata: Iterable[tuple[int, int, int, int]],
-                  conf: float = 0.95) -> MantelHaenszelResult:
+def mh_risk_ratio(strata: RiskStrata, conf: float = 0.95) -> MantelHaenszelResult:
     """Mantel–Haenszel pooled risk ratio over strata ``(a, n1, c, n0)``.
 
     RR_MH = sum(a n0 / N) / sum(c n1 / N), N = n1 + n0 (Mantel & Haenszel 1959);
@@ -1138,7 +1101,7 @@ def mh_risk_ratio(strata: Iterable[tuple[int, int, int, int]],
     if used:
         if var_a > 0:
             stat = (obs - exp_) ** 2 / var_a
-            p = _chi2_sf(stat, 1)
+            p = chi2_sf(stat, 1)
         else:
             stat_note = "Mantel–Haenszel test undefined (zero variance: every subject has the event)"
     log_mh = math.log(num / den) if num > 0 and den > 0 else NAN
@@ -1151,7 +1114,7 @@ def mh_risk_ratio(strata: Iterable[tuple[int, int, int, int]],
 # --------------------------------------------------------------------------------------------
 # Multiple comparisons
 # --------------------------------------------------------------------------------------------
-def adjust_pvalues(pvalues, method: str = "bh") -> np.ndarray:
+def adjust_pvalues(pvalues: npt.ArrayLike, method: str = "bh") -> FloatArray:
     """Adjust p-values for multiple comparisons; returns a float array in the input order.
 
     ``"bh"``: Benjamini & Hochberg (1995) step-up false discovery rate (as R ``p.adjust(...,
@@ -1194,11 +1157,16 @@ def adjust_pvalues(pvalues, method: str = "bh") -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # Funnel-plot control limits
 # --------------------------------------------------------------------------------------------
-def _as_out(x: np.ndarray):
+def _as_out(x: FloatArray) -> float | FloatArray:
     return float(x) if np.ndim(x) == 0 else x
 
 
-def funnel_proportion_limits(p0, n, conf: float):
+@overload
+def funnel_proportion_limits(p0: float, n: float, conf: float) -> tuple[float, float]: ...
+@overload
+def funnel_proportion_limits(p0: float | Numbers, n: Numbers, conf: float) -> tuple[FloatArray, FloatArray]: ...
+def funnel_proportion_limits(p0: float | Numbers, n: float | Numbers,
+                             conf: float) -> tuple[float | FloatArray, float | FloatArray]:
     """Funnel-plot control limits for a proportion (Spiegelhalter 2005, normal approximation).
 
     ``p0 +/- z * sqrt(p0 (1 - p0) / n)`` clipped to [0, 1]; vectorised over ``n`` (and ``p0``):
@@ -1221,7 +1189,14 @@ def funnel_proportion_limits(p0, n, conf: float):
     return _as_out(lower), _as_out(upper)
 
 
-def funnel_rate_limits(expected_rate, n, conf: float, multiplier: float = 1000):
+@overload
+def funnel_rate_limits(expected_rate: float, n: float, conf: float,
+                       multiplier: float = 1000) -> tuple[float, float]: ...
+@overload
+def funnel_rate_limits(expected_rate: float | Numbers, n: Numbers, conf: float,
+                       multiplier: float = 1000) -> tuple[FloatArray, FloatArray]: ...
+def funnel_rate_limits(expected_rate: float | Numbers, n: float | Numbers, conf: float,
+                       multiplier: float = 1000) -> tuple[float | FloatArray, float | FloatArray]:
     """Funnel-plot control limits for a crude rate (Spiegelhalter 2005; APHO funnel tools).
 
     The expected count is ``E = expected_rate / multiplier * n``; its exact (Garwood 1936)
@@ -1243,8 +1218,8 @@ def funnel_rate_limits(expected_rate, n, conf: float, multiplier: float = 1000):
     alpha = 1.0 - conf
     expected = ra / multiplier * na
     safe_shape = np.where(expected > 0, expected, 1.0)
-    lo_count = np.where(expected > 0, _gamma_ppf(alpha / 2.0, safe_shape), 0.0)
-    hi_count = _gamma_isf(alpha / 2.0, expected + 1.0)
+    lo_count = np.where(expected > 0, gamma_ppf(alpha / 2.0, safe_shape), 0.0)
+    hi_count = gamma_isf(alpha / 2.0, expected + 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         lower = np.where(na > 0, lo_count / na * multiplier, 0.0)
         upper = np.where(na > 0, hi_count / na * multiplier, np.inf)

@@ -18,9 +18,9 @@ its Benjamini–Hochberg adjusted p-value is below 1 − confidence.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 import pandas as pd
@@ -233,7 +233,7 @@ def finish_table(table: pd.DataFrame, confidence: float, reference_group: str,
     table["p_adjusted"] = np.nan
     if tested.any():
         table.loc[tested, "p_adjusted"] = stats.adjust_pvalues(table.loc[tested, "p_value"].to_numpy(float), "bh")
-    table["significant"] = (table["p_adjusted"] < (1 - confidence)).astype("boolean").where(tested, pd.NA)
+    table["significant"] = (table["p_adjusted"] < (1 - confidence)).astype("boolean").where(tested)  # else <NA>
     if ethnic_groups:
         keep = set(ethnic_groups) | {reference_group, schema.NOT_STATED}
         table = table[table["group"].isin(keep)]
@@ -269,7 +269,8 @@ def by_split(frame: pd.DataFrame | None, split: str | None, column: str) -> dict
         return {None: by_group(frame, None, None, column)}
     sums = frame.groupby([split, "ethnic_group"])[column].sum()
     result: dict[Any, dict[str, int]] = {}
-    for (value, group), total in sums.items():
+    for key, total in sums.items():
+        value, group = cast("tuple[Hashable, str]", key)  # a two-level index: (split value, group)
         result.setdefault(value, {})[group] = int(total)
     return result
 
@@ -279,4 +280,4 @@ def by_group(frame: pd.DataFrame | None, split: str | None, split_value: Any, co
     if frame is None or not len(frame):
         return {}
     part = frame[frame[split] == split_value] if split and split in frame.columns else frame
-    return {g: int(v) for g, v in part.groupby("ethnic_group")[column].sum().items()}
+    return {str(g): int(v) for g, v in part.groupby("ethnic_group")[column].sum().items()}

@@ -69,7 +69,8 @@ def _rolling_ratios(store: Store, filters: Filters, counts: pd.DataFrame) -> pd.
             rows.append({"month": month, "group": group, "ratio": result.estimate, "lower": result.lower,
                          "upper": result.upper, "events": int(events.get(group, 0)), "reference_events": ref_events,
                          "p_value": result.p_value})
-    return pd.DataFrame(rows, columns=["month", "group", "ratio", "lower", "upper", "events", "reference_events", "p_value"])
+    return pd.DataFrame(rows, columns=["month", "group", "ratio", "lower", "upper", "events", "reference_events",
+                                       "p_value"])
 
 
 def rolling_outcome_shares(store: Store, filters: Filters, outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,),
@@ -79,7 +80,8 @@ def rolling_outcome_shares(store: Store, filters: Filters, outcome_codes: tuple[
     filters = filters if filters.roles else filters.replace(roles=("suspect",))  # as decision_ratios
     counts = store.decision_counts(filters, outcome_codes, ("month",))
     if filters.ethnic_groups:  # the groups a decision table keeps
-        counts = counts[counts["ethnic_group"].isin({*filters.ethnic_groups, filters.reference_group, schema.NOT_STATED})]
+        kept = {*filters.ethnic_groups, filters.reference_group, schema.NOT_STATED}
+        counts = counts[counts["ethnic_group"].isin(kept)]
     monthly = counts.rename(columns={"ethnic_group": "group", "month": "split"})
     return rolling_shares(monthly[["split", "group", "events", "denominator"]], filters.confidence, window)
 

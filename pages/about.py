@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import geography, schema, suppression
+from analytics import geography, schema
 from analytics.filters import format_confidence
-from ui import cached
+from ui import cached, render
 from ui.page import setup
 
 page = setup("About the data", ":material/info:", "What every number means and where it comes from.")
@@ -58,7 +58,7 @@ st.markdown(
     "of children, and by sex. It is not an official table; replace it with your force's own (for example nomis RM032) "
     "with `python -m analytics load FILE --population POPULATION.csv`."
 )
-population = cached.store().population_counts(filters.replace(areas=(), age_bands=(), sexes=()), ("area",))
+population = cached.population_counts(filters.replace(areas=(), age_bands=(), sexes=()), version, ("area",))
 st.dataframe(
     population.pivot_table(index="area", columns="ethnic_group", values="population", aggfunc="sum")
     .rename(index=page.area_names).reindex(columns=list(schema.ETHNIC_GROUPS)),
@@ -68,7 +68,7 @@ st.dataframe(
 st.subheader("Disclosure control")
 for audience in ("analyst", "scrutiny"):
     st.markdown(f"**{audience.capitalize()} view**")
-    st.markdown("\n".join(f"- {rule}" for rule in suppression.rules_text(audience)))
+    st.markdown("\n".join(f"- {rule}" for rule in render.disclosure_rules(audience)))
 
 st.subheader("Code lists")
 left, right = st.columns(2)

@@ -14,10 +14,9 @@ setup("Audit log", ":material/history:",
       "who, with which role, when, what, with which filters and from which data version. The log is append-only: "
       "the database refuses any change or deletion. It is not affected by the sidebar's filters.")
 
-log = auth.audit_log()
-intact, summary = log.verify()
-(st.success if intact else st.error)(f"{summary}. Stored in `{log.path}`.")
-entries = log.entries(limit=SHOWN)
+log = auth.audit_view(SHOWN)
+(st.success if log.intact else st.error)(f"{log.summary}. Stored in `{log.path}`.")
+entries = log.entries
 if entries.empty:
     st.info("Nothing has been exported yet.")
 else:

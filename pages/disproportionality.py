@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import access, charts, disparity, schema
+from analytics import access, charts, schema
 from ui import auth, cached, render
 from ui.page import setup
 
@@ -88,7 +88,7 @@ st.subheader("Sensitivity to missing ethnicity")
 if not exact:
     st.info("Not shown to the scrutiny role: these bounds are worked from exact counts of children.")
     st.stop()
-bounds = disparity.missing_ethnicity_bounds(raw_overall)
+bounds = cached.missing_ethnicity_bounds(filters, version)
 missing = raw_overall.table[raw_overall.table["group"] == schema.NOT_STATED].iloc[0]
 st.markdown(f"Ethnicity was not stated for **{int(missing['events']):,}** of {int(missing['denominator']):,} "
             f"children counted ({missing['rate']:.1f} %). Each ratio could lie anywhere between the last two columns "

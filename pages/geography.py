@@ -36,7 +36,7 @@ if districts["events"].sum() == 0:
 
 label = f"Ratio to {filters.reference_group}" if value == "ratio" else "Per 1,000"
 render.chart(
-    charts.choropleth(geography.load_boundaries(), districts,
+    charts.choropleth(cached.boundaries(), districts,
                       f"{group} children: " + (f"ratio to {filters.reference_group} by district" if value == "ratio"
                                                else "rate per 1,000 by district"),
                       label, diverging_at=1.0 if value == "ratio" else None),

@@ -21,7 +21,7 @@ if cached.counts(page.filters, page.version, ("role",))["events"].sum() == 0:
     st.stop()
 
 # The months offered are those in the sidebar's date range (all the data's months by default).
-first_month, last_month = cached.store().month_range()
+first_month, last_month = cached.month_range(page.version)
 if first_month is None or last_month is None:  # no crime records (setup has said so)
     st.stop()
 start = max(first_month, (page.filters.date_from or first_month).replace(day=1))
@@ -45,7 +45,7 @@ downloads = st.columns(2)
 pack_permission = access.PACK_PERMISSION[audience]
 render.download_file("Download HTML", html_text.encode("utf-8"), f"{stem}.html", "text/html", "pack-html", kind="html",
                      permission=pack_permission, action="pack", container=downloads[0], width="stretch")
-if report.find_chromium() is None:
+if not cached.pdf_available():
     downloads[1].info("PDF unavailable: Chromium is not installed on this server. Open the HTML and print it, "
                       "or run `python -m analytics report` where Chromium is installed.")
 elif downloads[1].button("Make the PDF", icon=":material/picture_as_pdf:", width="stretch"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import access, exports, suppression
+from analytics import access
 from ui import cached, render
 from ui.page import setup
 
@@ -31,9 +31,9 @@ st.dataframe(rows, hide_index=True, width="stretch",
              column_config={"recorded_date": st.column_config.DateColumn("Recorded", format="DD/MM/YYYY"),
                             "outcome_date": st.column_config.DateColumn("Outcome date", format="DD/MM/YYYY")})
 notes = [f"Filters: {filters.describe()}", f"Data version {version}",
-         "Record-level data for analysts only: do not publish.", *suppression.rules_text("analyst")]
+         "Record-level data for analysts only: do not publish.", *render.disclosure_rules("analyst")]
 render.download_file(
-    "Download CSV", lambda: exports.csv_bytes(cached.store().records(filters, DOWNLOAD_LIMIT), notes),
+    "Download CSV", lambda: cached.records_csv(filters, DOWNLOAD_LIMIT, notes),
     "records.csv", "text/csv", key="download-records", kind="csv", permission=access.RECORDS,
     rows=min(matching, DOWNLOAD_LIMIT),
 )

@@ -102,7 +102,6 @@ from analytics.schema import (
     SELF_DEFINED_ETHNICITY,
 )
 from sample_data.population import (
-    BOUNDARIES_DIR,
     NORFOLK_CODES,
     REFERENCE_DIR,
     base_area_code,

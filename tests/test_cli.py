@@ -98,7 +98,9 @@ def test_every_command_has_a_module_with_run():
     import importlib
 
     parser = build_parser()
+    # argparse keeps its subcommands only in the parser's private list of actions
     subcommands = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")  # noqa: SLF001
+    assert subcommands.choices is not None
     assert set(subcommands.choices) == set(RUNNERS)
     for name in RUNNERS.values():
         assert callable(importlib.import_module(name).run)

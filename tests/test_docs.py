@@ -31,6 +31,7 @@ def test_every_configuration_key_is_documented():
 
 def test_every_command_is_documented():
     parser = build_parser()
+    # argparse keeps its subcommands only in the parser's private list of actions
     subcommands = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")  # noqa: SLF001
     assert isinstance(subcommands.choices, dict)
     for name, sub in subcommands.choices.items():

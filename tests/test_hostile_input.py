@@ -38,8 +38,8 @@ from analytics.load import LoadError, load_extract, versions_dir
 from analytics.store import Store
 from tests.conftest import report_line
 from tests.extracts import VALID_ROW, many_rows, write_population
-from tests.sql_support import query
 from tests.guards import HANG_GUARD_S
+from tests.sql_support import query
 
 TODAY = date(2026, 11, 30)
 PROJECT = Path(__file__).resolve().parents[1]

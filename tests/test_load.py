@@ -20,6 +20,7 @@ from analytics.filters import Filters
 from analytics.load import LoadError, load_extract, pseudonymise, versions_dir
 from analytics.store import NoDataError, Store
 from tests.extracts import many_rows, row, write_extract, write_population
+from tests.guards import HANG_GUARD_S
 from tests.sql_support import query
 
 TODAY = date(2026, 11, 30)
@@ -156,7 +157,7 @@ def test_a_childs_group_is_their_latest_stated_code(tmp_path, population):
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "analytics", *args], capture_output=True, text=True, cwd=PROJECT,
-        env={**os.environ, **(env or {})}, timeout=120,
+        env={**os.environ, **(env or {})}, timeout=HANG_GUARD_S,  # a hang guard (tests/guards.py)
     )
 
 
@@ -178,7 +179,8 @@ FILE_PROBLEMS = {
     "header only": (lambda p: p.write_text(",".join(row()) + "\n"), "bad.csv: has a header but no data rows"),
     "latin-1": (
         # the header line is 201 bytes with its newline; "caf\xe9" starts the next line, so \xe9 is at 201 + 3
-        lambda p: p.write_bytes((",".join(row()) + "\n" + ",".join(row(record_id="caf\xe9").values()) + "\n").encode("latin-1")),
+        lambda p: p.write_bytes(
+            (",".join(row()) + "\n" + ",".join(row(record_id="caf\xe9").values()) + "\n").encode("latin-1")),
         "bad.csv: is not UTF-8 encoded (invalid byte at position 204); save it as CSV UTF-8",
     ),
     "NUL byte": (
@@ -194,11 +196,13 @@ FILE_PROBLEMS = {
         "bad.csv: the column 'role' appears more than once",
     ),
     "direct identifiers": (
-        lambda p: p.write_text(",".join([*row(), "Name", "Postcode"]) + "\n" + ",".join([*row().values(), "A", "B"]) + "\n"),
+        lambda p: p.write_text(
+            ",".join([*row(), "Name", "Postcode"]) + "\n" + ",".join([*row().values(), "A", "B"]) + "\n"),
         "bad.csv: contains direct identifiers (name, postcode); remove them before loading",
     ),
     "raw ids without key": (
-        lambda p: write_extract(p, [{**row(), "person_ref": "X1"}], columns=["person_ref", *[c for c in row() if c != "person_id"]]),
+        lambda p: write_extract(p, [{**row(), "person_ref": "X1"}],
+                                columns=["person_ref", *[c for c in row() if c != "person_id"]]),
         "bad.csv: has raw identifiers (person_ref) but no pseudonymisation key is configured "
         "(set MONITOR_PSEUDONYMISATION_KEY_FILE)",
     ),
@@ -236,7 +240,8 @@ def test_missing_file_and_bad_population(tmp_path, published, population):
     good = write_extract(tmp_path / "good.csv", many_rows(3))
     result = run_cli("load", str(good), "--population", str(bad_population), "--db", str(published))
     assert result.returncode == 2
-    assert result.stderr == "error: pop.csv: area E07000149 has 39 population cells, expected 40 (5 groups x 4 age bands x 2 sexes)\n"
+    assert result.stderr == ("error: pop.csv: area E07000149 has 39 population cells, expected 40 "
+                             "(5 groups x 4 age bands x 2 sexes)\n")
 
 
 def test_first_load_needs_a_population_table(tmp_path):

@@ -29,6 +29,7 @@ from scipy import stats as scipy_stats
 from analytics import disparity, narrative, report, suppression, trends
 from analytics.cli import main as commands
 from analytics.filters import Filters
+from tests.guards import STEP_GUARD_S
 
 MONTH = date(2026, 10, 1)
 CURRENT = (date(2025, 11, 1), date(2026, 10, 31))
@@ -39,8 +40,8 @@ PDFTOTEXT = "/usr/bin/pdftotext"
 
 
 def require_pdf_tools() -> None:
-    missing = [name for name, path in (("chromium", CHROMIUM), ("pdftotext", PDFTOTEXT if Path(PDFTOTEXT).exists() else None))
-               if path is None]
+    tools = (("chromium", CHROMIUM), ("pdftotext", PDFTOTEXT if Path(PDFTOTEXT).exists() else None))
+    missing = [name for name, path in tools if path is None]
     if missing:
         reason = f"{' and '.join(missing)} not installed (apt-get install chromium poppler-utils): PDF test skipped"
         if os.environ.get("CI") == "true":
@@ -99,7 +100,8 @@ def person_counts(db: Path, role: str, period, source: str, area: str | None = N
 
 
 def population(db: Path, area: str | None = None) -> dict[str, int]:
-    sql = "SELECT ethnic_group, SUM(population) FROM population" + (" WHERE area_code = $area" if area else "") + " GROUP BY ALL"
+    sql = ("SELECT ethnic_group, SUM(population) FROM population" + (" WHERE area_code = $area" if area else "")
+           + " GROUP BY ALL")
     with duckdb.connect(str(db), read_only=True) as con:
         return {g: int(n) for g, n in con.execute(sql, {"area": area} if area else {}).fetchall()}
 
@@ -120,7 +122,8 @@ def change_is_significant(now: tuple, before: tuple, conf: float = 0.95) -> bool
     return 2 * scipy_stats.norm.sf(abs(statistic)) < 1 - conf
 
 
-def expected_sentence(db: Path, role: str, source: str, area: str | None, significant_change: bool | None = None) -> str:
+def expected_sentence(db: Path, role: str, source: str, area: str | None,
+                      significant_change: bool | None = None) -> str:
     pop = population(db, area)
     results = []
     for period in (CURRENT, PREVIOUS):
@@ -189,8 +192,9 @@ def test_outcome22_sentence_says_not_enough_data_when_true(officers, sample_db):
         f"In the 12 months to October 2026, concluded cases of Black child suspects were {f.ratio:.1f} times as likely "
         f"(95 % CI {f.lower:.1f} to {f.upper:.1f}) as those of White children to end in outcome 22 (diversion instead "
         f"of prosecution), after allowing for offence group and age band ({black:.0f} % of concluded cases against "
-        f"{white:.0f} % for White children); this is not statistically significant, so there is not enough data to say "
-        "whether outcome 22 is used differently (this figure is based on fewer than 10 events, so treat it with caution).")
+        f"{white:.0f} % for White children); this is not statistically significant, so there is not enough data to "
+        "say whether outcome 22 is used differently (this figure is based on fewer than 10 events, so treat it with "
+        "caution).")
 
 
 def test_findings_are_adjusted_together(officers):
@@ -346,6 +350,7 @@ def count_tables(parsed: _Text) -> list[tuple[pd.DataFrame, str | None, str | No
             positions = positions or [i for i, (_, cls, _) in enumerate(cells) if "n" in cls.split()]
             labels.append(cells[0][0])
             rows.append([cells[i][0] for i in positions])
+        assert positions is not None, "a table without data rows"
         frame = pd.DataFrame(rows, index=labels, columns=[head[i] for i in positions])
         tables.append((frame, table["row_total"], table["col_total"]))
     return tables
@@ -380,7 +385,8 @@ def test_unreliable_numbers_are_marked(officers):
     table = officers.data.roles["offender"].published
     other = table[table["group"] == "Other"].iloc[0]
     assert other["reliability"] == "unreliable"
-    assert f"{other['ratio']:.2f} {report.DAGGER} ({other['ratio_lower']:.2f} to {other['ratio_upper']:.2f})" in officers.html
+    shown = f"{other['ratio']:.2f} {report.DAGGER} ({other['ratio_lower']:.2f} to {other['ratio_upper']:.2f})"
+    assert shown in officers.html
 
 
 def test_scrutiny_pdf_has_no_small_count(scrutiny_pdf):
@@ -471,10 +477,12 @@ def test_pack_figures_equal_dashboard_analytics(officers, sample_store):
 
 
 def test_filters_apply_like_the_sidebar(sample_store):
-    pack = report.build_pack(sample_store, MONTH, "scrutiny", Filters(serious_youth_violence_only=True, roles=("suspect",)))
+    sidebar = Filters(serious_youth_violence_only=True, roles=("suspect",))
+    pack = report.build_pack(sample_store, MONTH, "scrutiny", sidebar)
     assert set(pack.data.roles) == {"suspect"}
     expected = disparity.population_rates(
-        sample_store, Filters(serious_youth_violence_only=True, roles=("suspect",), date_from=CURRENT[0], date_to=CURRENT[1]))
+        sample_store, Filters(serious_youth_violence_only=True, roles=("suspect",), date_from=CURRENT[0],
+                              date_to=CURRENT[1]))
     pd.testing.assert_frame_equal(pack.data.roles["suspect"].current.table, expected.table)
     assert "to be recorded as suspects of serious youth violence" in pack.html
 
@@ -519,7 +527,7 @@ def test_monthly_pack_page_previews_and_offers_downloads(sample_db):
     st.cache_data.clear()
     st.cache_resource.clear()
     root = Path(__file__).resolve().parents[1]
-    app = AppTest.from_file(str(root / "dashboard.py"), default_timeout=60)
+    app = AppTest.from_file(str(root / "dashboard.py"), default_timeout=STEP_GUARD_S)  # a hang guard per run
     app.switch_page("pages/monthly_pack.py")
     app.run()
     assert not app.exception, [e.message for e in app.exception]

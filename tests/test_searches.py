@@ -21,6 +21,7 @@ from analytics.filters import Filters
 from analytics.load import LoadError, load_extract
 from analytics.searches import SearchFilters
 from analytics.store import SearchStore, Store
+from tests.guards import STEP_GUARD_S
 from tests.sql_support import query
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,22 +92,23 @@ def test_every_row_of_the_gwent_files_is_accounted_for(gwent_db, sstore):
 
 def test_counts_by_age_range_and_ethnicity_equal_the_raw_csv(sstore):
     raw = raw_rows()
-    expected = Counter((r["Age range"] or searches.NOT_RECORDED, r["Self-defined ethnicity"], r["Officer-defined ethnicity"])
-                       for r in raw)
-    frame = query(sstore.path, 
+    expected = Counter((r["Age range"] or searches.NOT_RECORDED, r["Self-defined ethnicity"],
+                        r["Officer-defined ethnicity"]) for r in raw)
+    frame = query(sstore.path,
         "SELECT age_range, COALESCE(self_defined, '') AS s, COALESCE(officer_defined, '') AS o, COUNT(*) AS n "
         "FROM searches GROUP BY ALL")
     got = Counter({(a, s, o): int(n) for a, s, o, n in frame.itertuples(index=False)})
     assert got == expected
     # and the 5-group events of the children's rate table, mapped independently through the crosswalk
     mapping = crosswalk()
-    groups = Counter()
+    groups: Counter[str] = Counter()
     for r in raw:
         if r["Age range"] == "10-17":
-            group = mapping.get(r["Self-defined ethnicity"], "Not stated") if r["Self-defined ethnicity"] else "Not stated"
+            stated = r["Self-defined ethnicity"]
+            group = mapping.get(stated, "Not stated") if stated else "Not stated"
             groups[group] += 1
-    table = searches.search_rates(sstore, SearchFilters()).table.set_index("group")
-    assert {g: int(table.loc[g, "events"]) for g in schema.ETHNIC_GROUPS_WITH_NOT_STATED} == {
+    events = searches.search_rates(sstore, SearchFilters()).table.set_index("group")["events"]
+    assert {g: int(events[g]) for g in schema.ETHNIC_GROUPS_WITH_NOT_STATED} == {
         g: groups.get(g, 0) for g in schema.ETHNIC_GROUPS_WITH_NOT_STATED}
     assert sum(groups.values()) == 266
 
@@ -118,7 +120,8 @@ def test_rates_use_the_modelled_gwent_population_and_the_exact_ratio(sstore):
     black, white = table.loc["Black"], table.loc["White"]
     assert black["denominator"] == shipped["Black"] and white["denominator"] == shipped["White"]
     assert black["rate"] == pytest.approx(1000 * black["events"] / shipped["Black"])
-    ratio = stats.rate_ratio(int(black["events"]), int(shipped["Black"]), int(white["events"]), int(shipped["White"]),
+    events = table["events"]
+    ratio = stats.rate_ratio(int(events["Black"]), int(shipped["Black"]), int(events["White"]), int(shipped["White"]),
                              0.95, method="exact")
     assert (black["ratio"], black["ratio_lower"], black["ratio_upper"]) == pytest.approx(
         (ratio.estimate, ratio.lower, ratio.upper))
@@ -155,7 +158,8 @@ def test_outcome_test_equals_a_hand_computation_for_one_month(sstore):
             assert (table.loc[group, "rate_lower"], table.loc[group, "rate_upper"]) == pytest.approx(
                 (100 * share.lower, 100 * share.upper))
         assert result.not_recorded["All"][group] == no_outcome.get(group, 0), group
-    assert "Koopman" in table.loc["Asian", "method"] or "not estimable" in table.loc["Asian", "method"]
+    asian_method = table["method"]["Asian"]
+    assert "Koopman" in asian_method or "not estimable" in asian_method
 
 
 def test_weapons_share_counts_searches_with_an_object_recorded(sstore):
@@ -244,7 +248,7 @@ def test_file_level_errors_exit_2_with_one_line_and_leave_the_database_unchanged
     before = publication_state(database)
     for label, (path, message) in _bad_files(tmp_path).items():
         # the bad file comes second, so a good file before it must not be published either
-        code, out, err = run_cli(["searches", "load", str(GWENT_FILES[1]), str(path), "--db", str(database)], capsys)
+        code, _out, err = run_cli(["searches", "load", str(GWENT_FILES[1]), str(path), "--db", str(database)], capsys)
         assert code == 2, label
         assert err.count("\n") == 1 and err.startswith("error: ") and message in err, (label, err)
         assert path.name in err, label
@@ -332,7 +336,7 @@ def test_norfolk_rates_use_the_publications_population(norfolk_db):
     norwich = by_area[(by_area["split"] == "E07000148") & (by_area["group"] == "Black")].iloc[0]
     norwich_children = store.population_counts(
         Filters(areas=("E07000148",), age_bands=("10-13", "14-15", "16-17")))
-    assert norwich["denominator"] == int(norwich_children.set_index("ethnic_group").loc["Black", "population"])
+    assert norwich["denominator"] == int(norwich_children.set_index("ethnic_group")["population"]["Black"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -407,7 +411,7 @@ def test_stop_search_page_renders_the_gwent_searches(norfolk_db, tmp_path):
     st.cache_data.clear()
     st.cache_resource.clear()
     try:
-        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=STEP_GUARD_S)  # a hang guard per run
         at.switch_page("pages/stop_search.py")
         at.run()
         assert not at.exception, [e.message for e in at.exception]

@@ -25,8 +25,8 @@ from analytics.filters import Filters
 from analytics.load import LoadError, load_extract
 from analytics.store import Store
 from tests.extracts import VALID_ROW, row, write_extract, write_population
-from tests.sql_support import query
 from tests.guards import HANG_GUARD_S, STEP_GUARD_S
+from tests.sql_support import query
 
 PROJECT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 30)

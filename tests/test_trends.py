@@ -42,7 +42,7 @@ def test_one_scan_equals_the_monthly_query_and_the_join_form(sample_store, filte
 
 def test_rolling_children_recounted_from_the_raw_records(sample_store):
     filters = Filters(roles=("suspect",))
-    records = query(sample_store.path, 
+    records = query(sample_store.path,
         "SELECT person_id, month, COALESCE(person_group_self, person_group_officer, 'Not stated') AS ethnic_group "
         "FROM records WHERE role = 'suspect'")
     months = pd.date_range(records["month"].min(), records["month"].max(), freq="MS")
@@ -92,7 +92,7 @@ def test_rolling_share_recounted_by_hand(sample_store):
     shares = trends.rolling_outcome_shares(sample_store, Filters(roles=("suspect",)))
     last = shares[shares["group"] == "Black"].iloc[-1]
     end = pd.Timestamp(last["month"])
-    raw = query(sample_store.path, 
+    raw = query(sample_store.path,
         "SELECT month, outcome_code FROM records WHERE role = 'suspect' AND outcome_code <> '' "
         "AND COALESCE(person_group_self, person_group_officer, 'Not stated') = 'Black'")
     window = raw[(raw["month"] > end - pd.DateOffset(months=12)) & (raw["month"] <= end)]

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from analytics import access
@@ -162,6 +163,24 @@ def set_context(page: str, filters_text: str, version: str | None) -> None:
 
 def audit_log() -> AuditLog:
     return AuditLog(access.audit_path(load_settings().database))
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """What the audit log page shows: whether the hash chain is intact (and its summary), where the log is
+    stored, and the newest entries."""
+
+    intact: bool
+    summary: str
+    path: Path
+    entries: pd.DataFrame
+
+
+def audit_view(limit: int) -> AuditView:
+    """The audit log checked and its newest ``limit`` entries, for the audit log page."""
+    log = audit_log()
+    intact, summary = log.verify()
+    return AuditView(intact, summary, log.path, log.entries(limit=limit))
 
 
 def audit_entry(action: str, what: str, kind: str, rows: int | None = None, **overrides) -> dict:

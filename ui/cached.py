@@ -7,9 +7,10 @@ import functools
 import inspect
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
-from analytics import disparity, geography, quality, report, schema, trends
+from analytics import disparity, exports, geography, quality, report, schema, trends
 from analytics.config import load_settings
 from analytics.filters import Filters
 from analytics.store import Store
@@ -82,6 +83,13 @@ def adjusted_ratios(filters: Filters, version: str, measure: str, strata: tuple[
 
 
 @analytics_cache()
+def missing_ethnicity_bounds(filters: Filters, version: str) -> pd.DataFrame:
+    """Each ratio of ``population_rates(filters, version)`` if the not-stated children were shared out in
+    proportion, all of the group, or all of the reference group."""
+    return disparity.missing_ethnicity_bounds(population_rates(filters, version))
+
+
+@analytics_cache()
 def marker_rates(filters: Filters, version: str) -> disparity.DisparityTable:
     return disparity.marker_rates(store(), filters)
 
@@ -89,6 +97,11 @@ def marker_rates(filters: Filters, version: str) -> disparity.DisparityTable:
 @analytics_cache()
 def counts(filters: Filters, version: str, dims: tuple[str, ...]):
     return store().counts(filters, dims)
+
+
+@analytics_cache()
+def population_counts(filters: Filters, version: str, dims: tuple[str, ...]) -> pd.DataFrame:
+    return store().population_counts(filters, dims)
 
 
 @analytics_cache()
@@ -157,6 +170,11 @@ def share_funnel(filters: Filters, version: str, outcome_codes: tuple[str, ...])
     return geography.share_funnel(store(), filters, outcome_codes)
 
 
+def boundaries() -> dict:
+    """The district boundaries (GeoJSON) the maps draw, read once per process."""
+    return geography.load_boundaries()
+
+
 @analytics_cache()
 def records(filters: Filters, version: str, limit: int):
     return store().records(filters, limit)
@@ -165,6 +183,12 @@ def records(filters: Filters, version: str, limit: int):
 @analytics_cache()
 def record_count(filters: Filters, version: str) -> int:
     return store().record_count(filters)
+
+
+def records_csv(filters: Filters, limit: int, notes: list[str]) -> bytes:
+    """The newest ``limit`` filtered records as CSV with ``notes``: the download, made when it is clicked
+    (never cached: it may hold a million rows)."""
+    return exports.csv_bytes(store().records(filters, limit), notes)
 
 
 @analytics_cache()
@@ -184,6 +208,12 @@ def period(version: str):
 
 
 @analytics_cache()
+def month_range(version: str) -> tuple[date | None, date | None]:
+    """The first and last months with crime records (None, None without records)."""
+    return store().month_range()
+
+
+@analytics_cache()
 def definitions(version: str) -> dict:
     return store().definitions()
 
@@ -193,6 +223,11 @@ def pack_html(filters: Filters, version: str, month: date, audience: str) -> tup
     """The monthly pack's HTML and file stem for the month and audience."""
     pack = report.build_pack(store(), month, audience, filters)
     return pack.html, pack.file_stem
+
+
+def pdf_available() -> bool:
+    """Whether this server has a headless Chromium to print the pack with."""
+    return report.find_chromium() is not None
 
 
 @analytics_cache(max_entries=8)

@@ -194,6 +194,11 @@ def method_note(result: DisparityTable) -> None:
         )
 
 
+def disclosure_rules(audience: str) -> list[str]:
+    """The disclosure and reliability rules applied for ``audience`` (analyst, officer, scrutiny), as sentences."""
+    return suppression.rules_text(audience)
+
+
 def nothing_matches(filters: Filters) -> None:
     st.info("No records match these filters. Widen the date range or clear some filters (Reset all filters).")
 

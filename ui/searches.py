@@ -16,7 +16,7 @@ import streamlit as st
 
 from analytics import searches
 from analytics.filters import Filters
-from analytics.store import SearchStore
+from analytics.store import SearchOptions, SearchStore
 from ui import cached
 
 STATE_KEY = "yvdm_search_filters"  # not a widget key: survives page changes
@@ -29,7 +29,7 @@ def available(version: str) -> bool:
 
 
 @cached.analytics_cache(max_entries=256)
-def options(version: str) -> dict:
+def options(version: str) -> SearchOptions:
     return SearchStore(cached.store()).options()
 
 

@@ -39,6 +39,6 @@ __all__ = [
     "CHUNK", "KEEP_PREVIOUS_VERSIONS", "LoadError", "LoadResult", "TextCheck", "area_names", "build_and_publish",
     "building_path", "check_columns", "check_quoting", "check_readable", "current_population", "file_digest",
     "fingerprint_and_check_text", "is_parquet", "load_extract", "normalise_column_name", "normalise_line_endings",
-    "publication_lock", "pseudonymise", "pseudonymise_raw_identifiers", "read_header", "read_population",
+    "pseudonymise", "pseudonymise_raw_identifiers", "publication_lock", "read_header", "read_population",
     "remove_stale_builds", "scratch_path", "stage_extract", "versions_dir",
 ]

@@ -80,14 +80,11 @@ def load_extract(
     check_readable(source)
     parquet = is_parquet(source)
     text = None if parquet else fingerprint_and_check_text(source)
-    digest = file_digest(source) if parquet else text.digest
+    digest = text.digest if text is not None else file_digest(source)
 
-    if population is not None:
-        population_table = read_population(Path(population))
-    else:
-        population_table = current_population(database)
-        if population_table is None:
-            raise LoadError(f"{source.name}: no population table yet; pass --population FILE")
+    population_table = read_population(Path(population)) if population is not None else current_population(database)
+    if population_table is None:
+        raise LoadError(f"{source.name}: no population table yet; pass --population FILE")
 
     def build(built: Path) -> LoadResult:
         readable = normalise_line_endings(source, scratch_path(built)) if text and text.mixed_line_endings else source

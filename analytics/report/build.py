@@ -195,10 +195,11 @@ def districts(store: Store, f12: Filters, roles: dict[str, RoleRatios], control:
     # Disclosure control over the district x stated-group grid, whose row totals the funnel publishes.
     stated = rates.table[rates.table["group"].isin(schema.ETHNIC_GROUPS)].reset_index(drop=True)
     published = control(stated)
+    areas = store.areas()
     return Districts(
         role=role, focus_group=focus_group(roles, f12.reference_group), rates=rates, published=published,
         totals=district_totals(stated, published), funnel=geography.rate_funnel(store, filters, None, table=rates),
-        area_names=store.areas().set_index("area_code")["area_name"].to_dict(),
+        area_names=dict(zip(areas["area_code"], areas["area_name"], strict=True)),
     )
 
 
@@ -206,7 +207,7 @@ def district_totals(stated: pd.DataFrame, published: pd.DataFrame) -> dict[str, 
     """Each district's count over the stated groups, as published (``[c]`` where suppressed)."""
     sums = stated.groupby("split")["events"].sum()
     hidden = set(published.attrs.get("suppressed_totals", {}).get("splits", []))
-    return {code: (suppression.SUPPRESSED if code in hidden else int(total)) for code, total in sums.items()}
+    return {str(code): (suppression.SUPPRESSED if code in hidden else int(total)) for code, total in sums.items()}
 
 
 def marker_rates(store: Store, f12: Filters, control: Control) -> dict[str, MarkerRates]:

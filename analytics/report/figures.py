@@ -7,6 +7,7 @@ HTML as JSON by :func:`figure_json`.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from html import escape as escape_hover  # plotly hover labels are HTML fragments
 from typing import Any
@@ -137,7 +138,7 @@ def map_chart(data: PackData) -> ChartSpec:
                      f"children; blue: lower. {geography.ATTRIBUTION}")
 
 
-def map_hover(row: dict[str, Any], focus: str, conf: float, district: str) -> str:
+def map_hover(row: Mapping[Hashable, Any], focus: str, conf: float, district: str) -> str:
     name = escape_hover(district)
     if row.get("suppressed"):
         return f"<b>{name}</b><br>{focus}: [c] children; ratio not shown (disclosure control)"
@@ -154,7 +155,7 @@ def funnel_chart(data: PackData) -> ChartSpec:
         points = points[points["area_code"].map(lambda c: totals.get(c) != suppression.SUPPRESSED)]
     points["hover"] = [f"<b>{escape_hover(r.label)}</b><br>{r.value:.2f} per 1,000 "
                        f"({count_text(totals.get(r.area_code, r.events))} children of {int(r.n):,})"
-                       for r in points.itertuples()]
+                       for r in geography.funnel_points(points)]
     title = f"Child {ROLE_PLURAL[role]} per 1,000 children, by district"
     fig = charts.funnel_plot(points, funnel.centre, funnel.limits, title, "Children in the population (stated groups)",
                              "Per 1,000 children", subtitle=f"{data.period_label}. Dashed: 95 % limits; dotted: 99.8 % "

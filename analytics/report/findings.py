@@ -95,6 +95,7 @@ def outcome22_findings(data: PackData) -> list[Finding]:
     reference, outcome = data.reference_group, data.outcome22
     crude = outcome.published.set_index("group")
     raw_crude = outcome.crude.table.set_index("group")
+    raw_events, crude_rates = raw_crude["events"], crude["rate"]
     role_text = "child " + " or ".join(ROLE_PLURAL[r] for r in outcome.roles)
     findings = []
     for _, row in outcome.adjusted.iterrows():
@@ -105,9 +106,9 @@ def outcome22_findings(data: PackData) -> list[Finding]:
         ref_row = crude.loc[reference] if reference in crude.index else None
         if (crude_row is not None and not suppressed and ref_row is not None and not ref_row["suppressed"]
                 and pd.notna(crude_row["rate"]) and pd.notna(ref_row["rate"])):
-            shares = (float(crude_row["rate"]), float(ref_row["rate"]))
-        events = int(raw_crude.loc[group, "events"]) if group in raw_crude.index else 0
-        reliability = worst(suppression.reliability(min(events, int(raw_crude.loc[reference, "events"]))),
+            shares = (float(crude_rates[group]), float(crude_rates[reference]))
+        events = int(raw_events[group]) if group in raw_crude.index else 0
+        reliability = worst(suppression.reliability(min(events, int(raw_events[reference]))),
                             crude_row["reliability"] if crude_row is not None else "reliable")
         ratio_ok = reliability != "withheld" and pd.notna(row["adjusted_ratio"]) and np.isfinite(row["adjusted_ratio"])
         findings.append(Finding(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics import narrative, schema, suppression, trends
+from analytics import geography, narrative, schema, suppression, trends
 from analytics.filters import format_confidence
 from analytics.report import tables
 from analytics.report.data import AUDIENCE_LABELS, AUDIENCES, ROLE_PLURAL, PackData
@@ -136,8 +136,9 @@ def significant_sentences(data: PackData, kind: str) -> tuple[str, ...]:
 def funnel_text(data: PackData) -> str:
     """Which districts are outside the 99.8 % limits, above or below the force average."""
     funnel = data.districts.funnel
-    high = [r.label for r in funnel.points.itertuples() if r.outside_998 and r.value > funnel.centre]
-    low = [r.label for r in funnel.points.itertuples() if r.outside_998 and r.value < funnel.centre]
+    points = geography.funnel_points(funnel.points)
+    high = [p.label for p in points if p.outside_998 and p.value > funnel.centre]
+    low = [p.label for p in points if p.outside_998 and p.value < funnel.centre]
     if not high and not low:
         return "Every district is within the 99.8 % limits of the force average."
     parts = [f"above the force average: {', '.join(high)}"] if high else []

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics import narrative, schema, suppression, trends
+from analytics import geography, narrative, schema, suppression, trends
 from analytics.filters import format_confidence
 from analytics.narrative import Finding
 from analytics.report.data import ROLE_PLURAL, MarkerRates, MonthCompleteness, PackData, RatioResult
@@ -265,7 +265,7 @@ def funnel_table(data: PackData) -> Table:
     districts = data.districts
     funnel, totals = districts.funnel, districts.totals
     rows = []
-    for r in funnel.points.sort_values("label").itertuples():
+    for r in geography.funnel_points(funnel.points.sort_values("label")):
         shown = totals.get(r.area_code, r.events)
         hidden = shown == suppression.SUPPRESSED or (data.suppressing and r.area_code not in totals)
         value = f"{r.value:.2f}{mark(suppression.reliability(int(r.events)))}"

@@ -73,13 +73,14 @@ class SearchLoadResult:
         for parsed in self.files:
             lines.append(f"  {parsed.path.name}: {parsed.force} {parsed.month:%Y-%m}: read {parsed.rows_read:,}, "
                          f"loaded {len(parsed.loaded):,}, rejected {len(parsed.rejected):,}")
-        reasons = Counter()
+        reasons: Counter[str] = Counter()
         for parsed in self.files:
             reasons.update(parsed.rejections)
         for reason, count in reasons.most_common():
             lines.append(f"  rejected: {reason}: {count:,}")
         if self.replaced_months:
-            lines.append("  replaced months already loaded: " + ", ".join(f"{f} {m:%Y-%m}" for f, m in self.replaced_months))
+            replaced = ", ".join(f"{f} {m:%Y-%m}" for f, m in self.replaced_months)
+            lines.append(f"  replaced months already loaded: {replaced}")
         lines.append(f"Searches now in the database: {self.searches_in_publication:,}. {self.population_note}")
         return "\n".join(lines)
 
@@ -112,7 +113,8 @@ def load_searches(
         seen[key] = item.path
     if not any(len(p.loaded) for p in parsed):
         rejected = sum(len(p.rejected) for p in parsed)
-        raise LoadError(f"{parsed[0].path.name}: no row passed validation ({rejected:,} rejected); nothing was published")
+        raise LoadError(f"{parsed[0].path.name}: no row passed validation ({rejected:,} rejected); "
+                        "nothing was published")
     forces = sorted({p.force for p in parsed})
     given_population = read_search_population(Path(population), forces) if population else None
     main_population = None

@@ -117,7 +117,8 @@ def weapons_shares(sstore: SearchStore, filters: SearchFilters, split: str | Non
                         missing_label="no object of search recorded")
 
 
-def find_rates(sstore: SearchStore, filters: SearchFilters, split: str | None = None, linked: bool = False) -> SearchTable:
+def find_rates(sstore: SearchStore, filters: SearchFilters, split: str | None = None,
+               linked: bool = False) -> SearchTable:
     """The outcome test: share of searches with an outcome recorded whose outcome was other than
     "A no further action disposal" (``linked``: and the outcome was linked to the object of search)."""
     _check_split(split)

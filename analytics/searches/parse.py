@@ -264,9 +264,9 @@ def parse_file(path: Path, force: str | None, today: date) -> ParsedFile:
             line = reader.line_num
             raw = ",".join(fields)[:1000]
             if len(fields) != len(header):
-                reason = ("malformed line: more fields than the header" if len(fields) > len(header)
-                          else "malformed line: fewer fields than the header")
-                rejected.append({"source_line": line, "reason": reason, "raw_line": raw})
+                malformed = ("malformed line: more fields than the header" if len(fields) > len(header)
+                             else "malformed line: fewer fields than the header")
+                rejected.append({"source_line": line, "reason": malformed, "raw_line": raw})
                 continue
             row = {name: "" for name in OPTIONAL_COLUMNS.values()}
             row |= {name: fields[index].strip() for index, name in positions.items()}

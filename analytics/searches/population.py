@@ -50,7 +50,7 @@ def model_force_population(force_name: str = "Gwent", year: int = 2021) -> pd.Da
     share = children / by_age.sum(axis=1)
     rows = [{
         "force": force_slug(force_name), "area_code": "", "ethnic_group": group, "age_range": CHILD,
-        "population": int(round(all_ages[group] * share[group])),
+        "population": round(all_ages[group] * share[group]),
         "source": (f"Modelled: {force_name} all-age population by ethnic group (Census 2021, gov.uk Ethnicity "
                    "facts and figures) x England and Wales share aged 10-17 by group (10-14 plus 3/5 of 15-19); "
                    "not an official table"),
@@ -74,7 +74,7 @@ def read_search_population(path: Path, forces: list[str]) -> pd.DataFrame:
     if "age_band" in frame.columns:
         main = read_population(path)
         children = main[main["age_band"].isin(CHILD_AGE_BANDS)]
-        summed = children.groupby(["area_code", "ethnic_group"], as_index=False)["population"].sum()
+        summed = children.groupby(["area_code", "ethnic_group"], as_index=False)[["population"]].sum()
         summed["source"] = "; ".join(sorted(set(children["source"].astype(str)))) + " (ages 10-17 summed)"
         summed["year"] = int(children["year"].max())
         summed["age_range"] = CHILD
@@ -108,10 +108,12 @@ def read_search_population(path: Path, forces: list[str]) -> pd.DataFrame:
                         "of 0 or more")
     frame["population"] = population.astype("int64")
     if frame.duplicated(["force", "area_code", "ethnic_group"]).any():
-        first = frame.loc[frame.duplicated(["force", "area_code", "ethnic_group"]), ["force", "area_code", "ethnic_group"]]
+        cell = ["force", "area_code", "ethnic_group"]
+        first = frame.loc[frame.duplicated(cell), cell]
         raise LoadError(f"{path.name}: population cell {'/'.join(first.iloc[0])} appears more than once")
     frame["source"] = frame.get("source", pd.Series(path.name, index=frame.index))
-    frame["year"] = pd.to_numeric(frame.get("year", pd.Series("0", index=frame.index)), errors="coerce").fillna(0).astype(int)
+    year = pd.to_numeric(frame.get("year", pd.Series("0", index=frame.index)), errors="coerce")
+    frame["year"] = year.fillna(0).astype(int)
     return frame[POPULATION_COLUMNS]
 
 
@@ -154,6 +156,6 @@ def whole_area_population(pop: pd.DataFrame) -> dict[str, int]:
         return {}
     whole = pop[pop["area_code"] == ""]
     use = whole if len(whole) else pop
-    return {g: int(v) for g, v in use.groupby("ethnic_group")["population"].sum().items()}
+    return {str(g): int(v) for g, v in use.groupby("ethnic_group")["population"].sum().items()}
 
 

@@ -22,7 +22,7 @@ from analytics.store.build import (
 )
 from analytics.store.errors import DatabaseError, NoDataError
 from analytics.store.read import Store, decision_counts_statement, event_counts_statement
-from analytics.store.searches import SearchBuilder, SearchStore, search_counts_statement
+from analytics.store.searches import SearchBuilder, SearchOptions, SearchStore, search_counts_statement
 from analytics.store.where import (
     COUNT_EXPRESSIONS,
     DIMENSION_COLUMNS,
@@ -42,7 +42,7 @@ __all__ = [
     "AUDIT_FIELDS", "BUILD_MEMORY_LIMIT", "COUNT_EXPRESSIONS", "CSV_OPTIONS", "DIMENSION_COLUMNS", "GROUP_EXPRESSIONS",
     "POPULATION_DIMENSIONS", "RECORD_GROUP_EXPRESSIONS", "SEARCH_DIMENSIONS", "SEARCH_GROUP_EXPRESSIONS",
     "SEARCH_LIST_FILTERS", "SEARCH_TABLES", "SEARCH_TABLE_COLUMNS", "AuditLog", "DatabaseError", "NoDataError",
-    "PublicationBuilder", "SearchBuilder", "SearchStore", "Statement", "Store", "Where", "current_publication",
-    "decision_counts_statement", "event_counts_statement", "records_where", "search_counts_statement",
-    "search_where",
+    "PublicationBuilder", "SearchBuilder", "SearchOptions", "SearchStore", "Statement", "Store", "Where",
+    "current_publication", "decision_counts_statement", "event_counts_statement", "records_where",
+    "search_counts_statement", "search_where",
 ]

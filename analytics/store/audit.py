@@ -77,7 +77,10 @@ class AuditLog:
                 {**row, "prev_hash": previous, "row_hash": _audit_hash(previous, row)},
             )
             con.execute("COMMIT")
-            return int(cursor.lastrowid)
+            row_id = cursor.lastrowid
+            if row_id is None:  # sqlite3 sets it after every INSERT; None would mean no row was written
+                raise RuntimeError("the audit log did not record the entry")
+            return row_id
         except BaseException:
             if con.in_transaction:
                 con.execute("ROLLBACK")

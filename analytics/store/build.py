@@ -269,7 +269,8 @@ class PublicationBuilder:
                 WHEN NOT list_contains($sexes, CASE WHEN n.sex = '' THEN 'U' ELSE n.sex END)
                     THEN 'unknown sex code'
                 WHEN NOT list_contains($self_codes, n.ethnicity_self) THEN 'unknown self-defined ethnicity code'
-                WHEN NOT list_contains($officer_codes, n.ethnicity_officer) THEN 'unknown officer-defined ethnicity code'
+                WHEN NOT list_contains($officer_codes, n.ethnicity_officer)
+                    THEN 'unknown officer-defined ethnicity code'
                 WHEN n.area_code IS NULL OR n.area_code = '' THEN 'area_code missing'
                 WHEN n.area_code NOT IN (SELECT area_code FROM areas)
                     THEN 'unknown area_code (not in the population table)'

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -63,10 +64,10 @@ class Store(PublicationReader):
 
     def __init__(self, path: str | os.PathLike[str]):
         super().__init__(path)
-        self._publication: tuple[Any, dict[str, Any]] | None = None
+        self._publication: tuple[Path, dict[str, Any]] | None = None
 
     # metadata ---------------------------------------------------------------------------------
-    def publication(self) -> dict:
+    def publication(self) -> dict[str, Any]:
         """Data version, load time, source and the load's reconciliation counts.
 
         Read once per publication file (a publication never changes; a new load is a new file), since
@@ -76,7 +77,7 @@ class Store(PublicationReader):
         if cached is not None and cached[0] == current:
             return dict(cached[1])
         frame = self._query("SELECT * FROM publication")
-        row = frame.iloc[0].to_dict()
+        row = {str(name): value for name, value in frame.iloc[0].to_dict().items()}
         self._publication = (current, row)
         return dict(row)
 
@@ -140,7 +141,8 @@ class Store(PublicationReader):
         sql = f"SELECT {select}, SUM(population)::BIGINT AS population FROM population WHERE {where.sql} GROUP BY ALL"
         return self._renamed(self._query(sql, where.params), dims)
 
-    def decision_counts(self, filters: Filters, outcome_codes: tuple[str, ...], dims: tuple[str, ...] = ()) -> pd.DataFrame:
+    def decision_counts(self, filters: Filters, outcome_codes: tuple[str, ...],
+                        dims: tuple[str, ...] = ()) -> pd.DataFrame:
         """Concluded records and those ending in ``outcome_codes``, by ethnic group and ``dims``.
 
         The unit is the record (one decision per child per crime); open investigations are not
@@ -186,7 +188,8 @@ class Store(PublicationReader):
         is counted once per window). Only complete windows within the filter's date range are returned."""
         return self.monthly_and_rolling_counts(filters, window_months)[1]
 
-    def monthly_and_rolling_counts(self, filters: Filters, window_months: int = 12) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def monthly_and_rolling_counts(self, filters: Filters,
+                                   window_months: int = 12) -> tuple[pd.DataFrame, pd.DataFrame]:
         """``(event_counts(filters, ("month",)), rolling_event_counts(filters, window_months))`` from one
         scan of the records: both come from the same children-by-month (or records-by-month) table."""
         group = GROUP_EXPRESSIONS[filters.ethnicity_source]
@@ -209,7 +212,8 @@ class Store(PublicationReader):
                 "spans AS (SELECT ethnic_group, month, lag(month) OVER (PARTITION BY person_key, ethnic_group "
                 "ORDER BY month) AS previous FROM person_months), "
                 "deltas AS (SELECT ethnic_group, CASE WHEN previous IS NULL THEN month "
-                "ELSE greatest(month, CAST(previous + to_months($window) AS DATE)) END AS step_month, 1 AS delta FROM spans "
+                "ELSE greatest(month, CAST(previous + to_months($window) AS DATE)) END AS step_month, "
+                "1 AS delta FROM spans "
                 "UNION ALL SELECT ethnic_group, CAST(month + to_months($window) AS DATE), -1 FROM spans), "
             )
         else:
@@ -231,7 +235,8 @@ class Store(PublicationReader):
             "WHERE ($first_end IS NULL OR w.window_end >= date_trunc('month', CAST($first_end AS DATE))) "
             "AND ($last_end IS NULL OR w.window_end <= CAST($last_end AS DATE)) "
             "GROUP BY ALL HAVING SUM(s.delta) > 0) "
-            "SELECT 'month' AS kind, month, ethnic_group, CAST(events AS BIGINT) AS events FROM monthly WHERE events > 0 "
+            "SELECT 'month' AS kind, month, ethnic_group, CAST(events AS BIGINT) AS events "
+            "FROM monthly WHERE events > 0 "
             "UNION ALL SELECT 'window' AS kind, month, ethnic_group, events FROM rolling ORDER BY ALL"
         )
         both = self._query(sql, params)

@@ -50,6 +50,8 @@ class PublicationReader:
     ``other_reader``'s (so a ``SearchStore`` made from a ``Store`` shares its connection and snapshots).
     """
 
+    _connection: _Connection
+
     def __init__(self, source: str | os.PathLike[str] | PublicationReader):
         if isinstance(source, PublicationReader):
             self.path: Path = source.path

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 
@@ -25,6 +25,19 @@ from analytics.store.where import (
     search_dimension_expressions,
     search_where,
 )
+
+
+class SearchOptions(TypedDict):
+    """The values present in the published searches, for the page's filters."""
+
+    forces: list[str]
+    age_ranges: list[str]
+    objects: list[str]
+    legislations: list[str]
+    types: list[str]
+    areas: list[str]
+    first: date | None
+    last: date | None
 
 
 def search_counts_statement(filters: SearchFilterValues, dims: tuple[str, ...], no_further_action: str,
@@ -163,20 +176,21 @@ class SearchStore(PublicationReader):
         )
         return self._query(sql, where.params)
 
-    def options(self) -> dict[str, list]:
+    def options(self) -> SearchOptions:
         """The values present, for the page's filters (one publication for all of them)."""
-        statements = [
+        statements: list[tuple[str, dict[str, Any]]] = [
             (f"SELECT DISTINCT {SEARCH_DIMENSIONS[d]} AS value FROM searches ORDER BY 1", {})
             for d in ("force", "age_range", "object", "legislation", "type", "area")
         ]
         statements.append(("SELECT MIN(date) AS first, MAX(date) AS last FROM searches", {}))
         frames = self._queries(statements)
-        names = ("forces", "age_ranges", "objects", "legislations", "types", "areas")
-        result = {name: [v for v in frame["value"] if v is not None] for name, frame in zip(names, frames[:-1], strict=True)}
+        forces, age_ranges, objects, legislations, types, areas = (
+            [v for v in frame["value"] if v is not None] for frame in frames[:-1])
         first, last = frames[-1].iloc[0]
-        result["first"] = None if pd.isna(first) else pd.Timestamp(first).date()
-        result["last"] = None if pd.isna(last) else pd.Timestamp(last).date()
-        return result
+        return SearchOptions(forces=forces, age_ranges=age_ranges, objects=objects, legislations=legislations,
+                             types=types, areas=areas,
+                             first=None if pd.isna(first) else pd.Timestamp(first).date(),
+                             last=None if pd.isna(last) else pd.Timestamp(last).date())
 
     def population(self, forces: tuple[str, ...]) -> pd.DataFrame:
         """The search population rows for ``forces`` (all forces when empty)."""

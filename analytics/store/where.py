@@ -8,6 +8,7 @@ pinned by the golden files in ``tests/golden_sql/``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Protocol
 
 from analytics import schema
@@ -132,17 +133,26 @@ def population_where(filters: Filters) -> Where:
 
 
 class SearchFilterValues(Protocol):
-    """What ``search_where`` reads from an ``analytics.searches.SearchFilters`` value."""
+    """What ``search_where`` reads from an ``analytics.searches.SearchFilters`` value (read-only, as it is frozen)."""
 
-    date_from: Any
-    date_to: Any
-    forces: tuple[str, ...]
-    age_ranges: tuple[str, ...]
-    objects: tuple[str, ...]
-    legislations: tuple[str, ...]
-    types: tuple[str, ...]
-    areas: tuple[str, ...]
-    ethnicity_source: str
+    @property
+    def date_from(self) -> date | None: ...
+    @property
+    def date_to(self) -> date | None: ...
+    @property
+    def forces(self) -> tuple[str, ...]: ...
+    @property
+    def age_ranges(self) -> tuple[str, ...]: ...
+    @property
+    def objects(self) -> tuple[str, ...]: ...
+    @property
+    def legislations(self) -> tuple[str, ...]: ...
+    @property
+    def types(self) -> tuple[str, ...]: ...
+    @property
+    def areas(self) -> tuple[str, ...]: ...
+    @property
+    def ethnicity_source(self) -> str: ...
 
 
 def search_where(filters: SearchFilterValues) -> Where:
