@@ -57,6 +57,30 @@ SEARCH_TABLE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 
+# The partner tables (issue 17): built by ``PartnerBuilder``, read by ``PartnerStore``, carried into each new
+# publication of crime records with the searches tables.
+PARTNER_TABLE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "partner_indicators": (
+        ("source", "VARCHAR"), ("measure", "VARCHAR"), ("area_code", "VARCHAR"), ("period_start", "DATE"),
+        ("period_end", "DATE"), ("age_band", "VARCHAR"), ("ethnic_group", "VARCHAR"), ("numerator", "BIGINT"),
+        ("denominator", "BIGINT"), ("suppressed", "BOOLEAN"), ("licence", "VARCHAR"), ("source_file", "VARCHAR"),
+        ("source_line", "BIGINT"),
+    ),
+    "partner_flags": (
+        ("person_id", "VARCHAR"), ("flag", "VARCHAR"), ("flag_start", "DATE"), ("flag_end", "DATE"),
+        ("ethnic_group", "VARCHAR"), ("source", "VARCHAR"), ("source_file", "VARCHAR"), ("source_line", "BIGINT"),
+    ),
+    "partner_rejected_rows": (
+        ("kind", "VARCHAR"), ("source_file", "VARCHAR"), ("source_line", "BIGINT"), ("reason", "VARCHAR"),
+        ("raw_line", "VARCHAR"),
+    ),
+    "partner_loads": (
+        ("kind", "VARCHAR"), ("source_file", "VARCHAR"), ("source_sha256", "VARCHAR"), ("loaded_at", "VARCHAR"),
+        ("rows_read", "BIGINT"), ("loaded", "BIGINT"), ("rejected", "BIGINT"), ("replaced", "BIGINT"),
+    ),
+}
+PARTNER_TABLES: tuple[str, ...] = tuple(PARTNER_TABLE_COLUMNS)
+
 #: DuckDB's memory budget while building a publication (it spills to disk beyond it). DuckDB's own
 #: default is 80 % of RAM, which a 10^7-record load fills (7 GB measured); ``MONITOR_LOAD_MEMORY_LIMIT``
 #: overrides, e.g. ``8GB``.
@@ -411,12 +435,13 @@ class PublicationBuilder:
     def carry_over_searches(self, previous: Path | None) -> list[str]:
         """Copy the searches tables of the ``previous`` publication (if any) into this one.
 
-        Called by the main loader, so a new extract of crime records keeps the loaded stop-and-search data.
+        Called by the main loader, so a new extract of crime records keeps the loaded stop-and-search data
+        and the partner tables (issue 17).
         Returns the names of the tables copied (none when there is no previous publication or no searches).
         """
         if previous is None or not Path(previous).exists():
             return []
-        return self._copy_tables(Path(previous), SEARCH_TABLES)
+        return self._copy_tables(Path(previous), SEARCH_TABLES + PARTNER_TABLES)
 
     def _copy_tables(self, previous: Path, tables: tuple[str, ...] | None) -> list[str]:
         """Copy ``tables`` (all when None) that exist in the ``previous`` publication into this one."""
