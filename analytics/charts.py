@@ -140,7 +140,7 @@ def forest_plot(
                 hovertemplate=("<b>%{y}</b> adjusted for %{customdata[2]}<br>MH ratio %{x:.2f} "
                                "(%{customdata[0]:.2f} to %{customdata[1]:.2f})<extra></extra>"),
             ))
-    fig.add_vline(x=1, line={"color": NEUTRAL, "dash": "dash", "width": 1.5})
+    fig.add_vline(x=1, line={"color": NEUTRAL, "dash": "dash", "width": 1.5}, opacity=1)
     extent = [*rows["ratio_lower"], *rows["ratio_upper"].replace(np.inf, np.nan).dropna(), *rows["ratio"]]
     fig.update_xaxes(type="log", title=f"Ratio to {reference} children (log scale; 1.0 = same as {reference})",
                      showgrid=True, gridcolor="#eeeeee", **log_ticks(extent))
@@ -326,7 +326,7 @@ def ratio_band(frame: pd.DataFrame, title: str, reference: str, conf: float, sub
                            "%{customdata[2]:,} events<extra></extra>"),
         ))
     if log:
-        fig.add_hline(y=1, line={"color": NEUTRAL, "dash": "dash", "width": 1.5})
+        fig.add_hline(y=1, line={"color": NEUTRAL, "dash": "dash", "width": 1.5}, opacity=1)
     extent = [*frame["lower"], *frame["upper"], *frame[value]] if log else []
     fig.update_yaxes(type="log" if log else "linear", title=y_label or f"Ratio to {reference} (log scale)",
                      showgrid=True, gridcolor="#eeeeee", rangemode="normal" if log else "tozero",
@@ -349,7 +349,8 @@ def completeness_lines(frame: pd.DataFrame, series: str, title: str, target: flo
             hovertemplate=(f"<b>{name}</b> %{{x|%b %Y}}: %{{y:.1f}}% "
                            "(%{customdata[0]:,} of %{customdata[1]:,})<extra></extra>"),
         ))
-    fig.add_hline(y=100 * target, line={"color": "#B2182B", "dash": "dash"},
+    # width and opacity explicit: the simple_white template gives shapes a zero-width line at 0.3 opacity
+    fig.add_hline(y=100 * target, line={"color": "#B2182B", "dash": "dash", "width": 2}, opacity=1,
                   annotation_text=f"target {target:.0%}", annotation_position="top left")
     fig.update_yaxes(title="% of records with self-defined ethnicity", range=[0, 100], showgrid=True,
                      gridcolor="#eeeeee")

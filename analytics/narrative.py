@@ -225,3 +225,102 @@ def completeness_sentence(this_share: float, previous_share: float, month_label:
                   else f", the same as in {previous_label}")
     return (f"Self-defined ethnicity was recorded on {this_share:.0%} of records made in {month_label}{change}; "
             f"this is {verdict} the {target:.0%} target.").replace("%", " %")
+
+
+# --------------------------------------------------------------------------------------------
+# Plain words (issue 15): higher / similar / lower than the reference group, the numbers after
+# --------------------------------------------------------------------------------------------
+HIGHER, SIMILAR, LOWER, NOT_ESTIMABLE, WITHHELD = "higher", "similar", "lower", "not estimable", "withheld"
+#: The heading each verdict is listed under, in the order the pack and the Overview list them.
+VERDICT_HEADINGS = {HIGHER: "Higher than {reference} children", LOWER: "Lower than {reference} children",
+                    SIMILAR: "Similar to {reference} children", NOT_ESTIMABLE: "Too few to compare",
+                    WITHHELD: "Withheld to protect small numbers"}
+CAUTION = " Few children are involved, so treat this with caution."
+
+
+def verdict(finding: Finding) -> str:
+    """Higher / similar / lower than the reference group, not estimable, or withheld (scrutiny, small numbers):
+    the table's verdict (``analytics.verdicts``) in the pack's words, never decided here. A ratio withheld for
+    few events keeps a higher or lower verdict (withholding is for display only)."""
+    if finding.suppressed:
+        return WITHHELD
+    if finding.is_difference:
+        return HIGHER if finding.verdict == verdicts.Verdict.HIGHER else LOWER
+    if not np.isfinite(finding.ratio) or finding.reliability == "withheld":
+        return NOT_ESTIMABLE
+    return SIMILAR
+
+
+def _plain_range(finding: Finding) -> str:
+    upper = "more" if finding.upper is None or not np.isfinite(finding.upper) else f"{finding.upper:.1f}"
+    return f"{finding.lower:.1f} to {upper}"
+
+
+def _who(finding: Finding) -> tuple[str, str]:
+    """(where, what): " in Norwich" and "recorded as suspects in crimes flagged as knife crime"."""
+    c = finding.context
+    where = f"In {c['district']}, " if c.get("district") else ""
+    what = f"recorded as {c.get('role_text', '')}"
+    if finding.kind == "marker":
+        what += f" in crimes flagged as {str(c.get('marker', '')).lower()}"
+    return where, what
+
+
+def plain_sentence(finding: Finding, confidence: float = 0.95) -> str:
+    """One finding in plain words: the verdict first, then the ratio with its likely range.
+
+    The same words serve the pack's key findings and the dashboard's Overview; the statistical detail (interval
+    level, adjustment for multiple comparisons) is stated once, in the pack's annex and the Overview's note.
+    """
+    c = finding.context
+    reference, group, kind = c.get("reference", "White"), finding.group, verdict(finding)
+    caution = CAUTION if finding.reliability == "unreliable" and kind != WITHHELD else ""
+    if finding.kind == "outcome22":
+        subject = f"Concluded cases of {group} {c.get('role_text', '')}"
+        if kind == WITHHELD:
+            return f"{subject}: withheld to protect small numbers."
+        if kind == NOT_ESTIMABLE:
+            return f"{subject}: too few ended in outcome 22 to compare with {reference} children."
+        ratio = (f"{finding.ratio:.1f} times as often, allowing for offence group and age band "
+                 f"(likely range {_plain_range(finding)})")
+        if kind == SIMILAR:
+            return (f"{subject} ended in outcome 22 (diversion instead of prosecution) about as often as those of "
+                    f"{reference} children; the difference could be chance: {ratio}.{caution}")
+        word = "more" if kind == HIGHER else "less"
+        if not np.isfinite(finding.ratio):
+            return (f"{subject} ended in outcome 22 (diversion instead of prosecution) {word} often than those of "
+                    f"{reference} children, on too few events to quote a ratio.")
+        return (f"{subject} ended in outcome 22 (diversion instead of prosecution) {word} often than those of "
+                f"{reference} children: {ratio}.{caution}")
+    where, what = _who(finding)
+    subject = f"{where}{group} children {what}"
+    if kind == WITHHELD:
+        return f"{subject}: withheld to protect small numbers."
+    if kind == NOT_ESTIMABLE:
+        return f"{subject}: too few to compare with {reference} children."
+    ratio = f"{finding.ratio:.1f} times as often (likely range {_plain_range(finding)})"
+    if kind == SIMILAR:
+        return (f"{subject}: similar to {reference} children; the difference could be chance: {finding.ratio:.1f} "
+                f"times as often, likely range {_plain_range(finding)}.{caution}")
+    word = "more" if kind == HIGHER else "less"
+    if not np.isfinite(finding.ratio):
+        return (f"{where}{group} children were {what} {word} often than {reference} children, on too few events "
+                "to quote a ratio.")
+    change = _plain_change(finding, confidence)
+    body = f"{where}{group} children were {what} {word} often than {reference} children: {ratio}"
+    return f"{body}{change}.{caution}"
+
+
+def _plain_change(finding: Finding, confidence: float) -> str:
+    """'; a year earlier it was 2.6, a change larger than chance would explain' (or could be chance), or ''."""
+    previous = finding.context.get("previous")
+    if not previous or previous.get("ratio") is None or not np.isfinite(previous["ratio"]):
+        return ""
+    before = ratio_text(previous["ratio"])
+    if before == ratio_text(finding.ratio):
+        return f"; the same as a year earlier ({before})"
+    p = change_test((finding.ratio, finding.lower_unadjusted, finding.upper_unadjusted),
+                    (previous["ratio"], previous["lower"], previous["upper"]), confidence)
+    judged = ("" if not np.isfinite(p) else ", a change larger than chance would explain" if p < 1 - confidence
+              else ", a change that could be chance")
+    return f"; a year earlier it was {before}{judged}"

@@ -304,7 +304,9 @@ def test_monthly_pack_offers_scrutiny_only_the_scrutiny_edition(monkeypatch):
     audience = next(r for r in at.radio if r.key == "pack_audience")
     assert audience.options == [report.AUDIENCE_LABELS["scrutiny"]]
     officer = open_page("pages/monthly_pack.py", "officer", monkeypatch)
-    assert len(next(r for r in officer.radio if r.key == "pack_audience").options) == 2
+    choice = next(r for r in officer.radio if r.key == "pack_audience")
+    assert len(choice.options) == 2
+    assert choice.value == "scrutiny"  # issue 15: the publishable edition unless the officers' one is chosen
 
 
 class Captured:

@@ -241,7 +241,7 @@ def test_findings_carry_their_tables_verdicts(officers):
     passing = [k for k in range(1, m + 1) if p[k - 1] <= 0.05 * k / m]
     assert sum(verdicts.is_difference(f.verdict) for f in districts) == (max(passing) if passing else 0)
     tested = int(sum(np.isfinite(f.p_value) for f in officers.findings))
-    assert f"({tested} comparisons in the pack" in officers.html
+    assert re.search(rf"\({tested} comparisons in the\s+pack's tables\)", officers.html)
 
 
 # --------------------------------------------------------------------------------------------
@@ -550,8 +550,8 @@ def test_without_chromium_html_is_written_and_one_line_says_why(sample_db, tmp_p
                           "--out", str(tmp_path / "out")])
     out = capsys.readouterr().out.strip().splitlines()
     assert code == 0
-    assert (tmp_path / "out" / "youth-disproportionality-2026-10.html").exists()
-    assert not (tmp_path / "out" / "youth-disproportionality-2026-10.pdf").exists()
+    assert (tmp_path / "out" / "youth-disproportionality-2026-10-officers.html").exists()
+    assert not list((tmp_path / "out").glob("*.pdf"))
     assert out[-1] == "no PDF: Chromium was not found (install chromium or set MONITOR_CHROMIUM)"
 
 
@@ -604,5 +604,87 @@ def test_pack_has_a_stop_and_search_section_from_the_loaded_files(sample_files, 
     find = scrutiny_pack.data.searches.measures["find"].published.set_index("group")
     assert find.loc["Mixed", "denominator"] == suppression.SUPPRESSED  # 3 searches with an outcome recorded
     store.close()
-    # a month with no searches loaded says so rather than showing an empty table
-    assert "No stop-and-search records" in report.build_pack(Store(database), date(2026, 10, 1), "scrutiny").html
+    # a month with no searches loaded leaves the section out (issue 15: no empty section, no command to run)
+    empty = report.build_pack(Store(database), date(2026, 10, 1), "scrutiny").html
+    assert "Stop and search of children" not in empty and "searches load" not in empty
+
+
+# ---------------------------------------------------------------------------------------------
+# Editions that cannot be confused (issue 15, part 6)
+# ---------------------------------------------------------------------------------------------
+def test_file_names_carry_the_audience(officers, scrutiny):
+    assert officers.file_stem == "youth-disproportionality-2026-10-officers"
+    assert scrutiny.file_stem == "youth-disproportionality-2026-10-scrutiny"
+
+
+def test_officers_edition_is_marked_and_scrutiny_is_not(officers, scrutiny):
+    assert "<title>OFFICIAL-SENSITIVE:" in officers.html
+    assert '<div class="marking-banner" role="note">OFFICIAL-SENSITIVE' in officers.html
+    assert '@top-center { content: "OFFICIAL-SENSITIVE"' in officers.html  # printed at the top of every page
+    assert "OFFICIAL-SENSITIVE" not in scrutiny.html.replace("OFFICIAL-SENSITIVE: exact counts", "")
+
+
+def test_officers_pdf_is_marked_on_every_page(officers, tmp_path):
+    require_pdf_tools()
+    written = report.write_pack(officers, tmp_path)
+    assert written.pdf is not None and written.pdf.name == "youth-disproportionality-2026-10-officers.pdf"
+    pages = pdf_pages(written.pdf)
+    assert len(pages) >= 10
+    # at the top and at the bottom of every page, the cover included
+    assert all(page.count("OFFICIAL-SENSITIVE") >= 2 for page in pages), [p.count("OFFICIAL-SENSITIVE") for p in pages]
+
+
+def test_no_section_tells_the_reader_to_run_a_command(scrutiny):
+    """Without stop-and-search data the section is left out, not replaced by an instruction."""
+    assert not scrutiny.data.searches.measures
+    text = re.sub(r"<[^>]+>", " ", scrutiny.html[scrutiny.html.index("<body"):])
+    assert "python -m" not in text and "Stop and search of children" not in text
+
+
+def test_key_findings_in_plain_words(scrutiny):
+    """The verdict in words first (higher / similar / lower than White children), the statistics in the annex."""
+    key = scrutiny.html[scrutiny.html.index('id="key-findings"'):scrutiny.html.index('id="roles"')]
+    assert "Higher than White children" in key and "Similar to White children" in key
+    for term in ("CI", "statistically significant", "Benjamini", "p-value", "confidence interval"):
+        assert term not in re.sub(r"<[^>]+>", " ", key), term
+    black = finding(scrutiny, "role", ("suspect", "Black"))
+    plain = narrative.plain_sentence(black, 0.95)
+    assert plain.startswith(f"Black children were recorded as suspects more often than White children: "
+                            f"{black.ratio:.1f} times as often (likely range {black.lower:.1f} to {black.upper:.1f})")
+    assert report.esc(plain) in key
+    annex = scrutiny.html[scrutiny.html.index('id="annex-findings"'):]
+    assert report.esc(narrative.sentence(black, 0.95)) in annex
+
+
+def _mixed_suspects(ratio: float, lower: float = 0.8, upper: float = 1.4, verdict: str = "similar",
+                    suppressed: bool = False, reliability: str = "reliable") -> narrative.Finding:
+    return narrative.Finding(kind="role", key=("suspect", "Mixed"), group="Mixed", ratio=ratio, lower=lower,
+                             upper=upper, p_value=0.3, verdict=verdict, suppressed=suppressed, reliability=reliability,
+                             context={"reference": "White", "role_text": "suspects",
+                                      "period": "12 months to October 2026"})
+
+
+def test_plain_verdicts_are_the_tables_verdicts():
+    similar = _mixed_suspects(1.1)
+    assert narrative.verdict(similar) == "similar"
+    assert narrative.plain_sentence(similar) == ("Mixed children recorded as suspects: similar to White children; the "
+                                                 "difference could be chance: 1.1 times as often, likely range 0.8 to "
+                                                 "1.4.")
+    lower = _mixed_suspects(0.5, 0.3, 0.8, verdict="lower")
+    assert narrative.verdict(lower) == "lower"
+    assert "less often than White children: 0.5 times as often" in narrative.plain_sentence(lower)
+    assert narrative.verdict(_mixed_suspects(float("nan"), verdict="not_estimable")) == "not estimable"
+    assert narrative.verdict(_mixed_suspects(2.0, verdict="higher", suppressed=True)) == "withheld"
+    # a ratio withheld for display (fewer than 5 events) keeps its table's verdict, without a number
+    withheld = _mixed_suspects(float("nan"), math.nan, math.nan, verdict="higher", reliability="withheld")
+    assert narrative.verdict(withheld) == "higher"
+    assert narrative.plain_sentence(withheld) == ("Mixed children were recorded as suspects more often than White "
+                                                  "children, on too few events to quote a ratio.")
+
+
+def test_completeness_target_line_is_drawn(scrutiny):
+    """The target line has a visible width and full opacity (the simple_white template's default is 0 wide)."""
+    spec = next(s for s in scrutiny.charts if s.key == "completeness")
+    shapes = json.loads(spec.figure.to_json())["layout"]["shapes"]
+    target = [s for s in shapes if s.get("y0") == 100 * 0.9 or s.get("y0") == pytest.approx(90)]
+    assert target and target[0]["line"]["width"] >= 1 and target[0].get("opacity", 1) == 1

@@ -28,6 +28,8 @@ AUDIENCE_LABELS = {
     "scrutiny": "Police and Crime Commissioner's scrutiny panel (disclosure-controlled)",
 }
 DEFAULT_AUDIENCE = "scrutiny"
+#: The Government Security Classification marking every page of an edition carries (none: publishable).
+MARKINGS = {"officers": "OFFICIAL-SENSITIVE", "scrutiny": ""}
 ROLE_PLURAL = {"victim": "victims", "suspect": "suspects", "offender": "offenders"}
 
 
@@ -191,7 +193,13 @@ class PackData:
 
     @property
     def file_stem(self) -> str:
-        return f"youth-disproportionality-{self.month:%Y-%m}"
+        """The file name without extension; it carries the audience so the editions cannot be confused."""
+        return f"youth-disproportionality-{self.month:%Y-%m}-{self.audience}"
+
+    @property
+    def marking(self) -> str:
+        """The protective marking printed on every page ("" for the publishable scrutiny edition)."""
+        return MARKINGS[self.audience]
 
     @property
     def suppressing(self) -> bool:

@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 FOOTER_SLOT = "__FOOTER__"
+MARKING_SLOT = "__MARKING__"
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,11 @@ def css_string(text: str) -> str:
 
 
 def stylesheet(data: PackData) -> Markup:
-    footer = f"{data.force} · Youth violence disproportionality · {month_label(data.month)} · {data.audience}"
-    return Markup(static_text("pack.css").replace(FOOTER_SLOT, css_string(footer)))  # our own file
+    footer = f"{data.force} · Youth violence disproportionality · {month_label(data.month)} · {data.audience} edition"
+    css = static_text("pack.css").replace(FOOTER_SLOT, css_string(footer))
+    if data.marking:  # the officers' edition: the marking at the top and bottom of every printed page
+        css += static_text("marking.css").replace(MARKING_SLOT, css_string(data.marking))
+    return Markup(css)  # our own files
 
 
 def render_html(data: PackData, charts: Sequence[ChartSpec]) -> str:

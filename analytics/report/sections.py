@@ -28,8 +28,18 @@ class Cover:
 
 
 @dataclass(frozen=True)
+class VerdictList:
+    """The plain-words findings of one verdict (higher, lower, similar, ...), under their heading."""
+
+    verdict: str
+    heading: str
+    sentences: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class KeyFindings:
-    significant: tuple[str, ...]  # sentences, largest differences first
+    plain: tuple[VerdictList, ...]  # higher, lower, similar, too few, withheld: the non-empty lists, in that order
+    significant: tuple[str, ...]  # the statistical sentences (the annex), largest differences first
     unclear: tuple[str, ...]  # county-wide roles and outcome 22 with not enough data to say
     tested: int  # the comparisons adjusted together
     recording: str  # the ethnicity recording sentence
@@ -113,9 +123,21 @@ def key_findings(data: PackData) -> KeyFindings:
     recording = narrative.completeness_sentence(
         data.quality.this_month.share, data.quality.previous_month.share, month_label(data.month),
         month_label(previous), schema.ETHNICITY_COMPLETENESS_TARGET)
-    return KeyFindings(tuple(narrative.sentence(f, conf) for f in significant),
+    return KeyFindings(plain_findings(data), tuple(narrative.sentence(f, conf) for f in significant),
                        tuple(narrative.not_enough_item(f, conf) for f in unclear), tested(data), recording,
                        month_label(previous), tables.month_on_month_table(data))
+
+
+def plain_findings(data: PackData) -> tuple[VerdictList, ...]:
+    """Every higher or lower finding (any kind), and the county-wide roles and outcome 22 whatever their verdict,
+    in plain words under their verdict's heading."""
+    listed: dict[str, list[str]] = {v: [] for v in narrative.VERDICT_HEADINGS}
+    for finding in ordered(data.findings):
+        verdict = narrative.verdict(finding)
+        if verdict in (narrative.HIGHER, narrative.LOWER) or finding.kind in ("role", "outcome22"):
+            listed[verdict].append(narrative.plain_sentence(finding, data.confidence))
+    return tuple(VerdictList(v, narrative.VERDICT_HEADINGS[v].format(reference=data.reference_group), tuple(items))
+                 for v, items in listed.items() if items)
 
 
 def roles(data: PackData) -> Roles:

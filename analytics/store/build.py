@@ -57,6 +57,14 @@ SEARCH_TABLE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 
+#: The Cell Key Method's record key (0-255) of each record and person key of each child (issue 14,
+#: ``analytics.suppression.perturbation``): the first byte of a SHA-256 digest of the pseudonymised
+#: identifiers, so the keys are fixed (the same on every load of the same data), uniform, and cannot be
+#: worked out without the pseudonyms (keyed hashes when the extract had raw references), which no
+#: aggregate view shows.
+RECORD_KEY_EXPRESSION = "CAST('0x' || left(sha256('ckm-record:' || c.person_id || ':' || c.record_id), 2) AS INTEGER)"
+PERSON_KEY_EXPRESSION = "CAST('0x' || left(sha256('ckm-person:' || c.person_id), 2) AS INTEGER)"
+
 #: DuckDB's memory budget while building a publication (it spills to disk beyond it). DuckDB's own
 #: default is 80 % of RAM, which a 10^7-record load fills (7 GB measured); ``MONITOR_LOAD_MEMORY_LIMIT``
 #: overrides, e.g. ``8GB``.
@@ -316,7 +324,8 @@ class PublicationBuilder:
                        c.area_code, c.msoa_code, c.offence_group, c.offence_code,
                        c.outcome_code, g.outcome_group, c.outcome_date,
                        {markers},
-                       (list_contains($syv_groups, c.offence_group) OR {syv_markers}) AS serious_youth_violence
+                       (list_contains($syv_groups, c.offence_group) OR {syv_markers}) AS serious_youth_violence,
+                       {RECORD_KEY_EXPRESSION} AS record_ckey, {PERSON_KEY_EXPRESSION} AS person_ckey
                 FROM classified c
                 LEFT JOIN ref_ethnicity_self s ON s.code = c.ethnicity_self
                 LEFT JOIN ref_ethnicity_officer o ON o.code = c.ethnicity_officer
