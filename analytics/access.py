@@ -284,10 +284,11 @@ def check_command(role: str, command: str, *, audience: str | None = None, subco
     """Raise ``AccessDenied`` if ``role`` may not run ``python -m analytics COMMAND``.
 
     ``ratios`` is open to every role (scrutiny gets disclosure-controlled output); ``info``, ``quality``
-    and ``searches ratios`` print exact counts; ``load``, ``sample`` and ``searches load`` publish data; ``alerts``
-    prints exact counts and ``alerts acknowledge`` is for analysts.
+    and ``searches ratios`` print exact counts; ``load``, ``sample``, ``searches load`` and ``partners``
+    (load, link, convert-dfe) publish or prepare data; ``alerts`` prints exact counts and ``alerts acknowledge`` is
+    for analysts.
     """
-    if command in ("load", "sample") or (command == "searches" and subcommand == "load"):
+    if command in ("load", "sample", "partners") or (command == "searches" and subcommand == "load"):
         require(role, LOAD_DATA)
     elif command in ("info", "quality", "searches"):
         require(role, EXACT_COUNTS)

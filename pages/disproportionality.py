@@ -56,12 +56,13 @@ render.chart(
     key="disp-forest",
 )
 
-significant = render.significant_groups(overall)
-if significant:
-    st.success(f"Statistically significant after Benjamini–Hochberg adjustment: {', '.join(significant)} "
-               f"the {filters.reference_group} rate.")
+different = render.different_groups(overall)
+if different:
+    st.success(f"Higher or lower than the {filters.reference_group} rate after adjustment for every comparison of "
+               f"the table: {', '.join(different)}.")
 else:
-    st.info("No group's ratio differs significantly from 1 after adjustment for multiple comparisons.")
+    st.info(f"No clear difference from the {filters.reference_group} rate for any group after adjustment for "
+            "every comparison of the table.")
 
 if split:
     st.subheader(f"By {SPLITS[split].lower()}")
@@ -74,7 +75,7 @@ if split:
             charts.forest_plot(render.compared(labelled),
                                f"Ratio to {filters.reference_group} by {SPLITS[split].lower()}",
                                filters.reference_group, filters.confidence, label_column="label"),
-            "Benjamini–Hochberg adjustment runs across every row of this table.", key="disp-split-forest",
+            f"Verdicts and intervals: {table.metadata()['multiple_comparisons']}.", key="disp-split-forest",
         )
 st.subheader("The table")
 render.ratio_table(table, key=f"disproportionality-{split or 'all'}")

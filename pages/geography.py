@@ -40,7 +40,8 @@ render.chart(
                       f"{group} children: " + (f"ratio to {filters.reference_group} by district" if value == "ratio"
                                                else "rate per 1,000 by district"),
                       label, diverging_at=1.0 if value == "ratio" else None),
-    ("Red: higher than the reference group; blue: lower; grey: not enough events to show a ratio. "
+    ("Colour: the ratio (red above 1, blue below); grey: too few events to show a ratio. Whether a district's "
+     "difference is clear is its verdict (hover and table), adjusted for every district and group compared. "
      if value == "ratio" else "Darker: a higher rate. ") + geography.ATTRIBUTION,
     key="geo-map",
 )
@@ -65,7 +66,8 @@ table = pd.DataFrame({
     "Population": districts["denominator"],
     "Rate per 1,000": districts["rate"].round(2),
     f"Ratio to {filters.reference_group}": districts["ratio"].round(2),
-    "Interval": render.intervals(districts["ratio_lower"], districts["ratio_upper"]),
+    "Interval (adjusted)": render.intervals(districts["ratio_lower"], districts["ratio_upper"]),
+    "Verdict": render.verdict_labels(districts["verdict"]),
     "Reliability": districts["reliability"],
 })
 st.dataframe(table, hide_index=True, width="stretch")
