@@ -23,7 +23,8 @@ from analytics.config import ConfigError
 DEFAULT_SAMPLE_DIR = Path("data") / "sample"
 #: Command -> the module with its ``run(args) -> int``, imported only when that command runs.
 RUNNERS = {command: f"analytics.cli.{command}"
-           for command in ("sample", "load", "info", "ratios", "quality", "searches", "report", "partners")}
+           for command in ("sample", "load", "info", "ratios", "quality", "searches", "report", "partners",
+                           "alerts")}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,9 +82,29 @@ def build_parser() -> argparse.ArgumentParser:
     partners = commands.add_parser("partners", help="partner data: load indicators, convert DfE files, link flags")
     add_partners_commands(partners)  # partner data overlay (issue 17)
 
-    for sub in (sample, load, info, ratios, quality, report):
+    alerts = commands.add_parser("alerts", help="this month's alerts and watches (early warning); alerts acknowledge")
+    add_alerts_options(alerts)
+
+    for sub in (sample, load, info, ratios, quality, report, alerts):
         add_access_option(sub, argparse.SUPPRESS)
     return parser
+
+
+def add_alerts_options(alerts: argparse.ArgumentParser) -> None:
+    """``alerts [list]`` and ``alerts acknowledge``: one parser, an optional action first."""
+    alerts.add_argument("action", nargs="?", choices=("list", "acknowledge"), default="list",
+                        help="list (default): print the month's alerts and watches; acknowledge: note one of them")
+    alerts.add_argument("--month", default=None, help="month, YYYY-MM (default: the last complete month)")
+    alerts.add_argument("--role", nargs="+", action="extend", choices=schema.ROLES, default=None,
+                        help="roles to show (default all; acknowledge: exactly one)")
+    alerts.add_argument("--level", choices=("alert", "watch"), default=None, help="show only this level")
+    alerts.add_argument("--format", choices=("csv", "json", "text"), default="csv")
+    alerts.add_argument("--measure", choices=("rate", "ratio", "count", "outcome22"), default=None,
+                        help="acknowledge: the cell's measure")
+    alerts.add_argument("--area", default=None, metavar="CODE", help="acknowledge: district code, or 'all'")
+    alerts.add_argument("--group", default=None, metavar="GROUP", help="acknowledge: ethnic group (or 'Not stated')")
+    alerts.add_argument("--note", default=None, help="acknowledge: what was found or done (recorded and audited)")
+    add_database_option(alerts)
 
 
 def add_searches_commands(searches: argparse.ArgumentParser) -> None:
@@ -155,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         args.access_role = access.cli_role(args.as_role)
         access.check_command(args.access_role, args.command, audience=getattr(args, "audience", None),
                              subcommand=getattr(args, "searches_command", None)
-                             or getattr(args, "partners_command", None))
+                             or getattr(args, "partners_command", None) or getattr(args, "action", None))
     except access.AccessDenied as exc:
         return fail(f"not allowed: {exc}")
     except (ConfigError, ValueError) as exc:
