@@ -99,6 +99,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "pages/data_quality.py": _EXACT,
     "pages/records.py": frozenset({ANALYST}),
     "pages/stop_search.py": _EXACT,
+    "pages/journeys.py": _EVERYONE,  # issue 17: every count under disclosure control for scrutiny
     "pages/monthly_pack.py": _EVERYONE,
     "pages/audit_log.py": frozenset({ANALYST}),
     "pages/about.py": _EVERYONE,

@@ -27,6 +27,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/data_quality.py", "Data quality", ":material/fact_check:"),
     ("pages/records.py", "Records", ":material/table_rows:"),
     ("pages/stop_search.py", "Stop and search", ":material/front_hand:"),
+    ("pages/journeys.py", "Children's journeys", ":material/route:"),
     ("pages/monthly_pack.py", "Monthly pack", ":material/picture_as_pdf:"),
     ("pages/audit_log.py", "Audit log", ":material/history:"),
     ("pages/about.py", "About the data", ":material/info:"),

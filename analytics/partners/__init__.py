@@ -4,10 +4,15 @@
 * ``read``: a partner CSV read with the crime loader's file-level checks.
 * ``load``: ``load_indicators`` (``partners load``) and ``link_flags`` (``partners link``) publish atomically.
 * ``dfe``: ``convert_dfe``, the converter for DfE's exclusions-by-characteristic download.
+* ``overlay``: partner ratios beside the police ratio (the table engine's intervals and verdicts).
+* ``linkage``: cohort filtering by person-level flag and the match rate by group.
+* ``journeys``, ``survival``, ``figures``: children's journeys (crossover, pathways, roles x markers,
+  cumulative incidence with lifelines) and their charts.
 
 Pure Python; the SQL is in ``analytics.store.partners``.
 """
 
+from analytics.partners import figures, journeys, linkage, overlay, survival
 from analytics.partners.contract import (
     AGE_BANDS,
     ETHNIC_GROUPS,
@@ -29,8 +34,32 @@ from analytics.partners.dfe import DFE_CHARACTERISTICS, DFE_REQUIRED, Conversion
 from analytics.partners.load import PartnerLoadResult, link_flags, load_indicators
 
 __all__ = [
-    "AGE_BANDS", "DFE_CHARACTERISTICS", "DFE_REQUIRED", "ETHNIC_GROUPS", "FLAGS", "FLAG_COLUMNS", "FLAG_LABELS",
-    "FLAG_OPTIONAL_COLUMNS", "INDICATOR_COLUMNS", "MEASURES", "OVERLAY_MEASURES", "SUPPRESSED_MARK", "TOTAL_GROUP",
-    "UPPER_TIER_AREAS", "Checked", "Conversion", "PartnerLoadResult", "academic_year", "convert_dfe", "link_flags",
-    "load_indicators", "validate_flags", "validate_indicators",
+    "AGE_BANDS",
+    "DFE_CHARACTERISTICS",
+    "DFE_REQUIRED",
+    "ETHNIC_GROUPS",
+    "FLAGS",
+    "FLAG_COLUMNS",
+    "FLAG_LABELS",
+    "FLAG_OPTIONAL_COLUMNS",
+    "INDICATOR_COLUMNS",
+    "MEASURES",
+    "OVERLAY_MEASURES",
+    "SUPPRESSED_MARK",
+    "TOTAL_GROUP",
+    "UPPER_TIER_AREAS",
+    "Checked",
+    "Conversion",
+    "PartnerLoadResult",
+    "academic_year",
+    "convert_dfe",
+    "figures",
+    "journeys",
+    "link_flags",
+    "linkage",
+    "load_indicators",
+    "overlay",
+    "survival",
+    "validate_flags",
+    "validate_indicators",
 ]
