@@ -28,6 +28,7 @@ $(DB): | $(VENV)/.synced
 	$(PY) -m analytics sample --load --db $(DB)
 	$(PY) -m analytics searches load sample_data/police_uk_stop_search --db $(DB)
 	$(PY) -m analytics partners load sample_data/partners/dfe_exclusions_by_characteristic_norfolk_modelled.csv --layout dfe --db $(DB)
+	$(PY) -m analytics partners link data/sample/partner_flags.csv --db $(DB)
 	$(PY) -m analytics partners load sample_data/partners/yjb_first_time_entrants_by_ethnicity_norfolk_modelled.csv --db $(DB)
 
 run: $(VENV)/.synced $(DB)
@@ -52,6 +53,7 @@ sample: $(VENV)/.synced
 	$(PY) -m analytics sample --load --db $(DB)
 	$(PY) -m analytics searches load sample_data/police_uk_stop_search --db $(DB)
 	$(PY) -m analytics partners load sample_data/partners/dfe_exclusions_by_characteristic_norfolk_modelled.csv --layout dfe --db $(DB)
+	$(PY) -m analytics partners link data/sample/partner_flags.csv --db $(DB)
 	$(PY) -m analytics partners load sample_data/partners/yjb_first_time_entrants_by_ethnicity_norfolk_modelled.csv --db $(DB)
 
 clean-data:

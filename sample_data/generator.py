@@ -299,11 +299,22 @@ def generate_extract(
 def write_sample(
     out_dir: str | Path, seed: int = PLANTED_SEED, n_records: int = DEFAULT_N_RECORDS
 ) -> tuple[Path, Path]:
-    """Write ``extract.csv`` and ``population.csv`` to ``out_dir``; returns their paths."""
+    """Write ``extract.csv`` and ``population.csv`` to ``out_dir``; returns their paths.
+
+    The extract written has the planted children's journeys of ``sample_data.journeys`` (victims who later
+    appear as suspects, more often for Black and Mixed children; every per-role count unchanged), with their
+    truth in ``journeys_truth.json``, and ``partner_flags.csv``, the person-level partner flags for it
+    (``sample_data.partners``); issue 17."""
+    from sample_data.journeys import plant_victim_suspect, write_journey_truth
+    from sample_data.partners import generate_flags
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     extract_path, population_path = out / "extract.csv", out / "population.csv"
-    generate_extract(seed=seed, n_records=n_records).to_csv(extract_path, index=False)
+    extract, truth = plant_victim_suspect(generate_extract(seed=seed, n_records=n_records))
+    extract.to_csv(extract_path, index=False)
+    write_journey_truth(truth, out)
+    generate_flags(extract).to_csv(out / "partner_flags.csv", index=False)
     model_population().to_csv(population_path, index=False)
     return extract_path, population_path
 
