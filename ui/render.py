@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -16,8 +17,8 @@ from analytics.filters import Filters, format_confidence
 from ui import auth
 
 #: No "download plot as PNG" in the chart toolbar: every export goes through ``download_file`` and is audited.
-PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "toImage"],
-                 "responsive": True}
+PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "toImage"],
+                                 "responsive": True}
 
 
 def chart(fig: go.Figure, caption: str, key: str | None = None) -> None:
