@@ -92,6 +92,7 @@ _EVERYONE = frozenset(ROLES)
 PAGE_ROLES: dict[str, frozenset[str]] = {
     "dashboard.py": _EXACT,
     "pages/disproportionality.py": _EVERYONE,
+    "pages/attention.py": _EVERYONE,  # scrutiny: alerts only, through disclosure control (analytics.alerts.disclosure)
     "pages/geography.py": _EXACT,
     "pages/crime_types.py": _EXACT,
     "pages/outcomes.py": _EXACT,
