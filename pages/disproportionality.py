@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import access, charts, schema
-from ui import auth, cached, render
+from ui import auth, cached, partners, render
 from ui.page import setup
 
 SPLITS = {None: "No split", "area": "District", "offence_group": "Offence group", "age_band": "Age band",
@@ -84,6 +84,12 @@ render.method_note(table)
 if adjusted is not None and len(adjusted):
     st.subheader("Crude and adjusted ratios")
     render.adjusted_table(adjusted)
+
+others = [g for g in schema.ETHNIC_GROUPS if g != filters.reference_group]  # partner overlay (issue 17)
+partner_group = st.selectbox("Group for the partner overlay", others, key="disp_partner_group",
+                             index=others.index("Black") if "Black" in others else 0)
+partners.overlay_section(page, overall.table, f"Police: {roles} (children per 1,000)", partner_group,
+                         filters.areas, key="disp-partners")
 
 st.subheader("Sensitivity to missing ethnicity")
 if not exact:

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import charts, geography, schema
-from ui import cached, render
+from ui import cached, partners, render
 from ui.page import setup
 
 page = setup("Geography", ":material/map:",
@@ -77,3 +77,12 @@ if outside:
 render.download(table, f"districts-{group.lower()}.csv",
                 [f"Filters: {filters.describe()}", "Population: Census 2021 based (modelled)", geography.ATTRIBUTION],
                 key="download-districts")
+
+# partner overlay (issue 17): the group's police ratio in one district, or the force area, beside the partners'
+names = {"": "All districts (force area)", **page.area_names}
+chosen = st.selectbox("Area for the partner overlay", tuple(names), format_func=names.__getitem__,
+                      key="geo_partner_area")
+police_rows = (cached.population_rates(filters, version).table if not chosen
+               else districts[districts["area_code"] == chosen].assign(group=group, unit="per 1,000"))
+partners.overlay_section(page, police_rows, f"Police: {names[chosen]} (children per 1,000)", group,
+                         (chosen,) if chosen else filters.areas, key="geo-partners")
