@@ -15,7 +15,12 @@ Independent references:
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,6 +30,7 @@ from scipy import stats as sps
 from analytics import disparity, schema, tables, verdicts
 from analytics.filters import Filters
 from analytics.verdicts import Verdict
+from tests.conftest import report_line
 
 #: Benjamini & Hochberg (1995) section 4.
 BH_EXAMPLE = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459, 0.3240, 0.4262, 0.5719,
@@ -177,3 +183,129 @@ def test_mantel_haenszel_verdicts_agree_with_their_intervals(sample_store):
             z = sps.norm.isf(0.025)
             se = (math.log(row["adjusted_upper_unadjusted"]) - math.log(row["adjusted_lower_unadjusted"])) / (2 * z)
             assert row["p_value"] == pytest.approx(2 * sps.norm.sf(abs(math.log(row["adjusted_ratio"])) / se))
+
+
+# --------------------------------------------------------------------------------------------
+# False discoveries over null tables (slow tier)
+# --------------------------------------------------------------------------------------------
+def null_table(rng: np.random.Generator, splits: int = 7, expected: float = 2.0, population: int = 1000,
+               reference_population: int = 50_000) -> pd.DataFrame:
+    """A rate table with no true difference: every group of every split has the same rate, ``expected`` events
+    in each compared group and a large reference group (as White children are), 100 expected events."""
+    parts = []
+    sizes = {g: reference_population if g == "White" else population for g in schema.ETHNIC_GROUPS}
+    for split in range(splits):
+        events = {g: int(rng.poisson(expected * sizes[g] / population)) for g in schema.ETHNIC_GROUPS}
+        parts.append((f"S{split}", events, sizes))
+    rows = tables.rate_rows(parts, "White", 0.95)
+    return tables.finish_table(pd.DataFrame(rows), 0.95, "White")
+
+
+def withhold_then_bh(table: pd.DataFrame) -> bool:
+    """The old order, for comparison: ratios from fewer than 5 events dropped first, BH over the rest."""
+    reference = table[table["is_reference"]].set_index("split")["events"]
+    compared = table[table["verdict"].notna() & table["p_value"].notna()]
+    basis = np.minimum(compared["events"].to_numpy(), reference.loc[compared["split"]].to_numpy())
+    shown = compared["p_value"].to_numpy()[basis >= 5]
+    return bool(len(shown) and (sps.false_discovery_control(shown, method="bh") <= 0.05).any())
+
+
+@pytest.mark.slow
+def test_null_tables_rarely_show_a_false_difference(request):
+    """1,000 null tables of 28 comparisons (7 splits x 4 groups against White), about 2 expected events per group:
+    the share of tables with any false higher/lower stays at or below about 5 % (BH controls the false discovery
+    rate at q = 0.05, which under the complete null is the chance of any false call). The old order (withhold,
+    then BH over the ratios shown) is measured beside it."""
+    rng = np.random.default_rng(13)
+    runs = 1000
+    any_false = old_false = 0
+    for _ in range(runs):
+        table = null_table(rng)
+        assert int(table["verdict"].notna().sum()) == 28
+        any_false += bool(table["verdict"].map(verdicts.is_difference).any())
+        old_false += withhold_then_bh(table)
+    share, old_share = any_false / runs, old_false / runs
+    report_line(request, f"null tables with a false higher/lower: {share:.1%} (family fixed first); "
+                         f"{old_share:.1%} withholding first")
+    assert share <= 0.05 + 1.96 * math.sqrt(0.05 * 0.95 / runs)
+
+
+# --------------------------------------------------------------------------------------------
+# The same verdict in the dashboard, the pack and `ratios`
+# --------------------------------------------------------------------------------------------
+PROJECT = Path(__file__).resolve().parents[1]
+PACK_MONTH = date(2026, 10, 1)
+PACK_PERIOD = ("2025-11-01", "2026-10-31")  # the 12 months to October 2026
+
+
+def ratios_cli(db: Path, *args: str) -> pd.DataFrame:
+    """``python -m analytics ratios ... --format json`` as a table."""
+    result = subprocess.run([sys.executable, "-m", "analytics", "ratios", *args, "--format", "json", "--db", str(db)],
+                            capture_output=True, text=True, cwd=PROJECT, check=True)
+    return pd.DataFrame(json.loads(result.stdout)["rows"])
+
+
+def cli_verdicts(frame: pd.DataFrame) -> dict[tuple[str, str], str]:
+    compared = frame[frame["verdict"].notna()]
+    return {(str(s), str(g)): str(v) for s, g, v in zip(compared["split"], compared["group"], compared["verdict"],
+                                                       strict=True)}
+
+
+def test_dashboard_and_ratios_give_the_same_verdicts(app_data):
+    """The Overview's headline table against ``ratios --role R`` for each role (the same filters: everything)."""
+    from tests.test_app import open_page, table_with
+
+    at = open_page("dashboard.py")
+    shown = table_with(at, "Role", "Group", "Verdict")
+    labels = {v.label: str(v) for v in Verdict}
+    compared = 0
+    for role in schema.ROLES:
+        expected = cli_verdicts(ratios_cli(app_data, "--role", role))
+        rows = shown[shown["Role"] == role.capitalize()]
+        assert len(rows) == len(expected) == 4
+        for group, label in zip(rows["Group"], rows["Verdict"], strict=True):
+            assert labels[label] == expected[("All", group)], (role, group)
+            compared += 1
+    assert compared == 12
+
+
+def test_pack_and_ratios_give_the_same_verdicts(sample_store, sample_db):
+    """Every role finding and every district finding of the officers' pack for October 2026 against
+    ``ratios`` for the same 12 months (county-wide per role; by district for the district role)."""
+    from analytics import report
+
+    pack = report.build_pack(sample_store, PACK_MONTH, "officers", Filters())
+    period = ("--from", PACK_PERIOD[0], "--to", PACK_PERIOD[1])
+    checked = differences = 0
+    for role in schema.ROLES:
+        expected = cli_verdicts(ratios_cli(sample_db, "--role", role, *period))
+        for finding in (f for f in pack.data.findings if f.kind == "role" and f.key[0] == role):
+            assert finding.verdict == expected[("All", finding.group)], (role, finding.group)
+            checked += 1
+            differences += verdicts.is_difference(finding.verdict)
+    by_district = cli_verdicts(ratios_cli(sample_db, "--role", pack.data.districts.role, "--split", "area", *period))
+    for finding in (f for f in pack.data.findings if f.kind == "district"):
+        assert finding.verdict == by_district[(finding.key[0], finding.group)], finding.key
+        checked += 1
+        differences += verdicts.is_difference(finding.verdict)
+    assert checked == 12 + 28 and differences > 0
+
+
+def test_stop_and_search_tables_keep_the_duality(tmp_path):
+    """Every stop-and-search measure x split on the six real Gwent months: shown interval and verdict agree."""
+    from analytics import searches
+    from analytics.searches import SearchFilters
+    from analytics.store import SearchStore, Store
+
+    database = tmp_path / "monitor.duckdb"
+    assert searches.load_searches([PROJECT / "sample_data" / "police_uk_stop_search"], database,
+                                  today=date(2026, 11, 30)).reconciles()
+    sstore = SearchStore(Store(database))
+    checked = 0
+    for measure in searches.MEASURES:
+        for split in (None, *searches.SPLITS):
+            if (measure, split) == ("weapons", "object"):  # refused: the measure is about one object
+                continue
+            frame = searches.ratios(sstore, SearchFilters(), measure, split).table
+            checked += assert_duality(frame, f"searches {measure} {split}")
+    assert checked > 50

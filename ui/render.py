@@ -14,7 +14,9 @@ from analytics.disparity import DisparityTable
 from analytics.filters import Filters, format_confidence
 from ui import auth
 
-PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "responsive": True}
+#: No "download plot as PNG" in the chart toolbar: every export goes through ``download_file`` and is audited.
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "toImage"],
+                 "responsive": True}
 
 
 def chart(fig: go.Figure, caption: str, key: str | None = None) -> None:
