@@ -43,6 +43,7 @@ from analytics.suppression.ratio_tables import (
     RATE_COLUMNS,
     RATIO_COLUMNS,
     RATIO_TABLE_COLUMNS,
+    SUPPRESSED_METHOD,
     apply_to_ratio_table,
 )
 from analytics.suppression.reliability import (
@@ -62,6 +63,7 @@ __all__ = [
     "RATIO_TABLE_COLUMNS",
     "RELIABLE",
     "SUPPRESSED",
+    "SUPPRESSED_METHOD",
     "SUPPRESSED_RELIABILITY",
     "SUPPRESSING_AUDIENCES",
     "UNRELIABLE",
