@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from analytics import schema
+from analytics import schema, verdicts
 
 #: Okabe & Ito (2008) colour-blind-safe palette, one colour per group, used by every chart.
 GROUP_COLOURS = {
@@ -93,10 +93,12 @@ def forest_plot(
     adjusted: pd.DataFrame | None = None,
     subtitle: str = "",
 ) -> go.Figure:
-    """Ratios with interval bars on a log scale, a line at 1, unreliable points hollow.
+    """Ratios with their shown interval bars on a log scale, a line at 1, unreliable points hollow.
 
-    ``table`` has ``ratio, ratio_lower, ratio_upper, events, denominator, reliability, group`` and the
-    ``label_column`` naming each row; ``adjusted`` (optional) adds Mantel–Haenszel points per group.
+    ``table`` has ``ratio, ratio_lower, ratio_upper, interval_level, verdict, events, denominator, reliability,
+    group`` and the ``label_column`` naming each row; ``adjusted`` (optional) adds Mantel–Haenszel points per
+    group. The bars are the table's shown intervals (adjusted for every comparison of the table, so a bar clear
+    of 1 is exactly a verdict of higher or lower); the hover gives each point's verdict and interval level.
     """
     rows = table.dropna(subset=["ratio"]).copy()
     rows = rows[np.isfinite(rows["ratio"]) & (rows["ratio"] > 0)]
@@ -107,6 +109,9 @@ def forest_plot(
     for group, part in rows.groupby("group", sort=False):
         hollow = part["reliability"].ne("reliable")
         upper = part["ratio_upper"].replace(np.inf, np.nan)
+        levels = [verdicts.format_level(v) if pd.notna(v) else f"{conf * 100:g} %"
+                  for v in part.get("interval_level", pd.Series(np.nan, index=part.index))]
+        verdict_text = [verdicts.label_of(v) for v in part.get("verdict", pd.Series(None, index=part.index))]
         fig.add_trace(go.Scatter(
             x=part["ratio"], y=part["label"], mode="markers", name=f"{group} (crude)",
             marker={"color": GROUP_COLOURS.get(group, NEUTRAL), "size": 11,
@@ -115,9 +120,10 @@ def forest_plot(
             error_x={"type": "data", "symmetric": False, "array": (upper - part["ratio"]).fillna(0),
                      "arrayminus": part["ratio"] - part["ratio_lower"], "thickness": 2, "width": 6},
             customdata=np.stack([part["events"], part["denominator"], part["ratio_lower"], part["ratio_upper"],
-                                 part["reliability"]], axis=-1),
+                                 part["reliability"], levels, verdict_text], axis=-1),
             hovertemplate=(f"<b>%{{y}}</b><br>Ratio to {reference}: %{{x:.2f}}<br>"
-                           f"{conf * 100:g}% CI %{{customdata[2]:.2f}} to %{{customdata[3]:.2f}}<br>"
+                           "Interval (%{customdata[5]}, adjusted) %{customdata[2]:.2f} to %{customdata[3]:.2f}<br>"
+                           "Verdict: %{customdata[6]}<br>"
                            "Events %{customdata[0]:,} of %{customdata[1]:,}<br>%{customdata[4]}<extra></extra>"),
         ))
     if adjusted is not None and len(adjusted):
@@ -141,8 +147,12 @@ def forest_plot(
     fig.update_yaxes(title="", autorange="reversed", categoryorder="array",
                      categoryarray=list(dict.fromkeys(rows["label"])))
     height = max(380, 200 + 30 * rows["label"].nunique())
-    return _layout(fig, title, subtitle or f"Points: ratio; bars: {conf * 100:g}% confidence interval; "
-                   "hollow points: fewer than 10 events (unreliable)", height=height)
+    return _layout(fig, title, subtitle or FOREST_SUBTITLE, height=height)
+
+
+#: What a forest plot's bars are (the verdicts come from the table; the chart decides nothing).
+FOREST_SUBTITLE = ("Points: ratio; bars: intervals adjusted for every comparison of the table (they clear 1 exactly "
+                   "when the verdict is higher or lower); hollow points: fewer than 10 events")
 
 
 def rate_bars(table: pd.DataFrame, title: str, unit: str, conf: float, subtitle: str = "") -> go.Figure:

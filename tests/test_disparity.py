@@ -16,6 +16,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats as sps
 
@@ -101,14 +103,29 @@ def test_norwich_suspect_rates_and_ratio_by_hand(store):
     assert (black["events"], black["denominator"], black["rate"]) == (12, 8000, pytest.approx(1.5))
     assert black["ratio"] == pytest.approx(1.2)
     low, high = _exact_ratio_interval(12, 8000, 10, 8000)
-    assert (black["ratio_lower"], black["ratio_upper"]) == (pytest.approx(low, rel=1e-6), pytest.approx(high, rel=1e-6))
+    assert (black["ratio_lower_unadjusted"], black["ratio_upper_unadjusted"]) == (
+        pytest.approx(low, rel=1e-6), pytest.approx(high, rel=1e-6))
     assert black["p_value"] == pytest.approx(sps.binomtest(12, 22, 0.5).pvalue, rel=1e-9)
+    # The family: Asian, Mixed and Other have 0 events against White's 10 in equal populations, p = 2 x 0.5^10
+    # each; Black p = 0.83. BH by hand: 3 x 0.00195 x 4/3 < 0.05 -> R = 3 rejections (lower) of m = 4, so the
+    # shown intervals are at 1 - 3 x 0.05 / 4 = 96.25 % (Benjamini & Yekutieli 2005) and Black's includes 1.
+    null_p = 2 * 0.5**10
+    for group in ("Asian", "Mixed", "Other"):
+        other = _row(table, group)
+        assert other["p_value"] == pytest.approx(null_p, rel=1e-9)
+        assert other["p_adjusted"] == pytest.approx(null_p * 4 / 3, rel=1e-9)
+        assert other["verdict"] == "lower" and other["reliability"] == "withheld" and pd_isna(other["ratio"])
+    assert black["interval_level"] == pytest.approx(0.9625)
+    shown_low, shown_high = _exact_ratio_interval(12, 8000, 10, 8000, conf=0.9625)
+    assert (black["ratio_lower"], black["ratio_upper"]) == (
+        pytest.approx(shown_low, rel=1e-6), pytest.approx(shown_high, rel=1e-6))
+    assert shown_low < low < 1 < high < shown_high
     byar_low, byar_high = _byar(10)
     assert white["rate_lower"] == pytest.approx(byar_low / 8000 * 1000, rel=1e-9)
     assert white["rate_upper"] == pytest.approx(byar_high / 8000 * 1000, rel=1e-9)
     assert white["method"].startswith("Byar") and pd_isna(white["ratio"])
     assert (black["reliability"], white["reliability"]) == ("reliable", "reliable")
-    assert not bool(black["significant"])
+    assert black["verdict"] == "similar" and black["p_adjusted"] == pytest.approx(black["p_value"], rel=1e-9)
 
 
 def pd_isna(value) -> bool:
@@ -217,8 +234,12 @@ def test_cli_csv_matches_the_hand_computed_table(store):
     low, high = _exact_ratio_interval(12, 8000, 10, 8000)
     assert (black["split"], black["events"], black["denominator"], black["unit"]) == ("All", "12", "8000", "per 1,000")
     assert float(black["rate"]) == pytest.approx(1.5) and float(black["ratio"]) == pytest.approx(1.2)
-    assert float(black["ratio_lower"]) == pytest.approx(low, rel=1e-5)
-    assert float(black["ratio_upper"]) == pytest.approx(high, rel=1e-5)
+    assert float(black["ratio_lower_unadjusted"]) == pytest.approx(low, rel=1e-5)
+    assert float(black["ratio_upper_unadjusted"]) == pytest.approx(high, rel=1e-5)
+    shown_low, shown_high = _exact_ratio_interval(12, 8000, 10, 8000, conf=0.9625)  # see the by-hand test above
+    assert float(black["ratio_lower"]) == pytest.approx(shown_low, rel=1e-5)
+    assert float(black["ratio_upper"]) == pytest.approx(shown_high, rel=1e-5)
+    assert black["verdict"] == "similar"
 
 
 def test_cli_json_carries_method_confidence_and_denominator(store):
@@ -271,3 +292,50 @@ def test_rates_by_role_equal_one_table_per_role_and_the_role_counts(sample_store
     counted = sample_store.counts(filters.replace(roles=()), ("role",)).set_index("role")["events"]
     assert roles.counts.to_dict() == {role: int(counted.get(role, 0)) for role in schema.ROLES}
     assert roles.counts.sum() > 0
+
+
+def _brute_force_share_extremes(a, n1, c, n0, x, m):
+    """Every allocation of x not-stated events and m - x non-events to the group, the reference group or
+    elsewhere: the smallest and largest ratio of shares."""
+    ratios = []
+    for i, k in itertools.product(range(x + 1), repeat=2):
+        if i + k > x:
+            continue
+        for j, l_ in itertools.product(range(m - x + 1), repeat=2):
+            if j + l_ > m - x or c + k == 0:
+                continue
+            ratios.append(((a + i) / (n1 + i + j)) / ((c + k) / (n0 + k + l_)))
+    return min(ratios), max(ratios)
+
+
+def _share_result(a, n1, c, n0, x, m):
+    from types import SimpleNamespace
+
+    from analytics import tables
+
+    events = {"Black": a, "White": c, schema.NOT_STATED: x}
+    concluded = {"Black": n1, "White": n0, schema.NOT_STATED: m}
+    rows = tables.decision_rows("All", events, concluded, "White", 0.95)
+    table = tables.finish_table(pd.DataFrame(rows), 0.95, "White")
+    return SimpleNamespace(table=table, measure="outcome", filters=SimpleNamespace(reference_group="White"))
+
+
+@pytest.mark.parametrize("case", [(6, 20, 10, 25, 4, 9), (9, 15, 5, 30, 6, 8), (5, 40, 12, 18, 3, 12)])
+def test_share_bounds_are_the_true_extremes_found_by_brute_force(case):
+    """Issue 13: for shares the not-stated events *and* non-events go to the extremes (Black 0.570-0.763 was
+    shown where the true extremes were 0.361-1.152). Checked against every allocation, by brute force."""
+    a, n1, c, n0, x, m = case
+    bounds = disparity.missing_ethnicity_bounds(_share_result(*case)).set_index("group").loc["Black"]
+    low, high = _brute_force_share_extremes(a, n1, c, n0, x, m)
+    assert (bounds["lowest"], bounds["highest"]) == (pytest.approx(low, rel=1e-12), pytest.approx(high, rel=1e-12))
+    assert bounds["lowest"] <= bounds["ratio"] <= bounds["highest"]
+
+
+def test_share_bounds_contain_every_ratio_on_the_sample(sample_store):
+    for role in ("suspect", "offender"):
+        for split in (None, "area", "offence_group"):
+            bounds = disparity.missing_ethnicity_bounds(
+                disparity.decision_ratios(sample_store, Filters(roles=(role,)), split=split))
+            finite = bounds[np.isfinite(bounds["highest"])]
+            inside = (finite["lowest"] <= finite["ratio"] + 1e-12) & (finite["ratio"] <= finite["highest"] + 1e-12)
+            assert inside.all()

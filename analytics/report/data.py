@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -172,6 +172,7 @@ class PackData:
     month_on_month: MonthOnMonth
     searches: Searches
     findings: tuple[Finding, ...] = ()  # every candidate finding, adjusted together
+    partners: Any = None  # analytics.report.partners.PartnerSection (issue 17), None when not built
 
     @property
     def version(self) -> str:

@@ -22,6 +22,7 @@ from analytics.report import sections
 from analytics.report.data import PackData
 from analytics.report.figures import ChartSpec, figure_json
 from analytics.report.formatting import month_label
+from analytics.report.partners import partner_notes, partner_tables
 from analytics.report.tables import trend_table
 
 HERE = Path(__file__).resolve().parent
@@ -83,5 +84,18 @@ def render_html(data: PackData, charts: Sequence[ChartSpec]) -> str:
         cover=sections.cover(data), findings=sections.key_findings(data), roles=sections.roles(data),
         outcome22=sections.outcome22(data), districts=sections.districts(data), markers=sections.markers(data),
         trend_table=trend_table(data), recording=sections.recording(data), searches=sections.stop_search(data),
-        methods=sections.methods(data),
+        methods=sections.methods(data), partners=_partners_view(data),
     )
+
+
+@dataclass(frozen=True)
+class PartnersView:
+    tables: tuple
+    notes: tuple[str, ...]
+
+
+def _partners_view(data: PackData) -> PartnersView:
+    """The partners section (issue 17): empty (and left out) when no partner data is loaded."""
+    if data.partners is None:
+        return PartnersView((), ())
+    return PartnersView(partner_tables(data.partners), partner_notes(data.partners))

@@ -104,7 +104,7 @@ class Methods:
 
 
 def tested(data: PackData) -> int:
-    """How many findings had a p-value: the size of the family adjusted together."""
+    """How many findings had a p-value (each adjusted within its own table's family)."""
     return int(sum(np.isfinite(f.p_value) for f in data.findings))
 
 
@@ -116,9 +116,9 @@ def cover(data: PackData) -> Cover:
 
 def key_findings(data: PackData) -> KeyFindings:
     conf = data.confidence
-    significant = [f for f in ordered(data.findings) if f.significant and not f.suppressed]
+    significant = [f for f in ordered(data.findings) if f.is_difference]
     headline = [f for f in data.findings if f.kind in ("role", "outcome22")]
-    unclear = [f for f in ordered(headline) if not f.significant or f.suppressed]
+    unclear = [f for f in ordered(headline) if not f.is_difference]
     previous = trends.months_back(data.month, 1)
     recording = narrative.completeness_sentence(
         data.quality.this_month.share, data.quality.previous_month.share, month_label(data.month),
@@ -152,7 +152,7 @@ def outcome22(data: PackData) -> Outcome22:
 
 def significant_sentences(data: PackData, kind: str) -> tuple[str, ...]:
     return tuple(narrative.sentence(f, data.confidence) for f in ordered(data.findings)
-                 if f.kind == kind and f.significant and not f.suppressed)
+                 if f.kind == kind and f.is_difference)
 
 
 def funnel_text(data: PackData) -> str:

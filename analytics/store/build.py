@@ -57,6 +57,30 @@ SEARCH_TABLE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 
+# The partner tables (issue 17): built by ``PartnerBuilder``, read by ``PartnerStore``, carried into each new
+# publication of crime records with the searches tables.
+PARTNER_TABLE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "partner_indicators": (
+        ("source", "VARCHAR"), ("measure", "VARCHAR"), ("area_code", "VARCHAR"), ("period_start", "DATE"),
+        ("period_end", "DATE"), ("age_band", "VARCHAR"), ("ethnic_group", "VARCHAR"), ("numerator", "BIGINT"),
+        ("denominator", "BIGINT"), ("suppressed", "BOOLEAN"), ("licence", "VARCHAR"), ("source_file", "VARCHAR"),
+        ("source_line", "BIGINT"),
+    ),
+    "partner_flags": (
+        ("person_id", "VARCHAR"), ("flag", "VARCHAR"), ("flag_start", "DATE"), ("flag_end", "DATE"),
+        ("ethnic_group", "VARCHAR"), ("source", "VARCHAR"), ("source_file", "VARCHAR"), ("source_line", "BIGINT"),
+    ),
+    "partner_rejected_rows": (
+        ("kind", "VARCHAR"), ("source_file", "VARCHAR"), ("source_line", "BIGINT"), ("reason", "VARCHAR"),
+        ("raw_line", "VARCHAR"),
+    ),
+    "partner_loads": (
+        ("kind", "VARCHAR"), ("source_file", "VARCHAR"), ("source_sha256", "VARCHAR"), ("loaded_at", "VARCHAR"),
+        ("rows_read", "BIGINT"), ("loaded", "BIGINT"), ("rejected", "BIGINT"), ("replaced", "BIGINT"),
+    ),
+}
+PARTNER_TABLES: tuple[str, ...] = tuple(PARTNER_TABLE_COLUMNS)
+
 #: The Cell Key Method's record key (0-255) of each record and person key of each child (issue 14,
 #: ``analytics.suppression.perturbation``): the first byte of a SHA-256 digest of the pseudonymised
 #: identifiers, so the keys are fixed (the same on every load of the same data), uniform, and cannot be
@@ -420,12 +444,13 @@ class PublicationBuilder:
     def carry_over_searches(self, previous: Path | None) -> list[str]:
         """Copy the searches tables of the ``previous`` publication (if any) into this one.
 
-        Called by the main loader, so a new extract of crime records keeps the loaded stop-and-search data.
+        Called by the main loader, so a new extract of crime records keeps the loaded stop-and-search data
+        and the partner tables (issue 17).
         Returns the names of the tables copied (none when there is no previous publication or no searches).
         """
         if previous is None or not Path(previous).exists():
             return []
-        return self._copy_tables(Path(previous), SEARCH_TABLES)
+        return self._copy_tables(Path(previous), SEARCH_TABLES + PARTNER_TABLES)
 
     def _copy_tables(self, previous: Path, tables: tuple[str, ...] | None) -> list[str]:
         """Copy ``tables`` (all when None) that exist in the ``previous`` publication into this one."""

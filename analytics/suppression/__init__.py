@@ -44,6 +44,7 @@ from analytics.suppression.ratio_tables import (
     RATIO_COLUMNS,
     RATIO_TABLE_COLUMNS,
     SUPPRESSED_METHOD,
+    WITHHELD_RATIO_COLUMNS,
     apply_to_ratio_table,
 )
 from analytics.suppression.reliability import (
@@ -68,6 +69,7 @@ __all__ = [
     "SUPPRESSING_AUDIENCES",
     "UNRELIABLE",
     "WITHHELD",
+    "WITHHELD_RATIO_COLUMNS",
     "apply_to_ratio_table",
     "audience_applies_suppression",
     "find_disclosures",
