@@ -15,6 +15,7 @@ from analytics.store.audit import AUDIT_FIELDS, AuditLog
 from analytics.store.build import (
     BUILD_MEMORY_LIMIT,
     CSV_OPTIONS,
+    IDENTIFIER_WHITESPACE,
     SEARCH_TABLE_COLUMNS,
     SEARCH_TABLES,
     PublicationBuilder,
@@ -40,6 +41,7 @@ from analytics.store.where import (
 
 __all__ = [
     "AUDIT_FIELDS", "BUILD_MEMORY_LIMIT", "COUNT_EXPRESSIONS", "CSV_OPTIONS", "DIMENSION_COLUMNS", "GROUP_EXPRESSIONS",
+    "IDENTIFIER_WHITESPACE",
     "POPULATION_DIMENSIONS", "RECORD_GROUP_EXPRESSIONS", "SEARCH_DIMENSIONS", "SEARCH_GROUP_EXPRESSIONS",
     "SEARCH_LIST_FILTERS", "SEARCH_TABLES", "SEARCH_TABLE_COLUMNS", "AuditLog", "DatabaseError", "NoDataError",
     "PublicationBuilder", "SearchBuilder", "SearchOptions", "SearchStore", "Statement", "Store", "Where",
