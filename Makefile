@@ -27,6 +27,8 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 $(DB): | $(VENV)/.synced
 	$(PY) -m analytics sample --load --db $(DB)
 	$(PY) -m analytics searches load sample_data/police_uk_stop_search --db $(DB)
+	$(PY) -m analytics partners load sample_data/partners/dfe_exclusions_by_characteristic_norfolk_modelled.csv --layout dfe --db $(DB)
+	$(PY) -m analytics partners load sample_data/partners/yjb_first_time_entrants_by_ethnicity_norfolk_modelled.csv --db $(DB)
 
 run: $(VENV)/.synced $(DB)
 	$(PY) -m streamlit run dashboard.py --server.address 127.0.0.1 --server.port $(PORT) \
@@ -49,6 +51,8 @@ bench: $(VENV)/.synced
 sample: $(VENV)/.synced
 	$(PY) -m analytics sample --load --db $(DB)
 	$(PY) -m analytics searches load sample_data/police_uk_stop_search --db $(DB)
+	$(PY) -m analytics partners load sample_data/partners/dfe_exclusions_by_characteristic_norfolk_modelled.csv --layout dfe --db $(DB)
+	$(PY) -m analytics partners load sample_data/partners/yjb_first_time_entrants_by_ethnicity_norfolk_modelled.csv --db $(DB)
 
 clean-data:
 	rm -rf data

@@ -52,20 +52,21 @@ render.chart(
                        "Rate ratio by role and ethnic group", filters.reference_group, filters.confidence,
                        label_column="label"),
     f"Each point is how many times as likely children of a group were to be recorded in that role as "
-    f"{filters.reference_group} children, per 1,000 children in the population. A bar crossing the dashed line "
-    "at 1 means no clear difference. Hollow points rest on fewer than 10 events.",
+    f"{filters.reference_group} children, per 1,000 children in the population. Each role's verdicts come from its "
+    "table, adjusted for every comparison in it; the bars are the matching adjusted intervals. Hollow points rest on "
+    "fewer than 10 events.",
     key="headline-forest",
 )
 headline = []
 for role, table in tables.items():
     for row in table.table.itertuples():
-        if row.is_reference or row.group == schema.NOT_STATED or pd.isna(row.ratio):
+        if row.is_reference or row.group == schema.NOT_STATED:
             continue
         headline.append({
             "Role": role.capitalize(), "Group": row.group, "Children": row.events,
             "Rate per 1,000": round(row.rate, 2), "Ratio": round(row.ratio, 2),
-            "Interval": render.interval(row.ratio_lower, row.ratio_upper),
-            "Significant": render.yes_no(row.significant), "Reliability": row.reliability,
+            "Interval (adjusted)": render.interval(row.ratio_lower, row.ratio_upper),
+            "Verdict": render.verdict_label(row.verdict), "Reliability": row.reliability,
         })
 st.dataframe(pd.DataFrame(headline), hide_index=True, width="stretch", height=38 + 35 * len(headline))
 
@@ -94,7 +95,7 @@ st.dataframe(pd.DataFrame({
     "Ratio now": joined["ratio"].round(2),
     "Interval now": render.intervals(joined["ratio_lower"], joined["ratio_upper"]),
     "Ratio a year earlier": joined["ratio_previous"].round(2),
-    "Significant now": joined["significant"].map(render.yes_no),
+    "Verdict now": render.verdict_labels(joined["verdict"]),
 }), hide_index=True, width="stretch")
 
 st.caption(f"Data version {version}. Population: {meta['population_source']}. "

@@ -61,9 +61,11 @@ PACK_OFFICERS = "pack_officers"  # the officers' edition of the monthly pack (ex
 PACK_SCRUTINY = "pack_scrutiny"  # the scrutiny edition (disclosure-controlled)
 LOAD_DATA = "load_data"  # publish a new database (CLI load/sample)
 AUDIT_LOG = "audit_log"  # read the audit log
+ACKNOWLEDGE_ALERTS = "acknowledge_alerts"  # acknowledge an alert or watch with a note (issue 16)
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    ANALYST: frozenset({RECORDS, EXACT_COUNTS, CONTROLLED_EXPORT, PACK_OFFICERS, PACK_SCRUTINY, LOAD_DATA, AUDIT_LOG}),
+    ANALYST: frozenset({RECORDS, EXACT_COUNTS, CONTROLLED_EXPORT, PACK_OFFICERS, PACK_SCRUTINY, LOAD_DATA, AUDIT_LOG,
+                        ACKNOWLEDGE_ALERTS}),
     OFFICER: frozenset({EXACT_COUNTS, CONTROLLED_EXPORT, PACK_OFFICERS, PACK_SCRUTINY}),
     SCRUTINY: frozenset({CONTROLLED_EXPORT, PACK_SCRUTINY}),
 }
@@ -75,6 +77,7 @@ PERMISSION_TEXT = {
     PACK_SCRUTINY: "the scrutiny edition of the monthly pack",
     LOAD_DATA: "loading data",
     AUDIT_LOG: "the audit log",
+    ACKNOWLEDGE_ALERTS: "acknowledging alerts",
 }
 
 #: Pack audience (``analytics.report.AUDIENCES``) -> the permission it needs.
@@ -281,12 +284,16 @@ def check_command(role: str, command: str, *, audience: str | None = None, subco
     """Raise ``AccessDenied`` if ``role`` may not run ``python -m analytics COMMAND``.
 
     ``ratios`` is open to every role (scrutiny gets disclosure-controlled output); ``info``, ``quality``
-    and ``searches ratios`` print exact counts; ``load``, ``sample`` and ``searches load`` publish data.
+    and ``searches ratios`` print exact counts; ``load``, ``sample``, ``searches load`` and ``partners``
+    (load, link, convert-dfe) publish or prepare data; ``alerts`` prints exact counts and ``alerts acknowledge`` is
+    for analysts.
     """
-    if command in ("load", "sample") or (command == "searches" and subcommand == "load"):
+    if command in ("load", "sample", "partners") or (command == "searches" and subcommand == "load"):
         require(role, LOAD_DATA)
     elif command in ("info", "quality", "searches"):
         require(role, EXACT_COUNTS)
+    elif command == "alerts" and subcommand == "acknowledge":
+        require(role, ACKNOWLEDGE_ALERTS)
     elif command == "report":
         require(role, PACK_PERMISSION.get(audience or "scrutiny", PACK_OFFICERS))
     elif command != "ratios":

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from analytics import schema
+from analytics import schema, verdicts
 
 #: Okabe & Ito (2008) colour-blind-safe palette, one colour per group, used by every chart.
 GROUP_COLOURS = {
@@ -93,10 +93,12 @@ def forest_plot(
     adjusted: pd.DataFrame | None = None,
     subtitle: str = "",
 ) -> go.Figure:
-    """Ratios with interval bars on a log scale, a line at 1, unreliable points hollow.
+    """Ratios with their shown interval bars on a log scale, a line at 1, unreliable points hollow.
 
-    ``table`` has ``ratio, ratio_lower, ratio_upper, events, denominator, reliability, group`` and the
-    ``label_column`` naming each row; ``adjusted`` (optional) adds Mantel–Haenszel points per group.
+    ``table`` has ``ratio, ratio_lower, ratio_upper, interval_level, verdict, events, denominator, reliability,
+    group`` and the ``label_column`` naming each row; ``adjusted`` (optional) adds Mantel–Haenszel points per
+    group. The bars are the table's shown intervals (adjusted for every comparison of the table, so a bar clear
+    of 1 is exactly a verdict of higher or lower); the hover gives each point's verdict and interval level.
     """
     rows = table.dropna(subset=["ratio"]).copy()
     rows = rows[np.isfinite(rows["ratio"]) & (rows["ratio"] > 0)]
@@ -107,6 +109,9 @@ def forest_plot(
     for group, part in rows.groupby("group", sort=False):
         hollow = part["reliability"].ne("reliable")
         upper = part["ratio_upper"].replace(np.inf, np.nan)
+        levels = [verdicts.format_level(v) if pd.notna(v) else f"{conf * 100:g} %"
+                  for v in part.get("interval_level", pd.Series(np.nan, index=part.index))]
+        verdict_text = [verdicts.label_of(v) for v in part.get("verdict", pd.Series(None, index=part.index))]
         fig.add_trace(go.Scatter(
             x=part["ratio"], y=part["label"], mode="markers", name=f"{group} (crude)",
             marker={"color": GROUP_COLOURS.get(group, NEUTRAL), "size": 11,
@@ -115,9 +120,10 @@ def forest_plot(
             error_x={"type": "data", "symmetric": False, "array": (upper - part["ratio"]).fillna(0),
                      "arrayminus": part["ratio"] - part["ratio_lower"], "thickness": 2, "width": 6},
             customdata=np.stack([part["events"], part["denominator"], part["ratio_lower"], part["ratio_upper"],
-                                 part["reliability"]], axis=-1),
+                                 part["reliability"], levels, verdict_text], axis=-1),
             hovertemplate=(f"<b>%{{y}}</b><br>Ratio to {reference}: %{{x:.2f}}<br>"
-                           f"{conf * 100:g}% CI %{{customdata[2]:.2f}} to %{{customdata[3]:.2f}}<br>"
+                           "Interval (%{customdata[5]}, adjusted) %{customdata[2]:.2f} to %{customdata[3]:.2f}<br>"
+                           "Verdict: %{customdata[6]}<br>"
                            "Events %{customdata[0]:,} of %{customdata[1]:,}<br>%{customdata[4]}<extra></extra>"),
         ))
     if adjusted is not None and len(adjusted):
@@ -134,15 +140,19 @@ def forest_plot(
                 hovertemplate=("<b>%{y}</b> adjusted for %{customdata[2]}<br>MH ratio %{x:.2f} "
                                "(%{customdata[0]:.2f} to %{customdata[1]:.2f})<extra></extra>"),
             ))
-    fig.add_vline(x=1, line={"color": NEUTRAL, "dash": "dash", "width": 1.5})
+    fig.add_vline(x=1, line={"color": NEUTRAL, "dash": "dash", "width": 1.5}, opacity=1)
     extent = [*rows["ratio_lower"], *rows["ratio_upper"].replace(np.inf, np.nan).dropna(), *rows["ratio"]]
     fig.update_xaxes(type="log", title=f"Ratio to {reference} children (log scale; 1.0 = same as {reference})",
                      showgrid=True, gridcolor="#eeeeee", **log_ticks(extent))
     fig.update_yaxes(title="", autorange="reversed", categoryorder="array",
                      categoryarray=list(dict.fromkeys(rows["label"])))
     height = max(380, 200 + 30 * rows["label"].nunique())
-    return _layout(fig, title, subtitle or f"Points: ratio; bars: {conf * 100:g}% confidence interval; "
-                   "hollow points: fewer than 10 events (unreliable)", height=height)
+    return _layout(fig, title, subtitle or FOREST_SUBTITLE, height=height)
+
+
+#: What a forest plot's bars are (the verdicts come from the table; the chart decides nothing).
+FOREST_SUBTITLE = ("Points: ratio; bars: intervals adjusted for every comparison of the table (they clear 1 exactly "
+                   "when the verdict is higher or lower); hollow points: fewer than 10 events")
 
 
 def rate_bars(table: pd.DataFrame, title: str, unit: str, conf: float, subtitle: str = "") -> go.Figure:
@@ -316,7 +326,7 @@ def ratio_band(frame: pd.DataFrame, title: str, reference: str, conf: float, sub
                            "%{customdata[2]:,} events<extra></extra>"),
         ))
     if log:
-        fig.add_hline(y=1, line={"color": NEUTRAL, "dash": "dash", "width": 1.5})
+        fig.add_hline(y=1, line={"color": NEUTRAL, "dash": "dash", "width": 1.5}, opacity=1)
     extent = [*frame["lower"], *frame["upper"], *frame[value]] if log else []
     fig.update_yaxes(type="log" if log else "linear", title=y_label or f"Ratio to {reference} (log scale)",
                      showgrid=True, gridcolor="#eeeeee", rangemode="normal" if log else "tozero",
@@ -339,7 +349,8 @@ def completeness_lines(frame: pd.DataFrame, series: str, title: str, target: flo
             hovertemplate=(f"<b>{name}</b> %{{x|%b %Y}}: %{{y:.1f}}% "
                            "(%{customdata[0]:,} of %{customdata[1]:,})<extra></extra>"),
         ))
-    fig.add_hline(y=100 * target, line={"color": "#B2182B", "dash": "dash"},
+    # width and opacity explicit: the simple_white template gives shapes a zero-width line at 0.3 opacity
+    fig.add_hline(y=100 * target, line={"color": "#B2182B", "dash": "dash", "width": 2}, opacity=1,
                   annotation_text=f"target {target:.0%}", annotation_position="top left")
     fig.update_yaxes(title="% of records with self-defined ethnicity", range=[0, 100], showgrid=True,
                      gridcolor="#eeeeee")

@@ -14,6 +14,8 @@ Example ``monitor.toml``::
     [serious_youth_violence]
     offence_groups = ["Violence with injury", "Robbery", "Possession of weapons"]
     markers = ["knife_crime"]
+    [alerts]  # early-warning thresholds (analytics.alerts.config.AlertSettings documents each default)
+    baseline_months = 24
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analytics import schema
+from analytics.alerts.config import DEFAULT_ALERT_SETTINGS, AlertSettings, alert_settings
 
 DEFAULT_DATABASE = Path("data") / "monitor.duckdb"
 KEY_ENV = "MONITOR_PSEUDONYMISATION_KEY"
@@ -45,6 +48,7 @@ class Settings:
     ethnicity_source: str = schema.DEFAULT_ETHNICITY_SOURCE
     force_name: str | None = None
     serious_youth_violence: schema.SeriousYouthViolence = field(default_factory=schema.SeriousYouthViolence)
+    alerts: AlertSettings = DEFAULT_ALERT_SETTINGS  # the [alerts] table (analytics.alerts.config)
 
     def pseudonymisation_key(self) -> bytes | None:
         """The HMAC key, or None when none is configured. Never print the returned value.
@@ -88,6 +92,10 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
     source = values.get("ethnicity_source", schema.DEFAULT_ETHNICITY_SOURCE)
     if source not in schema.ETHNICITY_SOURCES:
         raise ConfigError(f"unknown ethnicity_source {source!r}")
+    try:
+        alerts = alert_settings(values.get("alerts"))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     database = os.environ.get(DATABASE_ENV) or values.get("database") or DEFAULT_DATABASE
     key_file = values.get("pseudonymisation_key_file")
     return Settings(
@@ -96,4 +104,5 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         key_file=Path(key_file) if key_file else None,
         ethnicity_source=source,
         serious_youth_violence=definition,
+        alerts=alerts,
     )

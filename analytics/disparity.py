@@ -11,11 +11,12 @@
 * ``missing_ethnicity_bounds``: the range a ratio could take if the not-stated records belonged
   (a) to groups in proportion to the stated ones, (b) all to the group, (c) all to the reference group.
 
-Every row states its events (numerator), denominator, method and confidence. Each row's interval is
-at the chosen confidence and not adjusted for multiplicity; its p-value is consistent with it; the
-p-values are adjusted across the table's rows by Benjamini–Hochberg and a row is significant when its
-adjusted p-value is below 1 − confidence. "Not stated" is always its own row. The row builders, the
-finishing step and the table type (``DisparityTable``, a ``RatioTable``) come from ``analytics.tables``.
+Every row states its events (numerator), denominator, method and confidence. Every comparison carries
+the verdict decided once for its table (``analytics.verdicts``: Benjamini–Hochberg over every comparison of
+the table, higher / similar / lower / not estimable) and a shown interval that agrees with it (Benjamini–
+Yekutieli false-coverage-rate adjusted), beside the unadjusted interval. "Not stated" is always its own row.
+The row builders, the finishing step and the table type (``DisparityTable``, a ``RatioTable``) come from
+``analytics.tables``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics import schema, stats
+from analytics import schema, stats, verdicts
+from analytics.distributions import norm_isf, norm_sf
 from analytics.filters import Filters, format_confidence
 from analytics.store import POPULATION_DIMENSIONS, Store
 from analytics.tables import (
@@ -229,28 +231,53 @@ def adjusted_ratios(
         raise ValueError("the crude table was computed for other filters, measure or outcomes")
     cells = _strata_cells(store, filters, measure, strata, outcome_codes)
     rows = []
+    pooled_results = []
     crude_rows = crude.table.set_index("group")
     for group in schema.ETHNIC_GROUPS:
         if group == filters.reference_group or group not in crude_rows.index:  # groups left out by the filter
             continue
         crude_row = crude_rows.loc[group]
         pooled = _mantel_haenszel(cells, strata, group, filters, measure)
+        pooled_results.append(pooled)
         rows.append({
             "group": group,
             "crude_ratio": crude_row["ratio"], "crude_lower": crude_row["ratio_lower"],
             "crude_upper": crude_row["ratio_upper"], "crude_events": crude_row["events"],
-            "adjusted_ratio": pooled.estimate, "adjusted_lower": pooled.lower, "adjusted_upper": pooled.upper,
-            "p_value": pooled.p_value, "homogeneity_chi2": pooled.homogeneity_chi2,
+            "crude_verdict": crude_row["verdict"],
+            "adjusted_ratio": pooled.estimate, "adjusted_lower_unadjusted": pooled.lower,
+            "adjusted_upper_unadjusted": pooled.upper, "p_value": wald_p_value(pooled),
+            "homogeneity_chi2": pooled.homogeneity_chi2,
             "homogeneity_df": pooled.homogeneity_df, "homogeneity_p": pooled.homogeneity_p,
             "strata_used": pooled.strata_used, "adjusted_for": ", ".join(strata),
-            "method": (f"{pooled.method}; {format_confidence(filters.confidence)} CI"
+            "method": (f"{pooled.method}; {format_confidence(filters.confidence)} CI; Wald test on the log scale"
                        + (f"; {pooled.note}" if pooled.note else "")),
         })
     table = pd.DataFrame(rows)
     if len(table):
-        table["p_adjusted"] = stats.adjust_pvalues(table["p_value"].to_numpy(dtype=float), "bh")
-        table["significant"] = table["p_adjusted"] < (1 - filters.confidence)
+        family, decided = verdicts.decide(table["adjusted_ratio"].to_numpy(dtype=float),
+                                          table["p_value"].to_numpy(dtype=float), 1 - filters.confidence)
+        shown = [pooled.confidence_interval(family.interval_level) for pooled in pooled_results]
+        table["adjusted_lower"] = [low for low, _ in shown]
+        table["adjusted_upper"] = [high for _, high in shown]
+        table["interval_level"] = family.interval_level
+        table["p_adjusted"] = family.p_adjusted
+        table["verdict"] = [str(v) for v in decided]
+        table.attrs["multiple_comparisons"] = family.description
     return table
+
+
+def wald_p_value(pooled: stats.MantelHaenszelResult) -> float:
+    """The two-sided Wald test of ratio = 1 that the pooled (Greenland–Robins, log-scale) interval inverts:
+    z = log(estimate) / SE, SE recovered from the interval, so the interval at 1 − alpha excludes 1 exactly
+    when p < alpha (the Mantel–Haenszel score test is not this interval's test, so its p-value is not used
+    for the verdict). ``nan`` where the interval is not finite."""
+    estimate, lower, upper = pooled.estimate, pooled.lower, pooled.upper
+    if not all(math.isfinite(v) and v > 0 for v in (estimate, lower, upper)):
+        return math.nan
+    se = (math.log(upper) - math.log(lower)) / (2 * float(norm_isf((1 - pooled.conf) / 2)))
+    if se <= 0:
+        return math.nan
+    return float(2 * norm_sf(abs(math.log(estimate)) / se))
 
 
 def _strata_cells(store, filters, measure, strata, outcome_codes) -> pd.DataFrame:

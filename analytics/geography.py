@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from analytics import disparity, reference, schema, stats
+from analytics import disparity, reference, schema, stats, verdicts
 from analytics.filters import Filters
 from analytics.store import Store
 
@@ -135,13 +135,15 @@ def district_values(store: Store, filters: Filters, group: str, value: str = "ra
     rates = table if table is not None else disparity.population_rates(store, filters, split="area")
     rows = rates.table[rates.table["group"] == group].copy()
     rows["value"] = rows["ratio"] if value == "ratio" else rows["rate"]
-    conf = f"{filters.confidence * 100:g}% CI"
     rows["hover"] = [
         (f"{group}: {r['rate']:.2f} per 1,000 ({int(r['events']):,} of {int(r['denominator']):,})"
          + (f"<br>ratio to {filters.reference_group} {r['ratio']:.2f} "
-            f"({conf} {r['ratio_lower']:.2f} to {r['ratio_upper']:.2f})"
-            if pd.notna(r["ratio"]) else f"<br>ratio not shown ({r['reliability']})"))
+            f"(interval {verdicts.format_level(r['interval_level'])}, adjusted: "
+            f"{r['ratio_lower']:.2f} to {r['ratio_upper']:.2f})"
+            if pd.notna(r["ratio"]) else f"<br>ratio not shown ({r['reliability']})")
+         + (f"<br>verdict: {verdicts.label_of(r['verdict']).lower()}" if verdicts.parse(r["verdict"]) else ""))
         for r in rows.to_dict("records")
     ]
     return rows.rename(columns={"split": "area_code"})[["area_code", "value", "hover", "events", "denominator",
-                                                        "rate", "ratio", "ratio_lower", "ratio_upper", "reliability"]]
+                                                        "rate", "ratio", "ratio_lower", "ratio_upper",
+                                                        "interval_level", "verdict", "reliability"]]

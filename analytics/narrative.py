@@ -2,13 +2,14 @@
 
 Rules the sentences follow (the pack's "key findings"):
 
-* A finding is stated as a difference only when it is statistically significant **after adjustment
-  across all the pack's findings** (Benjamini–Hochberg; see :func:`adjust_family`). Otherwise the
-  sentence says there is not enough data to say whether there is a real difference, which is the
-  truth: the interval is compatible with no difference.
-* A ratio from fewer than 5 events is never stated; one from fewer than 10 is marked as resting on
-  few events (DESIGN.md section 8). For the scrutiny audience a row whose count is suppressed gives
-  no numbers at all.
+* A finding is stated as a difference only when its **verdict** says higher or lower: the verdict of
+  the table the figure comes from (``analytics.verdicts``, adjusted for every comparison of that table),
+  the same verdict the dashboard and ``ratios`` show. Otherwise the sentence says there is not enough
+  data to say whether there is a real difference, which is the truth: the shown interval (adjusted the
+  same way) includes 1. No sentence decides a verdict of its own.
+* A ratio from fewer than 5 events is never quoted (its verdict still stands and is said); one from
+  fewer than 10 is marked as resting on few events (DESIGN.md section 8). For the scrutiny audience a
+  row whose count is suppressed gives no numbers and no verdict at all.
 * Numbers are rounded to one decimal place for ratios and whole percentages for shares; the interval
   is printed beside every ratio with its confidence level.
 * A change from the previous 12 months is called up or down from the rounded figures; whether the
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats as scipy_stats
 
-from analytics import stats
+from analytics import verdicts
 from analytics.filters import format_confidence
 
 UNRELIABLE_NOTE = "based on fewer than 10 events, so treat it with caution"
@@ -32,7 +33,8 @@ UNRELIABLE_NOTE = "based on fewer than 10 events, so treat it with caution"
 
 @dataclass
 class Finding:
-    """One candidate finding: a ratio with its p-value, to be adjusted with the others."""
+    """One candidate finding: a ratio with its shown (adjusted) interval, the unadjusted interval, and the
+    verdict of the table it comes from (``verdict``: a ``verdicts.Verdict`` value, ``None`` if hidden)."""
 
     kind: str  # "role", "outcome22", "district", "marker"
     key: tuple
@@ -45,16 +47,15 @@ class Finding:
     suppressed: bool = False
     context: dict = field(default_factory=dict)
     p_adjusted: float = float("nan")
-    significant: bool = False
+    verdict: str | None = None
+    interval_level: float = float("nan")
+    lower_unadjusted: float = float("nan")
+    upper_unadjusted: float = float("nan")
 
-
-def adjust_family(findings: list[Finding], confidence: float) -> None:
-    """Benjamini–Hochberg across every finding with a p-value; sets ``p_adjusted`` and ``significant``."""
-    pvalues = np.array([f.p_value if f.p_value is not None else np.nan for f in findings], dtype=float)
-    adjusted = stats.adjust_pvalues(pvalues, "bh") if len(findings) else np.array([])
-    for finding, p in zip(findings, adjusted, strict=True):
-        finding.p_adjusted = float(p)
-        finding.significant = bool(np.isfinite(p) and p < 1 - confidence and np.isfinite(finding.ratio))
+    @property
+    def is_difference(self) -> bool:
+        """The table's verdict says higher or lower (and disclosure control does not hide the row)."""
+        return not self.suppressed and verdicts.is_difference(self.verdict)
 
 
 def ratio_text(value: float) -> str:
@@ -63,9 +64,18 @@ def ratio_text(value: float) -> str:
     return f"{value:.1f}"
 
 
-def interval_text(lower: float, upper: float, confidence: float) -> str:
+def interval_text(lower: float, upper: float, confidence: float, level: float | None = None) -> str:
+    """'95 % CI 1.1 to 2.3', or with ``level`` (a shown interval adjusted for its table's comparisons)
+    '99.821 % adjusted interval 1.1 to 2.3'."""
     upper_text = "infinity" if upper is None or not np.isfinite(upper) else f"{upper:.1f}"
+    if level is not None and np.isfinite(level):
+        return f"{verdicts.format_level(level)} adjusted interval {lower:.1f} to {upper_text}"
     return f"{format_confidence(confidence)} CI {lower:.1f} to {upper_text}"
+
+
+def shown_interval(finding: Finding, confidence: float) -> str:
+    """The finding's shown interval in words, with its level."""
+    return interval_text(finding.lower, finding.upper, confidence, finding.interval_level)
 
 
 def change_test(current: tuple[float, float, float], previous: tuple[float, float, float], confidence: float) -> float:
@@ -102,7 +112,7 @@ def trend_clause(finding: Finding, confidence: float) -> str:
         direction = f"up from {before} a year earlier"
     else:
         direction = f"down from {before} a year earlier"
-    p = change_test((finding.ratio, finding.lower, finding.upper),
+    p = change_test((finding.ratio, finding.lower_unadjusted, finding.upper_unadjusted),
                     (previous["ratio"], previous["lower"], previous["upper"]), confidence)
     if now == before or not np.isfinite(p):
         return f" and {direction}"
@@ -124,13 +134,18 @@ def role_sentence(finding: Finding, confidence: float) -> str:
         return (f"{where}, the figures for {finding.group} children recorded as {role_text} are withheld to "
                 "protect small numbers.")
     if not np.isfinite(finding.ratio) or finding.reliability == "withheld":
+        if finding.is_difference:
+            more = "more" if finding.verdict == verdicts.Verdict.HIGHER else "less"
+            return (f"{where}, {finding.group} children were {more} likely than {reference} children to be "
+                    f"recorded as {role_text}, a clear difference after allowing for the number of comparisons, "
+                    "but on too few events (fewer than 5) to quote a ratio.")
         return (f"{where}, too few {finding.group} children were recorded as {role_text} "
                 f"to compare them with {reference} children: not enough data to say.")
     less = " (that is, less likely)" if finding.ratio < 1 else ""
     body = (f"{where}, {finding.group} children were {ratio_text(finding.ratio)} times "
-            f"({interval_text(finding.lower, finding.upper, confidence)}) as likely as {reference} children "
+            f"({shown_interval(finding, confidence)}) as likely as {reference} children "
             f"to be recorded as {role_text}{less}")
-    if finding.significant:
+    if finding.is_difference:
         return body + f"; this is statistically significant{trend_clause(finding, confidence)}{_unreliable(finding)}."
     return (body + "; this is not statistically significant after allowing for the number of comparisons, "
             f"so there is not enough data to say whether there is a real difference{_unreliable(finding)}.")
@@ -140,6 +155,12 @@ def outcome22_sentence(finding: Finding, confidence: float) -> str:
     """Outcome 22 fairness for one group: the adjusted risk ratio, with the crude shares where publishable."""
     c = finding.context
     reference, period, role_text = c["reference"], c["period"], c["role_text"]
+    if not np.isfinite(finding.ratio) and finding.is_difference:
+        more = "more" if finding.verdict == verdicts.Verdict.HIGHER else "less"
+        return (f"In the {period}, concluded cases of {finding.group} {role_text} were {more} likely than those of "
+                f"{reference} children to end in outcome 22 (diversion instead of prosecution) after allowing for "
+                "offence group and age band, a clear difference after allowing for the number of comparisons, but on "
+                "too few events (fewer than 5) to quote a ratio.")
     if finding.suppressed or (c.get("shares") is None and not np.isfinite(finding.ratio)):
         return (f"In the {period}, too few concluded cases of {finding.group} {role_text} ended in outcome 22 to "
                 f"compare them with {reference} children: not enough data to say.")
@@ -151,10 +172,10 @@ def outcome22_sentence(finding: Finding, confidence: float) -> str:
                 f"(diversion instead of prosecution){share_text}, but there is not enough data to compare them "
                 f"with {reference} children after allowing for offence group and age band.")
     body = (f"In the {period}, concluded cases of {finding.group} {role_text} were "
-            f"{ratio_text(finding.ratio)} times as likely ({interval_text(finding.lower, finding.upper, confidence)}) "
+            f"{ratio_text(finding.ratio)} times as likely ({shown_interval(finding, confidence)}) "
             f"as those of {reference} children to end in outcome 22 (diversion instead of prosecution), after "
             f"allowing for offence group and age band{share_text}")
-    if finding.significant:
+    if finding.is_difference:
         return body + f"; this is statistically significant{_unreliable(finding)}."
     return (body + "; this is not statistically significant, so there is not enough data to say whether "
             f"outcome 22 is used differently{_unreliable(finding)}.")
@@ -188,7 +209,7 @@ def not_enough_item(finding: Finding, confidence: float) -> str:
     if not np.isfinite(finding.ratio) or finding.reliability == "withheld":
         return f"{what} (too few to compare)"
     mark = ", fewer than 10 events" if finding.reliability == "unreliable" else ""
-    interval = interval_text(finding.lower, finding.upper, confidence)
+    interval = shown_interval(finding, confidence)
     return f"{what} (ratio {ratio_text(finding.ratio)}, {interval}{mark})"
 
 
@@ -204,3 +225,102 @@ def completeness_sentence(this_share: float, previous_share: float, month_label:
                   else f", the same as in {previous_label}")
     return (f"Self-defined ethnicity was recorded on {this_share:.0%} of records made in {month_label}{change}; "
             f"this is {verdict} the {target:.0%} target.").replace("%", " %")
+
+
+# --------------------------------------------------------------------------------------------
+# Plain words (issue 15): higher / similar / lower than the reference group, the numbers after
+# --------------------------------------------------------------------------------------------
+HIGHER, SIMILAR, LOWER, NOT_ESTIMABLE, WITHHELD = "higher", "similar", "lower", "not estimable", "withheld"
+#: The heading each verdict is listed under, in the order the pack and the Overview list them.
+VERDICT_HEADINGS = {HIGHER: "Higher than {reference} children", LOWER: "Lower than {reference} children",
+                    SIMILAR: "Similar to {reference} children", NOT_ESTIMABLE: "Too few to compare",
+                    WITHHELD: "Withheld to protect small numbers"}
+CAUTION = " Few children are involved, so treat this with caution."
+
+
+def verdict(finding: Finding) -> str:
+    """Higher / similar / lower than the reference group, not estimable, or withheld (scrutiny, small numbers):
+    the table's verdict (``analytics.verdicts``) in the pack's words, never decided here. A ratio withheld for
+    few events keeps a higher or lower verdict (withholding is for display only)."""
+    if finding.suppressed:
+        return WITHHELD
+    if finding.is_difference:
+        return HIGHER if finding.verdict == verdicts.Verdict.HIGHER else LOWER
+    if not np.isfinite(finding.ratio) or finding.reliability == "withheld":
+        return NOT_ESTIMABLE
+    return SIMILAR
+
+
+def _plain_range(finding: Finding) -> str:
+    upper = "more" if finding.upper is None or not np.isfinite(finding.upper) else f"{finding.upper:.1f}"
+    return f"{finding.lower:.1f} to {upper}"
+
+
+def _who(finding: Finding) -> tuple[str, str]:
+    """(where, what): " in Norwich" and "recorded as suspects in crimes flagged as knife crime"."""
+    c = finding.context
+    where = f"In {c['district']}, " if c.get("district") else ""
+    what = f"recorded as {c.get('role_text', '')}"
+    if finding.kind == "marker":
+        what += f" in crimes flagged as {str(c.get('marker', '')).lower()}"
+    return where, what
+
+
+def plain_sentence(finding: Finding, confidence: float = 0.95) -> str:
+    """One finding in plain words: the verdict first, then the ratio with its likely range.
+
+    The same words serve the pack's key findings and the dashboard's Overview; the statistical detail (interval
+    level, adjustment for multiple comparisons) is stated once, in the pack's annex and the Overview's note.
+    """
+    c = finding.context
+    reference, group, kind = c.get("reference", "White"), finding.group, verdict(finding)
+    caution = CAUTION if finding.reliability == "unreliable" and kind != WITHHELD else ""
+    if finding.kind == "outcome22":
+        subject = f"Concluded cases of {group} {c.get('role_text', '')}"
+        if kind == WITHHELD:
+            return f"{subject}: withheld to protect small numbers."
+        if kind == NOT_ESTIMABLE:
+            return f"{subject}: too few ended in outcome 22 to compare with {reference} children."
+        ratio = (f"{finding.ratio:.1f} times as often, allowing for offence group and age band "
+                 f"(likely range {_plain_range(finding)})")
+        if kind == SIMILAR:
+            return (f"{subject} ended in outcome 22 (diversion instead of prosecution) about as often as those of "
+                    f"{reference} children; the difference could be chance: {ratio}.{caution}")
+        word = "more" if kind == HIGHER else "less"
+        if not np.isfinite(finding.ratio):
+            return (f"{subject} ended in outcome 22 (diversion instead of prosecution) {word} often than those of "
+                    f"{reference} children, on too few events to quote a ratio.")
+        return (f"{subject} ended in outcome 22 (diversion instead of prosecution) {word} often than those of "
+                f"{reference} children: {ratio}.{caution}")
+    where, what = _who(finding)
+    subject = f"{where}{group} children {what}"
+    if kind == WITHHELD:
+        return f"{subject}: withheld to protect small numbers."
+    if kind == NOT_ESTIMABLE:
+        return f"{subject}: too few to compare with {reference} children."
+    ratio = f"{finding.ratio:.1f} times as often (likely range {_plain_range(finding)})"
+    if kind == SIMILAR:
+        return (f"{subject}: similar to {reference} children; the difference could be chance: {finding.ratio:.1f} "
+                f"times as often, likely range {_plain_range(finding)}.{caution}")
+    word = "more" if kind == HIGHER else "less"
+    if not np.isfinite(finding.ratio):
+        return (f"{where}{group} children were {what} {word} often than {reference} children, on too few events "
+                "to quote a ratio.")
+    change = _plain_change(finding, confidence)
+    body = f"{where}{group} children were {what} {word} often than {reference} children: {ratio}"
+    return f"{body}{change}.{caution}"
+
+
+def _plain_change(finding: Finding, confidence: float) -> str:
+    """'; a year earlier it was 2.6, a change larger than chance would explain' (or could be chance), or ''."""
+    previous = finding.context.get("previous")
+    if not previous or previous.get("ratio") is None or not np.isfinite(previous["ratio"]):
+        return ""
+    before = ratio_text(previous["ratio"])
+    if before == ratio_text(finding.ratio):
+        return f"; the same as a year earlier ({before})"
+    p = change_test((finding.ratio, finding.lower_unadjusted, finding.upper_unadjusted),
+                    (previous["ratio"], previous["lower"], previous["upper"]), confidence)
+    judged = ("" if not np.isfinite(p) else ", a change larger than chance would explain" if p < 1 - confidence
+              else ", a change that could be chance")
+    return f"; a year earlier it was {before}{judged}"

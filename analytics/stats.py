@@ -16,6 +16,14 @@ Conventions (all functions):
   sparse (zero counts, zero denominators), never raises.
 * ``conf`` is a probability (0.95, 0.998), not a percentage.
 
+Effective counts: the ``*_array`` functions take ``effective=True`` for non-integer counts. An estimate E of a
+count with variance V (an imputed count, or a count of records clustered in children) is carried as the
+Poisson-equivalent count E^2 / V with its denominator scaled by the same factor E / V, so the rate is unchanged and
+the interval has the estimate's own relative variance (Kish 1965, *Survey Sampling*, section 8.2, effective sample
+size; Fay & Feuer 1997, *Statistics in Medicine* 16: 791-801, gamma intervals for rates with a variance other than
+the Poisson one). The exact kernels are written with the continuous (gamma / beta) forms of the Poisson and
+binomial tails, so at whole counts they give exactly the integer results.
+
 Sources: Wilson (1927); Garwood (1936); Breslow & Day (1987) vol. II and APHO Technical
 Briefing 3 (2008) for Byar's approximation; Clopper & Pearson (1934) and Lancaster (1961) for
 the exact and mid-p conditional intervals; Katz et al. (1978); Koopman (1984); Mantel &
@@ -59,6 +67,7 @@ __all__ = [
     "rate_ratio",
     "rate_ratio_exact_array",
     "risk_ratio",
+    "risk_ratio_score_array",
     "wilson_ci",
     "wilson_ci_array",
 ]
@@ -515,14 +524,18 @@ class RatioArrays(IntervalArrays):
     p_value: FloatArray
 
 
-def _check_counts(values: Numbers, name: str) -> FloatArray:
+def _check_counts(values: Numbers, name: str, effective: bool = False) -> FloatArray:
+    """Non-negative whole counts, or with ``effective`` non-negative finite real (effective) counts."""
+    kind = "counts" if effective else "integer counts"
     array = np.asarray(values)
     if array.dtype.kind not in "iuf" or array.ndim != 1:
-        raise ValueError(f"{name} must be a one-dimensional array of non-negative integer counts")
+        raise ValueError(f"{name} must be a one-dimensional array of non-negative {kind}")
     array = array.astype(float)
-    bad = ~np.isfinite(array) | (array < 0) | (array != np.floor(array))
+    bad = ~np.isfinite(array) | (array < 0)
+    if not effective:
+        bad |= array != np.floor(array)
     if bad.any():
-        raise ValueError(f"{name} must hold non-negative integer counts, got {values[int(np.argmax(bad))]!r}")
+        raise ValueError(f"{name} must hold non-negative {kind}, got {values[int(np.argmax(bad))]!r}")
     return array
 
 
@@ -543,24 +556,33 @@ def _same_length(**arrays: FloatArray) -> None:
         raise ValueError("arrays must have the same length, got " + ", ".join(f"{k}={v}" for k, v in lengths.items()))
 
 
-def rate_ci_array(x: Numbers, n: Numbers, conf: float = 0.95, multiplier: float = 1000) -> IntervalArrays:
+def rate_ci_array(x: Numbers, n: Numbers, conf: float = 0.95, multiplier: float = 1000, *,
+                  effective: bool = False) -> IntervalArrays:
     """:func:`rate_ci` for every element of the arrays ``x`` (events) and ``n`` (populations) at
-    once: identical values, methods and notes, in one call per table instead of one per row."""
-    events, population = _check_counts(x, "x"), _check_denominators(n, "n")
+    once: identical values, methods and notes, in one call per table instead of one per row.
+
+    ``effective=True`` accepts non-integer (effective) counts ``x`` (see the module docstring, "Effective
+    counts"): Garwood's limits are the gamma quantiles gammaincinv(x, alpha/2) and gammainccinv(x + 1, alpha/2)
+    (chi2(alpha/2; 2x)/2 and chi2(1 - alpha/2; 2x + 2)/2 for a real x) and Byar's formula is used as it stands,
+    both continuous in x; at whole counts the values are those of :func:`rate_ci`."""
+    events, population = _check_counts(x, "x", effective), _check_denominators(n, "n")
     _same_length(x=events, n=population)
     conf = _check_conf(conf)
     estimate, lower, upper, method, note = _rate_limits(events, population, conf, _check_multiplier(multiplier))
     return IntervalArrays(estimate, lower, upper, method, note, conf)
 
 
-def wilson_ci_array(x: Numbers, n: Numbers, conf: float = 0.95) -> IntervalArrays:
-    """:func:`wilson_ci` for every element of ``x`` and ``n`` at once (identical values and notes)."""
-    events, totals = _check_counts(x, "x"), _check_counts(n, "n")
+def wilson_ci_array(x: Numbers, n: Numbers, conf: float = 0.95, *, effective: bool = False) -> IntervalArrays:
+    """:func:`wilson_ci` for every element of ``x`` and ``n`` at once (identical values and notes).
+
+    ``effective=True`` accepts non-integer (effective) ``x`` and ``n``: Newcombe's closed form of the Wilson
+    score interval is a continuous function of real x and n (Kish-style effective sample sizes)."""
+    events, totals = _check_counts(x, "x", effective), _check_counts(n, "n", effective)
     _same_length(x=events, n=totals)
     conf = _check_conf(conf)
     if (events > totals).any():
         i = int(np.argmax(events > totals))
-        raise ValueError(f"x must not exceed n (got x={events[i]:.0f}, n={totals[i]:.0f} at position {i})")
+        raise ValueError(f"x must not exceed n (got x={events[i]:g}, n={totals[i]:g} at position {i})")
     empty = totals == 0
     lower, upper = _wilson_limits(events, np.where(empty, 1.0, totals), _z(conf))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -570,10 +592,17 @@ def wilson_ci_array(x: Numbers, n: Numbers, conf: float = 0.95) -> IntervalArray
     return IntervalArrays(estimate, np.where(empty, NAN, lower), np.where(empty, NAN, upper), method, note, conf)
 
 
-def rate_ratio_exact_array(a: Numbers, t1: Numbers, b: Numbers, t0: Numbers, conf: float = 0.95) -> RatioArrays:
+def rate_ratio_exact_array(a: Numbers, t1: Numbers, b: Numbers, t0: Numbers, conf: float = 0.95, *,
+                           effective: bool = False) -> RatioArrays:
     """:func:`rate_ratio` with ``method="exact"`` for every element at once: identical estimates,
-    limits, p-values and notes (the same scipy functions, applied to whole arrays)."""
-    index_events, reference_events = _check_counts(a, "a"), _check_counts(b, "b")
+    limits, p-values and notes (the same scipy functions, applied to whole arrays).
+
+    ``effective=True`` accepts non-integer (effective) counts ``a`` and ``b``: the conditional binomial of ``a``
+    given ``a + b`` is extended to real counts through its beta-function form, P(X >= a) = I_pi(a, b + 1) and
+    P(X <= a) = I_(1 - pi)(b, a + 1) (Johnson, Kemp & Kotz, *Univariate Discrete Distributions* 3rd ed. (2005)
+    eq. 3.34), the same functions whose inverses give the Clopper–Pearson limits, so the interval still excludes 1
+    exactly when the p-value is at most 1 - conf. Whole-count elements keep the binomial kernels (bit for bit)."""
+    index_events, reference_events = _check_counts(a, "a", effective), _check_counts(b, "b", effective)
     index_time, reference_time = _check_denominators(t1, "t1"), _check_denominators(t0, "t0")
     _same_length(a=index_events, t1=index_time, b=reference_events, t0=reference_time)
     conf = _check_conf(conf)
@@ -596,8 +625,12 @@ def _exact_rate_ratio(a: FloatArray, t1: FloatArray, b: FloatArray, t0: FloatArr
     scale = safe_t0 / safe_t1
     n_tot = np.where(defined, a + b, 1.0)
     pi0 = safe_t1 / (safe_t1 + safe_t0)
-    lower_tail = binom_cdf(np.where(defined, a, 0.0), n_tot, pi0)
-    upper_tail = binom_sf(np.where(defined, a, 0.0) - 1.0, n_tot, pi0)
+    a_, b_ = np.where(defined, a, 0.0), np.where(defined, b, 1.0)
+    lower_tail = binom_cdf(a_, n_tot, pi0)
+    upper_tail = binom_sf(a_ - 1.0, n_tot, pi0)
+    fractional = defined & ((a != np.floor(a)) | (b != np.floor(b)))
+    if fractional.any():  # effective counts: the beta-function form of the same tails (continuous in a and b)
+        lower_tail[fractional], upper_tail[fractional] = _beta_tails(a_[fractional], b_[fractional], pi0[fractional])
     p = np.minimum(1.0, 2.0 * np.minimum(lower_tail, upper_tail))
     note = np.where(b == 0, NOTE_REF_NO_EVENTS, np.where(a == 0, NOTE_INDEX_NO_EVENTS, "")).astype(object)
     for mask, text in ((no_events, NOTE_NO_EVENTS_EITHER), *_no_time_notes(t1, t0)):
@@ -605,6 +638,15 @@ def _exact_rate_ratio(a: FloatArray, t1: FloatArray, b: FloatArray, t0: FloatArr
     undefined = ~defined
     return (np.where(undefined, NAN, estimate), np.where(undefined, NAN, lo_odds * scale),
             np.where(undefined, NAN, hi_odds * scale), np.where(undefined, NAN, p), note)
+
+
+def _beta_tails(a: FloatArray, b: FloatArray, pi: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """P(X <= a) and P(X >= a) for X ~ Bin(a + b, pi) written as regularized incomplete beta functions,
+    I_(1 - pi)(b, a + 1) and I_pi(a, b + 1), defined for real a, b >= 0 (1 where the beta parameter is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        below = np.where(b > 0, special.betainc(np.where(b > 0, b, 1.0), a + 1.0, 1.0 - pi), 1.0)
+        above = np.where(a > 0, special.betainc(np.where(a > 0, a, 1.0), b + 1.0, pi), 1.0)
+    return below, above
 
 
 def _no_time_notes(t1: FloatArray, t0: FloatArray) -> Iterator[tuple[BoolArray, str]]:
@@ -770,7 +812,7 @@ def rate_ratio(
 # --------------------------------------------------------------------------------------------
 # Risk ratio (two binomial proportions)
 # --------------------------------------------------------------------------------------------
-def _koopman_stat(r: float, a: int, n1: int, c: int, n0: int) -> float:
+def _koopman_stat(r: float, a: float, n1: float, c: float, n0: float) -> float:
     """Koopman (1984) score statistic U(r) for H0: p1 = r p0 (no N/(N-1) correction)."""
     if math.isinf(r):
         return 0.0 if c == 0 else INF
@@ -794,7 +836,7 @@ def _koopman_stat(r: float, a: int, n1: int, c: int, n0: int) -> float:
     return num / var
 
 
-def _koopman_limits(a: int, n1: int, c: int, n0: int, z: float) -> tuple[float, float]:
+def _koopman_limits(a: float, n1: float, c: float, n0: float, z: float) -> tuple[float, float]:
     z2 = z * z
 
     def stat(theta: float) -> float:
@@ -887,6 +929,51 @@ def risk_ratio(
     log_est = math.log(est)
     p = float(2.0 * norm_sf(abs(log_est) / se)) if se > 0 else float(log_est == 0)
     return result(est, math.exp(log_est - z * se), math.exp(log_est + z * se), p, note)
+
+
+def risk_ratio_score_array(a: Numbers, n1: Numbers, c: Numbers, n0: Numbers, conf: float = 0.95, *,
+                           effective: bool = False) -> RatioArrays:
+    """:func:`risk_ratio` with ``method="score"`` (Koopman 1984) for every element: identical estimates, limits,
+    p-values and notes.
+
+    ``effective=True`` accepts non-integer (effective) counts: Koopman's score statistic and the restricted
+    maximum-likelihood estimate behind it are continuous functions of real a, n1, c, n0 (a <= n1, c <= n0), so the
+    interval and the score test (whose inversion it is) extend to effective counts unchanged."""
+    events, totals = _check_counts(a, "a", effective), _check_counts(n1, "n1", effective)
+    ref_events, ref_totals = _check_counts(c, "c", effective), _check_counts(n0, "n0", effective)
+    _same_length(a=events, n1=totals, c=ref_events, n0=ref_totals)
+    conf = _check_conf(conf)
+    for x, n, x_name, n_name in ((events, totals, "a", "n1"), (ref_events, ref_totals, "c", "n0")):
+        if (x > n).any():
+            i = int(np.argmax(x > n))
+            raise ValueError(f"{x_name} must not exceed {n_name} (got {x_name}={x[i]:g}, {n_name}={n[i]:g} "
+                             f"at position {i})")
+    size = len(events)
+    estimate, lower, upper, p_value = (np.full(size, NAN) for _ in range(4))
+    note = np.full(size, "", dtype=object)
+    z = _z(conf)
+    for i in range(size):
+        estimate[i], lower[i], upper[i], p_value[i], note[i] = _score_risk_ratio(
+            float(events[i]), float(totals[i]), float(ref_events[i]), float(ref_totals[i]), z)
+    method = np.full(size, RISK_RATIO_METHODS["score"], dtype=object)
+    return RatioArrays(estimate, lower, upper, method, note, conf, p_value)
+
+
+def _score_risk_ratio(a: float, n1: float, c: float, n0: float, z: float) -> tuple[float, float, float, float, str]:
+    """Estimate, Koopman limits, score-test p-value and note of :func:`risk_ratio` (``method="score"``)."""
+    if n1 == 0 or n0 == 0:
+        which = " and ".join(n for n, v in (("n1", n1), ("n0", n0)) if v == 0)
+        return NAN, NAN, NAN, NAN, f"{NOTE_NO_DENOMINATOR}: {which} is zero, risk ratio not estimable"
+    if a == 0 and c == 0:
+        return NAN, NAN, NAN, NAN, NOTE_NO_EVENTS_EITHER
+    if c == 0:
+        est, note = INF, NOTE_REF_NO_EVENTS
+    elif a == 0:
+        est, note = 0.0, NOTE_INDEX_NO_EVENTS
+    else:
+        est, note = (a / n1) / (c / n0), ""
+    lo, hi = _koopman_limits(a, n1, c, n0, z)
+    return est, lo, hi, chi2_sf(_koopman_stat(1.0, a, n1, c, n0), 1), note
 
 
 # --------------------------------------------------------------------------------------------

@@ -118,7 +118,7 @@ class PeriodComparison:
     previous: disparity.DisparityTable
 
     def joined(self) -> pd.DataFrame:
-        keep = ["group", "events", "rate", "ratio", "ratio_lower", "ratio_upper", "significant", "reliability"]
+        keep = ["group", "events", "rate", "ratio", "ratio_lower", "ratio_upper", "verdict", "reliability"]
         now = self.current.table[keep]
         before = self.previous.table[keep].rename(columns={c: f"{c}_previous" for c in keep if c != "group"})
         return now.merge(before, on="group", how="left")

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import access, charts, schema
-from ui import auth, cached, render
+from ui import auth, cached, partners, render
 from ui.page import setup
 
 SPLITS = {None: "No split", "area": "District", "offence_group": "Offence group", "age_band": "Age band",
@@ -56,12 +56,13 @@ render.chart(
     key="disp-forest",
 )
 
-significant = render.significant_groups(overall)
-if significant:
-    st.success(f"Statistically significant after Benjamini–Hochberg adjustment: {', '.join(significant)} "
-               f"the {filters.reference_group} rate.")
+different = render.different_groups(overall)
+if different:
+    st.success(f"Higher or lower than the {filters.reference_group} rate after adjustment for every comparison of "
+               f"the table: {', '.join(different)}.")
 else:
-    st.info("No group's ratio differs significantly from 1 after adjustment for multiple comparisons.")
+    st.info(f"No clear difference from the {filters.reference_group} rate for any group after adjustment for "
+            "every comparison of the table.")
 
 if split:
     st.subheader(f"By {SPLITS[split].lower()}")
@@ -74,7 +75,7 @@ if split:
             charts.forest_plot(render.compared(labelled),
                                f"Ratio to {filters.reference_group} by {SPLITS[split].lower()}",
                                filters.reference_group, filters.confidence, label_column="label"),
-            "Benjamini–Hochberg adjustment runs across every row of this table.", key="disp-split-forest",
+            f"Verdicts and intervals: {table.metadata()['multiple_comparisons']}.", key="disp-split-forest",
         )
 st.subheader("The table")
 render.ratio_table(table, key=f"disproportionality-{split or 'all'}")
@@ -83,6 +84,12 @@ render.method_note(table)
 if adjusted is not None and len(adjusted):
     st.subheader("Crude and adjusted ratios")
     render.adjusted_table(adjusted)
+
+others = [g for g in schema.ETHNIC_GROUPS if g != filters.reference_group]  # partner overlay (issue 17)
+partner_group = st.selectbox("Group for the partner overlay", others, key="disp_partner_group",
+                             index=others.index("Black") if "Black" in others else 0)
+partners.overlay_section(page, overall.table, f"Police: {roles} (children per 1,000)", partner_group,
+                         filters.areas, key="disp-partners")
 
 st.subheader("Sensitivity to missing ethnicity")
 if not exact:

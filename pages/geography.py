@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import charts, geography, schema
-from ui import cached, render
+from ui import cached, partners, render
 from ui.page import setup
 
 page = setup("Geography", ":material/map:",
@@ -40,7 +40,8 @@ render.chart(
                       f"{group} children: " + (f"ratio to {filters.reference_group} by district" if value == "ratio"
                                                else "rate per 1,000 by district"),
                       label, diverging_at=1.0 if value == "ratio" else None),
-    ("Red: higher than the reference group; blue: lower; grey: not enough events to show a ratio. "
+    ("Colour: the ratio (red above 1, blue below); grey: too few events to show a ratio. Whether a district's "
+     "difference is clear is its verdict (hover and table), adjusted for every district and group compared. "
      if value == "ratio" else "Darker: a higher rate. ") + geography.ATTRIBUTION,
     key="geo-map",
 )
@@ -65,7 +66,8 @@ table = pd.DataFrame({
     "Population": districts["denominator"],
     "Rate per 1,000": districts["rate"].round(2),
     f"Ratio to {filters.reference_group}": districts["ratio"].round(2),
-    "Interval": render.intervals(districts["ratio_lower"], districts["ratio_upper"]),
+    "Interval (adjusted)": render.intervals(districts["ratio_lower"], districts["ratio_upper"]),
+    "Verdict": render.verdict_labels(districts["verdict"]),
     "Reliability": districts["reliability"],
 })
 st.dataframe(table, hide_index=True, width="stretch")
@@ -75,3 +77,12 @@ if outside:
 render.download(table, f"districts-{group.lower()}.csv",
                 [f"Filters: {filters.describe()}", "Population: Census 2021 based (modelled)", geography.ATTRIBUTION],
                 key="download-districts")
+
+# partner overlay (issue 17): the group's police ratio in one district, or the force area, beside the partners'
+names = {"": "All districts (force area)", **page.area_names}
+chosen = st.selectbox("Area for the partner overlay", tuple(names), format_func=names.__getitem__,
+                      key="geo_partner_area")
+police_rows = (cached.population_rates(filters, version).table if not chosen
+               else districts[districts["area_code"] == chosen].assign(group=group, unit="per 1,000"))
+partners.overlay_section(page, police_rows, f"Police: {names[chosen]} (children per 1,000)", group,
+                         (chosen,) if chosen else filters.areas, key="geo-partners")

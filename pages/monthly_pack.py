@@ -31,8 +31,10 @@ left, right = st.columns([1, 2])
 month = left.selectbox("Month", months, format_func=lambda m: f"{m:%B %Y}", key="pack_month")
 # A role sees only the editions it may have (scrutiny: the disclosure-controlled one), checked again below.
 audiences = access.pack_audiences(auth.current().role)
-audience = right.radio("Audience", audiences, format_func=report.AUDIENCE_LABELS.get, key="pack_audience",
-                       horizontal=True)
+# The publishable scrutiny edition is the default: the officers' edition is chosen on purpose, never by accident.
+default = audiences.index(report.DEFAULT_AUDIENCE) if report.DEFAULT_AUDIENCE in audiences else 0
+audience = right.radio("Audience", audiences, index=default, format_func=report.AUDIENCE_LABELS.get,
+                       key="pack_audience", horizontal=True)
 if audience not in audiences:
     st.error("Your role cannot produce this edition of the pack.")
     st.stop()
@@ -59,7 +61,7 @@ elif downloads[1].button("Make the PDF", icon=":material/picture_as_pdf:", width
                              type="primary")
 
 if audience == "officers":
-    st.warning("The officers' edition shows exact counts of children. It is not for publication; use the scrutiny "
-               "edition for the PCC's panel.")
+    st.warning("OFFICIAL-SENSITIVE. The officers' edition shows exact counts of children and is marked so on every "
+               "page. It is not for publication; use the scrutiny edition for the PCC's panel.")
 st.caption("Preview (as printed: A4, page numbers added in the PDF).")
 st.iframe(html_text, height=1100)  # the pack is our own HTML, built from the analytics, never user input

@@ -69,8 +69,8 @@ else:
         render.chart(charts.forest_plot(render.compared(rates.table), "Search rate ratio", reference,
                                         filters.confidence),
                      f"How many times as often children of each group were searched as {reference} children, per head "
-                     "of population. A bar crossing the dashed line at 1 means no clear difference. Hollow points "
-                     "rest on fewer than 10 searches.", key="ss-rate-forest")
+                     "of population. The bars are the table's intervals adjusted for every comparison in it, matching "
+                     "its verdicts. Hollow points rest on fewer than 10 searches.", key="ss-rate-forest")
     render.ratio_table(rates, "stop-search-rates")
     st.caption(f"Population: {rates.denominator_source}.")
 

@@ -50,9 +50,9 @@ joined = joined[joined["group"].isin(schema.ETHNIC_GROUPS) & (joined["group"] !=
 st.dataframe(pd.DataFrame({
     "Group": joined["group"],
     comparison.current_label: joined["ratio"].round(2),
-    "Interval": render.intervals(joined["ratio_lower"], joined["ratio_upper"]),
+    "Interval (adjusted)": render.intervals(joined["ratio_lower"], joined["ratio_upper"]),
     comparison.previous_label: joined["ratio_previous"].round(2),
-    "Significant now": joined["significant"].map(render.yes_no),
+    "Verdict now": render.verdict_labels(joined["verdict"]),
 }), hide_index=True, width="stretch")
 st.caption("Ratios over 12 months, against the population of each group.")
 

@@ -54,6 +54,11 @@ How it is built
    child's record a year later), 10 rows with the unknown area code ``E07000999`` and 5 rows with
    impossible dates (``BAD_DATES``); both invalid kinds belong to new children and new crimes.
 
+8. **The planted step** (issue 16) and a fix-up, from a random stream of their own (so every other row is as
+   without them): White suspects in Breckland get 2.5 times as many records per day in the window's last six
+   months (whole crimes move there from earlier days; see ``_plant_step``); linked victims whose first victim
+   record was put on the last day move to a uniform day of the window.
+
 Planted truths (``PLANTED``)
 ----------------------------
 All truths are defined on the children's **true** ethnic group, which is what **self-defined
@@ -113,6 +118,7 @@ DEFAULT_N_RECORDS = 25_000
 DEFAULT_START = "2023-01-01"
 DEFAULT_END = "2026-10-31"
 NORWICH = "E07000148"
+BRECKLAND = "E07000143"
 UNKNOWN_AREA_CODE = "E07000999"
 BAD_DATES: tuple[str, ...] = ("2024-02-30", "2025-13-01", "2023-11-31", "2024-06-00", "2026-04-31")
 AGE_18_SHARE = 0.005
@@ -129,6 +135,11 @@ class Truth:
 def _trend_first_period(start: str = DEFAULT_START, end: str = DEFAULT_END) -> float:
     days = (pd.Timestamp(end) - pd.Timestamp(start)).days + 1
     return round((3.0 * days - (2.6 + 3.1) * 365) / (days - 2 * 365), 4)
+
+
+def _step_start(end: str = DEFAULT_END, months: int = 6) -> str:
+    """First day of the last ``months`` calendar months of the window (the planted step's start)."""
+    return str((pd.Timestamp(end).to_period("M") - (months - 1)).to_timestamp().date())
 
 
 PLANTED: Mapping[str, Truth] = MappingProxyType({
@@ -159,6 +170,15 @@ PLANTED: Mapping[str, Truth] = MappingProxyType({
         }),
         "Norwich, Black vs White ratio of children's first suspect record per child, by period of that "
         "date; the first value keeps the whole-period ratio at 3.0 (default window)."),
+    "suspect_step_white_breckland": Truth(
+        MappingProxyType({"role": "suspect", "area": BRECKLAND, "group": "White", "factor": 2.5, "months": 6,
+                          "start": _step_start()}),
+        "Suspects, Breckland (E07000143), White: a step change (issue 16). From the start of the last 6 months of "
+        "the window (1 May 2026 in the default window) these children's suspect records are 2.5 times as frequent "
+        "per day as before: crimes whose suspects are all White Breckland children are moved, with all their rows, "
+        "from earlier days to uniform days of the last 6 months (no row is added or removed, except offender rows "
+        "whose outcome would now fall after the end). The only planted change the alerts should find, with what "
+        "contains or follows from it (the county's White suspects, Breckland's White offenders)."),
     "rows_aged_18": Truth(
         round(AGE_18_SHARE * DEFAULT_N_RECORDS),
         "Rows aged 18 (round(0.005 x n_records); 125 at 25,000): an existing child's record a year later. "
@@ -269,6 +289,7 @@ def generate_extract(
     _set_outcomes(rng, rows, crimes, children, window)
     _record_ethnicity(rng, rows, children, window)
     table = _to_table(rng, _add_offender_rows(rows), crimes, children, window)
+    table = _plant_step(table, children.group, window, seed)
     del rows, crimes, children  # free memory before the text columns are built
     if planted_rows:
         table = _add_planted_rows(rng, table, extra, window)
@@ -363,6 +384,7 @@ class _Children:
     member_child: np.ndarray  # memberships: child index
     member_role: np.ndarray  # 0 suspect, 1 victim
     member_first: np.ndarray  # day of the membership's first record
+    member_clipped: np.ndarray  # a linked victim whose first victim record was put on the last day (see _plant_step)
 
 
 def _planted_counts(n_records: int) -> dict[str, int]:
@@ -412,7 +434,7 @@ def _draw_children(rng: np.random.Generator, population: pd.DataFrame, target_ro
     low = np.array([int(b.split("-")[0]) for b in AGE_BANDS])[cells["band"][cell]]
     width = np.array([int(b.split("-")[1]) - int(b.split("-")[0]) + 1 for b in AGE_BANDS])[cells["band"][cell]]
     age = low + rng.random(len(cell)) * width
-    victim_first = _victim_first_day(rng, anchor, age, is_suspect & is_victim, window)
+    victim_first, clipped = _victim_first_day(rng, anchor, age, is_suspect & is_victim, window)
     base, group = cells["base"][cell], cells["group"][cell]
     self_code = _draw_self_codes(rng, base, group)
     suspects, victims = np.flatnonzero(is_suspect), np.flatnonzero(is_victim)
@@ -424,6 +446,7 @@ def _draw_children(rng: np.random.Generator, population: pd.DataFrame, target_ro
         member_child=np.concatenate([suspects, victims]),
         member_role=np.concatenate([np.zeros(len(suspects), np.int8), np.ones(len(victims), np.int8)]),
         member_first=np.concatenate([anchor[suspects], victim_first[victims]]),
+        member_clipped=np.concatenate([np.zeros(len(suspects), bool), clipped[victims]]),
     )
 
 
@@ -435,11 +458,12 @@ def _draw_anchors(rng: np.random.Generator, tilted: np.ndarray, window: _Window)
     return anchor
 
 
-def _victim_first_day(rng, anchor, age, linked, window: _Window) -> np.ndarray:
+def _victim_first_day(rng, anchor, age, linked, window: _Window) -> tuple[np.ndarray, np.ndarray]:
     """A linked child's first victim record falls 0-180 days after the anchor, before 18 and the end."""
     offset = rng.integers(0, 181, size=len(anchor)) * linked
     to_18 = np.floor((18 - age) * 365.25).astype(np.int64) - 1
-    return np.minimum(anchor + np.minimum(offset, to_18), window.days - 1)
+    day = anchor + np.minimum(offset, to_18)
+    return np.minimum(day, window.days - 1), day > window.days - 1
 
 
 def _draw_self_codes(rng: np.random.Generator, base: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -502,7 +526,9 @@ def _expand_records(rng: np.random.Generator, children: _Children, window: _Wind
     child = children.member_child[member]
     age = _age(children, child, day)
     keep = (j == 0) | ((day < window.days) & (age < 18))
-    return {"child": child[keep], "role": role[member][keep], "day": day[keep], "age": age[keep]}
+    clipped = children.member_clipped[member] & (j == 0)
+    return {"child": child[keep], "role": role[member][keep], "day": day[keep], "age": age[keep],
+            "clipped": clipped[keep]}
 
 
 def _age(children: _Children, child: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -722,7 +748,7 @@ def _to_table(rng: np.random.Generator, rows: dict, crimes: dict, children: _Chi
         "ethnicity_officer": rows["officer"], "area_code": children.area[child], "msoa_code": msoa,
         "offence_group": crimes["offence"][crime], "outcome_code": rows["outcome"],
         "outcome_date": np.where(rows["outcome"] > 0, crimes["outcome_day"][crime], blank_date),
-        "_order": rows["day"],
+        "_order": rows["day"], "_clipped": rows["clipped"],
     }
     blank_false = rng.random(len(crimes["day"])) < _BLANK_FALSE_SHARE
     for name, flags in _risk_markers(rng, crimes["offence"]).items():
@@ -735,6 +761,75 @@ def _to_table(rng: np.random.Generator, rows: dict, crimes: dict, children: _Chi
         "offence_group": OFFENCE_GROUPS, "outcome_code": _OUTCOME_TABLE, **dict.fromkeys(RISK_MARKERS, _MARKER_VALUES),
     }
     return _Table(codes, {k: np.asarray(v, dtype=object) for k, v in values.items()})
+
+
+def _plant_step(table: _Table, group_of_child: np.ndarray, window: _Window, seed: int) -> _Table:
+    """The planted step (``PLANTED["suspect_step_white_breckland"]``), drawn from its own random stream so every
+    other planted value and every other row is exactly as without it.
+
+    Crimes before the step whose suspects are all children of the step's group and district move, each with all
+    its rows (suspects, offenders, victims), to a uniform day from the step's start to the end, keeping their
+    outcome lag; the share moved makes the rows per day after the start ``factor`` times those before. An outcome
+    that would fall after the end becomes open (blank), and its offender rows go.
+    """
+    step = PLANTED["suspect_step_white_breckland"].value
+    start = int((np.datetime64(_step_start(str(window.end), step["months"]), "D") - window.start).astype(int))
+    c = table.codes
+    areas = list(table.values["area_code"])
+    if not 0 < start < window.days or step["area"] not in areas:
+        return table
+    rng = np.random.default_rng([seed, 16])
+    in_cell = (c["area_code"] == areas.index(step["area"])) & (
+        group_of_child[c["person_id"]] == ETHNIC_GROUPS.index(step["group"]))
+    suspect = c["role"] == 0
+    n_crimes = int(c["crime_id"].max()) + 1
+    all_in_cell = np.ones(n_crimes, bool)
+    np.logical_and.at(all_in_cell, c["crime_id"][suspect], in_cell[suspect])
+    has_suspect = np.zeros(n_crimes, bool)
+    has_suspect[c["crime_id"][suspect]] = True
+    day = np.full(n_crimes, window.days)
+    np.minimum.at(day, c["crime_id"], c["recorded_date"])
+    n_before = int((suspect & in_cell & (c["recorded_date"] < start)).sum())
+    n_after = int((suspect & in_cell & (c["recorded_date"] >= start)).sum())
+    k = step["factor"] * (window.days - start) / start
+    share = max(0.0, (k * n_before - n_after) / (n_before * (1 + k))) if n_before else 0.0
+    eligible = np.flatnonzero(has_suspect & all_in_cell & (day < start))
+    moved = eligible[rng.random(len(eligible)) < share]
+    delta = np.zeros(n_crimes, np.int64)
+    delta[moved] = rng.integers(start, window.days, size=len(moved)) - day[moved]
+    shift = delta[c["crime_id"]]
+    c["recorded_date"] = c["recorded_date"] + shift
+    c["_order"] = c["_order"] + shift
+    blank = window.days + len(BAD_DATES)
+    has_outcome = c["outcome_date"] < window.days
+    late = has_outcome & (c["outcome_date"] + shift >= window.days)
+    c["outcome_date"] = np.where(late, blank, np.where(has_outcome, c["outcome_date"] + shift, c["outcome_date"]))
+    c["outcome_code"] = np.where(late, 0, c["outcome_code"])
+    table = table.take(np.flatnonzero(~(late & (c["role"] == 2))))
+    return _spread_clipped_victims(rng, table, window)
+
+
+def _spread_clipped_victims(rng: np.random.Generator, table: _Table, window: _Window) -> _Table:
+    """A linked victim's first victim record that would fall after the end was put on the last day (and then
+    joined a crime of the last fortnight), piling victims up in the last month. Each such row moves, as a crime
+    of its own, to a uniform day of the window (the step's random stream), keeping an outcome only if it still
+    falls inside the window."""
+    c = table.codes
+    rows = np.flatnonzero(c["_clipped"] & (c["role"] == 1))
+    if not len(rows):
+        return table
+    new_day = rng.integers(0, window.days, size=len(rows))
+    delta = new_day - c["recorded_date"][rows]
+    c["recorded_date"][rows] = new_day
+    c["_order"][rows] = new_day
+    c["crime_id"][rows] = int(c["crime_id"].max()) + 1 + np.arange(len(rows))
+    blank = window.days + len(BAD_DATES)
+    outcome = c["outcome_date"][rows]
+    keeps = (outcome < window.days) & (outcome + delta < window.days) & (outcome + delta >= new_day)
+    c["outcome_date"][rows] = np.where(keeps, outcome + delta, blank)
+    c["outcome_code"][rows] = np.where(keeps, c["outcome_code"][rows], 0)
+    c["_clipped"][rows] = False
+    return table
 
 
 def _add_planted_rows(rng: np.random.Generator, table: _Table, counts: dict[str, int], window: _Window) -> _Table:

@@ -304,7 +304,9 @@ def test_monthly_pack_offers_scrutiny_only_the_scrutiny_edition(monkeypatch):
     audience = next(r for r in at.radio if r.key == "pack_audience")
     assert audience.options == [report.AUDIENCE_LABELS["scrutiny"]]
     officer = open_page("pages/monthly_pack.py", "officer", monkeypatch)
-    assert len(next(r for r in officer.radio if r.key == "pack_audience").options) == 2
+    choice = next(r for r in officer.radio if r.key == "pack_audience")
+    assert len(choice.options) == 2
+    assert choice.value == "scrutiny"  # issue 15: the publishable edition unless the officers' one is chosen
 
 
 class Captured:
@@ -468,3 +470,67 @@ def test_cli_report_is_audited(cli_env, tmp_path, capsys, monkeypatch):
     # bad input is refused before anything is recorded
     assert commands.main(["report", "--month", "October", *cli_env]) == 2
     assert len(AuditLog(tmp_path / "audit.sqlite").entries()) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# Exports only through audited routes (issue 15, part 5)
+# --------------------------------------------------------------------------------------------
+def test_grid_and_chart_exports_are_off():
+    """Streamlit's own exports (the dataframe toolbar's "Download as CSV", copying from tables) are switched off in
+    the configuration every server reads, and the chart toolbar has no image download."""
+    import tomllib
+
+    from ui import render
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["disableDataExport"] is True
+    assert "toImage" in render.PLOTLY_CONFIG["modeBarButtonsToRemove"]
+
+
+class CapturedEverywhere(Captured):
+    """:class:`Captured`, and downloads drawn in a container (``column.download_button``) too."""
+
+    def __init__(self, monkeypatch):
+        super().__init__(monkeypatch)
+        from streamlit.delta_generator import DeltaGenerator
+
+        original = DeltaGenerator.download_button
+
+        def capture(container, label, data, file_name=None, mime=None, **kwargs):
+            self.calls.append({"label": label, "data": data, "file_name": file_name})
+            return original(container, label, data, file_name=file_name, mime=mime, **kwargs)
+
+        monkeypatch.setattr(DeltaGenerator, "download_button", capture)
+
+
+def _click_every_download(at: AppTest, captured: Captured) -> list[str]:
+    """'Click' every download the page offered (call its data function); the file names clicked."""
+    names = []
+    for call in captured.calls:
+        assert callable(call["data"]), f"{call['file_name']}: made before the click, so not audited on delivery"
+        assert call["data"](), call["file_name"]
+        names.append(call["file_name"])
+    return names
+
+
+@pytest.mark.parametrize("role", ["analyst", "officer", "scrutiny"])
+def test_every_download_on_every_page_is_in_the_audit_log(role, monkeypatch, audit_file):
+    """Each page the role may open, each download it offers clicked: one audit record per file, with the role and
+    page; the monthly pack's PDF too (made with the button first, where Chromium is installed)."""
+    clicked: list[tuple[str, str]] = []
+    for path in [p for p, _, _ in PAGES if access.can_open(role, p)]:
+        captured = CapturedEverywhere(monkeypatch)
+        at = open_page(path, role, monkeypatch, {"area": "E07000148"})
+        if path == "pages/monthly_pack.py" and report.find_chromium():
+            next(b for b in at.button if b.label == "Make the PDF").click().run()
+            assert not at.exception
+        clicked += [(path, name) for name in _click_every_download(at, captured)]
+        monkeypatch.undo()
+        monkeypatch.setenv("MONITOR_AUDIT_DB", str(audit_file))
+    entries = AuditLog(audit_file).entries(limit=None).to_dict("records")
+    logged = sorted((e["page"], e["what"]) for e in entries)
+    assert logged == sorted(clicked)
+    assert {e["role"] for e in entries} <= {role}
+    assert clicked, f"{role}: no download offered anywhere"
+    if role != "scrutiny":
+        assert any(name.endswith(".pdf") for _, name in clicked) or not report.find_chromium(), clicked

@@ -166,15 +166,16 @@ def test_overview_counts_follow_the_district_slicer(store):
     assert f"district: {NORWICH}" in filter_summary(at)
 
 
-def test_overview_headline_significance_matches_the_analytics_layer(store):
+def test_overview_headline_verdict_matches_the_analytics_layer(store):
     at = open_page("dashboard.py")
-    shown = table_with(at, "Role", "Group", "Significant")
+    shown = table_with(at, "Role", "Group", "Verdict")
+    labels = {"higher": "Higher", "similar": "No clear difference", "lower": "Lower", "not_estimable": "Not estimable"}
     for role in schema.ROLES:
         expected = disparity.population_rates(store, Filters(roles=(role,))).table.set_index("group")
         rows = shown[shown["Role"] == role.capitalize()].set_index("Group")
+        assert len(rows) == 4, f"{role}: every stated group is compared with White"
         for group in rows.index:
-            significant = expected.loc[group, "significant"]
-            assert rows.loc[group, "Significant"] == ("Yes" if significant == True else "No"), (  # noqa: E712
+            assert rows.loc[group, "Verdict"] == labels[expected.loc[group, "verdict"]], (
                 f"{role} {group}: ratio {expected.loc[group, 'ratio']:.2f}, "
                 f"adjusted p {expected.loc[group, 'p_adjusted']:.2g}")
 

@@ -101,14 +101,29 @@ def test_norwich_suspect_rates_and_ratio_by_hand(store):
     assert (black["events"], black["denominator"], black["rate"]) == (12, 8000, pytest.approx(1.5))
     assert black["ratio"] == pytest.approx(1.2)
     low, high = _exact_ratio_interval(12, 8000, 10, 8000)
-    assert (black["ratio_lower"], black["ratio_upper"]) == (pytest.approx(low, rel=1e-6), pytest.approx(high, rel=1e-6))
+    assert (black["ratio_lower_unadjusted"], black["ratio_upper_unadjusted"]) == (
+        pytest.approx(low, rel=1e-6), pytest.approx(high, rel=1e-6))
     assert black["p_value"] == pytest.approx(sps.binomtest(12, 22, 0.5).pvalue, rel=1e-9)
+    # The family: Asian, Mixed and Other have 0 events against White's 10 in equal populations, p = 2 x 0.5^10
+    # each; Black p = 0.83. BH by hand: 3 x 0.00195 x 4/3 < 0.05 -> R = 3 rejections (lower) of m = 4, so the
+    # shown intervals are at 1 - 3 x 0.05 / 4 = 96.25 % (Benjamini & Yekutieli 2005) and Black's includes 1.
+    null_p = 2 * 0.5**10
+    for group in ("Asian", "Mixed", "Other"):
+        other = _row(table, group)
+        assert other["p_value"] == pytest.approx(null_p, rel=1e-9)
+        assert other["p_adjusted"] == pytest.approx(null_p * 4 / 3, rel=1e-9)
+        assert other["verdict"] == "lower" and other["reliability"] == "withheld" and pd_isna(other["ratio"])
+    assert black["interval_level"] == pytest.approx(0.9625)
+    shown_low, shown_high = _exact_ratio_interval(12, 8000, 10, 8000, conf=0.9625)
+    assert (black["ratio_lower"], black["ratio_upper"]) == (
+        pytest.approx(shown_low, rel=1e-6), pytest.approx(shown_high, rel=1e-6))
+    assert shown_low < low < 1 < high < shown_high
     byar_low, byar_high = _byar(10)
     assert white["rate_lower"] == pytest.approx(byar_low / 8000 * 1000, rel=1e-9)
     assert white["rate_upper"] == pytest.approx(byar_high / 8000 * 1000, rel=1e-9)
     assert white["method"].startswith("Byar") and pd_isna(white["ratio"])
     assert (black["reliability"], white["reliability"]) == ("reliable", "reliable")
-    assert not bool(black["significant"])
+    assert black["verdict"] == "similar" and black["p_adjusted"] == pytest.approx(black["p_value"], rel=1e-9)
 
 
 def pd_isna(value) -> bool:
@@ -217,8 +232,12 @@ def test_cli_csv_matches_the_hand_computed_table(store):
     low, high = _exact_ratio_interval(12, 8000, 10, 8000)
     assert (black["split"], black["events"], black["denominator"], black["unit"]) == ("All", "12", "8000", "per 1,000")
     assert float(black["rate"]) == pytest.approx(1.5) and float(black["ratio"]) == pytest.approx(1.2)
-    assert float(black["ratio_lower"]) == pytest.approx(low, rel=1e-5)
-    assert float(black["ratio_upper"]) == pytest.approx(high, rel=1e-5)
+    assert float(black["ratio_lower_unadjusted"]) == pytest.approx(low, rel=1e-5)
+    assert float(black["ratio_upper_unadjusted"]) == pytest.approx(high, rel=1e-5)
+    shown_low, shown_high = _exact_ratio_interval(12, 8000, 10, 8000, conf=0.9625)  # see the by-hand test above
+    assert float(black["ratio_lower"]) == pytest.approx(shown_low, rel=1e-5)
+    assert float(black["ratio_upper"]) == pytest.approx(shown_high, rel=1e-5)
+    assert black["verdict"] == "similar"
 
 
 def test_cli_json_carries_method_confidence_and_denominator(store):

@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from analytics import disparity, narrative, report, suppression, trends
+from analytics import disparity, narrative, report, schema, suppression, trends, verdicts
 from analytics.cli import main as commands
 from analytics.filters import Filters
 from tests.guards import STEP_GUARD_S
@@ -122,6 +122,32 @@ def change_is_significant(now: tuple, before: tuple, conf: float = 0.95) -> bool
     return 2 * scipy_stats.norm.sf(abs(statistic)) < 1 - conf
 
 
+def central_p(a: int, t1: int, b: int, t0: int) -> float:
+    """Two-sided exact conditional p-value, twice the smaller binomial tail (the test the exact interval inverts)."""
+    n, pi = a + b, t1 / (t1 + t0)
+    return min(1.0, 2 * min(scipy_stats.binom.cdf(a, n, pi), scipy_stats.binom.sf(a - 1, n, pi)))
+
+
+def by_level(pvalues: list[float], q: float = 0.05) -> float:
+    """Benjamini–Hochberg rejections R by hand and the Benjamini–Yekutieli level 1 - max(R, 1) q / m."""
+    p = sorted(pvalues)
+    m = len(p)
+    rejections = max([k for k in range(1, m + 1) if p[k - 1] <= q * k / m], default=0)
+    return 1 - max(rejections, 1) * q / m
+
+
+def family_level(db: Path, role: str, source: str, areas: tuple[str | None, ...]) -> float:
+    """The shown intervals' level of a role table: every stated group against White in every split."""
+    pvalues = []
+    for area in areas:
+        pop, counts = population(db, area), person_counts(db, role, CURRENT, source, area)
+        for group in ("Asian", "Black", "Mixed", "Other"):
+            a, b = counts.get(group, 0), counts.get("White", 0)
+            if a + b:
+                pvalues.append(central_p(a, pop[group], b, pop["White"]))
+    return by_level(pvalues)
+
+
 def expected_sentence(db: Path, role: str, source: str, area: str | None,
                       significant_change: bool | None = None) -> str:
     pop = population(db, area)
@@ -129,12 +155,16 @@ def expected_sentence(db: Path, role: str, source: str, area: str | None,
     for period in (CURRENT, PREVIOUS):
         counts = person_counts(db, role, period, source, area)
         results.append(exact_rate_ratio(counts["Black"], pop["Black"], counts["White"], pop["White"]))
-    (r, lo, hi), before = results
+    before = results[1]
+    level = family_level(db, role, source, (area,))
+    counts = person_counts(db, role, CURRENT, source, area)
+    r, lo, hi = exact_rate_ratio(counts["Black"], pop["Black"], counts["White"], pop["White"], level)
     direction = ("the same as a year earlier" if f"{r:.1f}" == f"{before[0]:.1f}"
                  else f"{'up' if r > before[0] else 'down'} from {before[0]:.1f} a year earlier")
     change = (", a statistically significant change" if change_is_significant(results[0], before)
               else ", though that change is within what chance alone could produce")
-    return (f"In the 12 months to October 2026, Black children were {r:.1f} times (95 % CI {lo:.1f} to {hi:.1f}) "
+    return (f"In the 12 months to October 2026, Black children were {r:.1f} times ({verdicts.format_level(level)} "
+            f"adjusted interval {lo:.1f} to {hi:.1f}) "
             f"as likely as White children to be recorded as {role}s; this is statistically significant and "
             f"{direction}{change}.")
 
@@ -152,14 +182,15 @@ def test_norwich_black_suspect_sentence_self_defined(norwich_self, sample_db):
     text = narrative.sentence(f, 0.95)
     assert text == expected_sentence(sample_db, "suspect", "self_only", NORWICH)
     # The literal values, so a change in the sample or the method shows up as a diff here.
-    assert text.startswith("In the 12 months to October 2026, Black children were 2.5 times (95 % CI 1.6 to 3.9) "
+    assert text.startswith("In the 12 months to October 2026, Black children were 2.5 times (97.5 % adjusted interval "
+                           "1.5 to 4.1) "
                            "as likely as White children to be recorded as suspects; this is statistically significant")
     assert text in norwich_self.html
 
 
 def test_county_black_suspect_sentence(scrutiny, sample_db):
     f = finding(scrutiny, "role", ("suspect", "Black"))
-    assert f.significant
+    assert f.verdict == "higher"
     text = narrative.sentence(f, 0.95)
     assert text == expected_sentence(sample_db, "suspect", "self_then_officer", None)
     assert report.esc(text) in scrutiny.html
@@ -170,11 +201,13 @@ def test_norwich_district_finding_in_county_pack(officers, sample_db):
     f = finding(officers, "district", (NORWICH, "Black"))
     pop = population(sample_db, NORWICH)
     counts = person_counts(sample_db, "suspect", CURRENT, "self_then_officer", NORWICH)
-    r, lo, hi = exact_rate_ratio(counts["Black"], pop["Black"], counts["White"], pop["White"])
-    assert f.significant
+    level = family_level(sample_db, "suspect", "self_then_officer", tuple(schema.KNOWN_AREA_NAMES))
+    r, lo, hi = exact_rate_ratio(counts["Black"], pop["Black"], counts["White"], pop["White"], level)
+    assert f.verdict == "higher" and f.interval_level == pytest.approx(level)
     assert narrative.sentence(f, 0.95) == (
-        f"In Norwich, in the 12 months to October 2026, Black children were {r:.1f} times (95 % CI {lo:.1f} to "
-        f"{hi:.1f}) as likely as White children to be recorded as suspects; this is statistically significant.")
+        f"In Norwich, in the 12 months to October 2026, Black children were {r:.1f} times "
+        f"({verdicts.format_level(level)} adjusted interval {lo:.1f} to {hi:.1f}) as likely as White children to be "
+        "recorded as suspects; this is statistically significant.")
 
 
 def test_outcome22_sentence_says_not_enough_data_when_true(officers, sample_db):
@@ -187,26 +220,28 @@ def test_outcome22_sentence_says_not_enough_data_when_true(officers, sample_db):
     with duckdb.connect(str(sample_db), read_only=True) as con:
         rows = {g: (x, n) for g, x, n in con.execute(sql, {"s": CURRENT[0], "e": CURRENT[1]}).fetchall()}
     black, white = (100 * rows[g][0] / rows[g][1] for g in ("Black", "White"))
-    assert not f.significant and f.lower < 1 < f.upper and f.ratio < 1
+    assert f.verdict == "similar" and f.lower < 1 < f.upper and f.ratio < 1
     assert narrative.sentence(f, 0.95) == (
         f"In the 12 months to October 2026, concluded cases of Black child suspects were {f.ratio:.1f} times as likely "
-        f"(95 % CI {f.lower:.1f} to {f.upper:.1f}) as those of White children to end in outcome 22 (diversion instead "
+        f"({verdicts.format_level(f.interval_level)} adjusted interval {f.lower:.1f} to {f.upper:.1f}) as those of "
+        "White children to end in outcome 22 (diversion instead "
         f"of prosecution), after allowing for offence group and age band ({black:.0f} % of concluded cases against "
         f"{white:.0f} % for White children); this is not statistically significant, so there is not enough data to "
         "say whether outcome 22 is used differently (this figure is based on fewer than 10 events, so treat it with "
         "caution).")
 
 
-def test_findings_are_adjusted_together(officers):
-    """Benjamini–Hochberg across every finding: the count of significant findings matches an independent BH."""
-    p = np.array([f.p_value for f in officers.findings])
-    tested = p[np.isfinite(p)]
-    order = np.sort(tested)
-    m = len(order)
-    passing = [k for k in range(1, m + 1) if order[k - 1] <= 0.05 * k / m]
-    expected = max(passing) if passing else 0
-    assert sum(f.significant for f in officers.findings) == expected
-    assert f"allowing for the {m} comparisons" in officers.html
+def test_findings_carry_their_tables_verdicts(officers):
+    """Each finding's verdict is its table's (Benjamini–Hochberg within the table, as on the dashboard and in
+    ``ratios``): the number of higher/lower district findings matches an independent BH over the district
+    table's p-values; the pack states how many comparisons its tables made."""
+    districts = [f for f in officers.findings if f.kind == "district"]
+    p = np.sort(np.array([f.p_value for f in districts if np.isfinite(f.p_value)]))
+    m = len(p)
+    passing = [k for k in range(1, m + 1) if p[k - 1] <= 0.05 * k / m]
+    assert sum(verdicts.is_difference(f.verdict) for f in districts) == (max(passing) if passing else 0)
+    tested = int(sum(np.isfinite(f.p_value) for f in officers.findings))
+    assert re.search(rf"\({tested} comparisons in the\s+pack's tables\)", officers.html)
 
 
 # --------------------------------------------------------------------------------------------
@@ -515,8 +550,8 @@ def test_without_chromium_html_is_written_and_one_line_says_why(sample_db, tmp_p
                           "--out", str(tmp_path / "out")])
     out = capsys.readouterr().out.strip().splitlines()
     assert code == 0
-    assert (tmp_path / "out" / "youth-disproportionality-2026-10.html").exists()
-    assert not (tmp_path / "out" / "youth-disproportionality-2026-10.pdf").exists()
+    assert (tmp_path / "out" / "youth-disproportionality-2026-10-officers.html").exists()
+    assert not list((tmp_path / "out").glob("*.pdf"))
     assert out[-1] == "no PDF: Chromium was not found (install chromium or set MONITOR_CHROMIUM)"
 
 
@@ -569,5 +604,87 @@ def test_pack_has_a_stop_and_search_section_from_the_loaded_files(sample_files, 
     find = scrutiny_pack.data.searches.measures["find"].published.set_index("group")
     assert find.loc["Mixed", "denominator"] == suppression.SUPPRESSED  # 3 searches with an outcome recorded
     store.close()
-    # a month with no searches loaded says so rather than showing an empty table
-    assert "No stop-and-search records" in report.build_pack(Store(database), date(2026, 10, 1), "scrutiny").html
+    # a month with no searches loaded leaves the section out (issue 15: no empty section, no command to run)
+    empty = report.build_pack(Store(database), date(2026, 10, 1), "scrutiny").html
+    assert "Stop and search of children" not in empty and "searches load" not in empty
+
+
+# ---------------------------------------------------------------------------------------------
+# Editions that cannot be confused (issue 15, part 6)
+# ---------------------------------------------------------------------------------------------
+def test_file_names_carry_the_audience(officers, scrutiny):
+    assert officers.file_stem == "youth-disproportionality-2026-10-officers"
+    assert scrutiny.file_stem == "youth-disproportionality-2026-10-scrutiny"
+
+
+def test_officers_edition_is_marked_and_scrutiny_is_not(officers, scrutiny):
+    assert "<title>OFFICIAL-SENSITIVE:" in officers.html
+    assert '<div class="marking-banner" role="note">OFFICIAL-SENSITIVE' in officers.html
+    assert '@top-center { content: "OFFICIAL-SENSITIVE"' in officers.html  # printed at the top of every page
+    assert "OFFICIAL-SENSITIVE" not in scrutiny.html.replace("OFFICIAL-SENSITIVE: exact counts", "")
+
+
+def test_officers_pdf_is_marked_on_every_page(officers, tmp_path):
+    require_pdf_tools()
+    written = report.write_pack(officers, tmp_path)
+    assert written.pdf is not None and written.pdf.name == "youth-disproportionality-2026-10-officers.pdf"
+    pages = pdf_pages(written.pdf)
+    assert len(pages) >= 10
+    # at the top and at the bottom of every page, the cover included
+    assert all(page.count("OFFICIAL-SENSITIVE") >= 2 for page in pages), [p.count("OFFICIAL-SENSITIVE") for p in pages]
+
+
+def test_no_section_tells_the_reader_to_run_a_command(scrutiny):
+    """Without stop-and-search data the section is left out, not replaced by an instruction."""
+    assert not scrutiny.data.searches.measures
+    text = re.sub(r"<[^>]+>", " ", scrutiny.html[scrutiny.html.index("<body"):])
+    assert "python -m" not in text and "Stop and search of children" not in text
+
+
+def test_key_findings_in_plain_words(scrutiny):
+    """The verdict in words first (higher / similar / lower than White children), the statistics in the annex."""
+    key = scrutiny.html[scrutiny.html.index('id="key-findings"'):scrutiny.html.index('id="roles"')]
+    assert "Higher than White children" in key and "Similar to White children" in key
+    for term in ("CI", "statistically significant", "Benjamini", "p-value", "confidence interval"):
+        assert term not in re.sub(r"<[^>]+>", " ", key), term
+    black = finding(scrutiny, "role", ("suspect", "Black"))
+    plain = narrative.plain_sentence(black, 0.95)
+    assert plain.startswith(f"Black children were recorded as suspects more often than White children: "
+                            f"{black.ratio:.1f} times as often (likely range {black.lower:.1f} to {black.upper:.1f})")
+    assert report.esc(plain) in key
+    annex = scrutiny.html[scrutiny.html.index('id="annex-findings"'):]
+    assert report.esc(narrative.sentence(black, 0.95)) in annex
+
+
+def _mixed_suspects(ratio: float, lower: float = 0.8, upper: float = 1.4, verdict: str = "similar",
+                    suppressed: bool = False, reliability: str = "reliable") -> narrative.Finding:
+    return narrative.Finding(kind="role", key=("suspect", "Mixed"), group="Mixed", ratio=ratio, lower=lower,
+                             upper=upper, p_value=0.3, verdict=verdict, suppressed=suppressed, reliability=reliability,
+                             context={"reference": "White", "role_text": "suspects",
+                                      "period": "12 months to October 2026"})
+
+
+def test_plain_verdicts_are_the_tables_verdicts():
+    similar = _mixed_suspects(1.1)
+    assert narrative.verdict(similar) == "similar"
+    assert narrative.plain_sentence(similar) == ("Mixed children recorded as suspects: similar to White children; the "
+                                                 "difference could be chance: 1.1 times as often, likely range 0.8 to "
+                                                 "1.4.")
+    lower = _mixed_suspects(0.5, 0.3, 0.8, verdict="lower")
+    assert narrative.verdict(lower) == "lower"
+    assert "less often than White children: 0.5 times as often" in narrative.plain_sentence(lower)
+    assert narrative.verdict(_mixed_suspects(float("nan"), verdict="not_estimable")) == "not estimable"
+    assert narrative.verdict(_mixed_suspects(2.0, verdict="higher", suppressed=True)) == "withheld"
+    # a ratio withheld for display (fewer than 5 events) keeps its table's verdict, without a number
+    withheld = _mixed_suspects(float("nan"), math.nan, math.nan, verdict="higher", reliability="withheld")
+    assert narrative.verdict(withheld) == "higher"
+    assert narrative.plain_sentence(withheld) == ("Mixed children were recorded as suspects more often than White "
+                                                  "children, on too few events to quote a ratio.")
+
+
+def test_completeness_target_line_is_drawn(scrutiny):
+    """The target line has a visible width and full opacity (the simple_white template's default is 0 wide)."""
+    spec = next(s for s in scrutiny.charts if s.key == "completeness")
+    shapes = json.loads(spec.figure.to_json())["layout"]["shapes"]
+    target = [s for s in shapes if s.get("y0") == 100 * 0.9 or s.get("y0") == pytest.approx(90)]
+    assert target and target[0]["line"]["width"] >= 1 and target[0].get("opacity", 1) == 1

@@ -123,7 +123,7 @@ def test_rates_use_the_modelled_gwent_population_and_the_exact_ratio(sstore):
     events = table["events"]
     ratio = stats.rate_ratio(int(events["Black"]), int(shipped["Black"]), int(events["White"]), int(shipped["White"]),
                              0.95, method="exact")
-    assert (black["ratio"], black["ratio_lower"], black["ratio_upper"]) == pytest.approx(
+    assert (black["ratio"], black["ratio_lower_unadjusted"], black["ratio_upper_unadjusted"]) == pytest.approx(
         (ratio.estimate, ratio.lower, ratio.upper))
     assert "Modelled" in result.denominator_source
     assert list(result.csv_frame().columns) == list(disparity.COLUMNS)

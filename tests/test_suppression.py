@@ -252,7 +252,7 @@ def ratio_table(events: list[int], groups: list[str], splits: list[str] | None =
             "ratio_upper": [2.0] * n,
             "p_value": [0.01] * n,
             "p_adjusted": [0.03] * n,
-            "significant": [True] * n,
+            "verdict": ["higher"] * n,
         }
     )
     if splits is not None:
@@ -270,12 +270,13 @@ def test_ratio_table_for_officers_keeps_counts_and_marks_reliability():
     assert out["events"].tolist() == [3, 7, 40, 0]
     assert out["reliability"].tolist() == ["withheld", "unreliable", "reliable", "withheld"]
     assert not out["suppressed"].any()
-    # Withheld (< 5 events): ratio, interval, p-values and significance blanked; the rate stays.
+    # Withheld (< 5 events): ratio and interval blanked for display; the verdict and its p-values stand
+    # (decided over the whole family before withholding, issue 13); the rate stays.
     withheld = out.loc[[0, 3]]
-    assert withheld[["ratio", "ratio_lower", "ratio_upper", "p_value", "p_adjusted"]].isna().all().all()
-    assert withheld["significant"].isna().all()
+    assert withheld[["ratio", "ratio_lower", "ratio_upper"]].isna().all().all()
+    assert withheld["verdict"].tolist() == ["higher", "higher"] and withheld["p_adjusted"].tolist() == [0.03, 0.03]
     assert withheld["rate"].tolist() == [0.3, 0.0]
-    assert out.loc[1, "ratio"] == 1.5 and bool(out.loc[1, "significant"]) is True
+    assert out.loc[1, "ratio"] == 1.5 and out.loc[1, "verdict"] == "higher"
     assert df["events"].tolist() == [3, 7, 40, 0] and "suppressed" not in df  # input untouched
 
 
@@ -289,7 +290,7 @@ def test_ratio_table_for_scrutiny_suppresses_counts_and_rates():
     assert out["suppressed"].tolist() == [True, True, False, False]
     hidden = out.loc[[0, 1]]
     blanked = ["rate", "rate_lower", "rate_upper", "ratio", "ratio_lower", "ratio_upper", "p_value", "p_adjusted"]
-    assert hidden[blanked].isna().all().all() and hidden["significant"].isna().all()
+    assert hidden[blanked].isna().all().all() and hidden["verdict"].isna().all()
     assert out["reliability"].tolist() == ["suppressed", "suppressed", "reliable", "withheld"]
     assert out.loc[2, "rate"] == 4.0 and out.loc[3, "rate"] == 0.0
     assert out["denominator"].tolist() == [10_000] * 4  # population denominators are public
@@ -334,7 +335,7 @@ def test_suppressed_reference_group_blanks_every_ratio_in_its_split():
     df = ratio_table([20, 8, 4], ["Asian", "Black", "White"])
     out = apply_to_ratio_table(df, "scrutiny", reference_group="White")
     assert out["suppressed"].tolist() == [False, True, True]
-    assert out["ratio"].isna().all() and out["significant"].isna().all()
+    assert out["ratio"].isna().all() and out["verdict"].isna().all()
     assert out.loc[0, "rate"] == 2.0 and out.loc[0, "events"] == 20
     assert apply_to_ratio_table(df, "scrutiny").loc[0, "ratio"] == 1.5  # without the reference named
 

@@ -9,12 +9,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import access, exports, schema, suppression
+from analytics import access, exports, schema, suppression, verdicts
 from analytics.disparity import DisparityTable
 from analytics.filters import Filters, format_confidence
 from ui import auth
 
-PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "responsive": True}
+#: No "download plot as PNG" in the chart toolbar: every export goes through ``download_file`` and is audited.
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "toImage"],
+                 "responsive": True}
 
 
 def chart(fig: go.Figure, caption: str, key: str | None = None) -> None:
@@ -60,14 +62,32 @@ def ratio_display(result: DisparityTable, label: str = "Group") -> pd.DataFrame:
         "Rate or share": [_value_with_unit(v, u) for v, u in zip(table["rate"], table["unit"], strict=True)],
         f"{conf} CI": intervals(table["rate_lower"], table["rate_upper"]),
         "Ratio": [_ratio_text(r, ref) for r, ref in zip(table["ratio"], table["is_reference"], strict=True)],
-        f"Ratio {conf} CI": intervals(table["ratio_lower"], table["ratio_upper"]),
-        "Adjusted p": table["p_adjusted"].map(lambda p: "" if pd.isna(p) else ("<0.001" if p < 0.001 else f"{p:.3f}")),
-        "Significant": table["significant"].map(yes_no),
+        verdicts.interval_heading(table["interval_level"]): intervals(table["ratio_lower"], table["ratio_upper"]),
+        f"Unadjusted {conf} CI": intervals(table["ratio_lower_unadjusted"], table["ratio_upper_unadjusted"]),
+        "Adjusted p": table["p_adjusted"].map(p_text),
+        "Verdict": table["verdict"].map(verdicts.label_of),
         "Reliability": table["reliability"],
     })
     if result.split is None:
         frame = frame.drop(columns="Split")
     return frame
+
+
+def verdict_label(value: object) -> str:
+    """A verdict in words ("Higher", "No clear difference", "Lower", "Not estimable"; '' for no comparison)."""
+    return verdicts.label_of(value)
+
+
+def verdict_labels(column: pd.Series) -> pd.Series:
+    """:func:`verdict_label` for each row of a table's ``verdict`` column."""
+    return column.map(verdicts.label_of)
+
+
+def p_text(p: float | None) -> str:
+    """A p-value for a table cell ('<0.001' below 0.001, '' where there is none)."""
+    if p is None or pd.isna(p):
+        return ""
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def _counts(column: pd.Series) -> pd.Series:
@@ -164,11 +184,12 @@ def adjusted_table(adjusted: pd.DataFrame) -> None:
         "Crude ratio": adjusted["crude_ratio"].round(2),
         "Crude interval": intervals(adjusted["crude_lower"], adjusted["crude_upper"]),
         "Adjusted ratio": adjusted["adjusted_ratio"].round(2),
-        "Adjusted interval": intervals(adjusted["adjusted_lower"], adjusted["adjusted_upper"]),
+        verdicts.interval_heading(adjusted.get("interval_level", pd.Series(dtype=float))):
+            intervals(adjusted["adjusted_lower"], adjusted["adjusted_upper"]),
         "Adjusted for": adjusted["adjusted_for"],
         "Strata used": adjusted["strata_used"],
         "Homogeneity p": adjusted["homogeneity_p"].map(lambda p: "" if pd.isna(p) else f"{p:.3f}"),
-        "Significant": adjusted["significant"].map(yes_no),
+        "Verdict": adjusted["verdict"].map(verdicts.label_of),
     }), hide_index=True, width="stretch")
     st.caption("A small homogeneity p-value means the ratio differs between strata (for example between districts): "
                "then read the split table rather than the single pooled figure.")
@@ -184,9 +205,10 @@ def method_note(result: DisparityTable) -> None:
             f"- **Methods:** rates use exact Poisson limits below 10 events and Byar's approximation from 10; "
             "population ratios use the exact conditional (binomial) interval; shares use Wilson score intervals; "
             "ratios of shares use the Koopman score interval.\n"
-            f"- **Confidence level:** {format_confidence(meta['confidence'])}, not adjusted for multiplicity; "
-            f"p-values are adjusted by {meta['multiple_comparisons']}, and a row is significant when its adjusted "
-            f"p-value is below {1 - meta['confidence']:.3g}.\n"
+            f"- **Verdicts:** {meta['multiple_comparisons']}. A group is *higher* or *lower* than the reference "
+            "when its adjusted p-value is at most q; otherwise *no clear difference*. The shown interval excludes 1 "
+            f"exactly when the verdict is higher or lower; the unadjusted {format_confidence(meta['confidence'])} "
+            "interval is beside it. A ratio withheld for few events keeps its verdict.\n"
             f"- **Ethnicity:** {meta['ethnicity_source']}; "
             "a child's group is the latest stated code across their records.\n"
             + "".join(f"- {note}\n" for note in meta["notes"])
@@ -203,8 +225,11 @@ def nothing_matches(filters: Filters) -> None:
     st.info("No records match these filters. Widen the date range or clear some filters (Reset all filters).")
 
 
-def significant_groups(result: DisparityTable) -> list[str]:
-    rows = result.table[(result.table["significant"] == True) & result.table["ratio"].notna()]  # noqa: E712
-    return [f"{r.group} {r.ratio:.2f}×" for r in rows.itertuples()]
+def different_groups(result: DisparityTable) -> list[str]:
+    """The groups whose verdict is higher or lower, with the ratio where it is shown: 'Black 2.71× (higher)'."""
+    rows = result.table[result.table["verdict"].map(verdicts.is_difference)]
+    return [(f"{group} {float(ratio):.2f}× ({verdicts.label_of(verdict).lower()})" if pd.notna(ratio)
+             else f"{group} ({verdicts.label_of(verdict).lower()}; ratio withheld: fewer than 5 events)")
+            for group, ratio, verdict in zip(rows["group"], rows["ratio"], rows["verdict"], strict=True)]
 
 

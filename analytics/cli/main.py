@@ -23,7 +23,8 @@ from analytics.config import ConfigError
 DEFAULT_SAMPLE_DIR = Path("data") / "sample"
 #: Command -> the module with its ``run(args) -> int``, imported only when that command runs.
 RUNNERS = {command: f"analytics.cli.{command}"
-           for command in ("sample", "load", "info", "ratios", "quality", "searches", "report")}
+           for command in ("sample", "load", "info", "ratios", "quality", "searches", "report", "partners",
+                           "alerts")}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,9 +79,32 @@ def build_parser() -> argparse.ArgumentParser:
     add_filter_options(report)
     add_database_option(report)
 
-    for sub in (sample, load, info, ratios, quality, report):
+    partners = commands.add_parser("partners", help="partner data: load indicators, convert DfE files, link flags")
+    add_partners_commands(partners)  # partner data overlay (issue 17)
+
+    alerts = commands.add_parser("alerts", help="this month's alerts and watches (early warning); alerts acknowledge")
+    add_alerts_options(alerts)
+
+    for sub in (sample, load, info, ratios, quality, report, alerts):
         add_access_option(sub, argparse.SUPPRESS)
     return parser
+
+
+def add_alerts_options(alerts: argparse.ArgumentParser) -> None:
+    """``alerts [list]`` and ``alerts acknowledge``: one parser, an optional action first."""
+    alerts.add_argument("action", nargs="?", choices=("list", "acknowledge"), default="list",
+                        help="list (default): print the month's alerts and watches; acknowledge: note one of them")
+    alerts.add_argument("--month", default=None, help="month, YYYY-MM (default: the last complete month)")
+    alerts.add_argument("--role", nargs="+", action="extend", choices=schema.ROLES, default=None,
+                        help="roles to show (default all; acknowledge: exactly one)")
+    alerts.add_argument("--level", choices=("alert", "watch"), default=None, help="show only this level")
+    alerts.add_argument("--format", choices=("csv", "json", "text"), default="csv")
+    alerts.add_argument("--measure", choices=("rate", "ratio", "count", "outcome22"), default=None,
+                        help="acknowledge: the cell's measure")
+    alerts.add_argument("--area", default=None, metavar="CODE", help="acknowledge: district code, or 'all'")
+    alerts.add_argument("--group", default=None, metavar="GROUP", help="acknowledge: ethnic group (or 'Not stated')")
+    alerts.add_argument("--note", default=None, help="acknowledge: what was found or done (recorded and audited)")
+    add_database_option(alerts)
 
 
 def add_searches_commands(searches: argparse.ArgumentParser) -> None:
@@ -127,13 +151,32 @@ def add_searches_commands(searches: argparse.ArgumentParser) -> None:
     add_database_option(ratios)
 
 
+def add_partners_commands(partners: argparse.ArgumentParser) -> None:
+    """``partners load``, ``partners convert-dfe`` and ``partners link``."""
+    sub = partners.add_subparsers(dest="partners_command", required=True, parser_class=OneLineParser)
+    load = sub.add_parser("load", help="validate an aggregate partner indicator CSV and publish it")
+    load.add_argument("file", type=Path, help="CSV: source, measure, area_code, period_start, period_end, age_band, "
+                                              "ethnic_group, numerator, denominator, suppressed, licence")
+    load.add_argument("--layout", choices=("contract", "dfe"), default="contract",
+                      help="contract (default), or dfe: a DfE exclusions-by-characteristic download, converted first")
+    add_database_option(load)
+    convert = sub.add_parser("convert-dfe", help="write the contract CSV for a DfE exclusions-by-characteristic file")
+    convert.add_argument("file", type=Path, help="the DfE download (exc_characteristics.csv layout)")
+    convert.add_argument("--out", type=Path, default=None, help="output CSV (default: FILE-contract.csv beside it)")
+    link = sub.add_parser("link", help="validate a person-level partner flags extract and publish it")
+    link.add_argument("file", type=Path, help="CSV: person_id or person_ref, flag, flag_start, flag_end "
+                                              "(optional ethnic_group, source)")
+    add_database_option(link)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse, check the role may run the command, run it; bad input is one line on stderr and exit status 2."""
     args = build_parser().parse_args(argv)
     try:
         args.access_role = access.cli_role(args.as_role)
         access.check_command(args.access_role, args.command, audience=getattr(args, "audience", None),
-                             subcommand=getattr(args, "searches_command", None))
+                             subcommand=getattr(args, "searches_command", None)
+                             or getattr(args, "partners_command", None) or getattr(args, "action", None))
     except access.AccessDenied as exc:
         return fail(f"not allowed: {exc}")
     except (ConfigError, ValueError) as exc:

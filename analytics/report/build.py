@@ -39,6 +39,7 @@ from analytics.report.data import (
 )
 from analytics.report.findings import pack_findings
 from analytics.report.formatting import count_text, worst
+from analytics.report.partners import partner_section
 from analytics.store import SearchStore, Store
 
 FOCUS_ROLE = "suspect"
@@ -130,6 +131,7 @@ def build_data(store: Store, month: date, audience: str = DEFAULT_AUDIENCE, filt
         quality=recording_quality(store, base, f12, month, control.suppressing),
         month_on_month=month_on_month(store, base, month, control.suppressing),
         searches=stop_and_search(store, f12, control),
+        partners=partner_section(store, f12, audience),
     )
     return replace(data, findings=pack_findings(data))
 

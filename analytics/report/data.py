@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -28,6 +28,8 @@ AUDIENCE_LABELS = {
     "scrutiny": "Police and Crime Commissioner's scrutiny panel (disclosure-controlled)",
 }
 DEFAULT_AUDIENCE = "scrutiny"
+#: The Government Security Classification marking every page of an edition carries (none: publishable).
+MARKINGS = {"officers": "OFFICIAL-SENSITIVE", "scrutiny": ""}
 ROLE_PLURAL = {"victim": "victims", "suspect": "suspects", "offender": "offenders"}
 
 
@@ -170,6 +172,7 @@ class PackData:
     month_on_month: MonthOnMonth
     searches: Searches
     findings: tuple[Finding, ...] = ()  # every candidate finding, adjusted together
+    partners: Any = None  # analytics.report.partners.PartnerSection (issue 17), None when not built
 
     @property
     def version(self) -> str:
@@ -191,7 +194,13 @@ class PackData:
 
     @property
     def file_stem(self) -> str:
-        return f"youth-disproportionality-{self.month:%Y-%m}"
+        """The file name without extension; it carries the audience so the editions cannot be confused."""
+        return f"youth-disproportionality-{self.month:%Y-%m}-{self.audience}"
+
+    @property
+    def marking(self) -> str:
+        """The protective marking printed on every page ("" for the publishable scrutiny edition)."""
+        return MARKINGS[self.audience]
 
     @property
     def suppressing(self) -> bool:

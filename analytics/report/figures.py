@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from analytics import charts, geography, schema, suppression
+from analytics import charts, geography, schema, suppression, verdicts
 from analytics.report.data import ROLE_PLURAL, PackData
 from analytics.report.formatting import DAGGER, count_text, interval, mark, num, percent
 
@@ -95,8 +95,9 @@ def roles_chart(data: PackData) -> ChartSpec:
                                 subtitle=_forest_subtitle(data))
     return ChartSpec("roles", title, figure,
                      f"How many times as likely children of each group were to be recorded in each role as "
-                     f"{reference} children, per 1,000 children in the population. A bar crossing the dashed "
-                     "line at 1.0 means no clear difference; hollow points rest on fewer than 10 events.")
+                     f"{reference} children, per 1,000 children in the population. The bars are each role "
+                     "table's intervals adjusted for every comparison in it, matching its verdicts; hollow points "
+                     "rest on fewer than 10 events.")
 
 
 def outcome22_chart(data: PackData) -> ChartSpec:
@@ -134,17 +135,23 @@ def map_chart(data: PackData) -> ChartSpec:
     fig.update_layout(height=480, margin={"l": 10, "r": 10, "t": 80, "b": 10})
     return ChartSpec("map", title, fig,
                      f"Each district's rate ratio: {focus} children recorded as {ROLE_PLURAL[role]} per 1,000 {focus} "
-                     f"children, divided by the same rate for {reference} children. Red: higher than {reference} "
-                     f"children; blue: lower. {geography.ATTRIBUTION}")
+                     f"children, divided by the same rate for {reference} children. Colour: the ratio (red above 1.0, "
+                     "blue below); whether a district's difference is clear is its verdict (in the district table), "
+                     f"adjusted for every district and group compared. {geography.ATTRIBUTION}")
 
 
 def map_hover(row: Mapping[Hashable, Any], focus: str, conf: float, district: str) -> str:
     name = escape_hover(district)
     if row.get("suppressed"):
         return f"<b>{name}</b><br>{focus}: [c] children; ratio not shown (disclosure control)"
-    ratio = (f"ratio {num(row['ratio'])} ({conf * 100:g} % CI {interval(row['ratio_lower'], row['ratio_upper'])})"
+    level = row.get("interval_level")
+    level_text = verdicts.format_level(level) if level is not None and pd.notna(level) else f"{conf * 100:g} %"
+    ratio = (f"ratio {num(row['ratio'])} ({level_text} adjusted interval "
+             f"{interval(row['ratio_lower'], row['ratio_upper'])})"
              + mark(row["reliability"]) if pd.notna(row["ratio"]) else f"ratio not shown ({row['reliability']})")
-    return f"<b>{name}</b><br>{focus}: {count_text(row['events'])} children; {ratio}"
+    verdict = verdicts.label_of(row.get("verdict"))
+    return (f"<b>{name}</b><br>{focus}: {count_text(row['events'])} children; {ratio}"
+            + (f"<br>verdict: {verdict.lower()}" if verdict else ""))
 
 
 def funnel_chart(data: PackData) -> ChartSpec:

@@ -1,9 +1,10 @@
-"""The pack's candidate findings, adjusted together (Benjamini–Hochberg; :mod:`analytics.narrative`).
+"""The pack's candidate findings, each with the verdict of the table it comes from (:mod:`analytics.verdicts`).
 
 One finding per non-reference stated group in: the county-wide ratio of each role, the Mantel–Haenszel
 adjusted outcome-22 ratio, each district's ratio (the district role) and each risk marker's ratio. The
-numbers come from the raw tables; whether a finding may be stated, and its reliability, from the published
-ones, so a scrutiny sentence never quotes what its table hides.
+numbers and the verdict come from the raw tables (the family of each is every comparison of its table, as on
+the dashboard and in ``ratios``: the pack decides no verdict of its own); whether a finding may be stated, and
+its reliability, from the published ones, so a scrutiny sentence never quotes what its table hides.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from analytics import narrative, schema, suppression
+from analytics import schema, suppression, verdicts
 from analytics.filters import Filters
 from analytics.narrative import Finding
 from analytics.report.data import ROLE_PLURAL
@@ -27,10 +28,8 @@ KIND_ORDER = {"role": 0, "outcome22": 1, "district": 2, "marker": 3}
 
 
 def pack_findings(data: PackData) -> tuple[Finding, ...]:
-    """Every candidate finding of the pack, with ``p_adjusted`` and ``significant`` set across all of them."""
-    findings = [*role_findings(data), *outcome22_findings(data), *district_findings(data), *marker_findings(data)]
-    narrative.adjust_family(findings, data.confidence)
-    return tuple(findings)
+    """Every candidate finding of the pack, each carrying its table's verdict."""
+    return (*role_findings(data), *outcome22_findings(data), *district_findings(data), *marker_findings(data))
 
 
 def ordered(findings: tuple[Finding, ...] | list[Finding]) -> list[Finding]:
@@ -52,6 +51,11 @@ def _number(value: Any) -> float:
     return float(value) if pd.notna(value) else float("nan")
 
 
+def _verdict(value: Any) -> str | None:
+    parsed = verdicts.parse(value)
+    return str(parsed) if parsed is not None else None
+
+
 def _row_finding(kind: str, key: tuple[str, ...], raw_row: pd.Series, published_row: pd.Series | None,
                  context: dict[str, Any]) -> Finding:
     suppressed = bool(published_row is not None and published_row.get("suppressed", False))
@@ -59,7 +63,11 @@ def _row_finding(kind: str, key: tuple[str, ...], raw_row: pd.Series, published_
     return Finding(
         kind=kind, key=key, group=str(raw_row["group"]), ratio=_number(raw_row["ratio"]),
         lower=_number(raw_row["ratio_lower"]), upper=_number(raw_row["ratio_upper"]),
-        p_value=_number(raw_row["p_value"]),
+        p_value=_number(raw_row["p_value"]), p_adjusted=_number(raw_row["p_adjusted"]),
+        verdict=None if suppressed else _verdict(raw_row["verdict"]),
+        interval_level=_number(raw_row["interval_level"]),
+        lower_unadjusted=_number(raw_row["ratio_lower_unadjusted"]),
+        upper_unadjusted=_number(raw_row["ratio_upper_unadjusted"]),
         reliability=str(reliability), suppressed=suppressed, context=context,
     )
 
@@ -79,7 +87,8 @@ def role_findings(data: PackData) -> list[Finding]:
             last_year = None
             if group in previous.index and pd.notna(previous.loc[group, "ratio"]) and not ratios.published.empty:
                 before = previous.loc[group]
-                last_year = {"ratio": before["ratio"], "lower": before["ratio_lower"], "upper": before["ratio_upper"]}
+                last_year = {"ratio": before["ratio"], "lower": before["ratio_lower_unadjusted"],
+                             "upper": before["ratio_upper_unadjusted"]}
             # For scrutiny, last year's ratio is quoted only if its own table would show it.
             if data.suppressing and not (group in previous_published.index
                                          and pd.notna(previous_published.loc[group, "ratio"])):
@@ -116,7 +125,11 @@ def outcome22_findings(data: PackData) -> list[Finding]:
             ratio=float(row["adjusted_ratio"]) if ratio_ok else float("nan"),
             lower=float(row["adjusted_lower"]) if ratio_ok else float("nan"),
             upper=float(row["adjusted_upper"]) if ratio_ok else float("nan"),
-            p_value=float(row["p_value"]) if ratio_ok and pd.notna(row["p_value"]) else float("nan"),
+            p_value=float(row["p_value"]) if pd.notna(row["p_value"]) else float("nan"),
+            p_adjusted=_number(row["p_adjusted"]), verdict=None if suppressed else _verdict(row["verdict"]),
+            interval_level=_number(row["interval_level"]),
+            lower_unadjusted=float(row["adjusted_lower_unadjusted"]) if ratio_ok else float("nan"),
+            upper_unadjusted=float(row["adjusted_upper_unadjusted"]) if ratio_ok else float("nan"),
             reliability=reliability, suppressed=suppressed,
             context={"period": data.period_label, "reference": reference, "role_text": role_text, "shares": shares},
         ))

@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 from markupsafe import escape
 
+from analytics import verdicts
+
 DAGGER = "†"
 DASH = "–"
 #: Reliability labels, least to most severe (the stricter of two labels wins).
@@ -70,10 +72,9 @@ def reliability_note(reliability: str) -> str:
     return RELIABILITY_NOTES.get(reliability, reliability)
 
 
-def significance_text(value: Any) -> str:
-    if value is None or pd.isna(value):
-        return DASH
-    return "Yes" if bool(value) else "No"
+def verdict_text(value: Any) -> str:
+    """A ``verdict`` column's value in words (a dash where there is none: no comparison, or hidden)."""
+    return verdicts.label_of(value) or DASH
 
 
 def p_text(p: float) -> str:

@@ -22,12 +22,14 @@ from analytics.report import sections
 from analytics.report.data import PackData
 from analytics.report.figures import ChartSpec, figure_json
 from analytics.report.formatting import month_label
+from analytics.report.partners import partner_notes, partner_tables
 from analytics.report.tables import trend_table
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 FOOTER_SLOT = "__FOOTER__"
+MARKING_SLOT = "__MARKING__"
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,11 @@ def css_string(text: str) -> str:
 
 
 def stylesheet(data: PackData) -> Markup:
-    footer = f"{data.force} · Youth violence disproportionality · {month_label(data.month)} · {data.audience}"
-    return Markup(static_text("pack.css").replace(FOOTER_SLOT, css_string(footer)))  # our own file
+    footer = f"{data.force} · Youth violence disproportionality · {month_label(data.month)} · {data.audience} edition"
+    css = static_text("pack.css").replace(FOOTER_SLOT, css_string(footer))
+    if data.marking:  # the officers' edition: the marking at the top and bottom of every printed page
+        css += static_text("marking.css").replace(MARKING_SLOT, css_string(data.marking))
+    return Markup(css)  # our own files
 
 
 def render_html(data: PackData, charts: Sequence[ChartSpec]) -> str:
@@ -79,5 +84,18 @@ def render_html(data: PackData, charts: Sequence[ChartSpec]) -> str:
         cover=sections.cover(data), findings=sections.key_findings(data), roles=sections.roles(data),
         outcome22=sections.outcome22(data), districts=sections.districts(data), markers=sections.markers(data),
         trend_table=trend_table(data), recording=sections.recording(data), searches=sections.stop_search(data),
-        methods=sections.methods(data),
+        methods=sections.methods(data), partners=_partners_view(data),
     )
+
+
+@dataclass(frozen=True)
+class PartnersView:
+    tables: tuple
+    notes: tuple[str, ...]
+
+
+def _partners_view(data: PackData) -> PartnersView:
+    """The partners section (issue 17): empty (and left out) when no partner data is loaded."""
+    if data.partners is None:
+        return PartnersView((), ())
+    return PartnersView(partner_tables(data.partners), partner_notes(data.partners))

@@ -28,8 +28,18 @@ class Cover:
 
 
 @dataclass(frozen=True)
+class VerdictList:
+    """The plain-words findings of one verdict (higher, lower, similar, ...), under their heading."""
+
+    verdict: str
+    heading: str
+    sentences: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class KeyFindings:
-    significant: tuple[str, ...]  # sentences, largest differences first
+    plain: tuple[VerdictList, ...]  # higher, lower, similar, too few, withheld: the non-empty lists, in that order
+    significant: tuple[str, ...]  # the statistical sentences (the annex), largest differences first
     unclear: tuple[str, ...]  # county-wide roles and outcome 22 with not enough data to say
     tested: int  # the comparisons adjusted together
     recording: str  # the ethnicity recording sentence
@@ -94,7 +104,7 @@ class Methods:
 
 
 def tested(data: PackData) -> int:
-    """How many findings had a p-value: the size of the family adjusted together."""
+    """How many findings had a p-value (each adjusted within its own table's family)."""
     return int(sum(np.isfinite(f.p_value) for f in data.findings))
 
 
@@ -106,16 +116,28 @@ def cover(data: PackData) -> Cover:
 
 def key_findings(data: PackData) -> KeyFindings:
     conf = data.confidence
-    significant = [f for f in ordered(data.findings) if f.significant and not f.suppressed]
+    significant = [f for f in ordered(data.findings) if f.is_difference]
     headline = [f for f in data.findings if f.kind in ("role", "outcome22")]
-    unclear = [f for f in ordered(headline) if not f.significant or f.suppressed]
+    unclear = [f for f in ordered(headline) if not f.is_difference]
     previous = trends.months_back(data.month, 1)
     recording = narrative.completeness_sentence(
         data.quality.this_month.share, data.quality.previous_month.share, month_label(data.month),
         month_label(previous), schema.ETHNICITY_COMPLETENESS_TARGET)
-    return KeyFindings(tuple(narrative.sentence(f, conf) for f in significant),
+    return KeyFindings(plain_findings(data), tuple(narrative.sentence(f, conf) for f in significant),
                        tuple(narrative.not_enough_item(f, conf) for f in unclear), tested(data), recording,
                        month_label(previous), tables.month_on_month_table(data))
+
+
+def plain_findings(data: PackData) -> tuple[VerdictList, ...]:
+    """Every higher or lower finding (any kind), and the county-wide roles and outcome 22 whatever their verdict,
+    in plain words under their verdict's heading."""
+    listed: dict[str, list[str]] = {v: [] for v in narrative.VERDICT_HEADINGS}
+    for finding in ordered(data.findings):
+        verdict = narrative.verdict(finding)
+        if verdict in (narrative.HIGHER, narrative.LOWER) or finding.kind in ("role", "outcome22"):
+            listed[verdict].append(narrative.plain_sentence(finding, data.confidence))
+    return tuple(VerdictList(v, narrative.VERDICT_HEADINGS[v].format(reference=data.reference_group), tuple(items))
+                 for v, items in listed.items() if items)
 
 
 def roles(data: PackData) -> Roles:
@@ -130,7 +152,7 @@ def outcome22(data: PackData) -> Outcome22:
 
 def significant_sentences(data: PackData, kind: str) -> tuple[str, ...]:
     return tuple(narrative.sentence(f, data.confidence) for f in ordered(data.findings)
-                 if f.kind == kind and f.significant and not f.suppressed)
+                 if f.kind == kind and f.is_difference)
 
 
 def funnel_text(data: PackData) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics import geography, narrative, schema, suppression, trends
+from analytics import geography, narrative, schema, suppression, trends, verdicts
 from analytics.filters import format_confidence
 from analytics.narrative import Finding
 from analytics.report.data import ROLE_PLURAL, MarkerRates, MonthCompleteness, PackData, RatioResult
@@ -27,7 +27,7 @@ from analytics.report.formatting import (
     num,
     p_text,
     reliability_note,
-    significance_text,
+    verdict_text,
 )
 
 
@@ -64,7 +64,8 @@ def ratio_table(data: PackData, table: pd.DataFrame, raw: pd.DataFrame, unit: st
     """A published rate/ratio table with its total row; the reference row is read from ``raw``."""
     conf = format_confidence(data.confidence)
     rate_label = f"Share, % ({conf} CI)" if unit == "%" else f"Rate per 1,000 ({conf} CI)"
-    headers = ("Group", count_label, denominator_label, rate_label, f"Ratio ({conf} CI)", "Significant", "Note")
+    ratio_label = f"Ratio ({verdicts.interval_heading(table['interval_level']).lower()})"
+    headers = ("Group", count_label, denominator_label, rate_label, ratio_label, "Verdict", "Note")
     rows = ratio_rows(table, raw, unit, total_label, denominator_is_count)
     return Table(headers, rows, caption, counts=True, total_row=total_label)
 
@@ -85,8 +86,8 @@ def ratio_rows(table: pd.DataFrame, raw: pd.DataFrame, unit: str, total_label: s
             rate = estimate(shown["rate"], shown["rate_lower"], shown["rate_upper"], rel, digits)
         ratio = "reference" if is_ref else estimate(shown["ratio"], shown["ratio_lower"], shown["ratio_upper"], rel)
         cells = [f"{group} (reference)" if is_ref else str(group), count_text(shown["events"]), denominator, rate,
-                 ratio, DASH if is_ref else significance_text(shown["significant"]), reliability_note(rel)]
-        rows.append(row(cells, classes, "sig" if shown.get("significant") is True else ""))
+                 ratio, DASH if is_ref else verdict_text(shown["verdict"]), reliability_note(rel)]
+        rows.append(row(cells, classes, "sig" if verdicts.is_difference(shown.get("verdict")) else ""))
     totals = table.attrs.get("suppressed_totals", {})
     hidden = totals.get("overall") or bool(totals.get("splits"))
     events_total: int | str = suppression.SUPPRESSED if hidden else int(raw["events"].sum())
@@ -164,7 +165,7 @@ def month_on_month_table(data: PackData) -> Table:
 def outcome22_adjusted_table(data: PackData) -> Table:
     """Crude and Mantel–Haenszel adjusted ratios side by side, with the homogeneity test and the pack's verdict."""
     published = data.outcome22.published.set_index("group")
-    conf = format_confidence(data.confidence)
+    format_confidence(data.confidence)
     rows = []
     for _, adjusted in data.outcome22.adjusted.iterrows():
         group = adjusted["group"]
@@ -177,18 +178,16 @@ def outcome22_adjusted_table(data: PackData) -> Table:
             crude = published.loc[group]
             crude_ratio = num(crude["ratio"]) + dagger
             crude_interval = interval(crude["ratio_lower"], crude["ratio_upper"])
-        verdict = DASH
-        if finding is not None and np.isfinite(finding.p_adjusted):
-            verdict = "Yes" if finding.significant else "No"
+        verdict = DASH if finding is None else verdict_text(finding.verdict)
         rows.append(row([
             group, crude_ratio, crude_interval,
             DASH if hidden else num(adjusted["adjusted_ratio"]) + dagger,
             DASH if hidden else interval(adjusted["adjusted_lower"], adjusted["adjusted_upper"]),
             DASH if hidden or pd.isna(adjusted["homogeneity_p"]) else p_text(adjusted["homogeneity_p"]),
             verdict,
-        ], ("label", "", "", "", "", "", ""), "sig" if finding and finding.significant else ""))
-    return Table(("Group", "Crude ratio", f"{conf} CI", "Adjusted ratio", f"{conf} CI", "Homogeneity p",
-                  "Significant (pack)"), tuple(rows),
+        ], ("label", "", "", "", "", "", ""), "sig" if finding and finding.is_difference else ""))
+    return Table(("Group", "Crude ratio", "Interval (adjusted)", "Adjusted ratio", "Interval (adjusted)",
+                  "Homogeneity p", "Verdict"), tuple(rows),
                  f"Outcome 22 ratio to {data.reference_group}: crude and Mantel–Haenszel adjusted for offence group "
                  "and age band")
 
@@ -231,7 +230,6 @@ def district_focus_table(data: PackData) -> Table:
     """The focus group's rate and ratio in each district."""
     districts, conf = data.districts, format_confidence(data.confidence)
     grid, focus = districts.published, districts.focus_group
-    significant = {f.key for f in data.findings if f.kind == "district" and f.significant}
     rows = []
     for code in district_codes(data):
         match = grid[(grid["split"] == code) & (grid["group"] == focus)]
@@ -239,15 +237,14 @@ def district_focus_table(data: PackData) -> Table:
             continue
         shown = match.iloc[0]
         rel = shown["reliability"]
-        sig = (code, focus) in significant
         rows.append(row([
             districts.name(code), count_text(shown["events"]),
             estimate(shown["rate"], shown["rate_lower"], shown["rate_upper"], rel),
             estimate(shown["ratio"], shown["ratio_lower"], shown["ratio_upper"], rel),
-            significance_text(shown["significant"]), "Yes" if sig else "No", reliability_note(rel),
-        ], ("label", "n", "ci", "ci", "", "", "note"), "sig" if sig else ""))
-    return Table(("District", focus, f"Rate per 1,000 ({conf} CI)", f"Ratio ({conf} CI)", "Significant (table)",
-                  "Significant (pack)", "Note"), tuple(rows),
+            verdict_text(shown["verdict"]), reliability_note(rel),
+        ], ("label", "n", "ci", "ci", "", "note"), "sig" if verdicts.is_difference(shown["verdict"]) else ""))
+    ratio_label = f"Ratio ({verdicts.interval_heading(grid['interval_level']).lower()})"
+    return Table(("District", focus, f"Rate per 1,000 ({conf} CI)", ratio_label, "Verdict", "Note"), tuple(rows),
                  f"{focus} to {data.reference_group} ratio by district, child {ROLE_PLURAL[districts.role]}",
                  counts=True)
 
@@ -291,20 +288,20 @@ def trend_table(data: PackData) -> Table:
             finding = _finding(data.findings, "role", (role, group))
             p = float("nan")
             if before is not None and pd.notna(now["ratio"]) and pd.notna(before["ratio"]):
-                p = narrative.change_test((now["ratio"], now["ratio_lower"], now["ratio_upper"]),
-                                          (before["ratio"], before["ratio_lower"], before["ratio_upper"]),
-                                          data.confidence)
+                p = narrative.change_test((now["ratio"], now["ratio_lower_unadjusted"], now["ratio_upper_unadjusted"]),
+                                          (before["ratio"], before["ratio_lower_unadjusted"],
+                                           before["ratio_upper_unadjusted"]), data.confidence)
             before_ratio, before_interval = DASH, DASH
             if before is not None:
-                before_interval = interval(before["ratio_lower"], before["ratio_upper"])
+                before_interval = interval(before["ratio_lower_unadjusted"], before["ratio_upper_unadjusted"])
                 if pd.notna(before["ratio"]):
                     before_ratio = num(before["ratio"]) + mark(before["reliability"])
             rows.append(row([
                 f"{role.capitalize()}s · {group}",
                 num(now["ratio"]) + mark(now["reliability"]) if pd.notna(now["ratio"]) else DASH,
-                interval(now["ratio_lower"], now["ratio_upper"]), before_ratio, before_interval,
+                interval(now["ratio_lower_unadjusted"], now["ratio_upper_unadjusted"]), before_ratio, before_interval,
                 DASH if not np.isfinite(p) else p_text(p),
-            ], ("label", "", "", "", "", ""), "sig" if finding and finding.significant else ""))
+            ], ("label", "", "", "", "", ""), "sig" if finding and finding.is_difference else ""))
     previous_label = f"12 months to {trends.months_back(data.month, 12):%B %Y}"
     return Table(("Role · group", "Ratio now", f"{conf} CI", "A year earlier", f"{conf} CI", "Change p"), tuple(rows),
                  f"Ratio to {data.reference_group}: {data.period_label} against the {previous_label}")

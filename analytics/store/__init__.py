@@ -4,6 +4,7 @@
 * ``reader``/``read``: ``Store``, read-only named queries on the published database.
 * ``build``: ``PublicationBuilder``, which builds a new database file for the loaders.
 * ``searches``: the stop-and-search tables (``SearchBuilder``, ``SearchStore``).
+* ``partners``: the partner tables and the children's journeys (``PartnerBuilder``, ``PartnerStore``).
 * ``audit``: ``AuditLog``, the append-only audit log (SQLite).
 
 Every value is a bound parameter; column names come only from fixed lists. The raw query methods
@@ -16,12 +17,15 @@ from analytics.store.build import (
     BUILD_MEMORY_LIMIT,
     CSV_OPTIONS,
     IDENTIFIER_WHITESPACE,
+    PARTNER_TABLE_COLUMNS,
+    PARTNER_TABLES,
     SEARCH_TABLE_COLUMNS,
     SEARCH_TABLES,
     PublicationBuilder,
     current_publication,
 )
 from analytics.store.errors import DatabaseError, NoDataError
+from analytics.store.partners import JOURNEY_COLUMNS, PartnerBuilder, PartnerStore
 from analytics.store.read import Store, decision_counts_statement, event_counts_statement
 from analytics.store.searches import SearchBuilder, SearchOptions, SearchStore, search_counts_statement
 from analytics.store.where import (
@@ -40,11 +44,39 @@ from analytics.store.where import (
 )
 
 __all__ = [
-    "AUDIT_FIELDS", "BUILD_MEMORY_LIMIT", "COUNT_EXPRESSIONS", "CSV_OPTIONS", "DIMENSION_COLUMNS", "GROUP_EXPRESSIONS",
+    "AUDIT_FIELDS",
+    "BUILD_MEMORY_LIMIT",
+    "COUNT_EXPRESSIONS",
+    "CSV_OPTIONS",
+    "DIMENSION_COLUMNS",
+    "GROUP_EXPRESSIONS",
     "IDENTIFIER_WHITESPACE",
-    "POPULATION_DIMENSIONS", "RECORD_GROUP_EXPRESSIONS", "SEARCH_DIMENSIONS", "SEARCH_GROUP_EXPRESSIONS",
-    "SEARCH_LIST_FILTERS", "SEARCH_TABLES", "SEARCH_TABLE_COLUMNS", "AuditLog", "DatabaseError", "NoDataError",
-    "PublicationBuilder", "SearchBuilder", "SearchOptions", "SearchStore", "Statement", "Store", "Where",
-    "current_publication", "decision_counts_statement", "event_counts_statement", "records_where",
-    "search_counts_statement", "search_where",
+    "JOURNEY_COLUMNS",
+    "PARTNER_TABLES",
+    "PARTNER_TABLE_COLUMNS",
+    "POPULATION_DIMENSIONS",
+    "RECORD_GROUP_EXPRESSIONS",
+    "SEARCH_DIMENSIONS",
+    "SEARCH_GROUP_EXPRESSIONS",
+    "SEARCH_LIST_FILTERS",
+    "SEARCH_TABLES",
+    "SEARCH_TABLE_COLUMNS",
+    "AuditLog",
+    "DatabaseError",
+    "NoDataError",
+    "PartnerBuilder",
+    "PartnerStore",
+    "PublicationBuilder",
+    "SearchBuilder",
+    "SearchOptions",
+    "SearchStore",
+    "Statement",
+    "Store",
+    "Where",
+    "current_publication",
+    "decision_counts_statement",
+    "event_counts_statement",
+    "records_where",
+    "search_counts_statement",
+    "search_where",
 ]

@@ -57,6 +57,38 @@ SEARCH_TABLE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 
+# The partner tables (issue 17): built by ``PartnerBuilder``, read by ``PartnerStore``, carried into each new
+# publication of crime records with the searches tables.
+PARTNER_TABLE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "partner_indicators": (
+        ("source", "VARCHAR"), ("measure", "VARCHAR"), ("area_code", "VARCHAR"), ("period_start", "DATE"),
+        ("period_end", "DATE"), ("age_band", "VARCHAR"), ("ethnic_group", "VARCHAR"), ("numerator", "BIGINT"),
+        ("denominator", "BIGINT"), ("suppressed", "BOOLEAN"), ("licence", "VARCHAR"), ("source_file", "VARCHAR"),
+        ("source_line", "BIGINT"),
+    ),
+    "partner_flags": (
+        ("person_id", "VARCHAR"), ("flag", "VARCHAR"), ("flag_start", "DATE"), ("flag_end", "DATE"),
+        ("ethnic_group", "VARCHAR"), ("source", "VARCHAR"), ("source_file", "VARCHAR"), ("source_line", "BIGINT"),
+    ),
+    "partner_rejected_rows": (
+        ("kind", "VARCHAR"), ("source_file", "VARCHAR"), ("source_line", "BIGINT"), ("reason", "VARCHAR"),
+        ("raw_line", "VARCHAR"),
+    ),
+    "partner_loads": (
+        ("kind", "VARCHAR"), ("source_file", "VARCHAR"), ("source_sha256", "VARCHAR"), ("loaded_at", "VARCHAR"),
+        ("rows_read", "BIGINT"), ("loaded", "BIGINT"), ("rejected", "BIGINT"), ("replaced", "BIGINT"),
+    ),
+}
+PARTNER_TABLES: tuple[str, ...] = tuple(PARTNER_TABLE_COLUMNS)
+
+#: The Cell Key Method's record key (0-255) of each record and person key of each child (issue 14,
+#: ``analytics.suppression.perturbation``): the first byte of a SHA-256 digest of the pseudonymised
+#: identifiers, so the keys are fixed (the same on every load of the same data), uniform, and cannot be
+#: worked out without the pseudonyms (keyed hashes when the extract had raw references), which no
+#: aggregate view shows.
+RECORD_KEY_EXPRESSION = "CAST('0x' || left(sha256('ckm-record:' || c.person_id || ':' || c.record_id), 2) AS INTEGER)"
+PERSON_KEY_EXPRESSION = "CAST('0x' || left(sha256('ckm-person:' || c.person_id), 2) AS INTEGER)"
+
 #: DuckDB's memory budget while building a publication (it spills to disk beyond it). DuckDB's own
 #: default is 80 % of RAM, which a 10^7-record load fills (7 GB measured); ``MONITOR_LOAD_MEMORY_LIMIT``
 #: overrides, e.g. ``8GB``.
@@ -327,7 +359,8 @@ class PublicationBuilder:
                        c.area_code, c.msoa_code, c.offence_group, c.offence_code,
                        c.outcome_code, g.outcome_group, c.outcome_date,
                        {markers},
-                       (list_contains($syv_groups, c.offence_group) OR {syv_markers}) AS serious_youth_violence
+                       (list_contains($syv_groups, c.offence_group) OR {syv_markers}) AS serious_youth_violence,
+                       {RECORD_KEY_EXPRESSION} AS record_ckey, {PERSON_KEY_EXPRESSION} AS person_ckey
                 FROM classified c
                 LEFT JOIN ref_ethnicity_self s ON s.code = c.ethnicity_self
                 LEFT JOIN ref_ethnicity_officer o ON o.code = c.ethnicity_officer
@@ -422,12 +455,13 @@ class PublicationBuilder:
     def carry_over_searches(self, previous: Path | None) -> list[str]:
         """Copy the searches tables of the ``previous`` publication (if any) into this one.
 
-        Called by the main loader, so a new extract of crime records keeps the loaded stop-and-search data.
+        Called by the main loader, so a new extract of crime records keeps the loaded stop-and-search data
+        and the partner tables (issue 17).
         Returns the names of the tables copied (none when there is no previous publication or no searches).
         """
         if previous is None or not Path(previous).exists():
             return []
-        return self._copy_tables(Path(previous), SEARCH_TABLES)
+        return self._copy_tables(Path(previous), SEARCH_TABLES + PARTNER_TABLES)
 
     def _copy_tables(self, previous: Path, tables: tuple[str, ...] | None) -> list[str]:
         """Copy ``tables`` (all when None) that exist in the ``previous`` publication into this one."""

@@ -17,6 +17,7 @@ import pandas as pd
 from analytics.filters import Filters
 from analytics.store.reader import PublicationReader
 from analytics.store.where import (
+    CELL_KEY_EXPRESSIONS,
     COUNT_EXPRESSIONS,
     DIMENSION_COLUMNS,
     GROUP_EXPRESSIONS,
@@ -24,47 +25,79 @@ from analytics.store.where import (
     Statement,
     dimension_columns,
     population_where,
+    record_cell_key,
     records_where,
 )
+from analytics.suppression.perturbation import perturb_columns
 
 
-def event_counts_statement(filters: Filters, dims: tuple[str, ...] = ()) -> Statement:
-    """Events (children or records, per the counting unit) by ethnic group and ``dims``."""
+def event_counts_statement(filters: Filters, dims: tuple[str, ...] = (), cell_keys: bool = False) -> Statement:
+    """Events (children or records, per the counting unit) by ethnic group and ``dims`` (with ``cell_keys``,
+    each count's cell key too, as ``events_ckey``)."""
     columns = dimension_columns(dims)
     group = GROUP_EXPRESSIONS[filters.ethnicity_source]
     where = records_where(filters, include_ethnic_group=False)
     select = ", ".join([*columns, f"{group} AS ethnic_group"])
+    keys = f", {CELL_KEY_EXPRESSIONS[filters.counting_unit]} AS events_ckey" if cell_keys else ""
     sql = (
-        f"SELECT {select}, {COUNT_EXPRESSIONS[filters.counting_unit]} AS events "
+        f"SELECT {select}, {COUNT_EXPRESSIONS[filters.counting_unit]} AS events{keys} "
         f"FROM records WHERE {where.sql} GROUP BY ALL"
     )
     return Statement(sql, where.params)
 
 
 def decision_counts_statement(filters: Filters, outcome_codes: tuple[str, ...],
-                              dims: tuple[str, ...] = ()) -> Statement:
-    """Concluded records and those ending in ``outcome_codes``, by ethnic group and ``dims``."""
+                              dims: tuple[str, ...] = (), cell_keys: bool = False) -> Statement:
+    """Concluded records and those ending in ``outcome_codes``, by ethnic group and ``dims`` (with
+    ``cell_keys``, each count's cell key too)."""
     columns = dimension_columns(dims)
     group = GROUP_EXPRESSIONS[filters.ethnicity_source]
     where = records_where(filters.replace(outcome_codes=()), include_ethnic_group=False)
     params = {**where.params, "chosen_outcomes": list(outcome_codes)}
     select = ", ".join([*columns, f"{group} AS ethnic_group"])
+    conditions = {"events": "list_contains($chosen_outcomes, outcome_code)", "denominator": "outcome_code <> ''",
+                  "open": "outcome_code = ''"}
+    keys = "".join(f", {record_cell_key(c)} AS {name}_ckey" for name, c in conditions.items()) if cell_keys else ""
     sql = (
         f"SELECT {select}, "
         "COUNT(*) FILTER (WHERE list_contains($chosen_outcomes, outcome_code)) AS events, "
         "COUNT(*) FILTER (WHERE outcome_code <> '') AS denominator, "
-        "COUNT(*) FILTER (WHERE outcome_code = '') AS open "
+        f"COUNT(*) FILTER (WHERE outcome_code = '') AS open{keys} "
         f"FROM records WHERE {where.sql} GROUP BY ALL"
     )
     return Statement(sql, params)
 
 
 class Store(PublicationReader):
-    """Read-only access to the published database; safe to share between threads."""
+    """Read-only access to the published database; safe to share between threads.
 
-    def __init__(self, path: str | os.PathLike[str]):
+    ``store.perturbed()`` is the same store for the scrutiny audience: every count it returns is perturbed
+    by the Cell Key Method (``analytics.suppression.perturbation``), from cell keys computed in the same
+    query, and it refuses to return records.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | PublicationReader):
         super().__init__(path)
         self._publication: tuple[Path, dict[str, Any]] | None = None
+        self.perturbing = False
+
+    def perturbed(self) -> Store:
+        """The same store (sharing its connection) with every count perturbed; idempotent."""
+        if self.perturbing:
+            return self
+        view = Store(self)
+        view.perturbing = True
+        return view
+
+    def _counts_query(self, sql: str, params: dict[str, Any], columns: tuple[str, ...]) -> pd.DataFrame:
+        """Run a count query whose SQL carries ``<column>_ckey`` for each count column when perturbing, and
+        give back the perturbed counts (the cell keys dropped)."""
+        frame = self._query(sql, params)
+        return perturb_columns(frame, columns) if self.perturbing else frame
+
+    def _keys(self, sql: str) -> str:
+        """``, sql`` when perturbing (a cell-key column to add to a SELECT list), else nothing."""
+        return f", {sql}" if self.perturbing else ""
 
     # metadata ---------------------------------------------------------------------------------
     def publication(self) -> dict[str, Any]:
@@ -121,17 +154,18 @@ class Store(PublicationReader):
     # analytic queries -----------------------------------------------------------------------
     def event_counts(self, filters: Filters, dims: tuple[str, ...] = ()) -> pd.DataFrame:
         """Events (children or records, per the counting unit) by ethnic group and ``dims``."""
-        statement = event_counts_statement(filters, dims)
-        return self._renamed(self._query(statement.sql, statement.params), dims)
+        statement = event_counts_statement(filters, dims, cell_keys=self.perturbing)
+        return self._renamed(self._counts_query(statement.sql, statement.params, ("events",)), dims)
 
     def total_events(self, filters: Filters, dims: tuple[str, ...] = ()) -> pd.DataFrame:
         """Events over all groups (a child counted once even if their group is ambiguous)."""
         columns = dimension_columns(dims)
         where = records_where(filters, include_ethnic_group=False)
         select = ", ".join([*columns, f"{COUNT_EXPRESSIONS[filters.counting_unit]} AS events"])
+        select += self._keys(f"{CELL_KEY_EXPRESSIONS[filters.counting_unit]} AS events_ckey")
         group_by = " GROUP BY ALL" if columns else ""
         sql = f"SELECT {select} FROM records WHERE {where.sql}{group_by}"
-        return self._renamed(self._query(sql, where.params), dims)
+        return self._renamed(self._counts_query(sql, where.params, ("events",)), dims)
 
     def population_counts(self, filters: Filters, dims: tuple[str, ...] = ()) -> pd.DataFrame:
         """Children in the population by ethnic group and ``dims`` (area, age band, sex only)."""
@@ -148,40 +182,47 @@ class Store(PublicationReader):
         The unit is the record (one decision per child per crime); open investigations are not
         in the denominator and are counted separately in ``open``.
         """
-        statement = decision_counts_statement(filters, outcome_codes, dims)
-        return self._renamed(self._query(statement.sql, statement.params), dims)
+        statement = decision_counts_statement(filters, outcome_codes, dims, cell_keys=self.perturbing)
+        frame = self._counts_query(statement.sql, statement.params, ("events", "denominator", "open"))
+        return self._renamed(frame, dims)
 
     def counts(self, filters: Filters, dims: tuple[str, ...]) -> pd.DataFrame:
         """Counts of the counting unit by arbitrary fixed dimensions (e.g. role by month)."""
         columns = dimension_columns(dims)
         where = records_where(filters)
         select = ", ".join([*columns, f"{COUNT_EXPRESSIONS[filters.counting_unit]} AS events"])
+        select += self._keys(f"{CELL_KEY_EXPRESSIONS[filters.counting_unit]} AS events_ckey")
         sql = f"SELECT {select} FROM records WHERE {where.sql} GROUP BY ALL ORDER BY ALL"
-        return self._renamed(self._query(sql, where.params), dims)
+        return self._renamed(self._counts_query(sql, where.params, ("events",)), dims)
 
     def ethnicity_completeness(self, filters: Filters, dims: tuple[str, ...] = ()) -> pd.DataFrame:
         """Records with self-defined, officer-defined, and either ethnicity stated, by ``dims``."""
         columns = dimension_columns(dims)
         where = records_where(filters, include_ethnic_group=False)
         select = ", ".join([*columns, "COUNT(*) AS records"]) if columns else "COUNT(*) AS records"
+        conditions = {"records": "TRUE", "self_stated": "group_self IS NOT NULL",
+                      "officer_stated": "group_officer IS NOT NULL",
+                      "either_stated": "group_self IS NOT NULL OR group_officer IS NOT NULL"}
+        keys = "".join(self._keys(f"{record_cell_key(c)} AS {name}_ckey") for name, c in conditions.items())
         sql = (
             f"SELECT {select}, "
             "COUNT(*) FILTER (WHERE group_self IS NOT NULL) AS self_stated, "
             "COUNT(*) FILTER (WHERE group_officer IS NOT NULL) AS officer_stated, "
-            "COUNT(*) FILTER (WHERE group_self IS NOT NULL OR group_officer IS NOT NULL) AS either_stated "
+            f"COUNT(*) FILTER (WHERE group_self IS NOT NULL OR group_officer IS NOT NULL) AS either_stated{keys} "
             f"FROM records WHERE {where.sql}" + (" GROUP BY ALL ORDER BY ALL" if columns else "")
         )
-        return self._renamed(self._query(sql, where.params), dims)
+        return self._renamed(self._counts_query(sql, where.params, tuple(conditions)), dims)
 
     def self_officer_crosstab(self, filters: Filters) -> pd.DataFrame:
         """Records by self-defined group × officer-defined group (Not stated included)."""
         where = records_where(filters, include_ethnic_group=False)
         sql = (
             "SELECT COALESCE(group_self, 'Not stated') AS self_defined, "
-            "COALESCE(group_officer, 'Not stated') AS officer_defined, COUNT(*) AS records "
-            f"FROM records WHERE {where.sql} GROUP BY ALL"
+            "COALESCE(group_officer, 'Not stated') AS officer_defined, COUNT(*) AS records"
+            + self._keys(f"{CELL_KEY_EXPRESSIONS['records']} AS records_ckey")
+            + f" FROM records WHERE {where.sql} GROUP BY ALL"
         )
-        return self._query(sql, where.params)
+        return self._counts_query(sql, where.params, ("records",))
 
     def rolling_event_counts(self, filters: Filters, window_months: int = 12) -> pd.DataFrame:
         """Events per group in the ``window_months`` months ending at each month (one query, so a child
@@ -203,43 +244,59 @@ class Store(PublicationReader):
         # later. Children: a child's months covered by some window are the union of [m, m + 11] over the
         # months m they appear in, so +1 at max(m, previous month + 12) and -1 at m + 12. A month's own
         # count keeps only the records inside the date range (``in_range``).
+        # With cell keys (a perturbing store) each +n/-n step carries the matching sum of keys, so a window's
+        # key is the sum of its records' (children's) keys, as if it had been counted directly.
+        k = self.perturbing
         if filters.counting_unit == "persons":
             steps = (
                 f"person_months AS MATERIALIZED (SELECT person_key, {group} AS ethnic_group, month, "
-                f"bool_or({in_range}) AS in_range FROM records WHERE {where.sql} GROUP BY ALL), "
-                "monthly AS (SELECT month, ethnic_group, COUNT(*) FILTER (WHERE in_range) AS events "
-                "FROM person_months GROUP BY ALL), "
-                "spans AS (SELECT ethnic_group, month, lag(month) OVER (PARTITION BY person_key, ethnic_group "
+                + ("any_value(person_ckey) AS ckey, " if k else "")
+                + f"bool_or({in_range}) AS in_range FROM records WHERE {where.sql} GROUP BY ALL), "
+                "monthly AS (SELECT month, ethnic_group, COUNT(*) FILTER (WHERE in_range) AS events"
+                + (", SUM(ckey) FILTER (WHERE in_range) AS events_ckey" if k else "")
+                + " FROM person_months GROUP BY ALL), "
+                "spans AS (SELECT ethnic_group, month, " + ("ckey, " if k else "")
+                + "lag(month) OVER (PARTITION BY person_key, ethnic_group "
                 "ORDER BY month) AS previous FROM person_months), "
                 "deltas AS (SELECT ethnic_group, CASE WHEN previous IS NULL THEN month "
                 "ELSE greatest(month, CAST(previous + to_months($window) AS DATE)) END AS step_month, "
-                "1 AS delta FROM spans "
-                "UNION ALL SELECT ethnic_group, CAST(month + to_months($window) AS DATE), -1 FROM spans), "
+                "1 AS delta" + (", ckey AS key_delta" if k else "") + " FROM spans "
+                "UNION ALL SELECT ethnic_group, CAST(month + to_months($window) AS DATE), -1"
+                + (", -ckey" if k else "") + " FROM spans), "
             )
         else:
             steps = (
                 f"month_counts AS MATERIALIZED (SELECT {group} AS ethnic_group, month, COUNT(*) AS n, "
-                f"COUNT(*) FILTER (WHERE {in_range}) AS in_range_n FROM records WHERE {where.sql} GROUP BY ALL), "
-                "monthly AS (SELECT month, ethnic_group, in_range_n AS events FROM month_counts), "
-                "deltas AS (SELECT ethnic_group, month AS step_month, n AS delta FROM month_counts "
-                "UNION ALL SELECT ethnic_group, CAST(month + to_months($window) AS DATE), -n FROM month_counts), "
+                + (f"SUM(record_ckey) AS k, SUM(record_ckey) FILTER (WHERE {in_range}) AS in_range_k, " if k else "")
+                + f"COUNT(*) FILTER (WHERE {in_range}) AS in_range_n FROM records WHERE {where.sql} GROUP BY ALL), "
+                "monthly AS (SELECT month, ethnic_group, in_range_n AS events"
+                + (", in_range_k AS events_ckey" if k else "") + " FROM month_counts), "
+                "deltas AS (SELECT ethnic_group, month AS step_month, n AS delta" + (", k AS key_delta" if k else "")
+                + " FROM month_counts "
+                "UNION ALL SELECT ethnic_group, CAST(month + to_months($window) AS DATE), -n"
+                + (", -k" if k else "") + " FROM month_counts), "
             )
+        key_sum = ", SUM(key_delta) AS key_delta" if k else ""
+        window_key = ", CAST(((SUM(s.key_delta) % 256) + 256) % 256 AS INTEGER) AS events_ckey" if k else ""
+        month_key = ", CAST(COALESCE(events_ckey, 0) % 256 AS INTEGER) AS events_ckey" if k else ""
         sql = (
             "WITH bounds AS (SELECT MIN(month) AS first_month, MAX(month) AS last_month FROM records), "
             "windows AS (SELECT CAST(unnest(generate_series(first_month + to_months($window - 1), last_month, "
             "INTERVAL 1 MONTH)) AS DATE) AS window_end FROM bounds), "
             f"{steps}"
-            "steps AS (SELECT ethnic_group, step_month, SUM(delta) AS delta FROM deltas GROUP BY ALL), "
-            "rolling AS (SELECT w.window_end AS month, s.ethnic_group, CAST(SUM(s.delta) AS BIGINT) AS events "
+            f"steps AS (SELECT ethnic_group, step_month, SUM(delta) AS delta{key_sum} FROM deltas GROUP BY ALL), "
+            "rolling AS (SELECT w.window_end AS month, s.ethnic_group, CAST(SUM(s.delta) AS BIGINT) AS events"
+            f"{window_key} "
             "FROM windows w JOIN steps s ON s.step_month <= w.window_end "
             "WHERE ($first_end IS NULL OR w.window_end >= date_trunc('month', CAST($first_end AS DATE))) "
             "AND ($last_end IS NULL OR w.window_end <= CAST($last_end AS DATE)) "
             "GROUP BY ALL HAVING SUM(s.delta) > 0) "
-            "SELECT 'month' AS kind, month, ethnic_group, CAST(events AS BIGINT) AS events "
+            f"SELECT 'month' AS kind, month, ethnic_group, CAST(events AS BIGINT) AS events{month_key} "
             "FROM monthly WHERE events > 0 "
-            "UNION ALL SELECT 'window' AS kind, month, ethnic_group, events FROM rolling ORDER BY ALL"
+            "UNION ALL SELECT 'window' AS kind, month, ethnic_group, events"
+            + (", events_ckey" if k else "") + " FROM rolling ORDER BY ALL"
         )
-        both = self._query(sql, params)
+        both = self._counts_query(sql, params, ("events",))
         monthly, rolling = (both[both["kind"] == kind].drop(columns="kind").reset_index(drop=True)
                             for kind in ("month", "window"))
         return monthly, rolling
@@ -270,10 +327,11 @@ class Store(PublicationReader):
         group = GROUP_EXPRESSIONS[filters.ethnicity_source]
         where = records_where(filters, include_ethnic_group=False)
         sql = (
-            f"SELECT {group} AS ethnic_group, outcome_group, COUNT(*) AS records FROM records "
-            f"WHERE {where.sql} AND outcome_code <> '' GROUP BY ALL ORDER BY ALL"
+            f"SELECT {group} AS ethnic_group, outcome_group, COUNT(*) AS records"
+            + self._keys(f"{CELL_KEY_EXPRESSIONS['records']} AS records_ckey")
+            + f" FROM records WHERE {where.sql} AND outcome_code <> '' GROUP BY ALL ORDER BY ALL"
         )
-        return self._query(sql, where.params)
+        return self._counts_query(sql, where.params, ("records",))
 
     def month_range(self) -> tuple[date | None, date | None]:
         frame = self._query("SELECT MIN(month) AS first, MAX(month) AS last FROM records")
@@ -283,10 +341,14 @@ class Store(PublicationReader):
     def record_count(self, filters: Filters) -> int:
         """How many records match (without fetching them)."""
         where = records_where(filters)
-        return int(self._query(f"SELECT COUNT(*) AS n FROM records WHERE {where.sql}", where.params)["n"].iloc[0])
+        keys = self._keys(f"{CELL_KEY_EXPRESSIONS['records']} AS n_ckey")
+        frame = self._counts_query(f"SELECT COUNT(*) AS n{keys} FROM records WHERE {where.sql}", where.params, ("n",))
+        return int(frame["n"].iloc[0])
 
     def records(self, filters: Filters, limit: int | None = None) -> pd.DataFrame:
-        """The filtered pseudonymised records (for analysts), newest first."""
+        """The filtered pseudonymised records (for analysts), newest first; refused by a perturbed store."""
+        if self.perturbing:
+            raise PermissionError("records are not available to the scrutiny audience")
         where = records_where(filters)
         group = GROUP_EXPRESSIONS[filters.ethnicity_source]
         sql = (

@@ -22,11 +22,13 @@ from analytics.store.errors import NoDataError, database_errors
 
 
 def _check_format(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Refuse a publication written by an earlier version (before ``records.person_key``) with a clear message."""
+    """Refuse a publication written by an earlier version (before ``records.person_key``, or before the cell
+    keys ``record_ckey``/``person_ckey`` of issue 14) with a clear message."""
     row = connection.execute(
-        "SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'records' AND column_name = 'person_key'"
+        "SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'records' "
+        "AND list_contains(['person_key', 'record_ckey', 'person_ckey'], column_name)"
     ).fetchone()
-    if not (row and row[0]):
+    if not (row and row[0] == 3):
         connection.close()
         raise NoDataError(f"the published database {path.name} was written by an earlier version of the monitor "
                           "and must be loaded again")

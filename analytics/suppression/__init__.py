@@ -43,6 +43,7 @@ from analytics.suppression.ratio_tables import (
     RATE_COLUMNS,
     RATIO_COLUMNS,
     RATIO_TABLE_COLUMNS,
+    WITHHELD_RATIO_COLUMNS,
     apply_to_ratio_table,
 )
 from analytics.suppression.reliability import (
@@ -66,6 +67,7 @@ __all__ = [
     "SUPPRESSING_AUDIENCES",
     "UNRELIABLE",
     "WITHHELD",
+    "WITHHELD_RATIO_COLUMNS",
     "apply_to_ratio_table",
     "audience_applies_suppression",
     "find_disclosures",

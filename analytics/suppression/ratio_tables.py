@@ -21,8 +21,15 @@ from analytics.suppression.reliability import SUPPRESSED_RELIABILITY, WITHHELD, 
 from analytics.suppression.rules import rules_text
 
 RATE_COLUMNS: tuple[str, ...] = ("rate", "rate_lower", "rate_upper")
-RATIO_COLUMNS: tuple[str, ...] = ("ratio", "ratio_lower", "ratio_upper", "p_value", "p_adjusted", "significant")
-RATIO_TABLE_COLUMNS: tuple[str, ...] = ("group", "events", "denominator", *RATE_COLUMNS, *RATIO_COLUMNS)
+#: Blanked where a ratio is withheld for display (fewer than 5 events): the ratio and its intervals. The
+#: verdict and p-values stay: withholding is a display decision and changes no verdict (issue 13).
+WITHHELD_RATIO_COLUMNS: tuple[str, ...] = ("ratio", "ratio_lower", "ratio_upper", "ratio_lower_unadjusted",
+                                           "ratio_upper_unadjusted")
+#: Blanked where disclosure control hides a count: everything about the comparison, its verdict included.
+RATIO_COLUMNS: tuple[str, ...] = (*WITHHELD_RATIO_COLUMNS, "interval_level", "p_value", "p_adjusted", "verdict")
+#: The columns a ratio table must have (the optional ones of ``RATIO_COLUMNS`` are blanked when present).
+RATIO_TABLE_COLUMNS: tuple[str, ...] = ("group", "events", "denominator", *RATE_COLUMNS, "ratio", "ratio_lower",
+                                        "ratio_upper", "p_value", "p_adjusted", "verdict")
 
 
 def _blank(frame: pd.DataFrame, columns: Sequence[str], rows: Mask) -> None:
@@ -105,8 +112,8 @@ def apply_to_ratio_table(
     """Apply reliability marks and, for the scrutiny audience, disclosure control to a rate/ratio table.
 
     Every audience: a ``reliability`` column is set from ``events`` (see :func:`reliability`) and the
-    ratio columns (ratio, its interval, p-values, ``significant``) are blanked where it is
-    ``"withheld"`` (fewer than 5 events).
+    ratio and its intervals are blanked where it is ``"withheld"`` (fewer than 5 events); the ``verdict``
+    and p-values stay (withholding is for display only, the verdict was decided over the whole family).
 
     Scrutiny only: ``events`` is suppressed group by group within each value of the ``split`` column
     (if present; a split's total is the sum of its rows, 'Not stated' included, and is taken as
@@ -131,7 +138,7 @@ def apply_to_ratio_table(
     split = split if split is not None and split in df.columns else None
     out = df.copy()
     rel = reliability_series(out["events"], unreliable_below=unreliable_below, withhold_below=withhold_below)
-    _blank(out, RATIO_COLUMNS, (rel == WITHHELD).to_numpy())
+    _blank(out, WITHHELD_RATIO_COLUMNS, (rel == WITHHELD).to_numpy())
     suppressed = np.zeros(len(out), dtype=bool)
     margins: dict[str, Any] = {"splits": [], "groups": [], "overall": False}
     if audience_applies_suppression(audience):

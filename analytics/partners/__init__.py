@@ -1,0 +1,36 @@
+"""Partner data overlay and children's journeys (issue 17).
+
+* ``contract``: the two CSV contracts (aggregate indicators; person-level flags) and their row checks.
+* ``read``: a partner CSV read with the crime loader's file-level checks.
+* ``load``: ``load_indicators`` (``partners load``) and ``link_flags`` (``partners link``) publish atomically.
+* ``dfe``: ``convert_dfe``, the converter for DfE's exclusions-by-characteristic download.
+
+Pure Python; the SQL is in ``analytics.store.partners``.
+"""
+
+from analytics.partners.contract import (
+    AGE_BANDS,
+    ETHNIC_GROUPS,
+    FLAG_COLUMNS,
+    FLAG_LABELS,
+    FLAG_OPTIONAL_COLUMNS,
+    FLAGS,
+    INDICATOR_COLUMNS,
+    MEASURES,
+    OVERLAY_MEASURES,
+    SUPPRESSED_MARK,
+    TOTAL_GROUP,
+    UPPER_TIER_AREAS,
+    Checked,
+    validate_flags,
+    validate_indicators,
+)
+from analytics.partners.dfe import DFE_CHARACTERISTICS, DFE_REQUIRED, Conversion, academic_year, convert_dfe
+from analytics.partners.load import PartnerLoadResult, link_flags, load_indicators
+
+__all__ = [
+    "AGE_BANDS", "DFE_CHARACTERISTICS", "DFE_REQUIRED", "ETHNIC_GROUPS", "FLAGS", "FLAG_COLUMNS", "FLAG_LABELS",
+    "FLAG_OPTIONAL_COLUMNS", "INDICATOR_COLUMNS", "MEASURES", "OVERLAY_MEASURES", "SUPPRESSED_MARK", "TOTAL_GROUP",
+    "UPPER_TIER_AREAS", "Checked", "Conversion", "PartnerLoadResult", "academic_year", "convert_dfe", "link_flags",
+    "load_indicators", "validate_flags", "validate_indicators",
+]
