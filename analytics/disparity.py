@@ -49,7 +49,8 @@ from analytics.tables import (
 
 __all__ = [
     "ALL_SPLIT", "COLUMNS", "DECISION_STRATA", "MEASURES", "PERCENT", "PER_1000", "RATE_MULTIPLIER", "RATE_STRATA",
-    "DisparityTable", "RoleRates", "adjusted_ratios", "decision_ratios", "marker_rates", "missing_ethnicity_bounds",
+    "DisparityTable", "RoleRates", "adjusted_ratios", "decision_filters", "decision_ratios", "marker_rates",
+    "missing_ethnicity_bounds",
     "population_rates", "rates_by_role",
 ]
 
@@ -166,7 +167,7 @@ def decision_ratios(
     """Share of concluded records ending in ``outcome_codes``, by group, and the ratio to the reference."""
     _check_split(split)
     _check_outcomes(outcome_codes)
-    filters = _default_role(filters)
+    filters = decision_filters(filters)
     dims = (split,) if split else ()
     counts = store.decision_counts(filters, outcome_codes, dims)
     rows = []
@@ -218,7 +219,7 @@ def adjusted_ratios(
         allowed = POPULATION_DIMENSIONS
     else:
         allowed = ("area", "offence_group", "age_band", "sex")
-        filters = _default_role(filters)
+        filters = decision_filters(filters)
     bad = [s for s in strata if s not in allowed]
     if bad or not strata:
         raise ValueError(f"cannot adjust {measure} for {bad[0] if bad else 'nothing'!r} "
@@ -310,8 +311,16 @@ def _mantel_haenszel(cells: pd.DataFrame, strata, group: str, filters: Filters, 
 # Missing-ethnicity sensitivity
 # --------------------------------------------------------------------------------------------
 def missing_ethnicity_bounds(result: DisparityTable) -> pd.DataFrame:
-    """For each ratio, what it would be if the not-stated events went (a) proportionally, (b) all to
-    the group, (c) all to the reference group. (b) and (c) bound the ratio under any allocation."""
+    """For each ratio, the range it could take under any allocation of the not-stated records.
+
+    ``if_proportional``: the ratio itself (not-stated shared out in proportion leaves it unchanged).
+    ``highest`` / ``lowest``: the true extremes over every allocation (also as ``if_all_to_group`` /
+    ``if_all_to_reference``, the allocations that reach them). For rates (population denominators) the not-stated
+    events go all to the group or all to the reference group. For shares of concluded records (outcome 22) the
+    not-stated records are events *and* non-events, and a share rises with events and falls with non-events: the
+    highest ratio gives the group every not-stated event and the reference group every not-stated non-event, the
+    lowest the reverse (issue 13: allocating the events alone, with all the records to one side, is not a bound).
+    The ratio always lies within its bounds."""
     rows = []
     for split_value, part in result.table.groupby("split", sort=False):
         by_group = part.set_index("group")
@@ -327,18 +336,25 @@ def missing_ethnicity_bounds(result: DisparityTable) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _ratio_or_inf(numerator: float, denominator: float) -> float:
+    if denominator > 0:
+        return numerator / denominator
+    return math.inf if numerator > 0 else math.nan
+
+
 def _bounds(measure: str, row, reference, missing) -> dict:
-    a, t1, b, t0 = row["events"], row["denominator"], reference["events"], reference["denominator"]
+    a, t1, b, t0 = (float(v) for v in (row["events"], row["denominator"], reference["events"],
+                                       reference["denominator"]))
+    x = float(missing["events"])
     if measure == "rate":
-        n_missing = missing["events"]
-        all_to_group = ((a + n_missing) / t1) / (b / t0) if b else math.inf
-        all_to_reference = (a / t1) / ((b + n_missing) / t0)
+        highest = _ratio_or_inf((a + x) / t1, b / t0)
+        lowest = _ratio_or_inf(a / t1, (b + x) / t0)
     else:
-        n_missing, d_missing = missing["events"], missing["denominator"]
-        all_to_group = ((a + n_missing) / (t1 + d_missing)) / (b / t0) if b else math.inf
-        all_to_reference = (a / t1) / ((b + n_missing) / (t0 + d_missing)) if (b + n_missing) else math.inf
-    return {"if_proportional": row["ratio"], "if_all_to_group": all_to_group,
-            "if_all_to_reference": all_to_reference, "not_stated_events": int(n_missing)}
+        non_events = float(missing["denominator"]) - x
+        highest = _ratio_or_inf((a + x) / (t1 + x), b / (t0 + non_events))
+        lowest = _ratio_or_inf(a / (t1 + non_events), (b + x) / (t0 + x))
+    return {"if_proportional": row["ratio"], "if_all_to_group": highest, "if_all_to_reference": lowest,
+            "lowest": lowest, "highest": highest, "not_stated_events": int(x)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -359,9 +375,13 @@ def _check_outcomes(outcome_codes: tuple[str, ...]) -> None:
         raise ValueError(f"unknown outcome code {unknown[0] if unknown else '(none)'!r}")
 
 
-def _default_role(filters: Filters) -> Filters:
-    """Decision points are about suspects unless a role is chosen."""
-    return filters if filters.roles else filters.replace(roles=("suspect",))
+def decision_filters(filters: Filters) -> Filters:
+    """The filters a decision-point table is computed with, so its metadata states exactly what was computed:
+    suspects unless a role is chosen; the record as the unit (one decision per child per crime, whatever
+    counting unit was chosen); no outcome filter (the outcomes counted are the table's ``outcome_codes`` and
+    the denominator is every concluded record of the role)."""
+    filters = filters if filters.roles else filters.replace(roles=("suspect",))
+    return filters.replace(counting_unit="records", outcome_codes=())
 
 
 def _roles_text(filters: Filters) -> str:

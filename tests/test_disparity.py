@@ -16,6 +16,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats as sps
 
@@ -290,3 +292,50 @@ def test_rates_by_role_equal_one_table_per_role_and_the_role_counts(sample_store
     counted = sample_store.counts(filters.replace(roles=()), ("role",)).set_index("role")["events"]
     assert roles.counts.to_dict() == {role: int(counted.get(role, 0)) for role in schema.ROLES}
     assert roles.counts.sum() > 0
+
+
+def _brute_force_share_extremes(a, n1, c, n0, x, m):
+    """Every allocation of x not-stated events and m - x non-events to the group, the reference group or
+    elsewhere: the smallest and largest ratio of shares."""
+    ratios = []
+    for i, k in itertools.product(range(x + 1), repeat=2):
+        if i + k > x:
+            continue
+        for j, l_ in itertools.product(range(m - x + 1), repeat=2):
+            if j + l_ > m - x or c + k == 0:
+                continue
+            ratios.append(((a + i) / (n1 + i + j)) / ((c + k) / (n0 + k + l_)))
+    return min(ratios), max(ratios)
+
+
+def _share_result(a, n1, c, n0, x, m):
+    from types import SimpleNamespace
+
+    from analytics import tables
+
+    events = {"Black": a, "White": c, schema.NOT_STATED: x}
+    concluded = {"Black": n1, "White": n0, schema.NOT_STATED: m}
+    rows = tables.decision_rows("All", events, concluded, "White", 0.95)
+    table = tables.finish_table(pd.DataFrame(rows), 0.95, "White")
+    return SimpleNamespace(table=table, measure="outcome", filters=SimpleNamespace(reference_group="White"))
+
+
+@pytest.mark.parametrize("case", [(6, 20, 10, 25, 4, 9), (9, 15, 5, 30, 6, 8), (5, 40, 12, 18, 3, 12)])
+def test_share_bounds_are_the_true_extremes_found_by_brute_force(case):
+    """Issue 13: for shares the not-stated events *and* non-events go to the extremes (Black 0.570-0.763 was
+    shown where the true extremes were 0.361-1.152). Checked against every allocation, by brute force."""
+    a, n1, c, n0, x, m = case
+    bounds = disparity.missing_ethnicity_bounds(_share_result(*case)).set_index("group").loc["Black"]
+    low, high = _brute_force_share_extremes(a, n1, c, n0, x, m)
+    assert (bounds["lowest"], bounds["highest"]) == (pytest.approx(low, rel=1e-12), pytest.approx(high, rel=1e-12))
+    assert bounds["lowest"] <= bounds["ratio"] <= bounds["highest"]
+
+
+def test_share_bounds_contain_every_ratio_on_the_sample(sample_store):
+    for role in ("suspect", "offender"):
+        for split in (None, "area", "offence_group"):
+            bounds = disparity.missing_ethnicity_bounds(
+                disparity.decision_ratios(sample_store, Filters(roles=(role,)), split=split))
+            finite = bounds[np.isfinite(bounds["highest"])]
+            inside = (finite["lowest"] <= finite["ratio"] + 1e-12) & (finite["ratio"] <= finite["highest"] + 1e-12)
+            assert inside.all()
