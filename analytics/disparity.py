@@ -49,7 +49,8 @@ from analytics.tables import (
 
 __all__ = [
     "ALL_SPLIT", "COLUMNS", "DECISION_STRATA", "MEASURES", "PERCENT", "PER_1000", "RATE_MULTIPLIER", "RATE_STRATA",
-    "DisparityTable", "RoleRates", "adjusted_ratios", "decision_ratios", "marker_rates", "missing_ethnicity_bounds",
+    "DisparityTable", "RoleRates", "adjusted_ratios", "decision_filters", "decision_ratios", "marker_rates",
+    "missing_ethnicity_bounds",
     "population_rates", "rates_by_role",
 ]
 
@@ -166,7 +167,7 @@ def decision_ratios(
     """Share of concluded records ending in ``outcome_codes``, by group, and the ratio to the reference."""
     _check_split(split)
     _check_outcomes(outcome_codes)
-    filters = _default_role(filters)
+    filters = decision_filters(filters)
     dims = (split,) if split else ()
     counts = store.decision_counts(filters, outcome_codes, dims)
     rows = []
@@ -218,7 +219,7 @@ def adjusted_ratios(
         allowed = POPULATION_DIMENSIONS
     else:
         allowed = ("area", "offence_group", "age_band", "sex")
-        filters = _default_role(filters)
+        filters = decision_filters(filters)
     bad = [s for s in strata if s not in allowed]
     if bad or not strata:
         raise ValueError(f"cannot adjust {measure} for {bad[0] if bad else 'nothing'!r} "
@@ -374,9 +375,13 @@ def _check_outcomes(outcome_codes: tuple[str, ...]) -> None:
         raise ValueError(f"unknown outcome code {unknown[0] if unknown else '(none)'!r}")
 
 
-def _default_role(filters: Filters) -> Filters:
-    """Decision points are about suspects unless a role is chosen."""
-    return filters if filters.roles else filters.replace(roles=("suspect",))
+def decision_filters(filters: Filters) -> Filters:
+    """The filters a decision-point table is computed with, so its metadata states exactly what was computed:
+    suspects unless a role is chosen; the record as the unit (one decision per child per crime, whatever
+    counting unit was chosen); no outcome filter (the outcomes counted are the table's ``outcome_codes`` and
+    the denominator is every concluded record of the role)."""
+    filters = filters if filters.roles else filters.replace(roles=("suspect",))
+    return filters.replace(counting_unit="records", outcome_codes=())
 
 
 def _roles_text(filters: Filters) -> str:

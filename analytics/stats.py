@@ -1159,7 +1159,9 @@ def mh_risk_ratio(strata: RiskStrata, conf: float = 0.95) -> MantelHaenszelResul
 
     Homogeneity: weighted-squares chi-square sum w_i (log RR_i - log RR_MH)^2 with
     w_i = 1 / (1/a_i - 1/n1_i + 1/c_i - 1/n0_i), df = k - 1, over the k strata with events in
-    both groups and a positive variance (Rothman, Greenland & Lash 2008, ch. 15). Note epiR's
+    both groups and a positive variance (Rothman, Greenland & Lash 2008, ch. 15). Strata where a
+    group's records all have the event (a = n1 or c = n0) are excluded from it and the note says how
+    many: their variance estimate is degenerate and one such stratum swamps the others. Note epiR's
     ``wRR.homog`` centres the same sum on the inverse-variance estimate instead.
 
     Strata with no events in either group or a zero ``n1``/``n0`` are skipped
@@ -1180,7 +1182,12 @@ def mh_risk_ratio(strata: RiskStrata, conf: float = 0.95) -> MantelHaenszelResul
                          / (n[larger] * n[larger] * (n[larger] - 1))))
     with np.errstate(divide="ignore"):
         v = 1.0 / a - 1.0 / n1 + 1.0 / c - 1.0 / n0
-    entered = (a > 0) & (c > 0) & (v > 0)
+    both = (a > 0) & (c > 0)
+    # A stratum where every record of a group (or none) has the event has a degenerate log-risk-ratio variance
+    # (a = n1 makes 1/a - 1/n1 vanish): one such stratum with a single record outweighed all the others and the
+    # test exploded (issue 13: chi-square 205, p 1e-36, where Breslow-Day gives 0.66). Excluded, and stated.
+    degenerate = both & ((a >= n1) | (c >= n0))
+    entered = both & ~degenerate & (v > 0)
     logs = np.log((a[entered] / n1[entered]) / (c[entered] / n0[entered]))
     variances = v[entered]
     stat = p = NAN
@@ -1193,6 +1200,11 @@ def mh_risk_ratio(strata: RiskStrata, conf: float = 0.95) -> MantelHaenszelResul
             stat_note = "Mantel–Haenszel test undefined (zero variance: every subject has the event)"
     log_mh = math.log(num / den) if num > 0 and den > 0 else NAN
     homog = _homogeneity(logs, variances, log_mh)
+    if degenerate.any():
+        excluded = int(degenerate.sum())
+        homog = (*homog[:4], _join(homog[4], f"homogeneity test excludes {excluded} degenerate "
+                                             f"{'stratum' if excluded == 1 else 'strata'} (every or no record of a "
+                                             "group with the event)"))
     notes = [f"{skipped} uninformative strata skipped"] if skipped else []
     return _mh_finish("risk ratio", rows, conf, num, den, var_num, stat, p, stat_note, homog,
                       used, skipped, notes)

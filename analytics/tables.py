@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from analytics import schema, stats, suppression, verdicts
+from analytics import exports, schema, stats, suppression, verdicts
 from analytics.filters import format_confidence
 
 FloatArray = npt.NDArray[np.float64]
@@ -135,7 +135,7 @@ class RatioTable:
         }
 
     def to_json(self) -> str:
-        rows = json.loads(self.csv_frame().to_json(orient="records", date_format="iso"))
+        rows = exports.json_records(self.csv_frame())  # full precision: repr floats, never 2.9e-12 -> 0.0
         return json.dumps({"metadata": self.metadata(), "rows": rows}, indent=2, ensure_ascii=False, default=str)
 
 

@@ -251,6 +251,13 @@ def pack_html(filters: Filters, version: str, month: date, audience: str) -> tup
     return pack.html, pack.file_stem
 
 
+@analytics_cache(max_entries=16)
+def main_findings(filters: Filters, version: str, month: date, audience: str) -> tuple[report.VerdictList, ...]:
+    """The pack's key findings in plain words (the same generator and disclosure control as the pack) for the
+    12 months to ``month``, grouped by verdict."""
+    return report.plain_findings(report.build_data(store(), month, audience, filters))
+
+
 def pdf_available() -> bool:
     """Whether this server has a headless Chromium to print the pack with."""
     return report.find_chromium() is not None
