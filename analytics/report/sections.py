@@ -34,6 +34,7 @@ class VerdictList:
     verdict: str
     heading: str
     sentences: tuple[str, ...]
+    kinds: tuple[str, ...] = ()  # each sentence's finding kind (role, outcome22, district, marker)
 
 
 @dataclass(frozen=True)
@@ -131,12 +132,13 @@ def key_findings(data: PackData) -> KeyFindings:
 def plain_findings(data: PackData) -> tuple[VerdictList, ...]:
     """Every higher or lower finding (any kind), and the county-wide roles and outcome 22 whatever their verdict,
     in plain words under their verdict's heading."""
-    listed: dict[str, list[str]] = {v: [] for v in narrative.VERDICT_HEADINGS}
+    listed: dict[str, list[tuple[str, str]]] = {v: [] for v in narrative.VERDICT_HEADINGS}
     for finding in ordered(data.findings):
         verdict = narrative.verdict(finding)
         if verdict in (narrative.HIGHER, narrative.LOWER) or finding.kind in ("role", "outcome22"):
-            listed[verdict].append(narrative.plain_sentence(finding, data.confidence))
-    return tuple(VerdictList(v, narrative.VERDICT_HEADINGS[v].format(reference=data.reference_group), tuple(items))
+            listed[verdict].append((narrative.plain_sentence(finding, data.confidence), finding.kind))
+    return tuple(VerdictList(v, narrative.VERDICT_HEADINGS[v].format(reference=data.reference_group),
+                             tuple(text for text, _ in items), tuple(kind for _, kind in items))
                  for v, items in listed.items() if items)
 
 

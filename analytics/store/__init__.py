@@ -16,6 +16,7 @@ from analytics.store.audit import AUDIT_FIELDS, AuditLog
 from analytics.store.build import (
     BUILD_MEMORY_LIMIT,
     CSV_OPTIONS,
+    IDENTIFIER_WHITESPACE,
     PARTNER_TABLE_COLUMNS,
     PARTNER_TABLES,
     SEARCH_TABLE_COLUMNS,
@@ -49,6 +50,7 @@ __all__ = [
     "CSV_OPTIONS",
     "DIMENSION_COLUMNS",
     "GROUP_EXPRESSIONS",
+    "IDENTIFIER_WHITESPACE",
     "JOURNEY_COLUMNS",
     "PARTNER_TABLES",
     "PARTNER_TABLE_COLUMNS",
