@@ -33,6 +33,8 @@ KEY_ENV = "MONITOR_PSEUDONYMISATION_KEY"
 KEY_FILE_ENV = "MONITOR_PSEUDONYMISATION_KEY_FILE"
 CONFIG_ENV = "MONITOR_CONFIG"
 DATABASE_ENV = "MONITOR_DB"
+#: The shortest pseudonymisation key accepted, from any source (128 bits).
+MIN_KEY_BYTES = 16
 
 
 class ConfigError(ValueError):
@@ -49,19 +51,24 @@ class Settings:
     alerts: AlertSettings = DEFAULT_ALERT_SETTINGS  # the [alerts] table (analytics.alerts.config)
 
     def pseudonymisation_key(self) -> bytes | None:
-        """The HMAC key, or None when none is configured. Never print the returned value."""
+        """The HMAC key, or None when none is configured. Never print the returned value.
+
+        ``MONITOR_PSEUDONYMISATION_KEY`` (as given), else the key file (surrounding white space removed); a key
+        of fewer than ``MIN_KEY_BYTES`` bytes from either is refused."""
         raw = os.environ.get(KEY_ENV)
         if raw:
-            return raw.encode("utf-8")
-        path = os.environ.get(KEY_FILE_ENV) or (str(self.key_file) if self.key_file else None)
-        if not path:
-            return None
-        try:
-            key = Path(path).read_bytes().strip()
-        except OSError as exc:
-            raise ConfigError(f"cannot read the pseudonymisation key file ({exc.strerror})") from None
-        if len(key) < 16:
-            raise ConfigError("the pseudonymisation key is too short (at least 16 bytes)")
+            key, source = raw.encode("utf-8"), KEY_ENV
+        else:
+            path = os.environ.get(KEY_FILE_ENV) or (str(self.key_file) if self.key_file else None)
+            if not path:
+                return None
+            try:
+                key, source = Path(path).read_bytes().strip(), "the pseudonymisation key file"
+            except OSError as exc:
+                raise ConfigError(f"cannot read the pseudonymisation key file ({exc.strerror})") from None
+        if len(key) < MIN_KEY_BYTES:
+            raise ConfigError(f"the pseudonymisation key in {source} is too short "
+                              f"({len(key)} bytes; at least {MIN_KEY_BYTES})")
         return key
 
 

@@ -7,6 +7,7 @@ interpreter, by what is in ``sys.modules`` afterwards (never by the clock).
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -175,3 +176,169 @@ def test_python_m_analytics_runs_the_package():
                              capture_output=True, text=True)
     assert process.returncode == 2
     assert process.stderr.startswith("python -m analytics ratios: error: argument --role: invalid choice: 'nobody'")
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 13: repeatable options, full precision, options that do not apply refused
+# --------------------------------------------------------------------------------------------
+#: (the command's words before the option, the option, two values, the parsed attribute, what they parse to)
+REPEATABLE = [
+    (["ratios", "--role", "suspect", "--measure", "outcome"], "--outcome", ("22", "1"), "outcome", ["22", "1"]),
+    (["ratios", "--role", "suspect"], "--adjust-for", ("area", "sex"), "adjust_for", ["area", "sex"]),
+    *[(["ratios", "--role", "suspect"], option, values, attribute, list(values)) for option, values, attribute in [
+        ("--area", ("E07000148", "E07000149"), "area"),
+        ("--offence-group", ("Robbery", "Violence with injury"), "offence_group"),
+        ("--age-band", ("10-13", "14-15"), "age_band"),
+        ("--sex", ("F", "M"), "sex"),
+        ("--ethnic-group", ("Black", "Mixed"), "ethnic_group"),
+        ("--outcome-filter", ("1", "22"), "outcome_filter"),
+        ("--flag", ("knife_crime", "gangs"), "flag"),
+        ("--exclude-flag", ("cce", "cse"), "exclude_flag"),
+    ]],
+    (["quality"], "--age-band", ("10-13", "16-17"), "age_band", ["10-13", "16-17"]),
+    (["report", "--month", "2026-10"], "--role", ("victim", "offender"), "role", ["victim", "offender"]),
+    (["report", "--month", "2026-10"], "--area", ("E07000148", "E07000149"), "area", ["E07000148", "E07000149"]),
+    (["alerts"], "--role", ("suspect", "offender"), "role", ["suspect", "offender"]),
+    (["searches", "ratios"], "--age-range", ("10-17", "under 10"), "age_range", ["10-17", "under 10"]),
+    (["searches", "ratios"], "--force", ("norfolk", "suffolk"), "force", ["norfolk", "suffolk"]),
+    (["searches", "ratios"], "--object", ("Offensive weapons", "Stolen goods"), "object",
+     ["Offensive weapons", "Stolen goods"]),
+    (["searches", "ratios"], "--legislation", ("Misuse of Drugs Act 1971 (section 23)", "Police and Criminal "
+                                               "Evidence Act 1984 (section 1)"), "legislation",
+     ["Misuse of Drugs Act 1971 (section 23)", "Police and Criminal Evidence Act 1984 (section 1)"]),
+    (["searches", "ratios"], "--type", ("Person search", "Vehicle search"), "type",
+     ["Person search", "Vehicle search"]),
+    (["searches", "ratios"], "--area", ("E07000148", "Location not published"), "area",
+     ["E07000148", "Location not published"]),
+]
+
+
+#: The shared filter options (``options.add_filter_options``): tested on ``ratios``, the same code on every command.
+FILTERS = {o for w, o, *_ in REPEATABLE if w[0] == "ratios"} - {"--outcome", "--adjust-for"}
+
+
+@pytest.mark.parametrize(("words", "option", "values", "attribute", "expected"), REPEATABLE,
+                         ids=[f"{' '.join(w[:1 + (w[0] == 'searches')])} {o}" for w, o, *_ in REPEATABLE])
+def test_every_repeatable_option_takes_both_forms(words, option, values, attribute, expected):
+    """``--opt a b`` and ``--opt a --opt b`` mean the same, both values (not the last one alone)."""
+    parser = build_parser()
+    together = parser.parse_args([*words, option, *values])
+    repeated = parser.parse_args([*words, option, values[0], option, values[1]])
+    last_only = parser.parse_args([*words, option, values[1]])
+    assert getattr(together, attribute) == expected
+    assert getattr(repeated, attribute) == expected
+    assert getattr(last_only, attribute) == expected[1:]
+
+
+def test_every_multi_value_option_is_repeatable():
+    """No list option escapes the test above: each one in every (sub)parser uses the extending action."""
+    def parsers(parser):
+        yield parser
+        for action in parser._actions:  # noqa: SLF001 - argparse keeps its actions only here
+            if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+                for sub in action.choices.values():
+                    yield from parsers(sub)
+
+    found = {(parser.prog, action.option_strings[0])
+             for parser in parsers(build_parser()) for action in parser._actions  # noqa: SLF001
+             if action.option_strings and action.nargs == "+"}
+    assert found and all(
+        isinstance(action, options.Extend)
+        for parser in parsers(build_parser()) for action in parser._actions  # noqa: SLF001
+        if action.option_strings and action.nargs == "+")
+    tested = {(" ".join(words[:2] if words[0] == "searches" else words[:1]), option)
+              for words, option, *_ in REPEATABLE}
+    untested = {(prog, option) for prog, option in found if (prog.removeprefix("python -m analytics "), option)
+                not in tested and (prog.endswith(("ratios", "quality", "report")) is False or option not in FILTERS)}
+    assert not untested, untested
+
+
+def test_a_default_list_is_replaced_not_extended():
+    parser = build_parser()
+    assert parser.parse_args(["searches", "ratios"]).age_range == ["10-17"]
+    assert parser.parse_args(["searches", "ratios", "--age-range", "18-24"]).age_range == ["18-24"]
+
+
+def ratios_json(db, *args):
+    process = subprocess.run([sys.executable, "-m", "analytics", "ratios", "--format", "json", "--db", str(db), *args],
+                             cwd=PROJECT, capture_output=True, text=True)
+    assert process.returncode == 0, process.stderr
+    return json.loads(process.stdout)
+
+
+def test_repeated_age_bands_count_both_bands(sample_db):
+    """The defect: ``--age-band 10-13 --age-band 14-15`` meant 14-15 alone."""
+    together = ratios_json(sample_db, "--role", "suspect", "--age-band", "10-13", "14-15")
+    repeated = ratios_json(sample_db, "--role", "suspect", "--age-band", "10-13", "--age-band", "14-15")
+    alone = {band: ratios_json(sample_db, "--role", "suspect", "--age-band", band) for band in ("10-13", "14-15")}
+    assert together == repeated
+    assert "age: 10-13, 14-15" in repeated["metadata"]["filters"]
+    for i, row in enumerate(repeated["rows"]):  # children are in one age band per record; no child is in both here
+        parts = [alone[band]["rows"][i] for band in ("10-13", "14-15")]
+        assert row["group"] == parts[0]["group"] == parts[1]["group"]
+        if row["unit"] == "per 1,000":  # the population of the two bands together
+            assert row["denominator"] == parts[0]["denominator"] + parts[1]["denominator"]
+        assert max(p["events"] for p in parts) <= row["events"] <= sum(p["events"] for p in parts)
+
+
+def test_json_and_csv_keep_full_precision(sample_db, sample_store):
+    """Every p-value, rate and ratio printed equals the computed float exactly (repr), none printed as 0."""
+    from analytics import disparity
+    from analytics.filters import Filters
+
+    computed = disparity.population_rates(sample_store, Filters(roles=("suspect",))).table
+    document = ratios_json(sample_db, "--role", "suspect")
+    csv_text = subprocess.run([sys.executable, "-m", "analytics", "ratios", "--role", "suspect", "--db",
+                               str(sample_db)], cwd=PROJECT, capture_output=True, text=True, check=True).stdout
+    csv_rows = list(__import__("csv").DictReader(csv_text.splitlines()))
+    tiny = 0
+    for row, csv_row, (_, expected) in zip(document["rows"], csv_rows, computed.iterrows(), strict=True):
+        for column in ("rate", "ratio", "ratio_lower", "ratio_upper", "p_value", "p_adjusted"):
+            value = expected[column]
+            if value != value:  # NaN: null in JSON, blank in CSV
+                assert row[column] is None and csv_row[column] == ""
+                continue
+            assert row[column] == value and float(csv_row[column]) == value
+        tiny += 0 < expected["p_value"] < 1e-6
+    assert tiny  # the sample has Black suspects' p of about 3e-40: it must not print as 0
+
+
+def test_a_p_value_of_2_9e_12_is_never_printed_as_0():
+    import pandas as pd
+
+    from analytics import exports
+
+    frame = pd.DataFrame({"p_value": [2.9e-12, float("nan"), float("inf")], "n": [1, 2, 3]})
+    assert exports.json_records(frame) == [{"p_value": 2.9e-12, "n": 1}, {"p_value": None, "n": 2},
+                                           {"p_value": None, "n": 3}]
+    assert json.loads(json.dumps(exports.json_records(frame)))[0]["p_value"] == 2.9e-12
+    assert frame.to_json(orient="records").startswith('[{"p_value":0.0')  # the defect this replaces
+    from analytics.cli.ratios import FLOAT_FORMAT
+
+    assert frame.to_csv(index=False, float_format=FLOAT_FORMAT).splitlines()[1] == "2.9e-12,1"
+    assert exports.csv_bytes(frame).decode("utf-8-sig").splitlines()[1] == "2.9e-12,1"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--role", "suspect", "--measure", "outcome", "--count", "persons"],
+     "error: --count persons does not apply to --measure outcome"),
+    (["--role", "suspect", "--measure", "outcome", "--outcome-filter", "22"],
+     "error: --outcome-filter does not apply to --measure outcome"),
+    (["--role", "victim", "--measure", "outcome"], "error: --measure outcome does not apply to --role victim"),
+    (["--role", "suspect", "--outcome", "22"], "error: --outcome applies to --measure outcome only"),
+])
+def test_options_that_do_not_apply_are_refused_in_one_line(sample_db, args, message):
+    process = subprocess.run([sys.executable, "-m", "analytics", "ratios", *args, "--db", str(sample_db)],
+                             cwd=PROJECT, capture_output=True, text=True)
+    assert process.returncode == 2 and process.stdout == ""
+    assert process.stderr.startswith(message) and len(process.stderr.strip().splitlines()) == 1, process.stderr
+
+
+def test_outcome_metadata_states_what_was_computed(sample_db):
+    """Records are the unit of a decision point whatever ``--count`` says by default; no outcome filter is claimed."""
+    document = ratios_json(sample_db, "--role", "offender", "--measure", "outcome")
+    metadata = document["metadata"]
+    assert metadata["counting_unit"] == "records"
+    assert "counting records" in metadata["filters"] and "outcome:" not in metadata["filters"]
+    explicit = ratios_json(sample_db, "--role", "offender", "--measure", "outcome", "--count", "records")
+    assert explicit["rows"] == document["rows"]

@@ -3,8 +3,12 @@ pseudonymisation, and atomic publication (DESIGN.md section 3, issue 2)."""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import hmac
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -361,3 +365,131 @@ def test_a_publication_from_an_earlier_version_is_refused_with_one_line(tmp_path
     result = run_cli("info", "--db", str(old))
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "earlier version" in result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Raw identifiers never reach the disk (issue 14, defect 4)
+# ---------------------------------------------------------------------------------------------
+RAW_KEY = "raw-scan-key-0123456789abcdef"
+RAW_PATTERN = re.compile(rb"PNCREF/[0-9]{7}/X|CRIMEREF/[0-9]{7}")
+RAW_PREFIXES = (b"PNCREF", b"CRIMEREF")
+
+
+def write_raw_extract(path: Path, rows: int) -> tuple[Path, set[bytes]]:
+    """``rows`` valid rows carrying raw ``person_ref``/``crime_ref`` values of a shape hex never takes, plus
+    a malformed line (extra field) and an adult row with raw refs of their own."""
+    columns = ["person_ref", "crime_ref", *[c for c in row() if c not in ("person_id", "crime_id")]]
+    raw: set[bytes] = set()
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        template = [row().get(c, "") for c in columns]
+        for i in range(rows):
+            person, crime = f"PNCREF/{i % 60_000:07d}/X", f"CRIMEREF/{i // 2:07d}"
+            values = [person, crime, *template[2:]]
+            values[columns.index("record_id")] = f"R{i}"
+            if i == 7:
+                values[columns.index("age")] = "19"  # excluded (adult)
+            writer.writerow(values if i != 11 else [*values, "extra"])  # one malformed line
+            raw.update((person.encode(), crime.encode()))
+    return path, raw
+
+
+def raw_values_under(folder: Path, raw: set[bytes]) -> dict[str, int]:
+    """Every file under ``folder`` (published files, builds, WAL, spill directories) -> how many raw values,
+    raw prefixes or key bytes it holds; only files with any are listed."""
+    found: dict[str, int] = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+        data = path.read_bytes()
+        hits = sum(1 for m in RAW_PATTERN.findall(data) if m in raw)
+        hits += sum(data.count(prefix) for prefix in RAW_PREFIXES) + data.count(RAW_KEY.encode())
+        if hits:
+            found[str(path.relative_to(folder))] = hits
+    return found
+
+
+@pytest.mark.slow
+def test_no_raw_identifier_reaches_any_file_under_the_database_folder(tmp_path, population):
+    """A 100,000-row extract with raw references: after the load, and after a load killed mid-build (with a
+    low memory cap, so DuckDB spills), no file under the database folder holds any raw value or the key."""
+    rows = int(os.environ.get("MONITOR_RAW_SCAN_ROWS", "100000"))
+    extract, raw = write_raw_extract(tmp_path / "raw.csv", rows)
+    folder = tmp_path / "data"
+    database = folder / "monitor.duckdb"
+    env = {"MONITOR_PSEUDONYMISATION_KEY": RAW_KEY}
+    result = run_cli("load", str(extract), "--db", str(database), "--population", str(population), env=env)
+    assert result.returncode == 0, result.stderr
+    assert query(database, "SELECT COUNT(*) AS n FROM records")["n"].iloc[0] == rows - 2
+    assert raw_values_under(folder, raw) == {}
+    # a load killed while it builds (spilling under a 40 MB cap) leaves only files without raw values
+    process = subprocess.Popen(
+        [sys.executable, "-m", "analytics", "load", str(extract), "--db", str(database)], cwd=PROJECT,
+        env={**os.environ, **env, "MONITOR_LOAD_MEMORY_LIMIT": "40MB"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + HANG_GUARD_S
+    while process.poll() is None and time.monotonic() < deadline:
+        builds = list(versions_dir(database).glob("building-*"))
+        if any(p.is_file() and p.stat().st_size > 1 << 20 for p in builds):
+            break
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    leftovers = sorted(p.name for p in versions_dir(database).glob("building-*"))
+    print(f"raw scan at {rows:,} rows; killed build left {leftovers}")
+    assert raw_values_under(folder, raw) == {}
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            assert path.stat().st_mode & 0o077 == 0, path  # never readable by others
+
+
+def _raw_rows_extract(path: Path, refs: list[tuple[str, str]]) -> Path:
+    columns = ["person_ref", "crime_ref", *[c for c in row() if c not in ("person_id", "crime_id")]]
+    rows = [{**row(record_id=f"R{i}"), "person_ref": p, "crime_ref": c} for i, (p, c) in enumerate(refs)]
+    return write_extract(path, rows, columns=columns)
+
+
+def test_raw_identifiers_are_trimmed_and_a_blank_one_is_missing(tmp_path, population, monkeypatch):
+    # "P5 " and "P5" are one child; "   " is no child at all (the row is rejected, not a new person)
+    monkeypatch.setenv("MONITOR_PSEUDONYMISATION_KEY", "normalise-key-0123456789")
+    extract = _raw_rows_extract(tmp_path / "refs.csv", [("P5 ", "C1"), ("P5", "C2"), ("\tP5", " C3 "),
+                                                         ("   ", "C4"), ("P6", "")])
+    database = tmp_path / "db" / "monitor.duckdb"
+    result = load_extract(extract, database, population=population, today=TODAY)
+    assert (result.loaded, result.rejected) == (3, 2)
+    records = query(database, "SELECT person_id, crime_id FROM records ORDER BY record_id")
+    key = b"normalise-key-0123456789"
+    assert set(records["person_id"]) == {pseudonymise(["P5"], key)[0]}
+    assert list(records["crime_id"]) == pseudonymise(["C1", "C2", "C3"], key)
+    reasons = query(database, "SELECT reason FROM rejected_rows ORDER BY source_row")["reason"].tolist()
+    assert reasons == ["person_id missing", "crime_id missing"]
+
+
+@pytest.mark.parametrize("key", [b"sixteen-byte-key", "clé-ünïcode-0123".encode(), b"k" * 64, b"long" * 40])
+def test_duckdb_hashes_exactly_as_python_hmac(tmp_path, population, monkeypatch, key):
+    # the loader's HMAC in SQL against Python's hmac module (RFC 2104), keys up to and beyond SHA-256's block
+    monkeypatch.setenv("MONITOR_PSEUDONYMISATION_KEY", key.decode())
+    values = ["PNC/0", "Zoë-7", "a" * 300, "中文", "x"]
+    extract = _raw_rows_extract(tmp_path / "refs.csv", [(v, v) for v in values])
+    database = tmp_path / "db" / "monitor.duckdb"
+    load_extract(extract, database, population=population, today=TODAY)
+    records = query(database, "SELECT person_id FROM records ORDER BY record_id")
+    assert list(records["person_id"]) == [hmac.new(key, v.encode(), hashlib.sha256).hexdigest()[:32] for v in values]
+
+
+@pytest.mark.parametrize("source", ["env", "file"])
+def test_a_key_under_16_bytes_is_refused_from_any_source(tmp_path, population, source):
+    extract = _raw_rows_extract(tmp_path / "refs.csv", [("P1", "C1")])
+    env = {"MONITOR_PSEUDONYMISATION_KEY": ""}
+    if source == "env":
+        env["MONITOR_PSEUDONYMISATION_KEY"] = "fifteen-bytes!!"
+    else:
+        (tmp_path / "key").write_bytes(b"fifteen-bytes!!\n")
+        env["MONITOR_PSEUDONYMISATION_KEY_FILE"] = str(tmp_path / "key")
+    result = run_cli("load", str(extract), "--db", str(tmp_path / "db" / "m.duckdb"), "--population",
+                     str(population), env=env)
+    assert result.returncode == 2 and result.stdout == ""
+    where = "MONITOR_PSEUDONYMISATION_KEY" if source == "env" else "the pseudonymisation key file"
+    assert result.stderr == (f"error: refs.csv: the pseudonymisation key in {where} is too short "
+                             "(15 bytes; at least 16)\n")
+    assert not (tmp_path / "db" / "m.duckdb").exists()

@@ -13,6 +13,7 @@ from analytics.cli.options import (
     add_access_option,
     add_database_option,
     add_filter_options,
+    add_list_option,
     confidence_level,
     error_message,
     fail,
@@ -37,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=None, help="random seed (default: the documented one)")
     sample.add_argument("--records", type=int, default=25_000, help="approximate number of person-records")
     sample.add_argument("--load", action="store_true", help="also load it into the database")
+    sample.add_argument("--ic-recording-gap", action="store_true",
+                        help="plant a recording gap that depends on the officer-defined code (self-defined ethnicity "
+                             "not stated far more often for IC3 than IC1; see sample_data.generator.IC_GAP)")
     add_database_option(sample)
 
     load = commands.add_parser("load", help="validate an extract and publish it as the new database")
@@ -52,12 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     ratios.add_argument("--role", required=True, choices=schema.ROLES)
     ratios.add_argument("--measure", choices=choices.RATIO_MEASURES, default="rate",
                         help="rate: per 1,000 children of the group; outcome: share of concluded records")
-    ratios.add_argument("--outcome", nargs="+", default=[schema.OUTCOME_22], metavar="CODE",
-                        help="outcome codes counted by --measure outcome (default 22)")
+    add_list_option(ratios, "--outcome", default=None, metavar="CODE",
+                    help="outcome codes counted by --measure outcome (default 22); refused with --measure rate")
     ratios.add_argument("--split", choices=schema.SPLIT_DIMENSIONS, default=None)
-    ratios.add_argument("--adjust-for", nargs="+", default=[], metavar="DIM", choices=choices.ADJUST_FOR,
-                        help="also print Mantel-Haenszel ratios adjusted for these strata")
+    add_list_option(ratios, "--adjust-for", metavar="DIM", choices=choices.ADJUST_FOR,
+                    help="also print Mantel-Haenszel ratios adjusted for these strata")
     ratios.add_argument("--format", choices=("csv", "json"), default="csv")
+    ratios.add_argument("--concordance", action="store_true",
+                        help="print the self/officer concordance the default ethnicity estimate uses for these "
+                             "filters (analysts only) instead of the table")
     add_filter_options(ratios)
     add_database_option(ratios)
 
@@ -75,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="scrutiny (default): disclosure-controlled; officers: exact counts, not for publication")
     report.add_argument("--out", type=Path, default=Path("reports"), help="folder to write to (default: reports)")
     report.add_argument("--no-pdf", action="store_true", help="write the HTML only")
-    report.add_argument("--role", nargs="+", default=[], choices=schema.ROLES, help="roles to include (default: all)")
+    add_list_option(report, "--role", choices=schema.ROLES, help="roles to include (default: all)")
     add_filter_options(report)
     add_database_option(report)
 
@@ -95,7 +102,7 @@ def add_alerts_options(alerts: argparse.ArgumentParser) -> None:
     alerts.add_argument("action", nargs="?", choices=("list", "acknowledge"), default="list",
                         help="list (default): print the month's alerts and watches; acknowledge: note one of them")
     alerts.add_argument("--month", default=None, help="month, YYYY-MM (default: the last complete month)")
-    alerts.add_argument("--role", nargs="+", action="extend", choices=schema.ROLES, default=None,
+    add_list_option(alerts, "--role", choices=schema.ROLES, default=None,
                         help="roles to show (default all; acknowledge: exactly one)")
     alerts.add_argument("--level", choices=("alert", "watch"), default=None, help="show only this level")
     alerts.add_argument("--format", choices=("csv", "json", "text"), default="csv")
@@ -130,17 +137,17 @@ def add_searches_commands(searches: argparse.ArgumentParser) -> None:
                              "further action (the outcome test)")
     ratios.add_argument("--linked", action="store_true",
                         help="find: count only outcomes linked to the object of search")
-    ratios.add_argument("--age-range", nargs="+", type=choices.age_range, default=[choices.CHILD], metavar="RANGE",
+    add_list_option(ratios, "--age-range", type=choices.age_range, default=[choices.CHILD], metavar="RANGE",
                         help=f"age ranges (default 10-17; one of {', '.join(choices.AGE_RANGES)})")
     ratios.add_argument("--from", dest="date_from", type=iso_date, help="first search date (YYYY-MM-DD)")
     ratios.add_argument("--to", dest="date_to", type=iso_date, help="last search date (YYYY-MM-DD)")
     ratios.add_argument("--split", choices=choices.SEARCH_SPLITS, default=None)
-    ratios.add_argument("--force", nargs="+", default=[], metavar="NAME", help="police force(s) (default all)")
-    ratios.add_argument("--object", nargs="+", default=[], metavar="OBJECT",
+    add_list_option(ratios, "--force", metavar="NAME", help="police force(s) (default all)")
+    add_list_option(ratios, "--object", metavar="OBJECT",
                         help="object(s) of search, e.g. 'Offensive weapons' ('Not recorded' = blank)")
-    ratios.add_argument("--legislation", nargs="+", default=[], metavar="ACT")
-    ratios.add_argument("--type", nargs="+", default=[], choices=(*choices.SEARCH_TYPES, choices.NOT_RECORDED))
-    ratios.add_argument("--area", nargs="+", default=[], metavar="CODE",
+    add_list_option(ratios, "--legislation", metavar="ACT")
+    add_list_option(ratios, "--type", choices=(*choices.SEARCH_TYPES, choices.NOT_RECORDED))
+    add_list_option(ratios, "--area", metavar="CODE",
                         help=f"district code(s), or '{choices.LOCATION_NOT_PUBLISHED}'")
     ratios.add_argument("--reference", default=schema.DEFAULT_REFERENCE_GROUP, choices=schema.ETHNIC_GROUPS)
     ratios.add_argument("--confidence", type=confidence_level, default=schema.DEFAULT_CONFIDENCE,

@@ -30,6 +30,27 @@ class UsageError(Exception):
     """Bad input on the command line: reported in one line, exit status 2. Raised by the command line only."""
 
 
+class Extend(argparse.Action):
+    """A repeatable list option: ``--opt a b`` and ``--opt a --opt b`` both give ``[a, b]`` (argparse's
+    ``extend``), and the first use replaces the default rather than adding to it (``--outcome 1`` means outcome 1,
+    not 22 and 1)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        current = getattr(namespace, self.dest, None)
+        items = [] if current is None or current is self.default else list(current)
+        items.extend(values if isinstance(values, list) else [values])
+        setattr(namespace, self.dest, items)
+
+
+def add_list_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup, flag: str,
+                    default: list[str] | tuple[()] | None = (), **kwargs: object) -> None:
+    """A repeatable list option (``Extend``, one or more values each time); ``default`` when never given (an empty
+    list unless stated; ``None`` lets the command tell "not given" from any value)."""
+    parser.add_argument(flag, nargs="+", action=Extend, default=[] if default == () else default,
+                        **kwargs)  # type: ignore[arg-type]
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit status 2."""
 
@@ -73,21 +94,21 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("filters (as the dashboard's sidebar)")
     group.add_argument("--from", dest="date_from", type=iso_date, help="first recorded date (YYYY-MM-DD)")
     group.add_argument("--to", dest="date_to", type=iso_date, help="last recorded date (YYYY-MM-DD)")
-    group.add_argument("--area", nargs="+", default=[], metavar="CODE", help="district code(s), e.g. E07000148")
-    group.add_argument("--offence-group", nargs="+", default=[], metavar="G", help="Home Office offence group(s)")
-    group.add_argument("--age-band", nargs="+", default=[], choices=schema.AGE_BANDS)
-    group.add_argument("--sex", nargs="+", default=[], choices=tuple(schema.SEXES))
-    group.add_argument("--ethnic-group", nargs="+", default=[], metavar="GROUP",
+    add_list_option(group, "--area", metavar="CODE", help="district code(s), e.g. E07000148")
+    add_list_option(group, "--offence-group", metavar="G", help="Home Office offence group(s)")
+    add_list_option(group, "--age-band", choices=schema.AGE_BANDS)
+    add_list_option(group, "--sex", choices=tuple(schema.SEXES))
+    add_list_option(group, "--ethnic-group", metavar="GROUP",
                        help="limit the rows shown to these groups (the reference group is always computed)")
     group.add_argument("--syv", action="store_true", help="serious youth violence only")
-    group.add_argument("--outcome-filter", nargs="+", default=[], metavar="CODE",
+    add_list_option(group, "--outcome-filter", metavar="CODE",
                        help=f"only records with these outcome codes ('{OPEN_OUTCOME_TOKEN}' = investigation open)")
-    group.add_argument("--flag", nargs="+", default=[], choices=schema.RISK_MARKERS,
+    add_list_option(group, "--flag", choices=schema.RISK_MARKERS,
                        help="only records with these risk markers")
-    group.add_argument("--exclude-flag", nargs="+", default=[], choices=schema.RISK_MARKERS,
+    add_list_option(group, "--exclude-flag", choices=schema.RISK_MARKERS,
                        help="exclude records with these risk markers")
-    group.add_argument("--count", choices=tuple(schema.COUNTING_UNITS), default="persons",
-                       help="count distinct children (default) or records")
+    group.add_argument("--count", choices=tuple(schema.COUNTING_UNITS), default=None,
+                       help="count distinct children (default) or records (--measure outcome: records only)")
     group.add_argument("--reference", default=schema.DEFAULT_REFERENCE_GROUP, choices=schema.ETHNIC_GROUPS)
     group.add_argument("--confidence", type=confidence_level, default=schema.DEFAULT_CONFIDENCE,
                        help="confidence level, 0.95 (default) or 0.998")
@@ -114,7 +135,7 @@ def filters_from_args(args: argparse.Namespace, roles: tuple[str, ...] = ()) -> 
             offence_groups=tuple(args.offence_group),
             serious_youth_violence_only=args.syv,
             outcome_codes=tuple(c.strip().upper() if c != OPEN_OUTCOME_TOKEN else c for c in args.outcome_filter),
-            counting_unit=args.count,
+            counting_unit=args.count or "persons",
             reference_group=args.reference,
             confidence=args.confidence,
             ethnicity_source=args.ethnicity_source,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from analytics import quality, schema
+from analytics import exports, quality, schema
 from analytics.cli.options import database_path, filters_from_args
 from analytics.store import Store
 
@@ -17,11 +17,11 @@ def run(args: argparse.Namespace) -> int:
     by = {dim: quality.completeness(store, filters, (dim,)) for dim in ("role", "area", "month")}
     agreement = quality.agreement(store, filters)
     if args.format == "json":
-        document = {dim: json.loads(frame.to_json(orient="records", date_format="iso")) for dim, frame in by.items()}
+        document: dict = {dim: exports.json_records(frame) for dim, frame in by.items()}  # full precision
         document["agreement"] = {
             "crosstab": json.loads(agreement.crosstab.to_json(orient="index")),
             "both_stated": agreement.both_stated, "agreeing": agreement.agreeing,
-            "agreement": agreement.agreement.estimate, "agreement_lower": agreement.agreement.lower,
+            "agreement": exports.json_value(agreement.agreement.estimate), "agreement_lower": agreement.agreement.lower,
             "agreement_upper": agreement.agreement.upper, "kappa": agreement.kappa,
         }
         print(json.dumps(document, indent=2, ensure_ascii=False, default=str))

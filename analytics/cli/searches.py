@@ -35,7 +35,7 @@ def run_ratios(args: argparse.Namespace, database: Path) -> int:
     if args.format == "json":
         print(result.to_json())
         return 0
-    sys.stdout.write(result.csv_frame().to_csv(index=False, float_format="%.6g"))
+    sys.stdout.write(result.csv_frame().to_csv(index=False, float_format=None))  # full precision
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     return 0

@@ -9,7 +9,13 @@ counted. ``loaded + rejected + excluded = read`` is checked before publishing.
 
 from analytics.load.extract import LoadResult, load_extract
 from analytics.load.population import area_names, current_population, read_population
-from analytics.load.pseudonymise import pseudonymise, pseudonymise_raw_identifiers
+from analytics.load.pseudonymise import (
+    hmac_pads,
+    identifier_pads,
+    normalise_identifier,
+    pseudonymise,
+    raw_identifier_columns,
+)
 from analytics.load.publish import (
     KEEP_PREVIOUS_VERSIONS,
     build_and_publish,
@@ -36,9 +42,34 @@ from analytics.load.read import (
 )
 
 __all__ = [
-    "CHUNK", "KEEP_PREVIOUS_VERSIONS", "LoadError", "LoadResult", "TextCheck", "area_names", "build_and_publish",
-    "building_path", "check_columns", "check_quoting", "check_readable", "current_population", "file_digest",
-    "fingerprint_and_check_text", "is_parquet", "load_extract", "normalise_column_name", "normalise_line_endings",
-    "pseudonymise", "pseudonymise_raw_identifiers", "publication_lock", "read_header", "read_population",
-    "remove_stale_builds", "scratch_path", "stage_extract", "versions_dir",
+    "CHUNK",
+    "KEEP_PREVIOUS_VERSIONS",
+    "LoadError",
+    "LoadResult",
+    "TextCheck",
+    "area_names",
+    "build_and_publish",
+    "building_path",
+    "check_columns",
+    "check_quoting",
+    "check_readable",
+    "current_population",
+    "file_digest",
+    "fingerprint_and_check_text",
+    "hmac_pads",
+    "identifier_pads",
+    "is_parquet",
+    "load_extract",
+    "normalise_column_name",
+    "normalise_identifier",
+    "normalise_line_endings",
+    "pseudonymise",
+    "publication_lock",
+    "raw_identifier_columns",
+    "read_header",
+    "read_population",
+    "remove_stale_builds",
+    "scratch_path",
+    "stage_extract",
+    "versions_dir",
 ]

@@ -20,7 +20,7 @@ import pandas as pd
 from analytics import schema
 from analytics.config import ConfigError, Settings, load_settings
 from analytics.load.population import area_names, current_population, read_population
-from analytics.load.pseudonymise import pseudonymise_raw_identifiers
+from analytics.load.pseudonymise import identifier_pads, raw_identifier_columns
 from analytics.load.publish import build_and_publish, scratch_path, versions_dir
 from analytics.load.read import (
     LoadError,
@@ -109,9 +109,9 @@ def _build(
     try:
         builder.write_population(population[list(schema.POPULATION_COLUMNS)], area_names(population))
         builder.carry_over_searches(current_publication(database))  # keep loaded stop-and-search data
-        malformed = stage_extract(builder, source, source_name, parquet)
+        malformed = stage_extract(builder, source, source_name, parquet, lambda names: (
+            identifier_pads(source_name, settings, present) if (present := raw_identifier_columns(names)) else None))
         builder.add_missing_columns()
-        pseudonymise_raw_identifiers(builder, source_name, settings)
         builder.classify(today, settings.serious_youth_violence)
         if malformed:
             builder.add_malformed_rows()

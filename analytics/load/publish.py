@@ -3,12 +3,17 @@
 
 A reader that has the old file open keeps reading it until it reconnects; a load that fails or is killed
 leaves the old publication as it was (its half-built files are cleared by the next load).
+
+Files are private to the account that loads: a build runs under ``umask 077``, so the database folder's
+versions folder is ``0700`` and every file DuckDB writes (the build, its WAL, its spill folder) ``0600``.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +24,9 @@ from analytics.store import DatabaseError
 from analytics.store.errors import one_line
 
 KEEP_PREVIOUS_VERSIONS = 2  # older publications are deleted (open readers keep their file until they close)
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
+PRIVATE_UMASK = 0o077
 
 
 def versions_dir(database: Path) -> Path:
@@ -34,8 +42,11 @@ def building_path(database: Path) -> Path:
 def publication_lock(database: Path) -> Iterator[None]:
     """One build-and-publish at a time per database (an exclusive ``flock``, released by the kernel even
     if the process is killed), so two loads never both start from the same publication."""
-    versions_dir(database).mkdir(parents=True, exist_ok=True)
-    with (versions_dir(database) / ".lock").open("a") as handle:
+    folder = versions_dir(database)
+    folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    if folder.stat().st_mode & 0o077:
+        folder.chmod(PRIVATE_FOLDER)  # made by an earlier version, readable by others
+    with os.fdopen(os.open(folder / ".lock", os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE), "a") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
             yield
@@ -101,8 +112,14 @@ def _prune_old_versions(database: Path, keep: Path) -> None:
 
 
 def scratch_path(built: Path) -> Path:
-    """A temporary file beside a build (e.g. a CSV with normalised line endings), removed with it."""
-    return built.with_name(built.name + ".csv")
+    """A temporary copy of an extract made by a build (a CSV with normalised line endings), removed with it.
+
+    It holds the extract's raw values, so it is kept out of the database folder, in the system's temporary
+    folder (``0600``), named after the loading process so the next load removes it if this one is killed."""
+    return Path(tempfile.gettempdir()) / f"{SCRATCH_PREFIX}{os.getpid()}-{built.stem}.csv"
+
+
+SCRATCH_PREFIX = "monitor-extract-"
 
 
 class Built(Protocol):
@@ -119,17 +136,27 @@ def build_and_publish(database: Path, build: Callable[[Path], BuiltT], failure: 
     files of killed loads, run ``build(path)`` into a new file, publish it atomically, and remove the
     build's leftovers whatever happens. ``build`` returns a result with ``version``; a DuckDB error
     becomes ``LoadError(f"{failure} (reason)")`` and the published database is untouched."""
-    with publication_lock(database):
-        remove_stale_builds(database)
-        built = building_path(database)
-        built.unlink(missing_ok=True)
-        try:
-            result = build(built)
-            _publish(built, database, result.version)
-            return result
-        except DatabaseError as exc:
-            raise LoadError(f"{failure} ({one_line(exc)})") from None
-        finally:
-            for leftover in (built, Path(f"{built}.wal"), scratch_path(built)):
-                leftover.unlink(missing_ok=True)
+    previous_umask = os.umask(PRIVATE_UMASK)  # every file and folder the build makes is the owner's only
+    try:
+        with publication_lock(database):
+            remove_stale_builds(database)
+            built = building_path(database)
+            remove_build(built)
+            try:
+                result = build(built)
+                _publish(built, database, result.version)
+                return result
+            except DatabaseError as exc:
+                raise LoadError(f"{failure} ({one_line(exc)})") from None
+            finally:
+                remove_build(built)
+    finally:
+        os.umask(previous_umask)
+
+
+def remove_build(built: Path) -> None:
+    """A build's file and everything DuckDB or the loader made beside it: WAL, spill folder, scratch copy."""
+    for leftover in (built, Path(f"{built}.wal"), scratch_path(built)):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(Path(f"{built}.tmp"), ignore_errors=True)
 

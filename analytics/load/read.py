@@ -13,11 +13,13 @@ import hashlib
 import io
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from analytics import schema
 from analytics.store import PublicationBuilder
+from analytics.store.build import Pads
 from analytics.store.errors import one_line
 
 CHUNK = 1 << 24  # 16 MiB
@@ -152,18 +154,22 @@ def check_readable(path: Path) -> None:
 
 
 
-def stage_extract(builder: PublicationBuilder, source: Path, source_name: str, parquet: bool) -> int:
-    """Stage the extract (its contract columns) as text in the new database; returns the malformed CSV lines."""
+def stage_extract(builder: PublicationBuilder, source: Path, source_name: str, parquet: bool,
+                  pads_for: Callable[[list[str]], Pads | None]) -> int:
+    """Stage the extract (its contract columns) as text in the new database; returns the malformed CSV lines.
+
+    ``pads_for(contract_names)`` gives the HMAC pads that hash its raw identifier columns as they are read
+    (None when it has none), or raises ``LoadError``."""
     if parquet:
         columns = builder.parquet_columns(source)
         rename = check_columns(source_name, columns)
-        builder.stage_parquet(source, rename)
+        builder.stage_parquet(source, rename, pads_for(list(rename.values())))
         if builder.staged_rows() == 0:
             raise LoadError(f"{source_name}: has no data rows")
         return 0
     header = read_header(source, source_name)
     rename = check_columns(source_name, header)
-    malformed = builder.stage_csv(source, header, rename)
+    malformed = builder.stage_csv(source, header, rename, pads_for(list(rename.values())))
     check_quoting(source, source_name, builder.staged_rows() + malformed, malformed)
     return malformed
 

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from analytics.config import ConfigError, Settings, load_settings
-from analytics.load import LoadError, build_and_publish, pseudonymise, versions_dir
+from analytics.load import LoadError, build_and_publish, normalise_identifier, pseudonymise, versions_dir
 from analytics.partners.contract import (
     FLAG_COLUMNS,
     FLAG_OPTIONAL_COLUMNS,
@@ -158,7 +158,7 @@ def _hashed(parsed: PartnerFile, settings: Settings) -> list[tuple[int, dict[str
     for line, fields, raw in parsed.rows:
         if fields is not None:
             fields = dict(fields)
-            ref = fields.pop("person_ref", "").strip()
+            ref = normalise_identifier(fields.pop("person_ref", ""))  # as the crime loader: trimmed, blank = none
             fields["person_id"] = pseudonymise([ref], key)[0] if ref else ""
             raw = "(person_ref withheld)"  # a rejected row never stores the raw identifier
         out.append((line, fields, raw if fields is not None else "(malformed line withheld)"))

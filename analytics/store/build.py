@@ -94,6 +94,11 @@ PERSON_KEY_EXPRESSION = "CAST('0x' || left(sha256('ckm-person:' || c.person_id),
 #: overrides, e.g. ``8GB``.
 BUILD_MEMORY_LIMIT = "2500MB"
 
+#: A pseudonymisation key's HMAC pads (inner, outer): ``analytics.load.pseudonymise.hmac_pads``.
+Pads = tuple[bytes, bytes]
+#: What is trimmed from both ends of a raw identifier before it is hashed (ASCII white space).
+IDENTIFIER_WHITESPACE = " \t\n\r\x0b\x0c"
+
 
 class PublicationBuilder:
     """Builds one new database file. Every statement binds its values as parameters."""
@@ -132,25 +137,45 @@ class PublicationBuilder:
             self._con.unregister(name)
 
     # staging ----------------------------------------------------------------------------------
-    def stage_csv(self, source: Path, header: list[str], rename: dict[str, str]) -> int:
-        """Read a CSV as text into ``staged``; returns the number of malformed lines set aside."""
+    def stage_csv(self, source: Path, header: list[str], rename: dict[str, str], pads: Pads | None = None) -> int:
+        """Read a CSV as text into ``staged``; returns the number of malformed lines set aside.
+
+        Raw identifier columns (``person_ref``, ``crime_ref``) are hashed as they are read (``pads``: the
+        key's HMAC pads), so only their pseudonyms are ever stored."""
         columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
-        select = ", ".join(f'"c{i}" AS "{rename[name]}"' for i, name in enumerate(header) if name in rename)
+        select = ", ".join(self._staged_column(f'"c{i}"', rename[name], pads)
+                           for i, name in enumerate(header) if name in rename)
         self._run(
-            f"CREATE TABLE staged AS SELECT row_number() OVER () AS source_row, {select} "
-            f"FROM read_csv($path, columns = $columns, {CSV_OPTIONS})",
-            {"path": str(source), "columns": columns},
+            f"CREATE TABLE staged AS SELECT row_number() OVER () AS source_row, * FROM (SELECT {select} "
+            f"FROM read_csv($path, columns = $columns, {CSV_OPTIONS}))",
+            {"path": str(source), "columns": columns, **_pad_params(rename, pads)},
         )
         self._run(
             "CREATE TABLE malformed AS SELECT line, min(error_type) AS error_type FROM reject_errors GROUP BY line"
         )
+        # the reject tables (in memory) hold the raw text of malformed lines: gone as soon as they are counted
+        self._run("DROP TABLE IF EXISTS reject_errors")
+        self._run("DROP TABLE IF EXISTS reject_scans")
         return self._scalar("SELECT COUNT(*) FROM malformed")
 
-    def stage_parquet(self, source: Path, rename: dict[str, str]) -> None:
+    @staticmethod
+    def _staged_column(value: str, target: str, pads: Pads | None) -> str:
+        """``value`` (text) as the staged column ``target``; a raw identifier becomes its pseudonym."""
+        if target not in schema.RAW_IDENTIFIER_COLUMNS:
+            return f'{value} AS "{target}"'
+        if pads is None:
+            raise ValueError(f"{target} cannot be staged without a pseudonymisation key")
+        trimmed = f"trim({value}, $identifier_whitespace)"
+        pseudonym = f"left(sha256($opad || unhex(sha256($ipad || encode({trimmed})))), 32)"
+        return (f"CASE WHEN {trimmed} = '' THEN NULL ELSE {pseudonym} END "
+                f'AS "{schema.RAW_IDENTIFIER_COLUMNS[target]}"')
+
+    def stage_parquet(self, source: Path, rename: dict[str, str], pads: Pads | None = None) -> None:
         """Read a Parquet file into ``staged`` with every kept column cast to text.
 
         Source names come from the file, so they are quoted as identifiers (a ``"`` doubled); a date or
-        timestamp column meant as a date is written as ``YYYY-MM-DD`` (the time of day is dropped).
+        timestamp column meant as a date is written as ``YYYY-MM-DD`` (the time of day is dropped). Raw
+        identifiers are hashed as they are read, as in ``stage_csv``.
         """
         types = self._parquet_types(source)
         dates = {"recorded_date", "outcome_date"}
@@ -158,13 +183,14 @@ class PublicationBuilder:
         def text(name: str, target: str) -> str:
             column = quoted(name)
             if target in dates and types.get(name, "").startswith(("DATE", "TIMESTAMP")):
-                return f"strftime(CAST({column} AS DATE), '%Y-%m-%d')"
-            return f"CAST({column} AS VARCHAR)"
+                return self._staged_column(f"strftime(CAST({column} AS DATE), '%Y-%m-%d')", target, pads)
+            return self._staged_column(f"CAST({column} AS VARCHAR)", target, pads)
 
-        select = ", ".join(f'{text(name, target)} AS "{target}"' for name, target in rename.items())
+        select = ", ".join(text(name, target) for name, target in rename.items())
         self._run(
-            f"CREATE TABLE staged AS SELECT row_number() OVER () AS source_row, {select} FROM read_parquet($path)",
-            {"path": str(source)},
+            f"CREATE TABLE staged AS SELECT row_number() OVER () AS source_row, * FROM (SELECT {select} "
+            "FROM read_parquet($path))",
+            {"path": str(source), **_pad_params(rename, pads)},
         )
 
     def _parquet_types(self, source: Path) -> dict[str, str]:
@@ -203,21 +229,6 @@ class PublicationBuilder:
     def _scalar(self, sql: str) -> int:
         """One integer; fetches the whole result (DuckDB 2 keeps a partly fetched result open)."""
         return int(self._rows(sql)[0][0])
-
-    # pseudonymisation ---------------------------------------------------------------------------
-    def distinct_values(self, column: str) -> list[str]:
-        assert column in schema.RAW_IDENTIFIER_COLUMNS
-        rows = self._rows(f'SELECT DISTINCT "{column}" FROM staged WHERE "{column}" IS NOT NULL')
-        return [r[0] for r in rows]
-
-    def replace_identifiers(self, raw_column: str, mapping: pd.DataFrame) -> None:
-        """Set the pseudonymised column from ``mapping(raw, hashed)`` and drop the raw column."""
-        target = schema.RAW_IDENTIFIER_COLUMNS[raw_column]
-        with self._registered("pseudonyms", mapping):
-            self._run(
-                f'UPDATE staged SET "{target}" = p.hashed FROM pseudonyms p WHERE staged."{raw_column}" = p.raw'
-            )
-        self._run(f'ALTER TABLE staged DROP COLUMN "{raw_column}"')
 
     # population ---------------------------------------------------------------------------------
     def write_population(self, population: pd.DataFrame, area_names: dict[str, str]) -> None:
@@ -472,6 +483,13 @@ class PublicationBuilder:
             "ORDER BY table_name", {"db": database},
         )
         return [r[0] for r in rows]
+
+
+def _pad_params(rename: dict[str, str], pads: Pads | None) -> dict[str, Any]:
+    """The HMAC pads and the trimmed characters as parameters, when a raw identifier column is staged."""
+    if pads is None or not set(rename.values()) & set(schema.RAW_IDENTIFIER_COLUMNS):
+        return {}
+    return {"ipad": pads[0], "opad": pads[1], "identifier_whitespace": IDENTIFIER_WHITESPACE}
 
 
 def quoted(identifier: str) -> str:
