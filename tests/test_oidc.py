@@ -188,7 +188,7 @@ def test_scrutiny_is_refused_records_and_sees_suppressed_tables(page, server, pr
     with page.expect_download() as download:
         page.locator('[data-testid="stDownloadButton"] button').first.click()
     csv = Path(download.value.path()).read_text(encoding="utf-8-sig")
-    assert "[c]" in csv and "Counts from 1 to 4 are shown as [c]" in csv
+    assert "[c]" in csv and "Counts from 1 to 4 (after perturbation) are shown as [c]" in csv
     rows = [line.split(",") for line in csv.splitlines() if line.startswith("All,")]
     events = [r[2] for r in rows]
     assert "[c]" in events and not any(e.isdigit() and 1 <= int(e) <= 4 for e in events), events

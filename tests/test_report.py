@@ -188,12 +188,13 @@ def test_norwich_black_suspect_sentence_self_defined(norwich_self, sample_db):
     assert text in norwich_self.html
 
 
-def test_county_black_suspect_sentence(scrutiny, sample_db):
-    f = finding(scrutiny, "role", ("suspect", "Black"))
+def test_county_black_suspect_sentence(officers, sample_db):
+    """Exact counts (the officers' edition; the scrutiny edition's counts are perturbed, issue 14)."""
+    f = finding(officers, "role", ("suspect", "Black"))
     assert f.verdict == "higher"
     text = narrative.sentence(f, 0.95)
     assert text == expected_sentence(sample_db, "suspect", "self_then_officer", None)
-    assert report.esc(text) in scrutiny.html
+    assert report.esc(text) in officers.html
 
 
 def test_norwich_district_finding_in_county_pack(officers, sample_db):
@@ -413,7 +414,7 @@ def test_officers_pack_shows_exact_counts(officers, scrutiny):
     assert suppression.SUPPRESSED not in values
     assert any(v in {"1", "2", "3", "4"} for v in values)
     assert "Exact counts are shown for the officer audience" in officers.html
-    assert "Counts from 1 to 4 are shown as [c]" in scrutiny.html
+    assert "Counts from 1 to 4 (after perturbation) are shown as [c]" in scrutiny.html
 
 
 def test_unreliable_numbers_are_marked(officers):
@@ -515,8 +516,8 @@ def test_filters_apply_like_the_sidebar(sample_store):
     sidebar = Filters(serious_youth_violence_only=True, roles=("suspect",))
     pack = report.build_pack(sample_store, MONTH, "scrutiny", sidebar)
     assert set(pack.data.roles) == {"suspect"}
-    expected = disparity.population_rates(
-        sample_store, Filters(serious_youth_violence_only=True, roles=("suspect",), date_from=CURRENT[0],
+    expected = disparity.population_rates(  # the scrutiny edition counts from the perturbed store (issue 14)
+        sample_store.perturbed(), Filters(serious_youth_violence_only=True, roles=("suspect",), date_from=CURRENT[0],
                               date_to=CURRENT[1]))
     pd.testing.assert_frame_equal(pack.data.roles["suspect"].current.table, expected.table)
     assert "to be recorded as suspects of serious youth violence" in pack.html

@@ -34,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
     check_applies(args)
     filters = filters_from_args(args, roles=(args.role,))
     store = Store(database_path(args))
+    if not access.can(args.access_role, access.EXACT_COUNTS):
+        store = store.perturbed()  # scrutiny: every count perturbed by the Cell Key Method (issue 14)
     store.check_areas(filters.areas)
     outcomes = tuple(c.strip().upper() for c in (args.outcome or [schema.OUTCOME_22]))
     if args.measure == "rate":

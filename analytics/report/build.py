@@ -113,6 +113,8 @@ def build_data(store: Store, month: date, audience: str = DEFAULT_AUDIENCE, filt
                today: date | None = None) -> PackData:
     """Every section of the pack for ``month`` (a date in the month) and ``audience``, and its findings."""
     check_audience(audience)
+    if suppression.audience_applies_suppression(AUDIENCES[audience]):
+        store = store.perturbed()  # the Cell Key Method: every count of the scrutiny pack is perturbed
     month = month.replace(day=1)
     first, _ = check_month(store, month)
     base = (filters or Filters()).replace(date_from=None, date_to=None)

@@ -184,6 +184,8 @@ class Store(PublicationReader):
         """
         statement = decision_counts_statement(filters, outcome_codes, dims, cell_keys=self.perturbing)
         frame = self._counts_query(statement.sql, statement.params, ("events", "denominator", "open"))
+        if self.perturbing:  # a part never exceeds its whole after perturbation
+            frame["events"] = frame["events"].clip(upper=frame["denominator"])
         return self._renamed(frame, dims)
 
     def counts(self, filters: Filters, dims: tuple[str, ...]) -> pd.DataFrame:
@@ -211,7 +213,12 @@ class Store(PublicationReader):
             f"COUNT(*) FILTER (WHERE group_self IS NOT NULL OR group_officer IS NOT NULL) AS either_stated{keys} "
             f"FROM records WHERE {where.sql}" + (" GROUP BY ALL ORDER BY ALL" if columns else "")
         )
-        return self._renamed(self._counts_query(sql, where.params, tuple(conditions)), dims)
+        frame = self._counts_query(sql, where.params, tuple(conditions))
+        if self.perturbing:  # a part never exceeds its whole after perturbation
+            frame["either_stated"] = frame["either_stated"].clip(upper=frame["records"])
+            for part in ("self_stated", "officer_stated"):
+                frame[part] = frame[part].clip(upper=frame["either_stated"])
+        return self._renamed(frame, dims)
 
     def self_officer_crosstab(self, filters: Filters) -> pd.DataFrame:
         """Records by self-defined group × officer-defined group (Not stated included)."""
