@@ -94,6 +94,7 @@ _EVERYONE = frozenset(ROLES)
 PAGE_ROLES: dict[str, frozenset[str]] = {
     "dashboard.py": _EVERYONE,  # scrutiny: its home (the pack's findings and links), no counts
     "pages/disproportionality.py": _EVERYONE,
+    "pages/attention.py": _EVERYONE,  # scrutiny: alerts only, through disclosure control (analytics.alerts.disclosure)
     "pages/geography.py": _EXACT,
     "pages/crime_types.py": _EVERYONE,
     "pages/outcomes.py": _EXACT,

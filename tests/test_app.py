@@ -36,7 +36,8 @@ TIMEOUT = STEP_GUARD_S  # a hang guard per script run (a page on the sample data
 PAGE_IDS = [Path(path).stem for path, _, _ in PAGES]
 NORWICH = "E07000148"
 #: Pages that show no data-dependent figures, so an empty filter has nothing to say there.
-STATIC_PAGES = {"pages/about.py", "pages/audit_log.py"}
+STATIC_PAGES = {"pages/about.py", "pages/audit_log.py",
+                "pages/attention.py"}  # the alerts cover the whole grid whatever the slicers say (issue 16)
 NOTHING_MATCHES = re.compile(r"no (records|children|data|rows|stops|searches)\b.*match|nothing (matches|to show)"
                              r"|no records", re.IGNORECASE)
 

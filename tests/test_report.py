@@ -440,10 +440,13 @@ def test_pdf_pages_and_charts(scrutiny, scrutiny_pdf):
     assert all(f"Page {i} of {len(pages)}" in page for i, page in enumerate(pages, start=1))
     assert "Youth violence disproportionality" in pages[0] and "October 2026" in pages[0]
     for heading in ("Key findings", "Rates and ratios by role", "Outcome 22: is diversion used fairly?", "Districts",
-                    "Knife crime and child criminal exploitation", "Trends", "Ethnicity recording quality",
+                    "Knife crime and child criminal exploitation", "Trends", "What needs attention",
+                    "Ethnicity recording quality",
                     "Methods, definitions and sources", "Glossary"):
         assert any(heading in page for page in pages), heading
-    assert len(scrutiny.charts) == 7
+    # The seven section charts, then one SPC chart per alert of the month (issue 16: the sample's four).
+    assert len(scrutiny.data.attention.charts) == 4
+    assert len(scrutiny.charts) == 7 + 4
     for spec in scrutiny.charts:
         title = re.sub(r"\s+", " ", spec.title)
         holding = [i for i, page in enumerate(pages) if title in page]

@@ -20,6 +20,7 @@ import pandas as pd
 from analytics import disparity, geography, quality, schema, searches, suppression, trends
 from analytics.config import load_settings
 from analytics.filters import Filters
+from analytics.report import attention as report_attention
 from analytics.report.data import (
     AUDIENCES,
     DEFAULT_AUDIENCE,
@@ -135,7 +136,8 @@ def build_data(store: Store, month: date, audience: str = DEFAULT_AUDIENCE, filt
         searches=stop_and_search(store, f12, control),
         partners=partner_section(store, f12, audience),
     )
-    return replace(data, findings=pack_findings(data))
+    return replace(data, findings=pack_findings(data),
+                   attention=report_attention.attention(store.path, month, control.suppressing))
 
 
 class Control:
