@@ -226,6 +226,19 @@ def nothing_matches(filters: Filters) -> None:
     st.info("No records match these filters. Widen the date range or clear some filters (Reset all filters).")
 
 
+def funnel_verdicts(points: pd.DataFrame) -> str:
+    """The districts of a funnel whose verdict against the force average is higher or lower, in words ('' if
+    none): 'higher: Norwich; lower: Breckland'."""
+    if points.empty or "verdict" not in points.columns:
+        return ""
+    parts = []
+    for verdict in (verdicts.Verdict.HIGHER, verdicts.Verdict.LOWER):
+        labels = points.loc[points["verdict"] == str(verdict), "label"].astype(str).tolist()
+        if labels:
+            parts.append(f"{verdict.label.lower()}: {', '.join(labels)}")
+    return "; ".join(parts)
+
+
 def different_groups(result: DisparityTable) -> list[str]:
     """The groups whose verdict is higher or lower, with the ratio where it is shown: 'Black 2.71× (higher)'."""
     rows = result.table[result.table["verdict"].map(verdicts.is_difference)]

@@ -158,17 +158,19 @@ def significant_sentences(data: PackData, kind: str) -> tuple[str, ...]:
 
 
 def funnel_text(data: PackData) -> str:
-    """Which districts are outside the 99.8 % limits, above or below the force average."""
+    """Which districts are higher or lower than the force average: their verdicts (``analytics.verdicts``,
+    adjusted over the districts; outside the funnel's adjusted limits exactly when higher or lower)."""
     funnel = data.districts.funnel
     points = geography.funnel_points(funnel.points)
-    high = [p.label for p in points if p.outside_998 and p.value > funnel.centre]
-    low = [p.label for p in points if p.outside_998 and p.value < funnel.centre]
+    high = [p.label for p in points if p.verdict == "higher"]
+    low = [p.label for p in points if p.verdict == "lower"]
     if not high and not low:
-        return "Every district is within the 99.8 % limits of the force average."
-    parts = [f"above the force average: {', '.join(high)}"] if high else []
+        return ("No district differs clearly from the force average after allowing for the "
+                f"{len(points)} districts compared.")
+    parts = [f"higher than the force average: {', '.join(high)}"] if high else []
     if low:
-        parts.append(f"below: {', '.join(low)}")
-    return "Outside the 99.8 % limits: " + "; ".join(parts) + "."
+        parts.append(f"lower: {', '.join(low)}")
+    return "After allowing for every district compared, " + "; ".join(parts) + "."
 
 
 def districts(data: PackData) -> Districts:
