@@ -171,6 +171,12 @@ def completeness(filters: Filters, version: str, dims: tuple[str, ...]):
 
 
 @analytics_cache()
+def concordance(filters: Filters, version: str) -> pd.DataFrame:
+    """The self/officer concordance the default ethnicity estimate uses for ``filters``."""
+    return disparity.concordance_table(store(), filters)
+
+
+@analytics_cache()
 def agreement(filters: Filters, version: str):
     return quality.agreement(store(), filters)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +18,7 @@ from ui import auth
 
 #: No "download plot as PNG" in the chart toolbar: every export goes through ``download_file`` and is audited.
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "toImage"],
-                 "responsive": True}
+                                 "responsive": True}
 
 
 def chart(fig: go.Figure, caption: str, key: str | None = None) -> None:
@@ -140,7 +141,8 @@ def export_notes(result: DisparityTable) -> list[str]:
         f"Numerator: {meta['numerator']}",
         f"Denominator: {meta['denominator']} (source: {meta['denominator_source']})",
         f"Reference group: {meta['reference_group']}; confidence level {format_confidence(meta['confidence'])}",
-        f"Ethnicity: {meta['ethnicity_source']}",
+        f"Ethnicity: {meta['ethnicity_method']}",
+        *([f"Concordance used: {json.dumps(meta['concordance'])}"] if meta.get("concordance") else []),
         f"Multiple comparisons: {meta['multiple_comparisons']}",
         *meta["notes"],
         *suppression.rules_text(audience()),
@@ -210,8 +212,8 @@ def method_note(result: DisparityTable) -> None:
             "when its adjusted p-value is at most q; otherwise *no clear difference*. The shown interval excludes 1 "
             f"exactly when the verdict is higher or lower; the unadjusted {format_confidence(meta['confidence'])} "
             "interval is beside it. A ratio withheld for few events keeps its verdict.\n"
-            f"- **Ethnicity:** {meta['ethnicity_source']}; "
-            "a child's group is the latest stated code across their records.\n"
+            f"- **Ethnicity:** {meta['ethnicity_method']} "
+            "A child's stated codes are the latest across their records.\n"
             + "".join(f"- {note}\n" for note in meta["notes"])
             + "".join(f"- {rule}\n" for rule in suppression.rules_text(audience()))
         )

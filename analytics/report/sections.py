@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics import geography, narrative, schema, suppression, trends
+from analytics import ethnicity, geography, narrative, schema, suppression, trends
 from analytics.filters import format_confidence
 from analytics.report import tables
 from analytics.report.data import AUDIENCE_LABELS, AUDIENCES, ROLE_PLURAL, PackData
@@ -203,6 +203,7 @@ def methods(data: PackData) -> Methods:
     f = data.filters
     counting = (schema.COUNTING_UNITS[f.counting_unit] + " (a child is counted once per role however many records "
                 "they have)." if f.counting_unit == "persons" else "Records.")
-    return Methods(counting, schema.ETHNICITY_SOURCES[f.ethnicity_source], schema.DEFAULT_SYV.describe(),
+    return Methods(counting, ethnicity.method_text(f.ethnicity_source, f.counting_unit, None).rstrip("."),
+                   schema.DEFAULT_SYV.describe(),
                    format_confidence(f.confidence), schema.SUPPRESSION_THRESHOLD,
                    tuple(suppression.rules_text(AUDIENCES[data.audience])), tested(data))
