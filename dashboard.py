@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics import charts, schema
-from ui import cached, render
-from ui.page import setup
+from ui import cached, findings, render
+from ui.page import PAGES, setup
 
 page = setup("Overview", ":material/home:",
              "Are children of some ethnic groups over-represented as victims, suspects and offenders of youth "
@@ -18,6 +18,13 @@ period_from, period_to = page.period
 st.markdown(f"**Period:** {period_from:%d %B %Y} to {period_to:%d %B %Y} · **Loaded** {meta['loaded_at']} "
             f"from `{meta['source_file']}` · {meta['loaded']:,} records ({meta['rejected']:,} rejected, "
             f"{meta['excluded']:,} aged 18+ excluded)")
+
+# Main findings first (issue 15): the pack's findings in plain words, and what needs attention.
+findings.main_findings(filters, version, period_to)
+if render.audience() == "scrutiny":  # the scrutiny home: the findings and a way into every page it may open
+    findings.page_links(PAGES)
+    st.stop()
+st.subheader("Counts and ratios for the selected period")
 
 with st.spinner("Computing the overview…"):
     roles = cached.rates_by_role(filters, version)  # one scan for the three roles' tables and counts

@@ -39,6 +39,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 ANALYST, OFFICER, SCRUTINY = "analyst", "officer", "scrutiny"
 #: Most to least privileged.
 ROLES: tuple[str, ...] = (ANALYST, OFFICER, SCRUTINY)
@@ -90,10 +92,11 @@ _EVERYONE = frozenset(ROLES)
 #: once every figure on it passes through disclosure control (charts included: a bar's height times a
 #: known population reveals a count). A page missing from this table is analysts only (deny by default).
 PAGE_ROLES: dict[str, frozenset[str]] = {
-    "dashboard.py": _EXACT,
+    "dashboard.py": _EVERYONE,  # scrutiny: its home (the pack's findings and links), no counts
     "pages/disproportionality.py": _EVERYONE,
+    "pages/attention.py": _EVERYONE,  # scrutiny: alerts only, through disclosure control (analytics.alerts.disclosure)
     "pages/geography.py": _EXACT,
-    "pages/crime_types.py": _EXACT,
+    "pages/crime_types.py": _EVERYONE,
     "pages/outcomes.py": _EXACT,
     "pages/trends.py": _EXACT,
     "pages/data_quality.py": _EXACT,
@@ -312,7 +315,24 @@ def controlled_table(result, role: str | None):
         return result
     table = suppression.apply_to_ratio_table(result.table, "scrutiny", reference_group=result.filters.reference_group,
                                              denominator_is_count=result.measure != "rate")
-    return dataclasses.replace(result, table=table)
+    return dataclasses.replace(result, table=hide_split_totals(table))
+
+
+def hide_split_totals(table):
+    """The 'Not stated' row of a population-rate table shows a share of all the split's children, so its
+    denominator is the split's total: ``[c]`` where that total is 1-4 or listed as suppressed (issue 15)."""
+    from analytics import schema, suppression
+
+    hidden = set(table.attrs.get("suppressed_totals", {}).get("splits", []))
+    numeric = pd.to_numeric(table["denominator"], errors="coerce")
+    small = numeric.between(1, schema.SUPPRESSION_THRESHOLD - 1)
+    in_hidden = table["split"].isin(hidden) if "split" in table.columns else pd.Series(False, index=table.index)
+    mask = (table["group"] == schema.NOT_STATED) & (small | in_hidden)
+    if mask.any():
+        table = table.copy()
+        table["denominator"] = table["denominator"].astype(object).mask(mask, suppression.SUPPRESSED)
+        table.loc[mask, [c for c in ("rate", "rate_lower", "rate_upper") if c in table.columns]] = float("nan")
+    return table
 
 
 def shown_groups(result) -> set:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics import schema, stats, verdicts
+from analytics import ethnicity, schema, stats, verdicts
 from analytics.distributions import norm_isf, norm_sf
 from analytics.filters import Filters, format_confidence
 from analytics.store import POPULATION_DIMENSIONS, Store
@@ -49,9 +49,8 @@ from analytics.tables import (
 
 __all__ = [
     "ALL_SPLIT", "COLUMNS", "DECISION_STRATA", "MEASURES", "PERCENT", "PER_1000", "RATE_MULTIPLIER", "RATE_STRATA",
-    "DisparityTable", "RoleRates", "adjusted_ratios", "decision_filters", "decision_ratios", "marker_rates",
-    "missing_ethnicity_bounds",
-    "population_rates", "rates_by_role",
+    "DisparityTable", "RoleRates", "adjusted_ratios", "concordance_table", "decision_filters", "decision_ratios",
+    "marker_rates", "missing_ethnicity_bounds", "population_rates", "rates_by_role",
 ]
 
 MEASURES = ("rate", "outcome")
@@ -99,9 +98,12 @@ def rates_by_role(store: Store, filters: Filters) -> RoleRates:
     group over the chosen groups."""
     events = store.event_counts(filters.replace(roles=()), ("role",))
     population = store.population_counts(filters)
-    tables = {role: _population_table(store, filters.replace(roles=(role,)), None,
-                                      events[events["role"] == role].drop(columns="role"), population)
-              for role in schema.ROLES}
+    if ethnicity.uses_estimator(filters.ethnicity_source, filters.counting_unit):  # the concordance is by role
+        tables = {role: population_rates(store, filters.replace(roles=(role,))) for role in schema.ROLES}
+    else:
+        tables = {role: _population_table(store, filters.replace(roles=(role,)), None,
+                                          events[events["role"] == role].drop(columns="role"), population)
+                  for role in schema.ROLES}
     chosen = events[events["ethnic_group"].isin(filters.ethnic_groups)] if filters.ethnic_groups else events
     counts = chosen.groupby("role")["events"].sum().reindex(list(schema.ROLES), fill_value=0).astype(int)
     return RoleRates(tables, counts)
@@ -110,14 +112,29 @@ def rates_by_role(store: Store, filters: Filters) -> RoleRates:
 def _population_table(store: Store, filters: Filters, split: str | None, events: pd.DataFrame,
                       population: pd.DataFrame) -> DisparityTable:
     population_dims = (split,) if split in POPULATION_DIMENSIONS else ()
-    events_by = by_split(events, split, "events")
     population_by = by_split(population, split if population_dims else None, "population")
-    parts = [(split_value, events_by.get(split_value if split else None, {}),
-              population_by.get(split_value if population_dims else None, {}))
-             for split_value in split_values(events, population, split)]
+    parts: list[Any]
+    method, concordance = _ethnicity_method(filters, None)
+    if ethnicity.uses_estimator(filters.ethnicity_source, filters.counting_unit):
+        dims = (split,) if split else ()
+        units = store.ethnicity_units(filters, dims)
+        concordance = _concordance(store, filters, units if not dims else None)
+        method, _ = _ethnicity_method(filters, concordance)
+        estimates = ethnicity.rate_estimates(units, dims, filters.ethnicity_source, filters.counting_unit,
+                                             filters.reference_group, concordance)
+        parts = [ethnicity.as_rate_part(split_value, estimates.get(split_value if split else None),
+                                        population_by.get(split_value if population_dims else None, {}))
+                 for split_value in split_values(units, population, split)]
+    else:
+        events_by = by_split(events, split, "events")
+        parts = [(split_value, events_by.get(split_value if split else None, {}),
+                  population_by.get(split_value if population_dims else None, {}))
+                 for split_value in split_values(events, population, split)]
     table = _finish(rate_rows(parts, filters.reference_group, filters.confidence), filters)
     unit = schema.COUNTING_UNITS[filters.counting_unit].lower()
     return DisparityTable(
+        ethnicity_method=method,
+        concordance=tuple(concordance.records()) if concordance is not None else (),
         table=table,
         measure="rate",
         filters=filters,
@@ -138,12 +155,26 @@ def marker_rates(store: Store, filters: Filters) -> DisparityTable:
     Benjamini–Hochberg runs across all the markers' rows together (one view, one family).
     """
     population = by_group(store.population_counts(filters), None, None, "population")
-    parts = [(schema.RISK_MARKER_LABELS[marker],
-              by_group(store.event_counts(filters.replace(**{marker: "only"})), None, None, "events"), population)
-             for marker in schema.RISK_MARKERS]
+    parts: list[Any]
+    method, concordance = _ethnicity_method(filters, None)
+    if ethnicity.uses_estimator(filters.ethnicity_source, filters.counting_unit):
+        concordance = _concordance(store, filters)  # the concordance of the whole selection, for every marker
+        method, _ = _ethnicity_method(filters, concordance)
+        parts = []
+        for marker in schema.RISK_MARKERS:
+            estimates = ethnicity.rate_estimates(store.ethnicity_units(filters.replace(**{marker: "only"})), (),
+                                                 filters.ethnicity_source, filters.counting_unit,
+                                                 filters.reference_group, concordance)
+            parts.append(ethnicity.as_rate_part(schema.RISK_MARKER_LABELS[marker], estimates.get(None), population))
+    else:
+        parts = [(schema.RISK_MARKER_LABELS[marker],
+                  by_group(store.event_counts(filters.replace(**{marker: "only"})), None, None, "events"), population)
+                 for marker in schema.RISK_MARKERS]
     rows = rate_rows(parts, filters.reference_group, filters.confidence)
     unit = schema.COUNTING_UNITS[filters.counting_unit].lower()
     return DisparityTable(
+        ethnicity_method=method,
+        concordance=tuple(concordance.records()) if concordance is not None else (),
         table=_finish(rows, filters),
         measure="rate",
         filters=filters,
@@ -169,16 +200,21 @@ def decision_ratios(
     _check_outcomes(outcome_codes)
     filters = decision_filters(filters)
     dims = (split,) if split else ()
-    counts = store.decision_counts(filters, outcome_codes, dims)
+    # decisions are counted in records: always the estimates (records clustered in children; the concordance)
+    units = store.ethnicity_units(filters, dims, tuple(outcome_codes))
+    concordance = (_concordance(store, filters) if filters.ethnicity_source == ethnicity.SOURCE else None)
+    method, _ = _ethnicity_method(filters.replace(counting_unit="records"), concordance)
+    estimates = ethnicity.share_estimates(units, dims, filters.ethnicity_source, concordance)
     rows = []
-    events_by, concluded_by = by_split(counts, split, "events"), by_split(counts, split, "denominator")
-    for split_value in split_values(counts, None, split):
-        key = split_value if split else None
-        rows += decision_rows(split_value, events_by.get(key, {}), concluded_by.get(key, {}),
-                              filters.reference_group, filters.confidence)
-    table = _finish(rows, filters)
-    open_cases = int(counts["open"].sum()) if len(counts) else 0
+    for split_value in split_values(units, None, split):
+        cell = estimates.get(split_value if split else None, ethnicity.CellEstimate())
+        rows += decision_rows(split_value, cell.events, cell.denominator, filters.reference_group,
+                              filters.confidence, cell.share_variance)
+    table = _finish(rows, filters, records=True)
+    open_cases = int(units["open"].sum()) if len(units) else 0
     return DisparityTable(
+        ethnicity_method=method,
+        concordance=tuple(concordance.records()) if concordance is not None else (),
         table=table,
         measure="outcome",
         filters=filters,
@@ -360,8 +396,30 @@ def _bounds(measure: str, row, reference, missing) -> dict:
 # --------------------------------------------------------------------------------------------
 # Checks and wording
 # --------------------------------------------------------------------------------------------
-def _finish(rows: list[dict[str, Any]], filters: Filters) -> pd.DataFrame:
-    return finish_table(pd.DataFrame(rows), filters.confidence, filters.reference_group, filters.ethnic_groups)
+def _finish(rows: list[dict[str, Any]], filters: Filters, records: bool = False) -> pd.DataFrame:
+    table = finish_table(pd.DataFrame(rows), filters.confidence, filters.reference_group, filters.ethnic_groups)
+    suffix = ethnicity.row_method(filters.ethnicity_source, records or filters.counting_unit == "records")
+    if suffix and len(table):
+        table["method"] = table["method"].astype(str) + suffix
+    return table
+
+
+def _concordance(store: Store, filters: Filters, units: pd.DataFrame | None = None) -> ethnicity.Concordance | None:
+    """The concordance of the selection (each child once), for the default source only."""
+    if filters.ethnicity_source != ethnicity.SOURCE:
+        return None
+    return ethnicity.concordance(units if units is not None else store.ethnicity_units(filters))
+
+
+def concordance_table(store: Store, filters: Filters) -> pd.DataFrame:
+    """For analysts: the concordance the default estimate uses for ``filters`` (per stratum and officer-defined
+    group, the children with both codes and the percentage in each self-defined group)."""
+    return ethnicity.concordance(store.ethnicity_units(filters)).table()
+
+
+def _ethnicity_method(filters: Filters,
+                      concordance: ethnicity.Concordance | None) -> tuple[str, ethnicity.Concordance | None]:
+    return ethnicity.method_text(filters.ethnicity_source, filters.counting_unit, concordance), concordance
 
 
 def _check_split(split: str | None) -> None:

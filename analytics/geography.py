@@ -1,8 +1,12 @@
 """Area comparison (DESIGN.md section 5.4): district boundaries, district values, funnel plots.
 
-Funnel plots follow Spiegelhalter (2005), "Funnel plots for comparing institutional performance":
-each district's value is plotted against its denominator, around the force average, with 95 % and
-99.8 % control limits (exact Poisson for rates, normal approximation for proportions).
+Funnel plots follow Spiegelhalter (2005), "Funnel plots for comparing institutional performance" (Stat Med
+24:1185): each district's value is plotted against its denominator, around the force average, with 95 % and
+99.8 % control limits for the count O given its expectation E (Poisson quantiles for rates, exact binomial for
+proportions, interpolated; ``stats.funnel_rate_limits``). Each district also gets a verdict against the force
+average (``analytics.verdicts``: Benjamini–Hochberg over the districts on the p-values the limits invert), and the
+funnel draws the limits at the family's adjusted level, outside which a district is exactly one whose verdict is
+higher or lower.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ def load_boundaries(path: str | None = None) -> dict:
 
 @dataclass(frozen=True)
 class Funnel:
-    points: pd.DataFrame  # label, area_code, n, events, value, hover, outside_95, outside_998
+    points: pd.DataFrame  # label, area_code, n, events, value, hover, outside_95, outside_998, p_value, verdict
     centre: float
     limits: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
     unit: str
@@ -49,6 +53,7 @@ class FunnelPoint(NamedTuple):
     value: float
     outside_95: bool
     outside_998: bool
+    verdict: str  # against the force average (``analytics.verdicts``), adjusted over the districts
 
 
 def funnel_points(points: pd.DataFrame) -> list[FunnelPoint]:
@@ -84,12 +89,14 @@ def rate_funnel(store: Store, filters: Filters, group: str | None = None, multip
     points = points[points["n"] > 0].copy()
     centre = multiplier * points["events"].sum() / points["n"].sum() if points["n"].sum() else 0.0
     grid = _grid(points)
-    limits = {}
-    for level in FUNNEL_LEVELS:
-        low, high = stats.funnel_rate_limits(centre, grid, level, multiplier=multiplier)
-        limits[f"{level * 100:g} %"] = (grid, np.asarray(low), np.asarray(high))
     points["value"] = multiplier * points["events"] / points["n"]
-    return _finish_points(points, names, centre, limits, "per 1,000", multiplier, rate=True)
+
+    def limits_at(n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+        low, high = stats.funnel_rate_limits(centre, n, level, multiplier=multiplier)
+        return np.asarray(low), np.asarray(high)
+
+    return _finish_points(points, names, centre, grid, limits_at, "per 1,000", multiplier, rate=True,
+                          confidence=filters.confidence)
 
 
 def share_funnel(store: Store, filters: Filters, outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,)) -> Funnel:
@@ -101,26 +108,48 @@ def share_funnel(store: Store, filters: Filters, outcome_codes: tuple[str, ...] 
     points = points[points["n"] > 0].copy()
     centre = points["events"].sum() / points["n"].sum() if points["n"].sum() else 0.0
     grid = _grid(points)
+    points["value"] = 100 * points["events"] / points["n"]
+    grid = np.unique(np.maximum(np.round(grid), 1.0))  # whole records
+
+    def limits_at(n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+        low, high = stats.funnel_proportion_limits(centre, n, level)
+        return 100 * np.asarray(low), 100 * np.asarray(high)
+
+    return _finish_points(points, names, 100 * centre, grid, limits_at, "%", 100, rate=False,
+                          confidence=filters.confidence)
+
+
+def _finish_points(points, names, centre, grid, limits_at, unit, multiplier, rate: bool,
+                   confidence: float) -> Funnel:
+    """Limits on the grid and at each district's own denominator, and each district's verdict against the force
+    average: p-values of the test the limits invert (``stats.funnel_p_values``), Benjamini–Hochberg over the
+    districts, the adjusted limits drawn at the family's level (outside them exactly when higher or lower)."""
+    points["label"] = points["area_code"].map(names).fillna(points["area_code"])
+    n = points["n"].to_numpy(dtype=float)
+    for key, level in (("outside_95", 0.95), ("outside_998", 0.998)):
+        lower, upper = limits_at(n, level)
+        points[key] = (points["value"] < lower) | (points["value"] > upper)
+    points["p_value"] = stats.funnel_p_values(points["events"].to_numpy(dtype=float), n, centre / multiplier,
+                                              "rate" if rate else "proportion")
+    relative = points["value"].to_numpy(dtype=float) / centre if centre else np.full(len(points), np.nan)
+    family, decided = verdicts.decide(relative, points["p_value"].to_numpy(), 1 - confidence)
+    points["p_adjusted"] = family.p_adjusted
+    points["verdict"] = [str(v) for v in decided]
+    points["interval_level"] = family.interval_level
     limits = {}
     for level in FUNNEL_LEVELS:
-        low, high = stats.funnel_proportion_limits(centre, grid, level)
-        limits[f"{level * 100:g} %"] = (grid, 100 * np.asarray(low), 100 * np.asarray(high))
-    points["value"] = 100 * points["events"] / points["n"]
-    return _finish_points(points, names, 100 * centre, limits, "%", 100, rate=False)
-
-
-def _finish_points(points, names, centre, limits, unit, multiplier, rate: bool) -> Funnel:
-    points["label"] = points["area_code"].map(names).fillna(points["area_code"])
-    for key, level in (("outside_95", "95 %"), ("outside_998", "99.8 %")):
-        grid, low, high = limits[level]
-        lower = np.interp(points["n"], grid, low)
-        upper = np.interp(points["n"], grid, high)
-        points[key] = (points["value"] < lower) | (points["value"] > upper)
+        low, high = limits_at(grid, level)
+        limits[f"{level * 100:g} %"] = (grid, low, high)
+    if len(points):
+        low, high = limits_at(grid, family.interval_level)
+        limits[f"{verdicts.format_level(family.interval_level)} (adjusted for {len(points)} districts)"] = (
+            grid, low, high)
     noun = "children" if rate else "concluded records"
     points["hover"] = [
         f"<b>{r.label}</b><br>{r.value:.2f} {unit} ({int(r.events):,} of {int(r.n):,} {noun})<br>"
         + ("outside the 99.8 % limits" if r.outside_998
            else "outside the 95 % limits" if r.outside_95 else "within the 95 % limits")
+        + f"<br>against the force average: {verdicts.label_of(r.verdict).lower()}"
         for r in points.itertuples()
     ]
     return Funnel(points.reset_index(drop=True), float(centre), limits, unit)

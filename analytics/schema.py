@@ -148,12 +148,14 @@ OFFICER_UNKNOWN_CODES: frozenset[str] = frozenset({"IC9", ""})
 #: How a record's 5-group ethnicity is chosen. The default prefers self-defined.
 ETHNICITY_SOURCES = MappingProxyType(
     {
+        "concordance": "All the evidence: self-defined, children with only an officer-defined code reallocated "
+                       "through the self/officer concordance",
         "self_then_officer": "Self-defined, officer-defined where self-defined is not stated",
         "self_only": "Self-defined only",
         "officer_only": "Officer-defined only",
     }
 )
-DEFAULT_ETHNICITY_SOURCE = "self_then_officer"
+DEFAULT_ETHNICITY_SOURCE = "concordance"
 
 # --------------------------------------------------------------------------------------------
 # Offences and outcomes

@@ -101,6 +101,10 @@ class RatioTable:
     denominator_source: str
     split: str | None = None
     notes: tuple[str, ...] = ()
+    #: how each child's ethnic group was obtained (and records' clustering allowed for), stated beside the table
+    ethnicity_method: str = ""
+    #: the concordance the default estimate used (``analytics.ethnicity.Concordance.records()``), else empty
+    concordance: tuple[dict[str, Any], ...] = ()
 
     @property
     def confidence(self) -> float:
@@ -127,6 +131,8 @@ class RatioTable:
             "confidence": self.confidence,
             "counting_unit": self.counting_unit,
             "ethnicity_source": schema.ETHNICITY_SOURCES[self.filters.ethnicity_source],
+            "ethnicity_method": self.ethnicity_method or schema.ETHNICITY_SOURCES[self.filters.ethnicity_source],
+            "concordance": list(self.concordance),
             "filters": self.filters.describe(),
             "split": self.split or ALL_SPLIT,
             **self.measure_metadata(),
@@ -242,7 +248,8 @@ def share_effective_counts(events: float, denominator: float, share_variance: fl
     return p * effective_denominator, effective_denominator
 
 
-def decision_rows(split_value: object, events: dict[str, int], concluded: dict[str, int], reference_group: str,
+def decision_rows(split_value: object, events: Mapping[str, float], concluded: Mapping[str, float],
+                  reference_group: str,
                   confidence: float, share_variance: dict[str, float] | None = None) -> list[dict[str, Any]]:
     """Per group (Not stated included): the share of ``concluded`` cases that are ``events`` (Wilson) and
     the ratio of shares to the reference group (Koopman score interval). ``share_variance``: each group's share's
@@ -318,15 +325,25 @@ def finish_table(table: pd.DataFrame, confidence: float, reference_group: str,
     comparison = (~table["is_reference"].astype(bool) & (table["group"] != schema.NOT_STATED)).to_numpy()
     table["verdict"] = pd.Series([None] * len(table), index=table.index, dtype=object)
     family = _decide(table, comparison, confidence, family_method)
-    basis = table["ratio_events"].fillna(table["events"]).astype(int)
+    basis = table["ratio_events"].fillna(table["events"]).astype(float).round().astype(int)
     table["reliability"] = [suppression.reliability(int(n)) for n in basis]
     withheld = table["reliability"].eq("withheld") & table["ratio"].notna()
     table.loc[withheld, list(WITHHELD_COLUMNS)] = np.nan
     table.loc[withheld, "method"] += "; ratio withheld for display (fewer than 5 events; its verdict stands)"
-    table["events"] = table["events"].astype(int)
+    table["events"] = table["events"].astype(float).round().astype(int)  # an expected count is shown rounded
+    table["denominator"] = _whole_where_whole(table["denominator"])
     finished = table[[*COLUMNS, "is_reference", "ratio_kind", *EFFECTIVE_COLUMNS]].reset_index(drop=True)
     finished.attrs["multiple_comparisons"] = family.description  # a string: attrs must compare with ==
     return finished
+
+
+def _whole_where_whole(values: pd.Series) -> pd.Series:
+    """Denominators as whole numbers: expected counts (the default ethnicity estimate) are shown rounded, as the
+    events are; rates, shares and intervals come from the unrounded values."""
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    if numbers.notna().all():
+        return numbers.round().astype(int)
+    return numbers.round()
 
 
 #: The columns blanked when a ratio is withheld for display (fewer than 5 events).

@@ -24,7 +24,7 @@ if by_offence.table["events"].sum() == 0:
 
 
 def _labelled(table):
-    rows = render.compared(table.table)
+    rows = render.compared(render.controlled(table).table)  # scrutiny: the chart from the controlled table
     return rows.assign(label=rows["split"].astype(str) + " · " + rows["group"])
 
 

@@ -72,6 +72,21 @@ with right:
                    "Above 0.8 is usually read as strong agreement.")
     st.markdown(agreement.describe())
 
+st.subheader("Concordance used to reallocate children without a self-defined code")
+st.markdown("By default each table reallocates a child who has only an officer-defined code across the self-defined "
+            "groups in these proportions, observed among the children of the selection with both codes (a district's "
+            "own row where it has at least 30 such children for the code). Children with neither code stay "
+            "Not stated.")
+if render.audience() == "analyst":
+    concordance = cached.concordance(filters, version)
+    st.dataframe(concordance.rename(columns={"stratum": "District (or whole selection)",
+                                             "officer_group": "Officer-defined", "children": "Children with both"}),
+                 hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(format="%.1f") for c in concordance.columns
+                                if c.endswith("%")})
+else:
+    st.caption("The concordance table (exact counts of children) is shown to analysts.")
+
 st.subheader("Rows rejected or excluded at the last load")
 meta = page.publication
 st.markdown(f"Rows read **{meta['rows_read']:,}** = loaded **{meta['loaded']:,}** + rejected **{meta['rejected']:,}** "

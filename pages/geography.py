@@ -40,8 +40,9 @@ render.chart(
                       f"{group} children: " + (f"ratio to {filters.reference_group} by district" if value == "ratio"
                                                else "rate per 1,000 by district"),
                       label, diverging_at=1.0 if value == "ratio" else None),
-    ("Colour: the ratio (red above 1, blue below); grey: too few events to show a ratio. Whether a district's "
-     "difference is clear is its verdict (hover and table), adjusted for every district and group compared. "
+    ("Colour (log scale): the ratio where the district's verdict is higher (red) or lower (blue) than "
+     f"{filters.reference_group} children; grey and hatched: no clear difference or not estimable (each label "
+     "says which), adjusted for every district and group compared. "
      if value == "ratio" else "Darker: a higher rate. ") + geography.ATTRIBUTION,
     key="geo-map",
 )
@@ -54,8 +55,9 @@ else:
     render.chart(
         charts.funnel_plot(funnel.points, funnel.centre, funnel.limits, title, x_label, funnel.unit,
                            subtitle="Dashed: 95 % limits; dotted: 99.8 % limits"),
-        "A district outside the dotted 99.8 % limits is very unlikely to differ from the force average by chance "
-        "alone; inside the dashed 95 % limits, the difference is consistent with chance.",
+        "Control limits for each district's count given the force average (Spiegelhalter 2005). The grey limits "
+        "are adjusted for every district compared: a district outside them is higher or lower than the force "
+        "average (its verdict, in the hover); inside them, the difference could be chance.",
         key="geo-funnel",
     )
 
@@ -71,9 +73,9 @@ table = pd.DataFrame({
     "Reliability": districts["reliability"],
 })
 st.dataframe(table, hide_index=True, width="stretch")
-outside = funnel.points[funnel.points["outside_998"]]["label"].tolist() if len(funnel.points) else []
-if outside:
-    st.warning(f"Outside the 99.8 % limits: {', '.join(outside)}.")
+funnel_verdicts = render.funnel_verdicts(funnel.points)
+if funnel_verdicts:
+    st.warning(f"Against the force average, after adjustment for every district: {funnel_verdicts}.")
 render.download(table, f"districts-{group.lower()}.csv",
                 [f"Filters: {filters.describe()}", "Population: Census 2021 based (modelled)", geography.ATTRIBUTION],
                 key="download-districts")

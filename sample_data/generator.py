@@ -187,6 +187,18 @@ PLANTED: Mapping[str, Truth] = MappingProxyType({
     "rows_bad_date": Truth(5, f"Rows whose recorded_date is an impossible date: {', '.join(BAD_DATES)}."),
 })
 
+#: The officer-code-dependent recording gap planted by ``generate_extract(ic_gap=True)``
+#: (``python -m analytics sample --ic-recording-gap``).
+IC_GAP = Truth(
+    MappingProxyType({"stated_shift": MappingProxyType({"IC1": 0.15, "IC3": -0.40}), "officer_when_not_stated": 1.0}),
+    "With the gap: the probability that a record's self-defined ethnicity is stated is the usual one (district, "
+    "role, date) plus 0.15 for children whose officer-defined code is IC1 and minus 0.40 for IC3 (clipped to "
+    "0.02-0.98), so not-stated is far more common for IC3 than for IC1; Mixed children are coded IC1 or IC3 "
+    "(the confusion table). A record without a self-defined code always has the officer-defined code. Recording "
+    "depends on the officer code and not otherwise on the group, so the concordance reallocation recovers the "
+    "PLANTED ratios; self-defined only loses IC3-coded (Black, Mixed) children and the naive fallback turns "
+    "not-stated Mixed children into White or Black ones.")
+
 PROVEN_OUTCOMES: frozenset[str] = frozenset({"1", "1A", "2", "2A", "3", "3A", "4", "6", "7", "8", "22"})
 
 # --------------------------------------------------------------------------------------------
@@ -266,6 +278,7 @@ def generate_extract(
     end: str = DEFAULT_END,
     *,
     planted_rows: bool = True,
+    ic_gap: bool = False,
 ) -> pd.DataFrame:
     """The synthetic input extract: columns exactly ``analytics.schema.ALL_COLUMNS``.
 
@@ -274,7 +287,9 @@ def generate_extract(
     for the default 46-month window; a shorter window fits fewer repeat records per child (one year:
     about 15 % fewer rows). Rates scale with ``n_records / areas_multiplier``, so keep that near 25,000
     for realistic rates (per child); the planted ratios hold at any scale.
-    ``planted_rows=False`` leaves out the 18+ and invalid rows (see ``PLANTED``).
+    ``planted_rows=False`` leaves out the 18+ and invalid rows (see ``PLANTED``). ``ic_gap=True`` plants the
+    recording gap ``IC_GAP`` (self-defined ethnicity stated with a probability that depends on the child's
+    officer-defined code); the truths in ``PLANTED`` are unchanged.
     """
     if n_records < 100:
         raise ValueError("n_records must be at least 100")
@@ -287,7 +302,7 @@ def generate_extract(
     crimes = _attach_victims(rng, rows, crimes, children)
     rows["age"] = _age(children, rows["child"], rows["day"]).clip(None, 17)  # days moved to the crime's day
     _set_outcomes(rng, rows, crimes, children, window)
-    _record_ethnicity(rng, rows, children, window)
+    _record_ethnicity(rng, rows, children, window, ic_gap)
     table = _to_table(rng, _add_offender_rows(rows), crimes, children, window)
     table = _plant_step(table, children.group, window, seed)
     del rows, crimes, children  # free memory before the text columns are built
@@ -297,13 +312,13 @@ def generate_extract(
 
 
 def write_sample(
-    out_dir: str | Path, seed: int = PLANTED_SEED, n_records: int = DEFAULT_N_RECORDS
+    out_dir: str | Path, seed: int = PLANTED_SEED, n_records: int = DEFAULT_N_RECORDS, *, ic_gap: bool = False
 ) -> tuple[Path, Path]:
     """Write ``extract.csv`` and ``population.csv`` to ``out_dir``; returns their paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     extract_path, population_path = out / "extract.csv", out / "population.csv"
-    generate_extract(seed=seed, n_records=n_records).to_csv(extract_path, index=False)
+    generate_extract(seed=seed, n_records=n_records, ic_gap=ic_gap).to_csv(extract_path, index=False)
     model_population().to_csv(population_path, index=False)
     return extract_path, population_path
 
@@ -670,13 +685,18 @@ _NS_AS_CODE = 0.6  # not stated written "NS" (else blank)
 _IC9_AS_CODE = 0.3  # officer-defined unknown written "IC9" (else blank)
 
 
-def _record_ethnicity(rng: np.random.Generator, rows: dict, children: _Children, window: _Window) -> None:
-    """Per row: self-defined stated with a probability of district, role and date only; officer-defined."""
+def _record_ethnicity(rng: np.random.Generator, rows: dict, children: _Children, window: _Window,
+                      ic_gap: bool = False) -> None:
+    """Per row: self-defined stated with a probability of district, role and date only (with ``ic_gap``: and of
+    the child's officer-defined code, ``IC_GAP``); officer-defined."""
     child, role = rows["child"], rows["role"]
     base = children.base[child]
     district = np.array([_STATED_DISTRICT[c] for c in NORFOLK_CODES])[base]
     p_stated = np.where(role == 0, _STATED_BASE["suspect"], _STATED_BASE["victim"]) + district
     p_stated += _STATED_RISE * rows["day"] / (window.days - 1)
+    if ic_gap:
+        shift = np.array([IC_GAP.value["stated_shift"].get(code, 0.0) for code in _OFFICER_CODES])
+        p_stated = np.clip(p_stated + shift[children.officer_code[child]], 0.02, 0.98)
     stated = rng.random(len(child)) < p_stated
     not_stated = np.where(rng.random(len(child)) < _NS_AS_CODE, len(_SELF_CODES), len(_SELF_CODES) + 1)
     rows["self"] = np.where(stated, children.self_code[child], not_stated)
@@ -685,6 +705,8 @@ def _record_ethnicity(rng: np.random.Generator, rows: dict, children: _Children,
         [_OFFICER_PRESENT[("suspect", True)], _OFFICER_PRESENT[("suspect", False)], _OFFICER_PRESENT[("victim", True)]],
         _OFFICER_PRESENT[("victim", False)],
     )
+    if ic_gap:
+        p_officer = np.where(stated, p_officer, 1.0)  # the officer records the code when the child does not
     present = rng.random(len(child)) < p_officer
     unknown = np.where(rng.random(len(child)) < _IC9_AS_CODE, _OFFICER_CODES.index("IC9"), len(_OFFICER_CODES))
     rows["officer"] = np.where(present, children.officer_code[child], unknown)

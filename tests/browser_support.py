@@ -35,6 +35,7 @@ EXCEPTION = '[data-testid="stException"]'
 #: Plotly charts each page draws with no filters on the sample data (at least).
 EXPECTED_CHARTS = {
     "dashboard.py": 2,
+    "pages/attention.py": 4,  # one SPC chart per alert or watch (the sample's four alerts at least)
     "pages/disproportionality.py": 2,
     "pages/geography.py": 2,
     "pages/crime_types.py": 2,

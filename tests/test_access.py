@@ -61,7 +61,8 @@ def test_every_page_has_an_explicit_access_decision():
     assert access.page_roles("pages/records.py") == {"analyst"}
     assert access.page_roles("pages/audit_log.py") == {"analyst"}
     assert access.page_roles("pages/not_yet_reviewed.py") == {"analyst"}  # deny by default
-    assert access.can_open("scrutiny", "pages/monthly_pack.py") and not access.can_open("scrutiny", "dashboard.py")
+    assert access.can_open("scrutiny", "pages/monthly_pack.py") and access.can_open("scrutiny", "dashboard.py")
+    assert not access.can_open("scrutiny", "pages/records.py") and not access.can_open("scrutiny", "pages/audit_log.py")
 
 
 def test_role_from_a_claim():
@@ -255,7 +256,8 @@ def open_page(path: str, role: str, monkeypatch, query: dict | None = None) -> A
 
 
 def refused(at: AppTest) -> bool:
-    return any("role cannot open this page" in e.value for e in at.error)
+    """Refused with a plain sentence (an information box, never an error box; issue 15)."""
+    return any("This page is not open to the" in i.value for i in at.info) and not at.error
 
 
 @pytest.mark.parametrize("role", ["officer", "scrutiny"])
@@ -484,7 +486,7 @@ def test_grid_and_chart_exports_are_off():
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["client"]["disableDataExport"] is True
-    assert "toImage" in render.PLOTLY_CONFIG["modeBarButtonsToRemove"]
+    assert "toImage" in cast(list, render.PLOTLY_CONFIG["modeBarButtonsToRemove"])
 
 
 class CapturedEverywhere(Captured):

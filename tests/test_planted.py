@@ -50,14 +50,81 @@ def test_black_white_suspect_ratio_elsewhere(sample_store):
     _assert_inside(_ratio_row(sample_store, suspects_elsewhere, "Black"), truth)
 
 
-@pytest.mark.parametrize(
-    ("role", "group"),
-    [("suspect", "Mixed"), ("suspect", "Asian"), ("suspect", "Other"), ("suspect", "Black"),
-     ("victim", "Black"), ("victim", "Asian"), ("victim", "Mixed"), ("victim", "Other")],
-)
+COUNTY_WIDE = [("suspect", "Mixed"), ("suspect", "Asian"), ("suspect", "Other"), ("suspect", "Black"),
+               ("victim", "Black"), ("victim", "Asian"), ("victim", "Mixed"), ("victim", "Other")]
+DEFAULT = Filters()  # ethnicity from all the evidence (the concordance reallocation)
+
+
+def _covers(row, truth) -> bool:
+    """The truth inside the row's unadjusted 95 % interval (one comparison's own interval)."""
+    return bool(row["ratio_lower_unadjusted"] <= truth <= row["ratio_upper_unadjusted"])
+
+
+@pytest.mark.parametrize(("role", "group"), COUNTY_WIDE)
 def test_county_wide_ratios(sample_store, role, group):
     truth = expected_rate_ratio(role, group)
     _assert_inside(_ratio_row(sample_store, SELF_ONLY.replace(roles=(role,)), group), truth)
+
+
+@pytest.mark.parametrize(("role", "group"), COUNTY_WIDE)
+def test_county_wide_ratios_under_the_default_estimate(sample_store, role, group):
+    assert DEFAULT.ethnicity_source == "concordance"
+    truth = expected_rate_ratio(role, group)
+    row = _ratio_row(sample_store, DEFAULT.replace(roles=(role,)), group)
+    assert _covers(row, truth), (truth, row["ratio"], row["ratio_lower_unadjusted"], row["ratio_upper_unadjusted"])
+
+
+def test_norwich_and_elsewhere_under_the_default_estimate(sample_store):
+    norwich = _ratio_row(sample_store, DEFAULT.replace(roles=("suspect",), areas=(NORWICH,)), "Black")
+    assert _covers(norwich, PLANTED["suspect_rr_black_white_norwich"].value)
+    elsewhere = _ratio_row(sample_store, DEFAULT.replace(roles=("suspect",), areas=OTHER_DISTRICTS), "Black")
+    assert _covers(elsewhere, expected_rate_ratio("suspect", "Black", OTHER_DISTRICTS))
+
+
+def _misses(store, source: str) -> set[tuple[str, str]]:
+    missed = set()
+    for role, group in COUNTY_WIDE:
+        row = _ratio_row(store, DEFAULT.replace(roles=(role,), ethnicity_source=source), group)
+        if not (pd.notna(row["ratio"]) and _covers(row, expected_rate_ratio(role, group))):
+            missed.add((role, group))
+    return missed
+
+
+def test_the_sensitivity_sources_on_the_sample(sample_store):
+    """Self-defined only recovers every truth here (recording does not depend on the group); the naive fallback
+    misses the Mixed and Black suspects' and the Mixed victims' ratios (officer codes have no Mixed category);
+    officer-defined only cannot estimate Mixed at all and misses Black."""
+    assert _misses(sample_store, "self_only") == set()
+    assert {("suspect", "Mixed"), ("suspect", "Black"), ("victim", "Mixed")} <= _misses(sample_store,
+                                                                                         "self_then_officer")
+    assert {("suspect", "Mixed"), ("victim", "Mixed"), ("suspect", "Black")} <= _misses(sample_store, "officer_only")
+
+
+@pytest.fixture(scope="module")
+def ic_gap_store(tmp_path_factory):
+    """The sample with the planted officer-code-dependent recording gap (``sample_data.generator.IC_GAP``)."""
+    from datetime import date
+
+    from analytics.load import load_extract
+    from analytics.store import Store
+    from sample_data.generator import PLANTED_SEED, write_sample
+
+    folder = tmp_path_factory.mktemp("ic_gap")
+    extract, population = write_sample(folder, seed=PLANTED_SEED, ic_gap=True)
+    database = folder / "monitor.duckdb"
+    load_extract(extract, database, population=population, today=date(2026, 11, 30))
+    return Store(database)
+
+
+def test_the_default_recovers_the_truths_under_an_officer_code_recording_gap(ic_gap_store):
+    assert _misses(ic_gap_store, "concordance") == set()
+
+
+def test_both_naive_sources_fail_under_the_recording_gap(ic_gap_store):
+    """Self-defined only loses the IC3-coded (Black, Mixed) children; the fallback turns not-stated Mixed children
+    into White or Black ones: each misses the Black and Mixed suspects' ratios, which the default recovers."""
+    for source in ("self_only", "self_then_officer"):
+        assert {("suspect", "Black"), ("suspect", "Mixed")} <= _misses(ic_gap_store, source), source
 
 
 def test_the_null_victim_ratio_is_not_significant(sample_store):

@@ -63,6 +63,13 @@ def officers(sample_store):
 
 
 @pytest.fixture(scope="module")
+def fallback(sample_store):
+    """A pack on the naive fallback source, whose counts the tests below recompute in SQL (the default source
+    reallocates children through the concordance, tested in tests/test_planted.py and tests/test_ethnicity.py)."""
+    return report.build_pack(sample_store, MONTH, "officers", Filters(ethnicity_source="self_then_officer"))
+
+
+@pytest.fixture(scope="module")
 def norwich_self(sample_store):
     """The planted Norwich disparity is defined on self-defined ethnicity."""
     return report.build_pack(sample_store, MONTH, "officers", Filters(areas=(NORWICH,), ethnicity_source="self_only"))
@@ -188,17 +195,18 @@ def test_norwich_black_suspect_sentence_self_defined(norwich_self, sample_db):
     assert text in norwich_self.html
 
 
-def test_county_black_suspect_sentence(scrutiny, sample_db):
-    f = finding(scrutiny, "role", ("suspect", "Black"))
+def test_county_black_suspect_sentence(fallback, sample_db):
+    """Exact counts (an officers' edition, on the fallback source whose counts are recomputed below)."""
+    f = finding(fallback, "role", ("suspect", "Black"))
     assert f.verdict == "higher"
     text = narrative.sentence(f, 0.95)
     assert text == expected_sentence(sample_db, "suspect", "self_then_officer", None)
-    assert report.esc(text) in scrutiny.html
+    assert report.esc(text) in fallback.html
 
 
-def test_norwich_district_finding_in_county_pack(officers, sample_db):
+def test_norwich_district_finding_in_county_pack(fallback, sample_db):
     """The district findings name Norwich with its own ratio (planted higher there than elsewhere)."""
-    f = finding(officers, "district", (NORWICH, "Black"))
+    f = finding(fallback, "district", (NORWICH, "Black"))
     pop = population(sample_db, NORWICH)
     counts = person_counts(sample_db, "suspect", CURRENT, "self_then_officer", NORWICH)
     level = family_level(sample_db, "suspect", "self_then_officer", tuple(schema.KNOWN_AREA_NAMES))
@@ -413,7 +421,7 @@ def test_officers_pack_shows_exact_counts(officers, scrutiny):
     assert suppression.SUPPRESSED not in values
     assert any(v in {"1", "2", "3", "4"} for v in values)
     assert "Exact counts are shown for the officer audience" in officers.html
-    assert "Counts from 1 to 4 are shown as [c]" in scrutiny.html
+    assert "Counts from 1 to 4 (after perturbation) are shown as [c]" in scrutiny.html
 
 
 def test_unreliable_numbers_are_marked(officers):
@@ -439,10 +447,13 @@ def test_pdf_pages_and_charts(scrutiny, scrutiny_pdf):
     assert all(f"Page {i} of {len(pages)}" in page for i, page in enumerate(pages, start=1))
     assert "Youth violence disproportionality" in pages[0] and "October 2026" in pages[0]
     for heading in ("Key findings", "Rates and ratios by role", "Outcome 22: is diversion used fairly?", "Districts",
-                    "Knife crime and child criminal exploitation", "Trends", "Ethnicity recording quality",
+                    "Knife crime and child criminal exploitation", "Trends", "What needs attention",
+                    "Ethnicity recording quality",
                     "Methods, definitions and sources", "Glossary"):
         assert any(heading in page for page in pages), heading
-    assert len(scrutiny.charts) == 7
+    # The seven section charts, then one SPC chart per alert of the month (issue 16: the sample's four).
+    assert len(scrutiny.data.attention.charts) == 4
+    assert len(scrutiny.charts) == 7 + 4
     for spec in scrutiny.charts:
         title = re.sub(r"\s+", " ", spec.title)
         holding = [i for i, page in enumerate(pages) if title in page]
@@ -515,8 +526,8 @@ def test_filters_apply_like_the_sidebar(sample_store):
     sidebar = Filters(serious_youth_violence_only=True, roles=("suspect",))
     pack = report.build_pack(sample_store, MONTH, "scrutiny", sidebar)
     assert set(pack.data.roles) == {"suspect"}
-    expected = disparity.population_rates(
-        sample_store, Filters(serious_youth_violence_only=True, roles=("suspect",), date_from=CURRENT[0],
+    expected = disparity.population_rates(  # the scrutiny edition counts from the perturbed store (issue 14)
+        sample_store.perturbed(), Filters(serious_youth_violence_only=True, roles=("suspect",), date_from=CURRENT[0],
                               date_to=CURRENT[1]))
     pd.testing.assert_frame_equal(pack.data.roles["suspect"].current.table, expected.table)
     assert "to be recorded as suspects of serious youth violence" in pack.html

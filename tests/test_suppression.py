@@ -364,7 +364,8 @@ def test_ratio_table_validation():
 # --------------------------------------------------------------------------------------------
 def test_rules_text_for_scrutiny():
     text = " ".join(rules_text("scrutiny"))
-    assert "Counts from 1 to 4 are shown as [c]" in text
+    assert "Counts from 1 to 4 (after perturbation) are shown as [c]" in text
+    assert "Cell Key Method" in text and "at most two either way" in text  # issue 14
     secondary = "Where a total would reveal a suppressed count, a further cell is suppressed (secondary suppression)."
     assert secondary in text
     assert "Rates and ratios based on fewer than 10 events are marked as unreliable." in text
@@ -376,8 +377,8 @@ def test_rules_text_for_officers_and_thresholds():
     officer = " ".join(rules_text("officer"))
     assert "Exact counts are shown" in officer and "not for publication" in officer
     assert "fewer than 10 events are marked as unreliable" in officer
-    assert "Counts from 1 to 9 are shown as [c]" in " ".join(rules_text("scrutiny", threshold=10))
-    assert "Counts of 1 are shown" in " ".join(rules_text("scrutiny", threshold=2))
+    assert "Counts from 1 to 9 (after perturbation) are shown as [c]" in " ".join(rules_text("scrutiny", threshold=10))
+    assert "Counts of 1 (after perturbation) are shown" in " ".join(rules_text("scrutiny", threshold=2))
     assert all(s.endswith(".") for s in rules_text("analyst") + rules_text("scrutiny"))
 
 

@@ -41,7 +41,7 @@ def test_one_scan_equals_the_monthly_query_and_the_join_form(sample_store, filte
 
 
 def test_rolling_children_recounted_from_the_raw_records(sample_store):
-    filters = Filters(roles=("suspect",))
+    filters = Filters(roles=("suspect",), ethnicity_source="self_then_officer")  # one group per child, as below
     records = query(sample_store.path,
         "SELECT person_id, month, COALESCE(person_group_self, person_group_officer, 'Not stated') AS ethnic_group "
         "FROM records WHERE role = 'suspect'")
@@ -68,11 +68,13 @@ def test_monthly_trends_equal_the_two_separate_tables(sample_store):
     assert both.rolling["ratio"].notna().all() and (both.rolling["lower"] < both.rolling["upper"]).all()
 
 
-@pytest.mark.parametrize("filters", [
-    Filters(),
-    Filters(roles=("offender",), confidence=0.998),
-    Filters(ethnic_groups=("Other",), reference_group="Asian", areas=("E07000148",)),
-    Filters(date_from=date(2024, 2, 10), date_to=date(2026, 5, 20), knife_crime="only"),
+@pytest.mark.parametrize("filters", [  # trends count one group per child: the single-assignment sources
+    Filters(ethnicity_source="self_then_officer"),
+    Filters(roles=("offender",), confidence=0.998, ethnicity_source="self_only"),
+    Filters(ethnic_groups=("Other",), reference_group="Asian", areas=("E07000148",),
+            ethnicity_source="self_then_officer"),
+    Filters(date_from=date(2024, 2, 10), date_to=date(2026, 5, 20), knife_crime="only",
+            ethnicity_source="officer_only"),
 ])
 def test_rolling_outcome_shares_equal_the_shares_of_the_monthly_decision_table(sample_store, filters):
     from analytics import disparity, schema
@@ -89,7 +91,8 @@ def test_rolling_share_recounted_by_hand(sample_store):
     # the last 12-month window of outcome 22 among Black suspects' concluded records, from the raw table
     from analytics import schema
 
-    shares = trends.rolling_outcome_shares(sample_store, Filters(roles=("suspect",)))
+    shares = trends.rolling_outcome_shares(sample_store,
+                                           Filters(roles=("suspect",), ethnicity_source="self_then_officer"))
     last = shares[shares["group"] == "Black"].iloc[-1]
     end = pd.Timestamp(last["month"])
     raw = query(sample_store.path,

@@ -134,8 +134,8 @@ def require_page(identity: Identity, page: str, title: str, pages: tuple[tuple[s
     if access.can_open(identity.role, page):
         return
     st.title(title)
-    st.error(f"The {identity.role} role cannot open this page: it shows figures or records that role is not "
-             "allowed to see. Choose one of these instead:")
+    st.info(f"This page is not open to the {identity.role} role: it shows figures or records that role does not "
+            "see. Choose one of these instead:", icon=":material/lock:")
     for path, label, icon in pages:
         if access.can_open(identity.role, path) and (ROOT / path).exists():
             st.page_link(path, label=label, icon=icon)

@@ -1,19 +1,30 @@
 """Cached analytics: every function is keyed on the filters and the data version, so a slicer change
-recomputes only what depends on it and a new publication is picked up without a restart."""
+recomputes only what depends on it and a new publication is picked up without a restart.
+
+Every function is also keyed on whether this session's role sees perturbed counts (the scrutiny audience,
+issue 14): inside such a call ``store()`` is ``Store.perturbed()``, so every count, ratio, interval and
+chart the page builds from it is computed from Cell Key Method perturbed counts, and no cached exact result
+is ever served to the scrutiny role.
+"""
 
 from __future__ import annotations
 
 import functools
 import inspect
+from contextvars import ContextVar
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from analytics import disparity, exports, geography, quality, report, schema, trends
+from analytics import access, disparity, exports, geography, quality, report, schema, trends
 from analytics.config import load_settings
 from analytics.filters import Filters
 from analytics.store import Store
+from ui import auth
+
+#: True inside a cached call made for a role without exact counts (see the module docstring).
+_PERTURBING: ContextVar[bool] = ContextVar("perturbing", default=False)
 
 
 class StalePublication(Exception):
@@ -21,9 +32,20 @@ class StalePublication(Exception):
 
 
 @st.cache_resource
-def store() -> Store:
+def shared_store() -> Store:
     """One read-only store per server (it hands each query its own cursor)."""
     return Store(load_settings().database)
+
+
+def store() -> Store:
+    """The server's store; perturbed (``Store.perturbed()``) inside a cached call for the scrutiny role."""
+    base = shared_store()
+    return base.perturbed() if _PERTURBING.get() else base
+
+
+def perturbing() -> bool:
+    """Whether this session's role sees perturbed counts (every role without exact counts)."""
+    return not auth.can(access.EXACT_COUNTS)
 
 
 def analytics_cache(max_entries: int = 512):
@@ -35,19 +57,23 @@ def analytics_cache(max_entries: int = 512):
         signature = inspect.signature(function)
 
         @functools.wraps(function)
-        def in_one_publication(*args, **kwargs):
+        def in_one_publication(perturbed: bool, *args, **kwargs):  # ``perturbed`` is part of the cache key
             version = signature.bind(*args, **kwargs).arguments["version"]
-            with store().snapshot():
-                if store().data_version() != version:
-                    raise StalePublication(version)
-                return function(*args, **kwargs)
+            token = _PERTURBING.set(perturbed)
+            try:
+                with store().snapshot():
+                    if store().data_version() != version:
+                        raise StalePublication(version)
+                    return function(*args, **kwargs)
+            finally:
+                _PERTURBING.reset(token)
 
         cached = st.cache_data(max_entries=max_entries, show_spinner=False)(in_one_publication)
 
         @functools.wraps(function)
         def call(*args, **kwargs):
             try:
-                return cached(*args, **kwargs)
+                return cached(_PERTURBING.get() or perturbing(), *args, **kwargs)
             except StalePublication:
                 st.rerun()
 
@@ -145,6 +171,12 @@ def completeness(filters: Filters, version: str, dims: tuple[str, ...]):
 
 
 @analytics_cache()
+def concordance(filters: Filters, version: str) -> pd.DataFrame:
+    """The self/officer concordance the default ethnicity estimate uses for ``filters``."""
+    return disparity.concordance_table(store(), filters)
+
+
+@analytics_cache()
 def agreement(filters: Filters, version: str):
     return quality.agreement(store(), filters)
 
@@ -223,6 +255,13 @@ def pack_html(filters: Filters, version: str, month: date, audience: str) -> tup
     """The monthly pack's HTML and file stem for the month and audience."""
     pack = report.build_pack(store(), month, audience, filters)
     return pack.html, pack.file_stem
+
+
+@analytics_cache(max_entries=16)
+def main_findings(filters: Filters, version: str, month: date, audience: str) -> tuple[report.VerdictList, ...]:
+    """The pack's key findings in plain words (the same generator and disclosure control as the pack) for the
+    12 months to ``month``, grouped by verdict."""
+    return report.plain_findings(report.build_data(store(), month, audience, filters))
 
 
 def pdf_available() -> bool:

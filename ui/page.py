@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: (path, label, icon): the navigation, in order. Paths are relative to the entry point.
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("dashboard.py", "Overview", ":material/home:"),
+    ("pages/attention.py", "What needs attention", ":material/notifications:"),
     ("pages/disproportionality.py", "Disproportionality", ":material/balance:"),
     ("pages/geography.py", "Geography", ":material/map:"),
     ("pages/crime_types.py", "Crime types and risk markers", ":material/category:"),

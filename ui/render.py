@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -15,8 +17,8 @@ from analytics.filters import Filters, format_confidence
 from ui import auth
 
 #: No "download plot as PNG" in the chart toolbar: every export goes through ``download_file`` and is audited.
-PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "toImage"],
-                 "responsive": True}
+PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "toImage"],
+                                 "responsive": True}
 
 
 def chart(fig: go.Figure, caption: str, key: str | None = None) -> None:
@@ -139,7 +141,8 @@ def export_notes(result: DisparityTable) -> list[str]:
         f"Numerator: {meta['numerator']}",
         f"Denominator: {meta['denominator']} (source: {meta['denominator_source']})",
         f"Reference group: {meta['reference_group']}; confidence level {format_confidence(meta['confidence'])}",
-        f"Ethnicity: {meta['ethnicity_source']}",
+        f"Ethnicity: {meta['ethnicity_method']}",
+        *([f"Concordance used: {json.dumps(meta['concordance'])}"] if meta.get("concordance") else []),
         f"Multiple comparisons: {meta['multiple_comparisons']}",
         *meta["notes"],
         *suppression.rules_text(audience()),
@@ -209,8 +212,8 @@ def method_note(result: DisparityTable) -> None:
             "when its adjusted p-value is at most q; otherwise *no clear difference*. The shown interval excludes 1 "
             f"exactly when the verdict is higher or lower; the unadjusted {format_confidence(meta['confidence'])} "
             "interval is beside it. A ratio withheld for few events keeps its verdict.\n"
-            f"- **Ethnicity:** {meta['ethnicity_source']}; "
-            "a child's group is the latest stated code across their records.\n"
+            f"- **Ethnicity:** {meta['ethnicity_method']} "
+            "A child's stated codes are the latest across their records.\n"
             + "".join(f"- {note}\n" for note in meta["notes"])
             + "".join(f"- {rule}\n" for rule in suppression.rules_text(audience()))
         )
@@ -223,6 +226,19 @@ def disclosure_rules(audience: str) -> list[str]:
 
 def nothing_matches(filters: Filters) -> None:
     st.info("No records match these filters. Widen the date range or clear some filters (Reset all filters).")
+
+
+def funnel_verdicts(points: pd.DataFrame) -> str:
+    """The districts of a funnel whose verdict against the force average is higher or lower, in words ('' if
+    none): 'higher: Norwich; lower: Breckland'."""
+    if points.empty or "verdict" not in points.columns:
+        return ""
+    parts = []
+    for verdict in (verdicts.Verdict.HIGHER, verdicts.Verdict.LOWER):
+        labels = points.loc[points["verdict"] == str(verdict), "label"].astype(str).tolist()
+        if labels:
+            parts.append(f"{verdict.label.lower()}: {', '.join(labels)}")
+    return "; ".join(parts)
 
 
 def different_groups(result: DisparityTable) -> list[str]:

@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats as scipy_stats
 
-from analytics import schema, stats
+from analytics import schema, stats, verdicts
 from analytics.alerts import exceedance, spc
 from analytics.alerts.config import DEFAULT_ALERT_SETTINGS, AlertSettings
 
@@ -232,6 +233,60 @@ class Finding:
     q_value: float
     first_month: pd.Timestamp | None = None
     months_active: int = 0
+    rejected: bool = False  # the exceedance test rejected after BH over the grid
+    interval_level: float = 0.95  # the grid's Benjamini-Yekutieli level for the change intervals
+    change: Change | None = None
+
+    @property
+    def verdict(self) -> verdicts.Verdict:
+        """The recent window against the baseline: higher, similar, lower or not estimable (``analytics.verdicts``)."""
+        if self.change is None or self.result.test is None:
+            return verdicts.Verdict.NOT_ESTIMABLE
+        return verdicts.verdict_of(self.change.estimate, self.result.test.p_value, self.rejected)
+
+
+@dataclass(frozen=True)
+class Change:
+    """The recent window against the baseline as a ratio (recent rate over baseline rate, or recent share over
+    baseline share) with its interval at the grid's false-coverage-rate adjusted level."""
+
+    estimate: float
+    lower: float
+    upper: float
+    level: float
+    method: str
+
+
+def change_of(result: SeriesResult, level: float, settings: AlertSettings) -> Change | None:
+    """Recent window / baseline: exact conditional interval for a rate or count (it inverts the exceedance test);
+    for a ratio the factor by which the rate ratio changed (the conditional odds ratio of the group's share of the
+    two groups' events, exact interval, as Fisher's test); Koopman score interval for a share."""
+    if result.status != "monitored" or result.months is None:
+        return None
+    s = result.series
+    start = int(s.months.searchsorted(result.months[0]))
+    end = int(s.months.searchsorted(result.month))
+    x, n = s.numerator[start: end + 1], s.denominator[start: end + 1]
+    recent = np.arange(len(x)) > len(x) - 1 - settings.recent_months
+    baseline = np.arange(len(x)) <= len(x) - 1 - settings.test_months
+    xr, nr, xb, nb = x[recent].sum(), n[recent].sum(), x[baseline].sum(), n[baseline].sum()
+    level = min(max(level, 0.5), 0.999999)
+    try:
+        if s.measure == "ratio":  # the change of the rate ratio is the odds ratio of the group's share
+            table = [[int(xr), int(nr - xr)], [int(xb), int(nb - xb)]]
+            odds = scipy_stats.contingency.odds_ratio(table, kind="conditional")
+            interval = odds.confidence_interval(level)
+            return Change(float(odds.statistic), float(interval.low), float(interval.high), level,
+                          "conditional maximum likelihood odds ratio, exact interval")
+        if s.chart == "p":
+            share = stats.risk_ratio(int(xr), int(nr), int(xb), int(nb), level, method="score")
+            return Change(float(share.estimate), float(share.lower), float(share.upper), level,
+                          "Koopman score interval")
+        ratio = stats.rate_ratio(int(xr), float(nr), int(xb), float(nb), level, method="exact")
+        method = "exact conditional interval"
+    except ValueError:
+        return None
+    return Change(float(ratio.estimate), float(ratio.lower), float(ratio.upper), level, method)
 
 
 def evaluate_grid(series: Iterable[Series], month: pd.Timestamp,
@@ -240,12 +295,14 @@ def evaluate_grid(series: Iterable[Series], month: pd.Timestamp,
     results = [r for s in series if (r := evaluate_series(s, month, settings)) is not None]
     monitored = [r for r in results if r.status == "monitored" and r.test is not None]
     pvalues = np.array([r.test.p_value for r in monitored if r.test is not None])
-    qvalues = stats.adjust_pvalues(pvalues, "bh") if len(pvalues) else np.array([])
-    q_of = {id(r): float(q) for r, q in zip(monitored, qvalues, strict=True)}
+    family = verdicts.adjust_family(pvalues, settings.fdr, "bh")
+    q_of = {id(r): (float(q), bool(rej)) for r, q, rej in zip(monitored, family.p_adjusted, family.rejected,
+                                                                strict=True)}
     findings = []
     for r in results:
-        q = q_of.get(id(r), float("nan"))
-        findings.append(Finding(r, level_of(r, q, settings), q))
+        q, rejected = q_of.get(id(r), (float("nan"), False))
+        findings.append(Finding(r, level_of(r, q, settings), q, rejected=rejected,
+                                interval_level=family.interval_level))
     return findings
 
 
@@ -286,7 +343,8 @@ def findings(data: AlertData, month: pd.Timestamp | None = None,
         if finding.level is None:
             continue
         first, active = signal_history(finding.result.series, month, settings)
-        out.append(Finding(finding.result, finding.level, finding.q_value, first, active))
+        out.append(Finding(finding.result, finding.level, finding.q_value, first, active, finding.rejected,
+                           finding.interval_level, change_of(finding.result, finding.interval_level, settings)))
     return sorted(out, key=_order)
 
 

@@ -14,7 +14,7 @@ from analytics.alerts.config import AlertSettings
 from analytics.alerts.grid import COLUMNS, COUNTY, Finding, SeriesResult
 
 ROLE_PLURAL = {"suspect": "Suspects", "victim": "Victims", "offender": "Offenders"}
-RULE_SHORT = {"beyond_limits": "beyond limits", "shift": "shift", "trend": "trend", "two_of_three": "2 of 3"}
+RULE_SHORT = {"beyond_limits": "beyond limits", "shift": "shift", "trend": "trend", "two_of_three": "two of three"}
 
 
 def area_label(area: str, names: dict[str, str]) -> str:

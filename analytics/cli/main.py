@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=None, help="random seed (default: the documented one)")
     sample.add_argument("--records", type=int, default=25_000, help="approximate number of person-records")
     sample.add_argument("--load", action="store_true", help="also load it into the database")
+    sample.add_argument("--ic-recording-gap", action="store_true",
+                        help="plant a recording gap that depends on the officer-defined code (self-defined ethnicity "
+                             "not stated far more often for IC3 than IC1; see sample_data.generator.IC_GAP)")
     add_database_option(sample)
 
     load = commands.add_parser("load", help="validate an extract and publish it as the new database")
@@ -59,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_list_option(ratios, "--adjust-for", metavar="DIM", choices=choices.ADJUST_FOR,
                     help="also print Mantel-Haenszel ratios adjusted for these strata")
     ratios.add_argument("--format", choices=("csv", "json"), default="csv")
+    ratios.add_argument("--concordance", action="store_true",
+                        help="print the self/officer concordance the default ethnicity estimate uses for these "
+                             "filters (analysts only) instead of the table")
     add_filter_options(ratios)
     add_database_option(ratios)
 

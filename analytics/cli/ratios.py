@@ -34,8 +34,12 @@ def run(args: argparse.Namespace) -> int:
     check_applies(args)
     filters = filters_from_args(args, roles=(args.role,))
     store = Store(database_path(args))
+    if not access.can(args.access_role, access.EXACT_COUNTS):
+        store = store.perturbed()  # scrutiny: every count perturbed by the Cell Key Method (issue 14)
     store.check_areas(filters.areas)
     outcomes = tuple(c.strip().upper() for c in (args.outcome or [schema.OUTCOME_22]))
+    if args.concordance:
+        return _concordance(args, store, filters)
     if args.measure == "rate":
         result = disparity.population_rates(store, filters, split=args.split)
     else:
@@ -57,4 +61,16 @@ def run(args: argparse.Namespace) -> int:
     if adjusted is not None:
         print()
         sys.stdout.write(adjusted.to_csv(index=False, float_format=FLOAT_FORMAT))
+    return 0
+
+
+def _concordance(args: argparse.Namespace, store: Store, filters: disparity.Filters) -> int:
+    """The concordance (children with both codes, by stratum and officer group) for analysts."""
+    if not access.can(args.access_role, access.EXACT_COUNTS):
+        raise UsageError("--concordance shows exact counts of children: it is for analysts")
+    table = disparity.concordance_table(store, filters)
+    if args.format == "json":
+        print(table.to_json(orient="records", indent=2, double_precision=15))
+    else:
+        sys.stdout.write(table.to_csv(index=False, float_format=FLOAT_FORMAT))
     return 0

@@ -15,7 +15,7 @@ def run(args: argparse.Namespace) -> int:
     if args.records < MIN_RECORDS:
         raise UsageError(f"--records must be at least {MIN_RECORDS}")
     seed = PLANTED_SEED if args.seed is None else args.seed
-    extract, population = write_sample(args.out, seed=seed, n_records=args.records)
+    extract, population = write_sample(args.out, seed=seed, n_records=args.records, ic_gap=args.ic_recording_gap)
     print(f"Wrote {extract} and {population} (seed {seed})")
     if args.load:
         print(load_extract(extract, database_path(args), population=population).report())

@@ -32,9 +32,32 @@ from analytics.report.output import DEFAULT_OUT, Written, pdf_bytes, write_pack
 from analytics.report.pack import Pack, build_pack
 from analytics.report.pdf import CHROMIUM_ENV, PdfError, find_chromium, html_to_pdf
 from analytics.report.render import render_html
+from analytics.report.sections import VerdictList, plain_findings
 
 __all__ = [
-    "AUDIENCES", "AUDIENCE_LABELS", "CHROMIUM_ENV", "DAGGER", "DEFAULT_AUDIENCE", "DEFAULT_OUT", "ChartSpec", "Pack",
-    "PackData", "PdfError", "Written", "build_data", "build_pack", "check_month", "esc", "find_chromium",
-    "force_name", "html_to_pdf", "pack_filters", "parse_month", "pdf_bytes", "render_html", "write_pack",
+    "AUDIENCES",
+    "AUDIENCE_LABELS",
+    "CHROMIUM_ENV",
+    "DAGGER",
+    "DEFAULT_AUDIENCE",
+    "DEFAULT_OUT",
+    "ChartSpec",
+    "Pack",
+    "PackData",
+    "PdfError",
+    "VerdictList",
+    "Written",
+    "build_data",
+    "build_pack",
+    "check_month",
+    "esc",
+    "find_chromium",
+    "force_name",
+    "html_to_pdf",
+    "pack_filters",
+    "parse_month",
+    "pdf_bytes",
+    "plain_findings",
+    "render_html",
+    "write_pack",
 ]

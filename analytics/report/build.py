@@ -20,6 +20,7 @@ import pandas as pd
 from analytics import disparity, geography, quality, schema, searches, suppression, trends
 from analytics.config import load_settings
 from analytics.filters import Filters
+from analytics.report import attention as report_attention
 from analytics.report.data import (
     AUDIENCES,
     DEFAULT_AUDIENCE,
@@ -113,6 +114,8 @@ def build_data(store: Store, month: date, audience: str = DEFAULT_AUDIENCE, filt
                today: date | None = None) -> PackData:
     """Every section of the pack for ``month`` (a date in the month) and ``audience``, and its findings."""
     check_audience(audience)
+    if suppression.audience_applies_suppression(AUDIENCES[audience]):
+        store = store.perturbed()  # the Cell Key Method: every count of the scrutiny pack is perturbed
     month = month.replace(day=1)
     first, _ = check_month(store, month)
     base = (filters or Filters()).replace(date_from=None, date_to=None)
@@ -133,7 +136,8 @@ def build_data(store: Store, month: date, audience: str = DEFAULT_AUDIENCE, filt
         searches=stop_and_search(store, f12, control),
         partners=partner_section(store, f12, audience),
     )
-    return replace(data, findings=pack_findings(data))
+    return replace(data, findings=pack_findings(data),
+                   attention=report_attention.attention(store.path, month, control.suppressing))
 
 
 class Control:

@@ -172,6 +172,7 @@ class PackData:
     month_on_month: MonthOnMonth
     searches: Searches
     findings: tuple[Finding, ...] = ()  # every candidate finding, adjusted together
+    attention: Any = None  # analytics.report.attention.Attention: the month's alerts (issue 16)
     partners: Any = None  # analytics.report.partners.PartnerSection (issue 17), None when not built
 
     @property

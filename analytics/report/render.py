@@ -84,7 +84,7 @@ def render_html(data: PackData, charts: Sequence[ChartSpec]) -> str:
         cover=sections.cover(data), findings=sections.key_findings(data), roles=sections.roles(data),
         outcome22=sections.outcome22(data), districts=sections.districts(data), markers=sections.markers(data),
         trend_table=trend_table(data), recording=sections.recording(data), searches=sections.stop_search(data),
-        methods=sections.methods(data), partners=_partners_view(data),
+        methods=sections.methods(data), partners=_partners_view(data), attention=data.attention,
     )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics import geography, narrative, schema, suppression, trends
+from analytics import ethnicity, geography, narrative, schema, suppression, trends
 from analytics.filters import format_confidence
 from analytics.report import tables
 from analytics.report.data import AUDIENCE_LABELS, AUDIENCES, ROLE_PLURAL, PackData
@@ -34,6 +34,7 @@ class VerdictList:
     verdict: str
     heading: str
     sentences: tuple[str, ...]
+    kinds: tuple[str, ...] = ()  # each sentence's finding kind (role, outcome22, district, marker)
 
 
 @dataclass(frozen=True)
@@ -131,12 +132,13 @@ def key_findings(data: PackData) -> KeyFindings:
 def plain_findings(data: PackData) -> tuple[VerdictList, ...]:
     """Every higher or lower finding (any kind), and the county-wide roles and outcome 22 whatever their verdict,
     in plain words under their verdict's heading."""
-    listed: dict[str, list[str]] = {v: [] for v in narrative.VERDICT_HEADINGS}
+    listed: dict[str, list[tuple[str, str]]] = {v: [] for v in narrative.VERDICT_HEADINGS}
     for finding in ordered(data.findings):
         verdict = narrative.verdict(finding)
         if verdict in (narrative.HIGHER, narrative.LOWER) or finding.kind in ("role", "outcome22"):
-            listed[verdict].append(narrative.plain_sentence(finding, data.confidence))
-    return tuple(VerdictList(v, narrative.VERDICT_HEADINGS[v].format(reference=data.reference_group), tuple(items))
+            listed[verdict].append((narrative.plain_sentence(finding, data.confidence), finding.kind))
+    return tuple(VerdictList(v, narrative.VERDICT_HEADINGS[v].format(reference=data.reference_group),
+                             tuple(text for text, _ in items), tuple(kind for _, kind in items))
                  for v, items in listed.items() if items)
 
 
@@ -156,17 +158,19 @@ def significant_sentences(data: PackData, kind: str) -> tuple[str, ...]:
 
 
 def funnel_text(data: PackData) -> str:
-    """Which districts are outside the 99.8 % limits, above or below the force average."""
+    """Which districts are higher or lower than the force average: their verdicts (``analytics.verdicts``,
+    adjusted over the districts; outside the funnel's adjusted limits exactly when higher or lower)."""
     funnel = data.districts.funnel
     points = geography.funnel_points(funnel.points)
-    high = [p.label for p in points if p.outside_998 and p.value > funnel.centre]
-    low = [p.label for p in points if p.outside_998 and p.value < funnel.centre]
+    high = [p.label for p in points if p.verdict == "higher"]
+    low = [p.label for p in points if p.verdict == "lower"]
     if not high and not low:
-        return "Every district is within the 99.8 % limits of the force average."
-    parts = [f"above the force average: {', '.join(high)}"] if high else []
+        return ("No district differs clearly from the force average after allowing for the "
+                f"{len(points)} districts compared.")
+    parts = [f"higher than the force average: {', '.join(high)}"] if high else []
     if low:
-        parts.append(f"below: {', '.join(low)}")
-    return "Outside the 99.8 % limits: " + "; ".join(parts) + "."
+        parts.append(f"lower: {', '.join(low)}")
+    return "After allowing for every district compared, " + "; ".join(parts) + "."
 
 
 def districts(data: PackData) -> Districts:
@@ -199,6 +203,7 @@ def methods(data: PackData) -> Methods:
     f = data.filters
     counting = (schema.COUNTING_UNITS[f.counting_unit] + " (a child is counted once per role however many records "
                 "they have)." if f.counting_unit == "persons" else "Records.")
-    return Methods(counting, schema.ETHNICITY_SOURCES[f.ethnicity_source], schema.DEFAULT_SYV.describe(),
+    return Methods(counting, ethnicity.method_text(f.ethnicity_source, f.counting_unit, None).rstrip("."),
+                   schema.DEFAULT_SYV.describe(),
                    format_confidence(f.confidence), schema.SUPPRESSION_THRESHOLD,
                    tuple(suppression.rules_text(AUDIENCES[data.audience])), tested(data))

@@ -268,8 +268,10 @@ def funnel_table(data: PackData) -> Table:
         value = f"{r.value:.2f}{mark(suppression.reliability(int(r.events)))}"
         position = funnel_position(r.outside_95, r.outside_998, r.value > funnel.centre)
         rows.append(row([r.label, count_text(shown), f"{int(r.n):,}", DASH if hidden else value,
-                         DASH if hidden else position], ("label", "n", "", "", ""), "sig" if r.outside_998 else ""))
-    return Table(("District", "Children", "Population", "Per 1,000", "Funnel plot"), tuple(rows),
+                         DASH if hidden else position, DASH if hidden else verdict_text(r.verdict)],
+                        ("label", "n", "", "", "", ""), "sig" if verdicts.is_difference(r.verdict) else ""))
+    return Table(("District", "Children", "Population", "Per 1,000", "Funnel plot", "Against the force average"),
+                 tuple(rows),
                  f"Child {ROLE_PLURAL[districts.role]} per 1,000 children by district (force average "
                  f"{funnel.centre:.2f})", counts=True)
 

@@ -52,6 +52,18 @@ class SearchTable(RatioTable):
     def measure_metadata(self) -> dict[str, Any]:
         return {"not_recorded": self.not_recorded}
 
+    def metadata(self) -> dict[str, Any]:
+        meta = super().metadata()
+        if self.filters.ethnicity_source == "concordance":
+            meta["ethnicity_method"] = SEARCH_DEFAULT_METHOD
+        return meta
+
+
+#: What the default ethnicity source means for stop and search (the reallocation is for crime records).
+SEARCH_DEFAULT_METHOD = ("Stop and search: self-defined ethnicity where stated; searches without a self-defined "
+                         "code are Not stated (the concordance reallocation applies to crime records; compare the "
+                         "sensitivity sources for searches).")
+
 
 def _counts(sstore: SearchStore, filters: SearchFilters, split: str | None) -> pd.DataFrame:
     dims = (split,) if split else ()

@@ -26,7 +26,7 @@ from analytics.store.build import (
 )
 from analytics.store.errors import DatabaseError, NoDataError
 from analytics.store.partners import JOURNEY_COLUMNS, PartnerBuilder, PartnerStore
-from analytics.store.read import Store, decision_counts_statement, event_counts_statement
+from analytics.store.read import Store, decision_counts_statement, ethnicity_units_statement, event_counts_statement
 from analytics.store.searches import SearchBuilder, SearchOptions, SearchStore, search_counts_statement
 from analytics.store.where import (
     COUNT_EXPRESSIONS,
@@ -75,6 +75,7 @@ __all__ = [
     "Where",
     "current_publication",
     "decision_counts_statement",
+    "ethnicity_units_statement",
     "event_counts_statement",
     "records_where",
     "search_counts_statement",

@@ -68,6 +68,40 @@ def decision_counts_statement(filters: Filters, outcome_codes: tuple[str, ...],
     return Statement(sql, params)
 
 
+def ethnicity_units_statement(filters: Filters, dims: tuple[str, ...] = (),
+                              outcome_codes: tuple[str, ...] | None = None) -> Statement:
+    """Children by ``dims``, district, person-level self-defined group and officer-defined group, with the moments of
+    their record counts: the input of the concordance reallocation and of the cluster (records per child) variance
+    (``analytics.ethnicity``).
+
+    A unit is a child within a ``dims`` cell; its district is the area of its latest record in the cell. Per cell
+    and (district, self group, officer group): ``children``, ``records`` (sum of the children's records) and
+    ``records_squared`` (sum of squares). With ``outcome_codes`` (decision points) also the concluded records ``d``
+    and those ending in the outcomes ``a`` with ``a``, ``d``, ``a2``, ``ad``, ``d2`` sums, and ``open`` records."""
+    columns = dimension_columns(dims)
+    where = records_where(filters.replace(outcome_codes=()) if outcome_codes is not None else filters,
+                          include_ethnic_group=False)
+    params = dict(where.params)
+    cell = "".join(f"{c}, " for c in columns)
+    measures = "COUNT(*) AS y"
+    sums = "SUM(y) AS records, SUM(y * y) AS records_squared"
+    if outcome_codes is not None:
+        params["chosen_outcomes"] = list(outcome_codes)
+        measures += (", COUNT(*) FILTER (WHERE list_contains($chosen_outcomes, outcome_code)) AS a, "
+                     "COUNT(*) FILTER (WHERE outcome_code <> '') AS d, COUNT(*) FILTER (WHERE outcome_code = '') AS o")
+        sums += (", SUM(a) AS a, SUM(d) AS d, SUM(a * a) AS a2, SUM(a * d) AS ad, SUM(d * d) AS d2, "
+                 "SUM(o) AS open")
+    sql = (
+        f"WITH units AS (SELECT {cell}person_key, arg_max(area_code, (recorded_date, record_id)) AS district, "
+        "any_value(person_group_self) AS self_group, any_value(person_group_officer) AS officer_group, "
+        f"{measures} FROM records WHERE {where.sql} GROUP BY {cell}person_key) "
+        f"SELECT {cell}district, COALESCE(self_group, 'Not stated') AS self_group, "
+        f"COALESCE(officer_group, 'Not stated') AS officer_group, COUNT(*) AS children, {sums} "
+        "FROM units GROUP BY ALL"
+    )
+    return Statement(sql, params)
+
+
 class Store(PublicationReader):
     """Read-only access to the published database; safe to share between threads.
 
@@ -184,7 +218,16 @@ class Store(PublicationReader):
         """
         statement = decision_counts_statement(filters, outcome_codes, dims, cell_keys=self.perturbing)
         frame = self._counts_query(statement.sql, statement.params, ("events", "denominator", "open"))
+        if self.perturbing:  # a part never exceeds its whole after perturbation
+            frame["events"] = frame["events"].clip(upper=frame["denominator"])
         return self._renamed(frame, dims)
+
+    def ethnicity_units(self, filters: Filters, dims: tuple[str, ...] = (),
+                        outcome_codes: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """Children by ``dims``, district, self-defined and officer-defined group, with their record moments
+        (``ethnicity_units_statement``): the concordance and the reallocation of not-stated children."""
+        statement = ethnicity_units_statement(filters, dims, outcome_codes)
+        return self._renamed(self._query(statement.sql, statement.params), dims)
 
     def counts(self, filters: Filters, dims: tuple[str, ...]) -> pd.DataFrame:
         """Counts of the counting unit by arbitrary fixed dimensions (e.g. role by month)."""
@@ -211,7 +254,12 @@ class Store(PublicationReader):
             f"COUNT(*) FILTER (WHERE group_self IS NOT NULL OR group_officer IS NOT NULL) AS either_stated{keys} "
             f"FROM records WHERE {where.sql}" + (" GROUP BY ALL ORDER BY ALL" if columns else "")
         )
-        return self._renamed(self._counts_query(sql, where.params, tuple(conditions)), dims)
+        frame = self._counts_query(sql, where.params, tuple(conditions))
+        if self.perturbing:  # a part never exceeds its whole after perturbation
+            frame["either_stated"] = frame["either_stated"].clip(upper=frame["records"])
+            for part in ("self_stated", "officer_stated"):
+                frame[part] = frame[part].clip(upper=frame["either_stated"])
+        return self._renamed(frame, dims)
 
     def self_officer_crosstab(self, filters: Filters) -> pd.DataFrame:
         """Records by self-defined group × officer-defined group (Not stated included)."""

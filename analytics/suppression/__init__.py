@@ -43,6 +43,7 @@ from analytics.suppression.ratio_tables import (
     RATE_COLUMNS,
     RATIO_COLUMNS,
     RATIO_TABLE_COLUMNS,
+    SUPPRESSED_METHOD,
     WITHHELD_RATIO_COLUMNS,
     apply_to_ratio_table,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "RATIO_TABLE_COLUMNS",
     "RELIABLE",
     "SUPPRESSED",
+    "SUPPRESSED_METHOD",
     "SUPPRESSED_RELIABILITY",
     "SUPPRESSING_AUDIENCES",
     "UNRELIABLE",

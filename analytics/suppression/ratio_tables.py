@@ -30,6 +30,13 @@ RATIO_COLUMNS: tuple[str, ...] = (*WITHHELD_RATIO_COLUMNS, "interval_level", "p_
 #: The columns a ratio table must have (the optional ones of ``RATIO_COLUMNS`` are blanked when present).
 RATIO_TABLE_COLUMNS: tuple[str, ...] = ("group", "events", "denominator", *RATE_COLUMNS, "ratio", "ratio_lower",
                                         "ratio_upper", "p_value", "p_adjusted", "verdict")
+#: The one ``method`` text of every suppressed row for the scrutiny audience (issue 14): the method of an
+#: interval (exact below 10 events, Byar's from 10) or "ratio withheld (fewer than 5 events)" would tell the
+#: reader how big the hidden count is.
+SUPPRESSED_METHOD = "not shown: the count is suppressed (disclosure control)"
+#: The counts the inference used (``analytics.tables``): blanked with the count they come from.
+EFFECTIVE_COLUMNS: tuple[str, ...] = ("events_effective", "denominator_effective")
+REFERENCE_EFFECTIVE_COLUMNS: tuple[str, ...] = ("reference_events_effective", "reference_denominator_effective")
 
 
 def _blank(frame: pd.DataFrame, columns: Sequence[str], rows: Mask) -> None:
@@ -73,12 +80,14 @@ def _ratio_table_mask(
     """Per-row suppression of a count column of a ratio table, and the margins that must be suppressed elsewhere.
 
     Each split's total is the sum of its rows (the 'Not stated' group included) and is taken as
-    published. With ``across_splits`` and two or more split values, each group's total across the
-    splits (and the grand total) is taken as published too, so the grid is suppressed as a 2-D table.
+    published. With ``across_splits`` and one or more split values, each group's total across the
+    splits (and the grand total) is taken as published too, so the grid is suppressed as a 2-D table
+    (with one split value the total row repeats that split's row, so it is suppressed where the row is:
+    issue 14, the single-district pack's "All districts" row).
     """
     values, present, positions, split_values = _grid(df, column, split)
     n_splits, n_groups = values.shape
-    two_way = across_splits and split is not None and n_splits > 1
+    two_way = across_splits and split is not None and n_splits >= 1
     full = np.zeros((n_splits + (1 if two_way else 0), n_groups + 1), dtype="int64")
     full[:n_splits, :n_groups] = values
     full[:n_splits, n_groups] = values.sum(axis=1)
@@ -150,11 +159,14 @@ def apply_to_ratio_table(
                 margins[key] += [v for v in column_margins[key] if v not in margins[key]]
             margins["overall"] |= column_margins["overall"]
             out[column] = out[column].astype(object).mask(pd.Series(column_mask, index=out.index), SUPPRESSED)
-        _blank(out, RATE_COLUMNS + RATIO_COLUMNS, suppressed)
+        _blank(out, RATE_COLUMNS + RATIO_COLUMNS + EFFECTIVE_COLUMNS + REFERENCE_EFFECTIVE_COLUMNS, suppressed)
         if reference_group is not None:
             keys = out[split] if split else pd.Series(0, index=out.index)
             hidden = keys[(out["group"] == reference_group).to_numpy() & suppressed]
-            _blank(out, RATIO_COLUMNS, keys.isin(hidden).to_numpy())
+            _blank(out, RATIO_COLUMNS + REFERENCE_EFFECTIVE_COLUMNS, keys.isin(hidden).to_numpy())
+        if "method" in out.columns and suppressed.any():
+            out["method"] = out["method"].astype(object).mask(pd.Series(suppressed, index=out.index),
+                                                              SUPPRESSED_METHOD)
         rel = rel.mask(pd.Series(suppressed, index=out.index), SUPPRESSED_RELIABILITY)
     out["reliability"] = rel.to_numpy()
     out["suppressed"] = suppressed

@@ -19,14 +19,20 @@ def rules_text(
     small = f"Counts from 1 to {threshold - 1}" if threshold > 2 else "Counts of 1"
     sentences = []
     if audience_applies_suppression(audience):
+        sentences.append(
+            "Every count is perturbed first (the Cell Key Method, as used for Census 2021 outputs): a small "
+            "amount of noise, at most two either way and fixed for the same children or records, is added, so a "
+            "count shown may differ from the true count by up to two and the same count always shows the same "
+            "value; a true zero is always shown as 0, and a 0 may also stand for one or two."
+        )
         if threshold > 1:
             sentences += [
-                f"{small} are shown as {SUPPRESSED} to protect the children concerned (primary suppression); "
-                "a zero is a true zero and is shown.",
+                f"{small} (after perturbation) are shown as {SUPPRESSED} to protect the children concerned "
+                "(primary suppression).",
                 "Where a total would reveal a suppressed count, a further cell is suppressed "
                 "(secondary suppression).",
                 "Rates and ratios are not shown for a suppressed count, because with the population "
-                "figure they would reveal it.",
+                "figure they would reveal it; rates, ratios and intervals are computed from the perturbed counts.",
             ]
         else:
             sentences.append("No counts are suppressed.")

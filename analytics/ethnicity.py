@@ -1,0 +1,344 @@
+"""Ethnicity from all the evidence, and the variance of counts of records clustered in children (issue 13).
+
+**The default estimate** (``ethnicity_source = "concordance"``). A child's self-defined group is used where it is
+stated. A child with no self-defined code but an officer-defined code is reallocated across the self-defined
+groups in the proportions observed, among the children of the same selection who have *both* codes, for that
+officer-defined code (the concordance: P(self-defined group | officer-defined code)); by district where the district
+has at least ``MIN_CONCORDANT`` such children with that officer code, else over the whole selection (every ratio
+table is computed for one role selection, so the concordance is by role). Children with neither code stay
+"Not stated". The expected count of group g is
+
+    E_g = S_g + sum_o M_o p(g | o),
+
+S_g the children (or records) self-defined as g, M_o those with only officer code o. This is the limit, as the
+number of imputations grows, of multiple imputation of each child's group from the concordance with Rubin's
+rules (Rubin 1987, *Multiple Imputation for Nonresponse in Surveys*, ch. 3; a proper imputation draws p from its
+posterior); its variance is Rubin's total variance
+
+    V_g = W_g + B_g,  W_g = sum of y_i^2 over the children counted in g (their expectation),
+    B_g = sum_o p(1 - p) sum_{i in M_o} y_i^2  +  sum_k p(1 - p) / n_k (sum_{i in M_k} y_i)^2,
+
+where y_i is a child's contribution (1 for distinct children, their number of records for records), the first part
+of B the spread of the allocation of the children and the second the estimation error of the concordance shares
+(n_k concordant children in stratum k). W_g is the Poisson variance for distinct children (y = 1) and the
+cluster variance of a sum of records over children (a compound Poisson count: Var = E[sum y_i^2]; Kish 1965,
+*Survey Sampling*, section 6.4; Cochran 1977, *Sampling Techniques* 3rd ed., section 6.4) for records. The estimate
+and its variance reach the tables as effective counts (``analytics.tables.effective_counts``), so intervals widen.
+Because the index group and the reference group share the reallocated children, their estimates are negatively
+correlated; the covariance is folded into the index group's variance, V_g - 2 Cov(g, r) E_g / E_r, so the log
+ratio's variance is the right one with the reference group's effective counts left as they are.
+
+**Decision-point shares** (outcome 22 among concluded records) are ratio estimators A_g / D_g over children: the
+same reallocation of A and D, and the linearised variance sum_i (a_i - p d_i)^2 / D^2 (the ratio-estimator variance
+over clusters; Cochran 1977 section 6.4), plus the imputation terms in z_i = a_i - p d_i. The index-reference
+covariance is not folded for shares (it is of the order of the reallocated share of the smaller group).
+
+**The sensitivity sources** (self-defined only, officer-defined only, the naive fallback) assign each child one
+group; their record counts get the cluster variance W_g alone (for distinct children it is the Poisson variance,
+and the tables are the raw ones).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analytics import schema
+
+SOURCE = "concordance"
+#: A district's own concordance for an officer code is used from this many concordant children.
+MIN_CONCORDANT = 30
+ALL_STRATA = "selection"
+NOT_STATED = schema.NOT_STATED
+GROUPS = schema.ETHNIC_GROUPS
+
+METHOD_TEXT = (
+    "Ethnicity from all the evidence: self-defined where stated; a child with only an officer-defined code is "
+    "reallocated across the self-defined groups through the concordance observed among the children of the "
+    "selection with both codes (by district where it has at least {min} such children for the code, else over the "
+    "selection); children with neither code stay Not stated. Expected counts with Rubin's multiple-imputation "
+    "variance (analytical limit), carried into the intervals as effective counts."
+)
+CLUSTER_TEXT = ("Records counted: variance of the record counts over children (records per child), carried into "
+                "the intervals as effective counts.")
+
+
+@dataclass(frozen=True)
+class Concordance:
+    """P(self-defined group | officer-defined group) among the children with both codes, for the whole selection
+    and for each district with at least ``MIN_CONCORDANT`` concordant children for a code."""
+
+    #: one row per (stratum, officer group): ``children`` (concordant) and a column per self-defined group (counts)
+    counts: pd.DataFrame
+    min_children: int = MIN_CONCORDANT
+
+    def shares(self, stratum: str, officer_group: str) -> tuple[np.ndarray, float]:
+        """The self-defined groups' shares (in ``GROUPS`` order) and the concordant children behind them."""
+        at = self.counts.index.get_loc((stratum, officer_group))
+        values = np.array(self.counts[list(GROUPS)].to_numpy(dtype=float)[at], dtype=float).reshape(-1)
+        children = float(values.sum())
+        return (values / children if children > 0 else np.zeros(len(GROUPS))), children
+
+    def stratum(self, district: str, officer_group: str) -> str | None:
+        """The district's own concordance where it has enough children, else the selection's (None: no child of
+        the selection has both codes with this officer group, so such children cannot be reallocated)."""
+        if (district, officer_group) in self.counts.index:
+            return district
+        if (ALL_STRATA, officer_group) in self.counts.index:
+            return ALL_STRATA
+        return None
+
+    def table(self) -> pd.DataFrame:
+        """For analysts: per stratum and officer-defined group, the concordant children and the percentage of them
+        in each self-defined group."""
+        frame = self.counts.reset_index()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for group in GROUPS:
+                frame[f"{group} %"] = 100 * frame[group] / frame["children"]
+        return frame[["stratum", "officer_group", "children", *[f"{g} %" for g in GROUPS]]]
+
+    def records(self) -> list[dict[str, Any]]:
+        """The concordance as JSON-ready rows (shares as fractions, full precision)."""
+        rows = []
+        values = self.counts[list(GROUPS)].to_numpy(dtype=float)
+        for (stratum, officer), counts in zip(_pairs(self.counts.index), values, strict=True):
+            children = float(counts.sum())
+            rows.append({"stratum": stratum, "officer_group": officer, "children": int(children),
+                         "shares": {g: (float(c) / children if children else None)
+                                    for g, c in zip(GROUPS, counts, strict=True)}})
+        return rows
+
+    def describe(self) -> str:
+        selection = self.counts.xs(ALL_STRATA, level="stratum") if len(self.counts) else self.counts
+        total = int(selection["children"].sum()) if len(selection) else 0
+        districts = sorted({s for s, _ in self.counts.index if s != ALL_STRATA})
+        own = f"; district concordances used in {len(districts)} district(s)" if districts else ""
+        return f"concordance from {total:,} children with both codes{own}"
+
+
+def _pairs(index: pd.Index) -> list[tuple[str, str]]:
+    """A two-level index's entries as (str, str) pairs."""
+    return [(str(a), str(b)) for a, b in index.tolist()]
+
+
+def concordance(units: pd.DataFrame, min_children: int = MIN_CONCORDANT) -> Concordance:
+    """The concordance from ``Store.ethnicity_units(filters)`` (no dims: each child once)."""
+    both = units[(units["self_group"] != NOT_STATED) & (units["officer_group"] != NOT_STATED)]
+    pieces = []
+    whole = both.groupby(["officer_group", "self_group"])["children"].sum().unstack(fill_value=0)
+    pieces.append(pd.concat({ALL_STRATA: whole}, names=["stratum"]))
+    by_district = both.groupby(["district", "officer_group", "self_group"])["children"].sum().unstack(fill_value=0)
+    by_district.index = by_district.index.set_names(["stratum", "officer_group"])
+    enough = by_district.sum(axis=1) >= min_children
+    pieces.append(by_district[enough])
+    counts = pd.concat(pieces).reindex(columns=list(GROUPS), fill_value=0).fillna(0).astype(float)
+    counts["children"] = counts[list(GROUPS)].sum(axis=1)
+    counts = counts[counts["children"] > 0]
+    counts.index = counts.index.set_names(["stratum", "officer_group"])
+    return Concordance(counts, min_children)
+
+
+# --------------------------------------------------------------------------------------------
+# Estimates
+# --------------------------------------------------------------------------------------------
+@dataclass
+class CellEstimate:
+    """One table cell's estimates by group: the expected count, its variance (index-reference covariance folded in
+    for ratios), and for shares the events and denominators and the share's variance."""
+
+    events: dict[str, float] = field(default_factory=dict)
+    variance: dict[str, float] = field(default_factory=dict)
+    denominator: dict[str, float] = field(default_factory=dict)
+    share_variance: dict[str, float] = field(default_factory=dict)
+    open: float = 0.0
+
+
+def hard_group(units: pd.DataFrame, source: str) -> pd.Series:
+    """The one group each row of ``units`` has under a single-assignment source."""
+    self_group, officer_group = units["self_group"], units["officer_group"]
+    if source == "self_only":
+        return self_group
+    if source == "officer_only":
+        return officer_group
+    return self_group.where(self_group != NOT_STATED, officer_group)  # self_then_officer
+
+
+def rate_estimates(units: pd.DataFrame, dims: tuple[str, ...], source: str, counting_unit: str,
+                   reference_group: str, concordance_: Concordance | None) -> dict[Any, CellEstimate]:
+    """Expected events and their variances by ``dims`` cell (``None`` without dims) and group."""
+    frame = units.copy()
+    frame["y"], frame["y2"] = ((frame["children"], frame["children"]) if counting_unit == "persons"
+                               else (frame["records"], frame["records_squared"]))
+    cells: dict[Any, CellEstimate] = {}
+    for key, part in _cells(frame, dims):
+        cell = cells.setdefault(key, CellEstimate())
+        if source == SOURCE and concordance_ is not None:
+            _reallocate_counts(part, concordance_, reference_group, cell)
+        else:
+            sums = part.assign(group=hard_group(part, source)).groupby("group")[["y", "y2"]].sum()
+            cell.events = {str(g): float(v) for g, v in sums["y"].items()}
+            cell.variance = {str(g): float(v) for g, v in sums["y2"].items()}
+    return cells
+
+
+def share_estimates(units: pd.DataFrame, dims: tuple[str, ...], source: str,
+                    concordance_: Concordance | None) -> dict[Any, CellEstimate]:
+    """Expected events (records ending in the outcomes) and denominators (concluded records) by cell and group,
+    and each share's variance (ratio estimator over children, plus the imputation terms)."""
+    cells: dict[Any, CellEstimate] = {}
+    for key, part in _cells(units, dims):
+        cell = cells.setdefault(key, CellEstimate())
+        cell.open = float(part["open"].sum())
+        if source == SOURCE and concordance_ is not None:
+            _reallocate_shares(part, concordance_, cell)
+            continue
+        sums = part.assign(group=hard_group(part, source)).groupby("group")[["a", "d", "a2", "ad", "d2"]].sum()
+        for group, row in sums.iterrows():
+            a, d = float(row["a"]), float(row["d"])
+            cell.events[str(group)], cell.denominator[str(group)] = a, d
+            if d > 0:
+                p = a / d
+                cell.share_variance[str(group)] = float(row["a2"] - 2 * p * row["ad"] + p * p * row["d2"]) / d**2
+    return cells
+
+
+def _cells(frame: pd.DataFrame, dims: tuple[str, ...]) -> list[tuple[Any, pd.DataFrame]]:
+    if not len(frame):
+        return []
+    if not dims:
+        return [(None, frame)]
+    by = list(dims) if len(dims) > 1 else dims[0]
+    return list(frame.groupby(by, sort=False, dropna=False))
+
+
+def _allocation(part: pd.DataFrame, concordance_: Concordance,
+                columns: list[str]) -> list[tuple[str, str, np.ndarray]]:
+    """The children with only an officer code, summed by (stratum, officer group): (stratum, officer group,
+    sums of ``columns``); stratum '' where no child of the selection has both codes with that officer group."""
+    only_officer = part[(part["self_group"] == NOT_STATED) & (part["officer_group"] != NOT_STATED)]
+    strata = [concordance_.stratum(str(d), str(o))
+              for d, o in zip(only_officer["district"], only_officer["officer_group"], strict=True)]
+    sums = (only_officer.assign(stratum=[s if s is not None else "" for s in strata])
+            .groupby(["stratum", "officer_group"])[columns].sum())
+    values = sums.to_numpy(dtype=float)
+    return [(stratum, officer, values[i]) for i, (stratum, officer) in enumerate(_pairs(sums.index))]
+
+
+def _stated_sums(part: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Sums of ``columns`` over the children with a self-defined group: one row per group of ``GROUPS``."""
+    stated = part[part["self_group"] != NOT_STATED].groupby("self_group")[columns].sum()
+    return np.array(stated.reindex(list(GROUPS), fill_value=0).to_numpy(dtype=float))
+
+
+def _neither_sums(part: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    neither = part[(part["self_group"] == NOT_STATED) & (part["officer_group"] == NOT_STATED)]
+    return np.array(neither[columns].to_numpy(dtype=float).sum(axis=0))
+
+
+def _reallocate_counts(part: pd.DataFrame, concordance_: Concordance, reference_group: str,
+                       cell: CellEstimate) -> None:
+    k = len(GROUPS)
+    stated = _stated_sums(part, ["y", "y2"])
+    events, within = stated[:, 0].copy(), stated[:, 1].copy()
+    between = np.zeros(k)
+    covariance = np.zeros((k, k))
+    not_stated = float(_neither_sums(part, ["y"])[0])
+    for stratum, officer, sums in _allocation(part, concordance_, ["y", "y2"]):
+        y, y2 = float(sums[0]), float(sums[1])
+        if not stratum:
+            not_stated += y  # no child of the selection has both codes with this officer group
+            continue
+        p, n = concordance_.shares(stratum, officer)
+        events += p * y
+        within += p * y2
+        between += p * (1 - p) * (y2 + y * y / n)
+        covariance -= np.outer(p, p) * (y2 + y * y / n)
+    np.fill_diagonal(covariance, 0.0)
+    variance = within + between
+    r = GROUPS.index(reference_group)
+    for i, group in enumerate(GROUPS):
+        cell.events[group] = float(events[i])
+        folded = float(variance[i])
+        if i != r and events[r] > 0:
+            folded -= 2 * float(covariance[i, r] * events[i] / events[r])
+        cell.variance[group] = folded
+    cell.events[NOT_STATED] = not_stated
+    cell.variance[NOT_STATED] = not_stated
+
+
+#: a, d, a2, ad, d2: a child's records ending in the outcomes (a) and concluded records (d), and their products
+MOMENTS = ["a", "d", "a2", "ad", "d2"]
+
+
+def _z2(m: np.ndarray, share: float) -> float:
+    """Sum of (a_i - p d_i)^2 from the moments (a, d, a2, ad, d2)."""
+    return float(m[2] - 2 * share * m[3] + share * share * m[4])
+
+
+def _reallocate_shares(part: pd.DataFrame, concordance_: Concordance, cell: CellEstimate) -> None:
+    totals = _stated_sums(part, MOMENTS)
+    allocation = _allocation(part, concordance_, MOMENTS)
+    leftover = _neither_sums(part, MOMENTS)
+    allocated = []
+    for stratum, officer, sums in allocation:
+        if not stratum:
+            leftover = leftover + sums
+            continue
+        p, n = concordance_.shares(stratum, officer)
+        totals = totals + np.outer(p, sums)
+        allocated.append((p, n, sums))
+    for i, group in enumerate(GROUPS):
+        a, d = float(totals[i, 0]), float(totals[i, 1])
+        cell.events[group], cell.denominator[group] = a, d
+        if d <= 0:
+            continue
+        share = a / d
+        extra = 0.0
+        for p, n, sums in allocated:
+            row_z = float(sums[0] - share * sums[1])
+            extra += float(p[i] * (1 - p[i])) * (_z2(sums, share) + row_z * row_z / n)
+        cell.share_variance[group] = (_z2(totals[i], share) + extra) / d**2
+    a, d = float(leftover[0]), float(leftover[1])
+    cell.events[NOT_STATED], cell.denominator[NOT_STATED] = a, d
+    if d > 0:
+        cell.share_variance[NOT_STATED] = _z2(leftover, a / d) / d**2
+
+
+def method_text(source: str, counting_unit: str, concordance_: Concordance | None) -> str:
+    """The ethnicity (and clustering) method beside a table."""
+    parts = [schema.ETHNICITY_SOURCES[source] + "."]
+    if source == SOURCE:
+        parts.append(METHOD_TEXT.format(min=MIN_CONCORDANT))
+        if concordance_ is not None:
+            parts.append(concordance_.describe().capitalize() + ".")
+    if counting_unit == "records":
+        parts.append(CLUSTER_TEXT)
+    return " ".join(parts)
+
+
+def row_method(source: str, records: bool) -> str:
+    """The ethnicity and clustering method in each row's ``method`` text (the CSV states it beside every number)."""
+    parts = []
+    if source == SOURCE:
+        parts.append("ethnicity: self-defined, only-officer-coded children reallocated through the self/officer "
+                     "concordance (Rubin variance; see metadata)")
+    if records:
+        parts.append("records clustered in children (cluster variance)")
+    return "".join(f"; {p}" for p in parts)
+
+
+def uses_estimator(source: str, counting_unit: str) -> bool:
+    """Whether a table needs the estimates (the default source, or records clustered in children)."""
+    return source == SOURCE or counting_unit == "records"
+
+
+def as_rate_part(split_value: object, estimate: CellEstimate | None,
+                 population: Mapping[str, int]) -> tuple[object, dict[str, float], dict[str, int], dict[str, float]]:
+    """A ``tables.rate_rows`` part from one cell's estimates."""
+    if estimate is None:
+        return split_value, {}, dict(population), {}
+    return split_value, dict(estimate.events), dict(population), dict(estimate.variance)

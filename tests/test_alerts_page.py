@@ -1,0 +1,113 @@
+"""The "What needs attention" page (AppTest) and the pack's section (issue 16), by role, on the sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics import access
+from analytics.report import build_pack
+from analytics.store import AuditLog, Store
+from tests.guards import STEP_GUARD_S
+
+ROOT = Path(__file__).resolve().parents[1]
+ENTRY = ROOT / "dashboard.py"
+PAGE = "pages/attention.py"
+
+
+@pytest.fixture(autouse=True)
+def files(app_data, tmp_path, monkeypatch):
+    """The sample behind the app; the register and the audit log in this test's own folder."""
+    monkeypatch.setenv("MONITOR_ALERTS_DB", str(tmp_path / "alerts.sqlite"))
+    monkeypatch.setenv("MONITOR_AUDIT_DB", str(tmp_path / "audit.sqlite"))
+    return tmp_path
+
+
+def open_page(role: str, monkeypatch) -> AppTest:
+    monkeypatch.setenv("MONITOR_LOCAL_ROLE", role)
+    at = AppTest.from_file(str(ENTRY), default_timeout=STEP_GUARD_S)
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def markdown(at: AppTest) -> list[str]:
+    return [str(m.value) for m in at.markdown]
+
+
+def test_every_role_may_open_the_page():
+    assert access.can_open("scrutiny", PAGE) and access.can_open("officer", PAGE) and access.can_open("analyst", PAGE)
+
+
+def test_analysts_see_alerts_and_watches_with_charts_verdicts_and_links(monkeypatch):
+    at = open_page("analyst", monkeypatch)
+    text = markdown(at)
+    headers = [t for t in text if t.startswith((":red[**ALERT", ":orange[**WATCH"))]
+    assert any("ALERT · Suspects, White, Breckland" in h for h in headers)
+    assert any(h.startswith(":orange[**WATCH") for h in headers)
+    assert len(at.get("plotly_chart")) == len(headers)  # one SPC chart per item
+    assert sum("**Verdict:** Higher than the baseline" in t for t in text) >= 4  # the four alerts
+    links = [t for t in text if "with these filters](/" in t]
+    assert len(links) == len(headers)
+    assert any("](/trends?role=suspect&group=White&area=E07000143)" in t for t in links)
+    assert len(at.get("form")) == len(headers)  # analysts may acknowledge
+
+
+def test_an_acknowledged_item_is_greyed_with_its_note(monkeypatch, files):
+    at = open_page("analyst", monkeypatch)
+    at.text_area[0].input("Known: Operation Thetford since May")
+    at.button[0].click()  # the first form's submit button
+    at.run()
+    assert not at.exception
+    greyed = [t for t in markdown(at) if "— acknowledged" in t]
+    assert len(greyed) == 1
+    assert any("Operation Thetford" in str(c.value) for c in at.caption)
+    entries = AuditLog(files / "audit.sqlite").entries()
+    assert entries.iloc[0]["action"] == "acknowledge alert" and entries.iloc[0]["source"] == "dashboard"
+
+
+def test_officers_see_no_acknowledge_form(monkeypatch):
+    at = open_page("officer", monkeypatch)
+    assert not at.get("form")
+    assert any(t.startswith(":orange[**WATCH") for t in markdown(at))
+
+
+def test_scrutiny_sees_alerts_only_through_disclosure_control(monkeypatch):
+    at = open_page("scrutiny", monkeypatch)
+    text = markdown(at)
+    assert not any(t.startswith(":orange[**WATCH") for t in text)
+    assert any(t.startswith(":red[**ALERT") for t in text)
+    assert any("Scrutiny view" in str(i.value) for i in at.info)
+    # No exact-count sentence (the analysts' sentences name the children in the recent window).
+    assert not any("children in the last 4 months against" in t for t in text)
+    assert not at.get("form")
+
+
+@pytest.mark.parametrize("audience", ["officers", "scrutiny"])
+def test_the_pack_has_a_what_needs_attention_section(app_data, audience):
+    pack = build_pack(Store(app_data), __import__("datetime").date(2026, 10, 1), audience)
+    assert '<section id="attention">' in pack.html
+    attention = pack.data.attention
+    assert attention is not None and attention.status.startswith("Four alerts")
+    assert len(attention.charts) == 4
+    levels = {r.cells[0] for r in attention.table.rows}
+    assert levels == ({"alert", "watch"} if audience == "officers" else {"alert"})
+    assert ("watch" in attention.status) == (audience == "officers")
+
+
+def test_disclosure_withholds_every_month_resting_on_one_to_four_events(app_data):
+    from analytics.alerts import data as alert_data
+    from analytics.alerts import disclosure, findings
+
+    found = findings(alert_data.load(app_data))
+    offenders = next(f for f in found if f.result.series.key == ("offender", "rate", "E07000143", "White"))
+    s = offenders.result.series
+    assert offenders.result.months is not None
+    start = int(s.months.searchsorted(offenders.result.months[0]))
+    x = s.numerator[start: start + len(offenders.result.months)]
+    hidden = disclosure.hidden_points(offenders)
+    assert hidden.tolist() == [1 <= v <= 4 for v in x]
+    assert hidden.any()  # the sample has such months in this series
