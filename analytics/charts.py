@@ -183,6 +183,11 @@ def _rings(geometry: dict) -> list[list[list[float]]]:
     return [polygon[0] for polygon in geometry["coordinates"]]
 
 
+#: Ticks of a ratio map's colour bar (a log axis: equal steps are equal multiples).
+RATIO_MAP_TICKS = (0.25, 0.5, 1, 2, 4, 8)
+NO_CLEAR_DIFFERENCE = "#d9d9d9"  # grey: a district whose verdict is similar or not estimable
+
+
 def choropleth(
     geojson: dict,
     values: pd.DataFrame,
@@ -193,14 +198,29 @@ def choropleth(
     diverging_at: float | None = None,
     subtitle: str = "",
 ) -> go.Figure:
-    """Districts filled by ``values`` (columns ``area_code, value, hover``); no base map needed."""
+    """Districts filled by ``values`` (columns ``area_code, value, hover``, optionally ``verdict``); no base map.
+
+    With ``diverging_at`` (ratios) the colour axis is logarithmic (log10 of the ratio, ticks at
+    :data:`RATIO_MAP_TICKS`, white at ``diverging_at``), and where ``values`` has a ``verdict`` column only a
+    higher or lower district is coloured: one whose verdict is similar or not estimable is grey and hatched, and
+    every district's label states its verdict in words (never colour alone).
+    """
     by_code = values.set_index("area_code")
     finite = by_code["value"].replace([np.inf, -np.inf], np.nan).dropna()
+    finite = finite[finite > 0] if diverging_at is not None else finite
     low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
     scale: str | list[list[object]] = SEQUENTIAL
-    if diverging_at is not None and len(finite):
-        span = max(abs(math.log(max(high, 1e-9) / diverging_at)), abs(math.log(max(low, 1e-9) / diverging_at)), 0.1)
-        low, high, scale = diverging_at * math.exp(-span), diverging_at * math.exp(span), DIVERGING
+    colourbar: dict = {"title": {"text": value_label, "side": "right"}, "thickness": 14}
+    if diverging_at is not None:
+        span = max(abs(math.log10(max(high, 1e-9) / diverging_at)) if len(finite) else 0.0,
+                   abs(math.log10(max(low, 1e-9) / diverging_at)) if len(finite) else 0.0, math.log10(2))
+        centre = math.log10(diverging_at)
+        low, high, scale = centre - span, centre + span, DIVERGING  # in log10 units from here on
+        ticks = [t for t in RATIO_MAP_TICKS if low - 1e-9 <= math.log10(t) <= high + 1e-9]
+        colourbar |= {"tickvals": [math.log10(t) for t in ticks],
+                      "ticktext": [f"{t:.1f}" if t >= 1 else f"{t:g}" for t in ticks],
+                      "title": {"text": f"{value_label} (log scale)", "side": "right"}}
+    has_verdict = diverging_at is not None and "verdict" in by_code.columns
     fig = go.Figure()
     mean_lat = np.mean([pt[1] for f in geojson["features"] for ring in _rings(f["geometry"]) for pt in ring])
     for feature in geojson["features"]:
@@ -210,10 +230,15 @@ def choropleth(
             xs += [p[0] for p in ring] + [None]
             ys += [p[1] for p in ring] + [None]
         value = by_code["value"].get(code, np.nan)
-        if value is None or not np.isfinite(value):
+        verdict = verdicts.parse(by_code["verdict"].get(code)) if has_verdict else None
+        clear = verdict in (verdicts.Verdict.HIGHER, verdicts.Verdict.LOWER) if has_verdict else True
+        pattern: dict = {}
+        if value is None or not np.isfinite(value) or (diverging_at is not None and value <= 0):
             colour = "#e0e0e0"
+        elif not clear:
+            colour, pattern = NO_CLEAR_DIFFERENCE, {"shape": "/", "fgcolor": "#9a9a9a", "size": 8, "solidity": 0.25}
         elif diverging_at is not None:
-            position = (math.log(value) - math.log(low)) / (math.log(high) - math.log(low)) if value > 0 else 0
+            position = (math.log10(value) - low) / (high - low)
             colour = sample_colorscale(scale, [min(max(position, 0), 1)])[0]
         else:
             colour = sample_colorscale(scale, [0.15 + 0.85 * ((value - low) / (high - low) if high > low else 0.5)])[0]
@@ -221,16 +246,17 @@ def choropleth(
         fig.add_trace(go.Scatter(
             x=xs, y=ys, fill="toself", fillcolor=colour, mode="lines", line={"color": "#ffffff", "width": 1.2},
             name=name, hoveron="fills", text=f"<b>{name}</b><br>{hover}", hoverinfo="text", showlegend=False,
+            **({"fillpattern": pattern} if pattern else {}),
         ))
         centre_x = np.mean([p[0] for p in _rings(feature["geometry"])[0]])
         centre_y = np.mean([p[1] for p in _rings(feature["geometry"])[0]])
-        fig.add_annotation(x=centre_x, y=centre_y, text=f"{name}<br><b>{_fmt(value)}</b>", showarrow=False,
-                           font={"size": 11, "color": "#111111"}, bgcolor="rgba(255,255,255,0.7)")
-    colourbar_scale = scale if diverging_at is None else DIVERGING
+        words = f"<br>{verdicts.label_of(verdict)}" if has_verdict and verdict is not None else ""
+        fig.add_annotation(x=centre_x, y=centre_y, text=f"{name}<br><b>{_fmt(value)}</b>{words}", showarrow=False,
+                           font={"size": 11, "color": "#111111"}, bgcolor="rgba(255,255,255,0.75)")
     fig.add_trace(go.Scatter(
         x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
-        marker={"colorscale": colourbar_scale, "cmin": low, "cmax": high, "color": [low], "showscale": True,
-                "colorbar": {"title": {"text": value_label, "side": "right"}, "thickness": 14}},
+        marker={"colorscale": scale, "cmin": low, "cmax": high, "color": [low], "showscale": True,
+                "colorbar": colourbar},
     ))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(mean_lat)))

@@ -40,8 +40,9 @@ render.chart(
                       f"{group} children: " + (f"ratio to {filters.reference_group} by district" if value == "ratio"
                                                else "rate per 1,000 by district"),
                       label, diverging_at=1.0 if value == "ratio" else None),
-    ("Colour: the ratio (red above 1, blue below); grey: too few events to show a ratio. Whether a district's "
-     "difference is clear is its verdict (hover and table), adjusted for every district and group compared. "
+    ("Colour (log scale): the ratio where the district's verdict is higher (red) or lower (blue) than "
+     f"{filters.reference_group} children; grey and hatched: no clear difference or not estimable (each label "
+     "says which), adjusted for every district and group compared. "
      if value == "ratio" else "Darker: a higher rate. ") + geography.ATTRIBUTION,
     key="geo-map",
 )

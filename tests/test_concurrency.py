@@ -16,6 +16,8 @@ all in Breckland with 3,000 per cell (``tests/concurrency_support.py``), so half
 from __future__ import annotations
 
 import gc
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -331,3 +333,67 @@ def test_a_load_killed_at_a_fine_sweep_of_moments_leaves_a_whole_publication(dat
     assert _leftovers(database) == {"building": [], "links": []}
     print(f"\n{kind}: {'; '.join(sweeps)}: {outcomes['old']} left the old publication, "
           f"{outcomes['new']} had already published; none left anything else")
+
+
+@pytest.mark.slow
+def test_loads_killed_while_duckdb_spills_never_block_the_next_load(tmp_path, database, extracts):
+    """Loads under a 40 MB memory cap (so DuckDB spills to ``building-PID.duckdb.tmp/``) are killed once the
+    spill folder exists; each next load clears what they left and the last one publishes (issue 14, defect 5).
+    Before, the spill folder left by one kill made every later load exit 1 with an IsADirectoryError."""
+    from tests.extracts import many_rows, write_extract
+
+    big = write_extract(tmp_path / "big.csv", many_rows(150_000))
+    env = {**os.environ, "MONITOR_LOAD_MEMORY_LIMIT": "40MB"}
+    spilled = 0
+    for _ in range(3):
+        process = subprocess.Popen([sys.executable, "-m", "analytics", "load", str(big), "--db", str(database)],
+                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + HANG_GUARD_S
+        while process.poll() is None and time.monotonic() < deadline:
+            if any(p.is_dir() and any(p.iterdir()) for p in versions_dir(database).glob("building-*.tmp")):
+                spilled += 1
+                break
+            time.sleep(0.005)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert spilled >= 1, "no kill landed while DuckDB was spilling"
+    a, _ = extracts
+    result = subprocess.run([sys.executable, "-m", "analytics", "load", str(a.extract), "--db", str(database)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=HANG_GUARD_S)
+    assert result.returncode == 0, result.stderr
+    assert list(versions_dir(database).glob("building-*")) == []
+    which, _ = _published(database, extracts)
+    assert which == "A"
+
+
+def test_a_load_keeps_the_population_published_while_it_waited_for_the_lock(tmp_path, database, extracts):
+    """Issue 14, defect 8: a load without ``--population`` takes the population table current when it gets the
+    publication lock, not the one current when it started; before, a new table published meanwhile (by another
+    load) was silently replaced by the old one."""
+    from tests.extracts import write_population
+
+    a, _ = extracts
+    other = tmp_path / "other" / "monitor.duckdb"
+    load_extract(a.extract, other, population=write_population(tmp_path / "new-population.csv", per_cell=777),
+                 today=TODAY)
+    new_total = int(Store(other).population_table()["population"].sum())
+    with publication_lock(database):
+        waiting = subprocess.Popen([sys.executable, "-m", "analytics", "load", str(a.extract), "--db", str(database)],
+                                   cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + HANG_GUARD_S
+        while _lock_waiters(versions_dir(database) / ".lock") < 1:
+            assert time.monotonic() < deadline and waiting.poll() is None, waiting.communicate()
+            time.sleep(0.05)
+        # another load publishes a new population table while this one waits (done here by hand, in the lock)
+        swapped = versions_dir(database) / "99990101T000000Z-newpop.duckdb"
+        swapped.write_bytes(other.resolve().read_bytes())
+        link = database.parent / "new-link"
+        os.symlink(swapped.relative_to(database.parent), link)
+        os.replace(link, database)
+    _, err = waiting.communicate(timeout=HANG_GUARD_S)
+    assert waiting.returncode == 0, err
+    store = Store(database)
+    try:
+        assert int(store.population_table()["population"].sum()) == new_total != a.population_total
+    finally:
+        store.close()

@@ -424,7 +424,7 @@ def test_no_raw_identifier_reaches_any_file_under_the_database_folder(tmp_path, 
     # a load killed while it builds (spilling under a 40 MB cap) leaves only files without raw values
     process = subprocess.Popen(
         [sys.executable, "-m", "analytics", "load", str(extract), "--db", str(database)], cwd=PROJECT,
-        env={**os.environ, **env, "MONITOR_LOAD_MEMORY_LIMIT": "40MB"},
+        env={**os.environ, **env, "MONITOR_LOAD_MEMORY_LIMIT": os.environ.get("MONITOR_RAW_SCAN_LIMIT", "40MB")},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + HANG_GUARD_S
@@ -437,6 +437,7 @@ def test_no_raw_identifier_reaches_any_file_under_the_database_folder(tmp_path, 
     process.wait()
     leftovers = sorted(p.name for p in versions_dir(database).glob("building-*"))
     print(f"raw scan at {rows:,} rows; killed build left {leftovers}")
+    assert leftovers, "the kill did not land during the build"
     assert raw_values_under(folder, raw) == {}
     for path in folder.rglob("*"):
         if path.is_file() and not path.is_symlink():
@@ -493,3 +494,27 @@ def test_a_key_under_16_bytes_is_refused_from_any_source(tmp_path, population, s
     assert result.stderr == (f"error: refs.csv: the pseudonymisation key in {where} is too short "
                              "(15 bytes; at least 16)\n")
     assert not (tmp_path / "db" / "m.duckdb").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Loads that cannot wedge (issue 14, defect 5)
+# ---------------------------------------------------------------------------------------------
+def test_leftovers_of_any_shape_never_stop_the_next_load(tmp_path, published):
+    """What killed builds leave (DuckDB's spill folder ``building-PID.duckdb.tmp/``, a WAL, a folder where a
+    file is expected, a dangling link, a build named after a process that is alive) is cleared by the next
+    load, which publishes normally; before, a spill folder made every later load exit 1 (IsADirectoryError)."""
+    versions = versions_dir(published)
+    spill = versions / "building-999999.duckdb.tmp"
+    (spill / "nested").mkdir(parents=True)
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"x" * 4096)
+    (spill / "nested" / "block").write_bytes(b"y")
+    (versions / "building-999999.duckdb.wal").write_bytes(b"wal")
+    (versions / "building-999998.duckdb").mkdir()  # a folder where a build file is expected
+    (versions / f"building-{os.getppid()}.duckdb").write_bytes(b"half")  # a live process's PID (reused)
+    (versions / "building-odd name").symlink_to(tmp_path / "missing")
+    (published.parent / f".{published.name}.link-999999").symlink_to(tmp_path / "missing")
+    result = run_cli("load", str(write_extract(tmp_path / "next.csv", many_rows(9))), "--db", str(published))
+    assert result.returncode == 0, result.stderr
+    assert list(versions.glob("building-*")) == []
+    assert list(published.parent.glob(f".{published.name}.link-*")) == []
+    assert query(published, "SELECT COUNT(*) AS n FROM records")["n"].iloc[0] == 9

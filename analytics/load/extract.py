@@ -82,11 +82,14 @@ def load_extract(
     text = None if parquet else fingerprint_and_check_text(source)
     digest = text.digest if text is not None else file_digest(source)
 
-    population_table = read_population(Path(population)) if population is not None else current_population(database)
-    if population_table is None:
-        raise LoadError(f"{source.name}: no population table yet; pass --population FILE")
+    given = read_population(Path(population)) if population is not None else None
 
     def build(built: Path) -> LoadResult:
+        # the current population is read under the publication lock: a load that published a new population
+        # table while this one waited for the lock is never undone by this one
+        population_table = given if given is not None else current_population(database)
+        if population_table is None:
+            raise LoadError(f"{source.name}: no population table yet; pass --population FILE")
         readable = normalise_line_endings(source, scratch_path(built)) if text and text.mixed_line_endings else source
         return _build(readable, source.name, parquet, digest, population_table, built, database, settings, today)
 

@@ -10,6 +10,7 @@ versions folder is ``0700`` and every file DuckDB writes (the build, its WAL, it
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
@@ -55,16 +56,27 @@ def publication_lock(database: Path) -> Iterator[None]:
 
 
 def remove_stale_builds(database: Path) -> None:
-    """Remove half-built files, and new links never swapped in, left by loads that were killed (their
-    process no longer exists)."""
+    """Remove whatever killed builds left: half-built files and everything beside them (WAL, DuckDB's spill
+    folder ``building-PID.duckdb.tmp/``, any other file or folder named ``building-*``), and new links never
+    swapped in. Called under the publication lock, which every build holds, so none of them is in use; a
+    scratch copy in the temporary folder (shared by every database) is removed once its process is gone."""
     link_prefix = f".{database.name}.link-"
-    candidates = [(c, c.name.removeprefix("building-")) for c in versions_dir(database).glob("building-*")]
-    candidates += [(c, c.name.removeprefix(link_prefix)) for c in database.parent.glob(f"{link_prefix}*")]
-    for candidate, rest in candidates:
-        pid_text = rest.split(".")[0]
-        if pid_text.isdigit() and int(pid_text) != os.getpid() and _process_alive(int(pid_text)):
-            continue
-        candidate.unlink(missing_ok=True)
+    for candidate in [*versions_dir(database).glob("building-*"), *database.parent.glob(f"{link_prefix}*")]:
+        remove_any(candidate)
+    for scratch in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        pid_text = scratch.name.removeprefix(SCRATCH_PREFIX).split("-")[0]
+        if pid_text.isdigit() and (int(pid_text) == os.getpid() or not _process_alive(int(pid_text))):
+            remove_any(scratch)
+
+
+def remove_any(path: Path) -> None:
+    """Remove a file, link or folder tree, whichever ``path`` is; a problem removing it is not an error (a
+    leftover must never stop the next load: each build uses names of its own)."""
+    with contextlib.suppress(OSError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _process_alive(pid: int) -> bool:
@@ -156,7 +168,6 @@ def build_and_publish(database: Path, build: Callable[[Path], BuiltT], failure: 
 
 def remove_build(built: Path) -> None:
     """A build's file and everything DuckDB or the loader made beside it: WAL, spill folder, scratch copy."""
-    for leftover in (built, Path(f"{built}.wal"), scratch_path(built)):
-        leftover.unlink(missing_ok=True)
-    shutil.rmtree(Path(f"{built}.tmp"), ignore_errors=True)
+    for leftover in (built, Path(f"{built}.wal"), Path(f"{built}.tmp"), scratch_path(built)):
+        remove_any(leftover)
 

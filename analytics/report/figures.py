@@ -123,6 +123,7 @@ def map_chart(data: PackData) -> ChartSpec:
     values = pd.DataFrame({
         "area_code": focus_rows["split"],
         "value": focus_rows["ratio"].astype(float),
+        "verdict": focus_rows.get("verdict"),
         "hover": [map_hover(r, focus, conf, districts.name(r["split"])) for r in focus_rows.to_dict("records")],
     })
     title = f"{focus} to {reference} rate ratio, child {ROLE_PLURAL[role]}, by district"
@@ -137,9 +138,10 @@ def map_chart(data: PackData) -> ChartSpec:
     fig.update_layout(height=480, margin={"l": 10, "r": 10, "t": 80, "b": 10})
     return ChartSpec("map", title, fig,
                      f"Each district's rate ratio: {focus} children recorded as {ROLE_PLURAL[role]} per 1,000 {focus} "
-                     f"children, divided by the same rate for {reference} children. Colour: the ratio (red above 1.0, "
-                     "blue below); whether a district's difference is clear is its verdict (in the district table), "
-                     f"adjusted for every district and group compared. {geography.ATTRIBUTION}")
+                     f"children, divided by the same rate for {reference} children. Colour (log scale): red where the "
+                     "verdict is higher, blue where lower; grey and hatched: no clear difference (each label says "
+                     "which), adjusted for every district and group compared. "
+                     f"{geography.ATTRIBUTION}")
 
 
 def map_hover(row: Mapping[Hashable, Any], focus: str, conf: float, district: str) -> str:
