@@ -39,8 +39,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 ANALYST, OFFICER, SCRUTINY = "analyst", "officer", "scrutiny"
 #: Most to least privileged.
 ROLES: tuple[str, ...] = (ANALYST, OFFICER, SCRUTINY)
@@ -322,6 +320,8 @@ def controlled_table(result, role: str | None):
 def hide_split_totals(table):
     """The 'Not stated' row of a population-rate table shows a share of all the split's children, so its
     denominator is the split's total: ``[c]`` where that total is 1-4 or listed as suppressed (issue 15)."""
+    import pandas as pd
+
     from analytics import schema, suppression
 
     hidden = set(table.attrs.get("suppressed_totals", {}).get("splits", []))

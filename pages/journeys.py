@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import journeys
+from ui import journeys, render
 from ui.page import setup
 
 page = setup("Children's journeys", ":material/route:",
@@ -20,6 +20,9 @@ if journeys.flags_available(version):
                         key="journey_flag")
     st.subheader("Match rate of the partner flags")
     journeys.match_rate_panel(filters, version)
+if not journeys.has_records(filters, version, flag):
+    render.nothing_matches(filters)
+    st.stop()
 st.caption(f"Cohort: {journeys.flag_label(flag).lower()}; a child's records in the period and filters in view "
            "(every role).")
 

@@ -44,6 +44,7 @@ EXPECTED_CHARTS = {
     "pages/data_quality.py": 2,
     "pages/records.py": 0,
     "pages/stop_search.py": 2,
+    "pages/journeys.py": 5,  # two crossover forest plots, the Sankey, the UpSet chart, the incidence curves
     "pages/monthly_pack.py": 0,
     "pages/audit_log.py": 0,
     "pages/about.py": 0,

@@ -31,6 +31,11 @@ def records(filters: Filters, version: str, flag: str | None) -> pd.DataFrame:
     return linkage.with_flag(frame, _store().flags(), flag) if flag else frame
 
 
+def has_records(filters: Filters, version: str, flag: str | None) -> bool:
+    """Whether any record of the children in view (and the flag's cohort) matches the filters."""
+    return not records(filters, version, flag).empty
+
+
 @cached.analytics_cache()
 def crossover(filters: Filters, version: str, flag: str | None, direction: str,
               audience: str) -> journeys.Crossover:

@@ -56,13 +56,14 @@ def upset(sizes: pd.DataFrame, totals: pd.DataFrame, title: str) -> go.Figure:
         return empty_figure(title, "No combination can be shown for this selection.")
     sets = list(totals["set"])
     names = [SET_LABELS.get(s, s) for s in sets]
-    x = list(range(len(shown)))
+    # each bar is named by its combination (a position number would read as a count on a scrutiny page)
+    x = [" + ".join(names[sets.index(m)] for m in members if m in sets) or "none" for members in shown["members"]]
     fig = make_subplots(rows=2, cols=2, shared_xaxes="columns", shared_yaxes="rows", column_widths=[0.8, 0.2],
                         row_heights=[0.55, 0.45], horizontal_spacing=0.02, vertical_spacing=0.03)
     fig.add_trace(go.Bar(x=x, y=shown["children"], marker_color=NEUTRAL, text=shown["children"],
-                         textposition="outside", hovertemplate="%{y:,} children<extra></extra>",
+                         textposition="outside", hovertemplate="%{x}: %{y:,} children<extra></extra>",
                          showlegend=False), row=1, col=1)
-    for i, members in enumerate(shown["members"]):
+    for i, members in zip(x, shown["members"], strict=True):
         ys = [names[sets.index(m)] for m in members if m in sets]
         fig.add_trace(go.Scatter(x=[i] * len(names), y=names, mode="markers", showlegend=False, hoverinfo="skip",
                                  marker={"color": "#DDDDDD", "size": 10}), row=2, col=1)
@@ -72,8 +73,8 @@ def upset(sizes: pd.DataFrame, totals: pd.DataFrame, title: str) -> go.Figure:
     fig.add_trace(go.Bar(y=[names[sets.index(s)] for s in numbers["set"]], x=numbers["children"], orientation="h",
                          marker_color="#999999", showlegend=False,
                          hovertemplate="%{y}: %{x:,} children<extra></extra>"), row=2, col=2)
-    fig.update_xaxes(visible=False, row=1, col=1)
-    fig.update_xaxes(visible=False, row=2, col=1)
+    fig.update_xaxes(visible=False, categoryorder="array", categoryarray=x, row=1, col=1)
+    fig.update_xaxes(visible=False, categoryorder="array", categoryarray=x, row=2, col=1)
     fig.update_yaxes(title_text="Children", row=1, col=1)
     fig.update_yaxes(categoryorder="array", categoryarray=names[::-1], row=2, col=1)
     fig.update_xaxes(title_text="Children in the set", row=2, col=2)

@@ -67,7 +67,7 @@ def attention(database: object, month: date, suppressing: bool) -> Attention:
         if suppressing:
             sentences.append(f"{ROLE_PLURAL[s.role]}, {s.group}, {area_label(s.area, names)}: the {s.measure} "
                              f"{'rose' if finding.result.direction > 0 else 'fell'} beyond what the baseline explains "
-                             f"(since {item['first_month']}).")
+                             f"(since {_month(item['first_month'], '%B %Y')}).")
         else:
             sentences.append(str(item["message"]))
         if len(charts) < MAX_CHARTS:
@@ -88,10 +88,18 @@ def _table(table: pd.DataFrame, caption: str) -> Table:
     rows: list[Row] = []
     for item in table.to_dict("records"):
         limits = (f"{_num(item['lower_limit'])} to {_num(item['upper_limit'])}")
-        rows.append(row((item["level"], item["role"], item["measure"], item["area"], item["group"],
-                         item["first_month"], item["rule"], _num(item["value"]), _num(item["expected"]), limits,
-                         item["events"]), ("label",) * 7 + ("n",) * 4))
+        since = _month(item["first_month"], "%b %Y")
+        rows.append(row((item["level"], item["role"], item["measure"], item["area"], item["group"], since,
+                         item["rule"], _num(item["value"]), _num(item["expected"]), limits, item["events"]),
+                        ("label",) * 7 + ("n",) * 4))
     return Table(headers, tuple(rows), caption)
+
+
+def _month(value: object, pattern: str) -> str:
+    """A month in words ("April 2026"): a bare "2026-04" reads as a count of four in the scrutiny edition."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
+        return ""
+    return pd.Timestamp(str(value)).strftime(pattern)
 
 
 def _words(number: int) -> str:

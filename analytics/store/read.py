@@ -28,7 +28,7 @@ from analytics.store.where import (
     record_cell_key,
     records_where,
 )
-from analytics.suppression.perturbation import perturb_columns
+from analytics.suppression.perturbation import perturb_cells, perturb_columns
 
 
 def event_counts_statement(filters: Filters, dims: tuple[str, ...] = (), cell_keys: bool = False) -> Statement:
@@ -69,7 +69,7 @@ def decision_counts_statement(filters: Filters, outcome_codes: tuple[str, ...],
 
 
 def ethnicity_units_statement(filters: Filters, dims: tuple[str, ...] = (),
-                              outcome_codes: tuple[str, ...] | None = None) -> Statement:
+                              outcome_codes: tuple[str, ...] | None = None, cell_keys: bool = False) -> Statement:
     """Children by ``dims``, district, person-level self-defined group and officer-defined group, with the moments of
     their record counts: the input of the concordance reallocation and of the cluster (records per child) variance
     (``analytics.ethnicity``).
@@ -77,7 +77,9 @@ def ethnicity_units_statement(filters: Filters, dims: tuple[str, ...] = (),
     A unit is a child within a ``dims`` cell; its district is the area of its latest record in the cell. Per cell
     and (district, self group, officer group): ``children``, ``records`` (sum of the children's records) and
     ``records_squared`` (sum of squares). With ``outcome_codes`` (decision points) also the concluded records ``d``
-    and those ending in the outcomes ``a`` with ``a``, ``d``, ``a2``, ``ad``, ``d2`` sums, and ``open`` records."""
+    and those ending in the outcomes ``a`` with ``a``, ``d``, ``a2``, ``ad``, ``d2`` sums, and ``open`` records.
+    With ``cell_keys``, each count's sum of keys (``children_ckey``, ``records_ckey``, ``a_ckey``, ``d_ckey``; not
+    yet modulo 256, since a published cell adds up several rows: ``perturbation.perturb_cells``)."""
     columns = dimension_columns(dims)
     where = records_where(filters.replace(outcome_codes=()) if outcome_codes is not None else filters,
                           include_ethnic_group=False)
@@ -85,12 +87,19 @@ def ethnicity_units_statement(filters: Filters, dims: tuple[str, ...] = (),
     cell = "".join(f"{c}, " for c in columns)
     measures = "COUNT(*) AS y"
     sums = "SUM(y) AS records, SUM(y * y) AS records_squared"
+    if cell_keys:
+        measures += ", any_value(person_ckey) AS pk, SUM(record_ckey) AS rk"
+        sums += ", SUM(pk)::BIGINT AS children_ckey, SUM(rk)::BIGINT AS records_ckey"
     if outcome_codes is not None:
         params["chosen_outcomes"] = list(outcome_codes)
         measures += (", COUNT(*) FILTER (WHERE list_contains($chosen_outcomes, outcome_code)) AS a, "
                      "COUNT(*) FILTER (WHERE outcome_code <> '') AS d, COUNT(*) FILTER (WHERE outcome_code = '') AS o")
         sums += (", SUM(a) AS a, SUM(d) AS d, SUM(a * a) AS a2, SUM(a * d) AS ad, SUM(d * d) AS d2, "
                  "SUM(o) AS open")
+        if cell_keys:
+            measures += (", COALESCE(SUM(record_ckey) FILTER (WHERE list_contains($chosen_outcomes, outcome_code)), 0)"
+                         " AS ak, COALESCE(SUM(record_ckey) FILTER (WHERE outcome_code <> ''), 0) AS dk")
+            sums += ", SUM(ak)::BIGINT AS a_ckey, SUM(dk)::BIGINT AS d_ckey"
     sql = (
         f"WITH units AS (SELECT {cell}person_key, arg_max(area_code, (recorded_date, record_id)) AS district, "
         "any_value(person_group_self) AS self_group, any_value(person_group_officer) AS officer_group, "
@@ -226,8 +235,26 @@ class Store(PublicationReader):
                         outcome_codes: tuple[str, ...] | None = None) -> pd.DataFrame:
         """Children by ``dims``, district, self-defined and officer-defined group, with their record moments
         (``ethnicity_units_statement``): the concordance and the reallocation of not-stated children."""
-        statement = ethnicity_units_statement(filters, dims, outcome_codes)
-        return self._renamed(self._query(statement.sql, statement.params), dims)
+        statement = ethnicity_units_statement(filters, dims, outcome_codes, cell_keys=self.perturbing)
+        frame = self._query(statement.sql, statement.params)
+        if self.perturbing:  # each published cell (dims x the source's group) perturbed, as event_counts' cells
+            frame = self._perturbed_units(frame, filters, dims, outcome_codes is not None)
+        return self._renamed(frame, dims)
+
+    @staticmethod
+    def _perturbed_units(frame: pd.DataFrame, filters: Filters, dims: tuple[str, ...],
+                         decisions: bool) -> pd.DataFrame:
+        """``ethnicity_units`` rows with the published cells' counts perturbed: children and records, and the
+        outcome and concluded records (the outcome count never above the concluded count of its row)."""
+        self_group, officer_group = frame["self_group"], frame["officer_group"]
+        published = {"officer_only": officer_group,
+                     "self_then_officer": self_group.where(self_group != "Not stated", officer_group)}
+        frame = frame.assign(published_group=published.get(filters.ethnicity_source, self_group))
+        cells = [*dimension_columns(dims), "published_group"]
+        frame = perturb_cells(frame, cells, ("children", "records", *(("a", "d") if decisions else ())))
+        if decisions:
+            frame["a"] = frame["a"].clip(upper=frame["d"])
+        return frame.drop(columns="published_group")
 
     def counts(self, filters: Filters, dims: tuple[str, ...]) -> pd.DataFrame:
         """Counts of the counting unit by arbitrary fixed dimensions (e.g. role by month)."""
