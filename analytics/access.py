@@ -288,7 +288,7 @@ def check_command(role: str, command: str, *, audience: str | None = None, subco
     ``ratios`` is open to every role (scrutiny gets disclosure-controlled output); ``info``, ``quality``
     and ``searches ratios`` print exact counts; ``load``, ``sample``, ``searches load`` and ``partners``
     (load, link, convert-dfe) publish or prepare data; ``alerts`` prints exact counts and ``alerts acknowledge`` is
-    for analysts.
+    for analysts; ``audit verify`` reads the audit log (analysts).
     """
     if command in ("load", "sample", "partners") or (command == "searches" and subcommand == "load"):
         require(role, LOAD_DATA)
@@ -296,6 +296,8 @@ def check_command(role: str, command: str, *, audience: str | None = None, subco
         require(role, EXACT_COUNTS)
     elif command == "alerts" and subcommand == "acknowledge":
         require(role, ACKNOWLEDGE_ALERTS)
+    elif command == "audit":
+        require(role, AUDIT_LOG)
     elif command == "report":
         require(role, PACK_PERMISSION.get(audience or "scrutiny", PACK_OFFICERS))
     elif command != "ratios":

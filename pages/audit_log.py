@@ -11,14 +11,16 @@ SHOWN = 2_000
 
 setup("Audit log", ":material/history:",
       "Every download from this dashboard and every monthly pack generated here or with `python -m analytics report`: "
-      "who, with which role, when, what, with which filters and from which data version. The log is append-only: "
-      "the database refuses any change or deletion. It is not affected by the sidebar's filters.")
+      "who, with which role, when, what, with which filters and from which data version. The log is append-only "
+      "and tamper-evident: each entry is chained to the one before with a key kept outside the log, and the last "
+      "entry is anchored in a separate file. It is not affected by the sidebar's filters.")
 
 log = auth.audit_view(SHOWN)
 (st.success if log.intact else st.error)(f"{log.summary}. Stored in `{log.path}`.")
 entries = log.entries
 if entries.empty:
-    st.info("Nothing has been exported yet.")
+    if log.intact:
+        st.info("Nothing has been exported yet.")
 else:
     st.dataframe(entries.rename(columns={"at": "When (UTC)", "data_version": "Data version", "query": "Query (JSON)"}),
                  hide_index=True, width="stretch")

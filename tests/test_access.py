@@ -164,7 +164,7 @@ def test_scrutiny_tables_are_disclosure_controlled(sample_store):
 # --------------------------------------------------------------------------------------------
 def test_audit_log_appends_and_refuses_changes(tmp_path):
     log = AuditLog(tmp_path / "audit.sqlite")
-    assert log.entries().empty and log.verify()[0]
+    assert log.entries().empty and log.verify().intact
     first = log.append(user="ana", role="analyst", source="dashboard", action="export", what="records.csv", kind="csv",
                        rows=12, filters="role: victim", query={"role": "victim"}, data_version="v1",
                        page="pages/records.py")
@@ -189,14 +189,16 @@ def test_audit_log_appends_and_refuses_changes(tmp_path):
                 con.commit()
     finally:
         con.close()
-    assert len(log.entries()) == 2 and log.verify() == (True, "2 audit records, chain intact")
+    check = log.verify()
+    assert len(log.entries()) == 2 and check.intact and check.entries == 2
+    assert check.summary.startswith("audit log intact: 2 entries, keyed chain and anchor agree")
 
     # An edit made around the triggers (the file's owner dropping them) breaks the hash chain.
     con = sqlite3.connect(log.path)
     con.executescript("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET role = 'analyst' WHERE user = 'sam';")
     con.close()
-    intact, message = log.verify()
-    assert not intact and "record 2" in message
+    check = log.verify()
+    assert check.exit_status == 1 and "entry 2 does not match the keyed chain" in check.summary
 
 
 def test_audit_log_concurrent_appends_keep_the_chain(tmp_path):
@@ -216,7 +218,7 @@ def test_audit_log_concurrent_appends_keep_the_chain(tmp_path):
     for thread in threads:
         thread.join()
     assert not errors
-    assert len(log.entries(limit=None)) == 40 and log.verify()[0]
+    assert len(log.entries(limit=None)) == 40 and log.verify().intact
 
 
 def test_audit_log_lives_outside_the_published_database(tmp_path, monkeypatch):
@@ -406,9 +408,24 @@ def test_an_unknown_local_role_is_an_error_not_a_default(monkeypatch):
 def test_audit_log_page_lists_exports_for_analysts(monkeypatch, audit_file):
     AuditLog(audit_file).append(user="ana", role="analyst", source="dashboard", action="export", what="x.csv")
     at = open_page("pages/audit_log.py", "analyst", monkeypatch)
-    assert any("chain intact" in s.value for s in at.success)
+    assert any("audit log intact: 1 entries" in s.value for s in at.success)
     assert at.dataframe and at.dataframe[0].value["what"].tolist() == ["x.csv"]
     assert refused(open_page("pages/audit_log.py", "officer", monkeypatch))
+
+
+@pytest.mark.parametrize("damage", ["garbage", "deleted"])
+def test_audit_log_page_says_in_one_line_that_the_log_is_broken(monkeypatch, audit_file, damage):
+    """Issue 14, part 7: a garbage file or a deleted log (its anchor remains) is one plain line, never a traceback
+    and never "nothing exported yet"."""
+    if damage == "garbage":
+        audit_file.write_bytes(b"\x00garbage" * 500)
+    else:
+        AuditLog(audit_file).append(user="ana", role="analyst", source="dashboard", action="export", what="x.csv")
+        audit_file.unlink()
+    at = open_page("pages/audit_log.py", "analyst", monkeypatch)
+    assert not at.success and len(at.error) == 1 and not at.info and not at.dataframe
+    expected = "not a readable audit log" if damage == "garbage" else "missing but its anchor records 1 entries"
+    assert expected in at.error[0].value and "Traceback" not in at.error[0].value
 
 
 # --------------------------------------------------------------------------------------------
@@ -472,6 +489,23 @@ def test_cli_report_is_audited(cli_env, tmp_path, capsys, monkeypatch):
     # bad input is refused before anything is recorded
     assert commands.main(["report", "--month", "October", *cli_env]) == 2
     assert len(AuditLog(tmp_path / "audit.sqlite").entries()) == 1
+
+
+@pytest.mark.parametrize("damage", ["garbage", "deleted"])
+def test_cli_report_with_a_broken_audit_log_is_one_line(cli_env, tmp_path, capsys, damage):
+    """Issue 14, part 7: no pack is made, and the reason is one line (a deleted log is not started afresh)."""
+    log = AuditLog(tmp_path / "audit.sqlite")
+    if damage == "garbage":
+        log.path.write_bytes(b"garbage" * 100)
+    else:
+        log.append(user="ana", role="analyst", source="dashboard", action="export", what="x.csv")
+        log.path.unlink()
+    out = tmp_path / "reports"
+    assert commands.main(["report", "--month", "2026-10", "--no-pdf", "--out", str(out), *cli_env]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert ("file is not a database" if damage == "garbage" else "missing but its anchor records 1") in err
+    assert not out.exists() and (damage == "garbage" or not log.path.exists())
 
 
 # --------------------------------------------------------------------------------------------

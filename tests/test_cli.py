@@ -21,7 +21,7 @@ from analytics.cli.main import RUNNERS, build_parser, main
 PROJECT = Path(__file__).resolve().parents[1]
 HEAVY = ("pandas", "scipy", "numpy", "duckdb", "plotly", "pyarrow", "streamlit")
 SUBCOMMANDS = (["sample"], ["load"], ["info"], ["ratios"], ["quality"], ["searches"], ["searches", "load"],
-               ["searches", "ratios"], ["report"])
+               ["searches", "ratios"], ["report"], ["audit"], ["audit", "verify"])
 
 
 def modules_after(argv: list[str]) -> dict:

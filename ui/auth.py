@@ -26,7 +26,7 @@ import streamlit as st
 
 from analytics import access
 from analytics.config import load_settings
-from analytics.store import AuditLog
+from analytics.store import AUDIT_FIELDS, AuditCheck, AuditError, AuditLog
 
 IDENTITY_KEY = "yvdm_identity"  # no widget owns these keys; setup() rewrites them on every run
 CONTEXT_KEY = "yvdm_audit_context"
@@ -177,10 +177,18 @@ class AuditView:
 
 
 def audit_view(limit: int) -> AuditView:
-    """The audit log checked and its newest ``limit`` entries, for the audit log page."""
+    """The audit log checked (keyed chain and anchor) and its newest ``limit`` entries, for the audit log page.
+    A log that cannot be read gives its one-line reason and no entries, never a traceback."""
     log = audit_log()
-    intact, summary = log.verify()
-    return AuditView(intact, summary, log.path, log.entries(limit=limit))
+    check = log.verify()
+    try:
+        entries = log.entries(limit=limit) if check.exit_status != 2 else None
+    except AuditError as exc:
+        check = AuditCheck(str(exc), exit_status=exc.exit_status)
+        entries = None
+    if entries is None:
+        entries = pd.DataFrame(columns=["id", *AUDIT_FIELDS])
+    return AuditView(check.intact, check.summary, log.path, entries)
 
 
 def audit_entry(action: str, what: str, kind: str, rows: int | None = None, **overrides) -> dict:

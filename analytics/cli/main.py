@@ -25,7 +25,7 @@ DEFAULT_SAMPLE_DIR = Path("data") / "sample"
 #: Command -> the module with its ``run(args) -> int``, imported only when that command runs.
 RUNNERS = {command: f"analytics.cli.{command}"
            for command in ("sample", "load", "info", "ratios", "quality", "searches", "report", "partners",
-                           "alerts")}
+                           "alerts", "audit")}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     alerts = commands.add_parser("alerts", help="this month's alerts and watches (early warning); alerts acknowledge")
     add_alerts_options(alerts)
+
+    audit = commands.add_parser("audit", help="audit log: audit verify checks its keyed chain and anchor")
+    audit_actions = audit.add_subparsers(dest="audit_command", required=True, parser_class=OneLineParser)
+    verify = audit_actions.add_parser(
+        "verify", help="check the audit log: exit 0 intact, 1 tampering detected, 2 the log cannot be read")
+    add_database_option(verify)
+    add_access_option(verify, argparse.SUPPRESS)
 
     for sub in (sample, load, info, ratios, quality, report, alerts):
         add_access_option(sub, argparse.SUPPRESS)
@@ -183,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         args.access_role = access.cli_role(args.as_role)
         access.check_command(args.access_role, args.command, audience=getattr(args, "audience", None),
                              subcommand=getattr(args, "searches_command", None)
-                             or getattr(args, "partners_command", None) or getattr(args, "action", None))
+                             or getattr(args, "partners_command", None) or getattr(args, "audit_command", None)
+                             or getattr(args, "action", None))
     except access.AccessDenied as exc:
         return fail(f"not allowed: {exc}")
     except (ConfigError, ValueError) as exc:

@@ -5,14 +5,14 @@
 * ``build``: ``PublicationBuilder``, which builds a new database file for the loaders.
 * ``searches``: the stop-and-search tables (``SearchBuilder``, ``SearchStore``).
 * ``partners``: the partner tables and the children's journeys (``PartnerBuilder``, ``PartnerStore``).
-* ``audit``: ``AuditLog``, the append-only audit log (SQLite).
+* ``audit``: ``AuditLog``, the append-only audit log (SQLite, a keyed chain and an anchor).
 
 Every value is a bound parameter; column names come only from fixed lists. The raw query methods
 and the connections are private: callers use the named methods. A DuckDB error leaves the package
 as ``DatabaseError`` (one-line message).
 """
 
-from analytics.store.audit import AUDIT_FIELDS, AuditLog
+from analytics.store.audit import AUDIT_FIELDS, AuditCheck, AuditError, AuditLog, AuditTampered, AuditUnusable
 from analytics.store.build import (
     BUILD_MEMORY_LIMIT,
     CSV_OPTIONS,
@@ -61,7 +61,11 @@ __all__ = [
     "SEARCH_LIST_FILTERS",
     "SEARCH_TABLES",
     "SEARCH_TABLE_COLUMNS",
+    "AuditCheck",
+    "AuditError",
     "AuditLog",
+    "AuditTampered",
+    "AuditUnusable",
     "DatabaseError",
     "NoDataError",
     "PartnerBuilder",
