@@ -316,7 +316,8 @@ def controlled_table(result, role: str | None):
         return result
     table = suppression.apply_to_ratio_table(result.table, "scrutiny", reference_group=result.filters.reference_group,
                                              denominator_is_count=result.measure != "rate")
-    return dataclasses.replace(result, table=hide_split_totals(table))
+    return dataclasses.replace(result, table=hide_split_totals(table),
+                               concordance=suppression.controlled_concordance(tuple(result.concordance)))
 
 
 def hide_split_totals(table):

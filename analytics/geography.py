@@ -140,7 +140,7 @@ def _finish_points(points, names, centre, grid, limits_at, unit, multiplier, rat
     for level in FUNNEL_LEVELS:
         low, high = limits_at(grid, level)
         limits[f"{level * 100:g} %"] = (grid, low, high)
-    if len(points):
+    if len(points) > 1:  # with one district the adjusted limits are the unadjusted ones
         low, high = limits_at(grid, family.interval_level)
         limits[f"{verdicts.format_level(family.interval_level)} (adjusted for {len(points)} districts)"] = (
             grid, low, high)

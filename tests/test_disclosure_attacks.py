@@ -317,10 +317,13 @@ def test_rates_and_ratios_stay_within_the_stated_tolerance(sample_store, capsys)
     both = exact.merge(noisy, on=["split", "group"], suffixes=("", "_p"), validate="one_to_one")
     assert (both["events"] - both["events_p"]).abs().max() <= 2
     assert ((both["rate"] - both["rate_p"]).abs() <= 2 * 1000 / both["denominator"] + 1e-9).all()
+    # the default estimate's events are fractional (the concordance reallocates not-stated children) and the
+    # table's events column shows them rounded: the bound is on the events behind each rate
+    both["estimated"] = both["rate"] * both["denominator"] / 1000
     rated = both[both["ratio"].notna() & both["ratio_p"].notna() & ~both["is_reference"]]
-    reference = both[both["is_reference"]].set_index("split")["events"]
+    reference = both[both["is_reference"]].set_index("split")["estimated"]
     b = rated["split"].map(reference).to_numpy(float)
-    a = rated["events"].to_numpy(float)
+    a = rated["estimated"].to_numpy(float)
     upper, lower = (a + 2) / a * b / (b - 2), (a - 2) / a * b / (b + 2)
     change = (rated["ratio_p"] / rated["ratio"]).to_numpy(float)
     assert (change <= upper + 1e-9).all() and (change >= lower - 1e-9).all()
@@ -395,3 +398,37 @@ def test_every_scrutiny_pack_variant_is_consistent_with_suppression(sample_store
         print(f"\nscrutiny packs scanned: {variants}, with a small count or a recoverable [c]: {len(leaks)}")
     assert variants == 4 * (len(areas) + 1)
     assert not leaks, leaks
+
+
+# --- the ethnicity estimate's inputs (issue 13's concordance) under the same control ---------------------------
+def test_the_concordance_shown_to_scrutiny_gives_no_small_count_back(sample_store):
+    """Shares times children give counts back: for scrutiny a stratum's shares are withheld where any rests on
+    1-4 children, and the analysts' concordance of the same selection does have such shares (not a vacuous pass)."""
+    from analytics import access, disparity
+
+    filters = Filters(roles=("suspect",))
+    exact = disparity.population_rates(sample_store, filters)
+    small_exact = [r for r in exact.concordance for share in r["shares"].values()
+                   if share is not None and 1 <= round(share * r["children"]) <= 4]
+    assert small_exact
+    shown = access.controlled_table(disparity.population_rates(sample_store.perturbed(), filters), "scrutiny")
+    for record in shown.concordance:
+        children = record["children"]
+        assert not (isinstance(children, int) and 1 <= children <= 4)
+        for share in record["shares"].values():
+            assert share is None or not 1 <= round(share * children) <= 4, record
+
+
+def test_the_estimates_of_scrutiny_rest_on_perturbed_cells(sample_store):
+    """The default (concordance) estimate for scrutiny moves each group's events by its own cell's noise: at most
+    2 from the exact estimate, and not always 0 (the published cells are perturbed)."""
+    from analytics import disparity
+
+    for filters in (Filters(), Filters(counting_unit="records", roles=("suspect",))):
+        exact = disparity.population_rates(sample_store, filters, split="area").table
+        noisy = disparity.population_rates(sample_store.perturbed(), filters, split="area").table
+        both = exact.merge(noisy, on=["split", "group"], suffixes=("", "_p"), validate="one_to_one")
+        moved = (both["rate"] - both["rate_p"]).abs() * both["denominator"] / 1000
+        stated = both[both["group"] != "Not stated"]
+        assert (moved.loc[stated.index] <= 2 + 1e-6).all()
+        assert (moved.loc[stated.index] > 0.5).any()

@@ -164,6 +164,8 @@ def funnel_text(data: PackData) -> str:
     points = geography.funnel_points(funnel.points)
     high = [p.label for p in points if p.verdict == "higher"]
     low = [p.label for p in points if p.verdict == "lower"]
+    if len(points) < 2:
+        return "With a single district selected there is no other district to compare it with."
     if not high and not low:
         return ("No district differs clearly from the force average after allowing for the "
                 f"{len(points)} districts compared.")

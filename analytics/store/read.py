@@ -249,12 +249,16 @@ class Store(PublicationReader):
         self_group, officer_group = frame["self_group"], frame["officer_group"]
         published = {"officer_only": officer_group,
                      "self_then_officer": self_group.where(self_group != "Not stated", officer_group)}
-        frame = frame.assign(published_group=published.get(filters.ethnicity_source, self_group))
+        # a cell's noise goes first to its children with no officer code: they enter neither the concordance nor
+        # the reallocation, so each group's estimate moves by its own cell's noise alone (where such rows exist)
+        frame = frame.assign(published_group=published.get(filters.ethnicity_source, self_group),
+                             no_officer_code=officer_group == "Not stated")
         cells = [*dimension_columns(dims), "published_group"]
-        frame = perturb_cells(frame, cells, ("children", "records", *(("a", "d") if decisions else ())))
+        frame = perturb_cells(frame, cells, ("children", "records", *(("a", "d") if decisions else ())),
+                              first="no_officer_code")
         if decisions:
             frame["a"] = frame["a"].clip(upper=frame["d"])
-        return frame.drop(columns="published_group")
+        return frame.drop(columns=["published_group", "no_officer_code"])
 
     def counts(self, filters: Filters, dims: tuple[str, ...]) -> pd.DataFrame:
         """Counts of the counting unit by arbitrary fixed dimensions (e.g. role by month)."""

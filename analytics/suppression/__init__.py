@@ -46,6 +46,7 @@ from analytics.suppression.ratio_tables import (
     SUPPRESSED_METHOD,
     WITHHELD_RATIO_COLUMNS,
     apply_to_ratio_table,
+    controlled_concordance,
 )
 from analytics.suppression.reliability import (
     RELIABLE,
@@ -72,6 +73,7 @@ __all__ = [
     "WITHHELD_RATIO_COLUMNS",
     "apply_to_ratio_table",
     "audience_applies_suppression",
+    "controlled_concordance",
     "find_disclosures",
     "primary_mask",
     "reliability",

@@ -141,24 +141,27 @@ def perturb_columns(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFra
     return out
 
 
-def perturb_cells(frame: pd.DataFrame, cells: list[str], columns: tuple[str, ...]) -> pd.DataFrame:
+def perturb_cells(frame: pd.DataFrame, cells: list[str], columns: tuple[str, ...],
+                  first: str | None = None) -> pd.DataFrame:
     """``frame`` (rows that are parts of published cells) with each cell's total of each of ``columns`` perturbed.
 
     Rows sharing the values of ``cells`` make one published cell; ``<column>_ckey`` holds each row's sum of record
     (or child) keys, so a cell's key is their sum modulo 256, the key of the same count queried directly. The
-    cell's noise is taken from its largest rows first (never below zero), so the rows add up to the perturbed
-    total and the estimators built on the rows (``analytics.ethnicity``) publish perturbed counts. The keys are
-    dropped."""
+    cell's noise is taken from its largest rows first (never below zero; rows where the boolean column ``first`` is
+    true before the others), so the rows add up to the perturbed total and the estimators built on the rows
+    (``analytics.ethnicity``) publish perturbed counts. The keys are dropped."""
     out = frame.copy().reset_index(drop=True)
     for column in columns:
         key_column = column + CKEY_SUFFIX
         if len(out):
             values = out[column].to_numpy(dtype=np.int64).copy()
             keys = pd.to_numeric(out[key_column]).fillna(0).to_numpy(dtype=np.int64)
+            preferred = out[first].to_numpy(dtype=bool) if first else np.zeros(len(out), dtype=bool)
             for rows in out.groupby(cells, dropna=False, sort=False).indices.values():
                 total = int(values[rows].sum())
                 noise = int(perturb([total], [int(keys[rows].sum()) % KEY_RANGE])[0]) - total
-                for row in np.asarray(rows)[np.argsort(-values[rows], kind="stable")].tolist():
+                order = np.lexsort((-values[rows], ~preferred[rows]))  # preferred rows, then the largest
+                for row in np.asarray(rows)[order].tolist():
                     if noise == 0:
                         break
                     step = max(noise, -int(values[row]))

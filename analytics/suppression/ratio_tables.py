@@ -173,3 +173,20 @@ def apply_to_ratio_table(
     out.attrs["suppression_rules"] = rules_text(audience, threshold, unreliable_below, withhold_below)
     out.attrs["suppressed_totals"] = margins
     return out
+
+
+def controlled_concordance(records: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+    """The concordance the ethnicity estimate used (``Concordance.records``) as the scrutiny audience may see it:
+    a stratum's children of 1-4 as ``[c]``; its shares withheld altogether (``None``) where any self-defined group
+    holds 1-4 of its children, since a share times the children gives the count back and the other shares give a
+    single withheld one back (they add up to 1)."""
+    controlled = []
+    for record in records:
+        children = int(record["children"])
+        shares = record["shares"]
+        counts = [round(share * children) for share in shares.values() if share is not None]
+        small = children < SUPPRESSION_THRESHOLD or any(1 <= count < SUPPRESSION_THRESHOLD for count in counts)
+        controlled.append({**record, "children": SUPPRESSED if 1 <= children < SUPPRESSION_THRESHOLD else children,
+                           "shares": dict.fromkeys(shares) if small else dict(shares),
+                           **({"note": "shares withheld: some rest on fewer than 5 children"} if small else {})})
+    return tuple(controlled)
