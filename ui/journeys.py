@@ -73,7 +73,8 @@ def match_rates(filters: Filters, version: str, audience: str) -> tuple[pd.DataF
 
 def _share_table(frame: pd.DataFrame, count: str, count_label: str) -> pd.DataFrame:
     return pd.DataFrame({
-        "Group": frame["ethnic_group"], "Children": frame["children"], count_label: frame[count],
+        "Group": frame["ethnic_group"], "Children": render.counts(frame["children"]),
+        count_label: render.counts(frame[count]),
         "Share": frame["share"].map(lambda v: "" if pd.isna(v) else f"{v:.1f} %"),
         "Interval": render.intervals(frame["lower"], frame["upper"]),
     })
@@ -105,7 +106,8 @@ def crossover_view(filters: Filters, version: str, flag: str | None, key: str) -
         st.dataframe(pd.DataFrame({
             "Window": table["split"],
             "Group": table["group"] + table["is_reference"].map({True: " (reference)", False: ""}),
-            "Children in the cohort": table["denominator"], "With the later role": table["events"],
+            "Children in the cohort": render.counts(table["denominator"]),
+            "With the later role": render.counts(table["events"]),
             "Share": [("not estimable" if pd.isna(v) else f"{v:.1f} %") for v in table["rate"]],
             f"Ratio to {filters.reference_group}": table["ratio"].map(lambda r: "—" if pd.isna(r) else f"{r:.2f}"),
             verdicts.interval_heading(table["interval_level"]): render.intervals(table["ratio_lower"],
@@ -119,7 +121,8 @@ def pathway_view(filters: Filters, version: str, flag: str | None, key: str) -> 
     render.chart(figures.sankey(paths, "From the first role to the next involvement"),
                  "A child's first record (victim, suspect, or both on the first day) and the role of its next record "
                  "on a later date. Links of fewer than 5 children are not drawn for scrutiny.", key=f"{key}-sankey")
-    st.dataframe(paths.rename(columns={"first": "First role", "next": "Next involvement", "children": "Children"}),
+    shown = paths.assign(children=render.counts(paths["children"]))
+    st.dataframe(shown.rename(columns={"first": "First role", "next": "Next involvement", "children": "Children"}),
                  hide_index=True, width="stretch")
 
 
@@ -138,8 +141,8 @@ def incidence_view(filters: Filters, version: str, flag: str | None, key: str) -
     table = result.table
     if len(table):
         st.dataframe(pd.DataFrame({
-            "Group": table["group"], "Months": table["months"], "Children": table["children"],
-            "Next involvements": table["events"], "Still followed": table["at_risk"],
+            "Group": table["group"], "Months": table["months"], "Children": render.counts(table["children"]),
+            "Next involvements": render.counts(table["events"]), "Still followed": render.counts(table["at_risk"]),
             "Cumulative incidence": [("" if pd.isna(v) else f"{100 * v:.1f} %") for v in table["incidence"]],
             "Interval": render.intervals(100 * table["lower"], 100 * table["upper"]),
         }), hide_index=True, width="stretch")

@@ -59,8 +59,8 @@ def ratio_display(result: DisparityTable, label: str = "Group") -> pd.DataFrame:
     frame = pd.DataFrame({
         "Split": table["split"],
         label: table["group"] + table["is_reference"].map({True: " (reference)", False: ""}),
-        "Events": _counts(table["events"]),
-        "Denominator": _counts(table["denominator"]),
+        "Events": counts(table["events"]),
+        "Denominator": counts(table["denominator"]),
         "Rate or share": [_value_with_unit(v, u) for v, u in zip(table["rate"], table["unit"], strict=True)],
         f"{conf} CI": intervals(table["rate_lower"], table["rate_upper"]),
         "Ratio": [_ratio_text(r, ref) for r, ref in zip(table["ratio"], table["is_reference"], strict=True)],
@@ -92,7 +92,7 @@ def p_text(p: float | None) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def _counts(column: pd.Series) -> pd.Series:
+def counts(column: pd.Series) -> pd.Series:
     """Counts as they are; a column that disclosure control has mixed with ``[c]`` becomes text throughout."""
     if pd.api.types.is_numeric_dtype(column):
         return column
