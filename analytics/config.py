@@ -11,6 +11,7 @@ Example ``monitor.toml``::
     force_name = "Norfolk Constabulary"
     pseudonymisation_key_file = "/etc/monitor/key"
     ethnicity_source = "self_then_officer"
+    decision_denominator = "live"  # outcome-22 shares: "live" (diversion was an option, default) or "all"
     [serious_youth_violence]
     offence_groups = ["Violence with injury", "Robbery", "Possession of weapons"]
     markers = ["knife_crime"]
@@ -46,6 +47,8 @@ class Settings:
     database: Path = DEFAULT_DATABASE
     key_file: Path | None = None
     ethnicity_source: str = schema.DEFAULT_ETHNICITY_SOURCE
+    #: the denominator of decision-point shares (``schema.DECISION_DENOMINATORS``)
+    decision_denominator: str = schema.DEFAULT_DECISION_DENOMINATOR
     force_name: str | None = None
     serious_youth_violence: schema.SeriousYouthViolence = field(default_factory=schema.SeriousYouthViolence)
     alerts: AlertSettings = DEFAULT_ALERT_SETTINGS  # the [alerts] table (analytics.alerts.config)
@@ -92,6 +95,10 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
     source = values.get("ethnicity_source", schema.DEFAULT_ETHNICITY_SOURCE)
     if source not in schema.ETHNICITY_SOURCES:
         raise ConfigError(f"unknown ethnicity_source {source!r}")
+    denominator = values.get("decision_denominator", schema.DEFAULT_DECISION_DENOMINATOR)
+    if denominator not in schema.DECISION_DENOMINATORS:
+        raise ConfigError(f"unknown decision_denominator {str(denominator)[:40]!r} "
+                          f"(expected one of {', '.join(schema.DECISION_DENOMINATORS)})")
     try:
         alerts = alert_settings(values.get("alerts"))
     except ValueError as exc:
@@ -103,6 +110,7 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         database=Path(database),
         key_file=Path(key_file) if key_file else None,
         ethnicity_source=source,
+        decision_denominator=denominator,
         serious_youth_violence=definition,
         alerts=alerts,
     )

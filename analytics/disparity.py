@@ -3,9 +3,10 @@
 * ``population_rates``: events per 1,000 children of the group in the population and the ratio to the
   reference group (Home Office / Race Disparity Unit convention; ratios from unrounded rates), exact
   conditional interval for the rate ratio.
-* ``decision_ratios``: the share of a role's concluded records that ended in a chosen set of outcomes
-  (outcome 22 by default), by group, relative to the reference group (the "relative rate index"
-  practice), Koopman score interval.
+* ``decision_ratios``: the share of a role's records that ended in a chosen set of outcomes (outcome 22 by
+  default), by group, relative to the reference group (the "relative rate index" practice), Koopman score
+  interval. The denominator is named (``schema.DECISION_DENOMINATORS``): by default the concluded records
+  whose outcome left diversion a live option (``live``); ``all`` counts every concluded record.
 * ``adjusted_ratios``: the Mantel–Haenszel ratio across strata beside the crude one, with the
   homogeneity test, so a county-wide ratio is not an artefact of where groups live.
 * ``missing_ethnicity_bounds``: the range a ratio could take if the not-stated records belonged
@@ -65,9 +66,14 @@ class DisparityTable(RatioTable):
 
     filters: Filters
     outcome_codes: tuple[str, ...] = ()
+    #: decision points: the name of the denominator (``schema.DECISION_DENOMINATORS``), else empty
+    decision_denominator: str = ""
 
     def measure_metadata(self) -> dict[str, Any]:
-        return {"outcome_codes": list(self.outcome_codes)}
+        if not self.decision_denominator:
+            return {"outcome_codes": list(self.outcome_codes)}
+        return {"outcome_codes": list(self.outcome_codes), "decision_denominator": self.decision_denominator,
+                "denominator_outcome_codes": list(schema.DECISION_DENOMINATORS[self.decision_denominator])}
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,14 +200,17 @@ def decision_ratios(
     filters: Filters,
     outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,),
     split: str | None = None,
+    denominator: str = schema.DEFAULT_DECISION_DENOMINATOR,
 ) -> DisparityTable:
-    """Share of concluded records ending in ``outcome_codes``, by group, and the ratio to the reference."""
+    """Share of the records in ``denominator`` (``schema.DECISION_DENOMINATORS``: ``live``, the concluded outcomes
+    where diversion was a live option, or ``all`` concluded outcomes) ending in ``outcome_codes``, by group, and
+    the ratio to the reference."""
     _check_split(split)
-    _check_outcomes(outcome_codes)
+    _check_outcomes(outcome_codes, denominator)
     filters = decision_filters(filters)
     dims = (split,) if split else ()
     # decisions are counted in records: always the estimates (records clustered in children; the concordance)
-    units = store.ethnicity_units(filters, dims, tuple(outcome_codes))
+    units = store.ethnicity_units(filters, dims, tuple(outcome_codes), schema.DECISION_DENOMINATORS[denominator])
     concordance = (_concordance(store, filters) if filters.ethnicity_source == ethnicity.SOURCE else None)
     method, _ = _ethnicity_method(filters.replace(counting_unit="records"), concordance)
     estimates = ethnicity.share_estimates(units, dims, filters.ethnicity_source, concordance)
@@ -211,7 +220,11 @@ def decision_ratios(
         rows += decision_rows(split_value, cell.events, cell.denominator, filters.reference_group,
                               filters.confidence, cell.share_variance)
     table = _finish(rows, filters, records=True)
+    if len(table):  # the CSV states the denominator beside every number
+        cases = schema.DECISION_DENOMINATOR_SHORT[denominator]
+        table["method"] = table["method"].astype(str) + f"; denominator: {cases}"
     open_cases = int(units["open"].sum()) if len(units) else 0
+    outside = int(units["outside"].sum()) if len(units) else 0
     return DisparityTable(
         ethnicity_method=method,
         concordance=tuple(concordance.records()) if concordance is not None else (),
@@ -220,14 +233,23 @@ def decision_ratios(
         filters=filters,
         split=split,
         outcome_codes=tuple(outcome_codes),
+        decision_denominator=denominator,
         numerator=f"records of {_roles_text(filters)} whose outcome is {', '.join(outcome_codes)}",
-        denominator=f"records of {_roles_text(filters)} with a concluded outcome (open investigations excluded)",
+        denominator=decision_denominator_text(filters, denominator),
         denominator_source="the records themselves",
         notes=(
             f"{open_cases:,} records with an open investigation are not in the denominators.",
+            *((f"{outside:,} concluded records whose outcome left no live choice of diversion (evidential "
+               "difficulties, no suspect, prosecution prevented and the like) are not in the denominators "
+               "(the 'all' denominator counts them).",) if denominator == "live" else ()),
             "The unit is the record: one decision per child per crime.",
         ),
     )
+
+
+def decision_denominator_text(filters: Filters, denominator: str) -> str:
+    """The denominator of a decision-point share in words (metadata, captions, the pack)."""
+    return f"records of {_roles_text(filters)} with {schema.DECISION_DENOMINATOR_LABELS[denominator]}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -240,12 +262,14 @@ def adjusted_ratios(
     strata: tuple[str, ...] | None = None,
     outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,),
     crude: DisparityTable | None = None,
+    denominator: str = schema.DEFAULT_DECISION_DENOMINATOR,
 ) -> pd.DataFrame:
     """Crude and Mantel–Haenszel adjusted ratios per group, with the homogeneity test.
 
     For population rates the strata can be area, age band and sex (the population's dimensions);
     for decision points any of area, offence group, age band, sex. ``crude`` is the unadjusted table
-    for the same filters (``population_rates`` or ``decision_ratios``) when the caller has it already.
+    for the same filters (``population_rates`` or ``decision_ratios``) when the caller has it already. Decision
+    strata count the same records as the crude share: those in ``denominator`` (``decision_ratios``).
     """
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r} (expected rate or outcome)")
@@ -262,11 +286,12 @@ def adjusted_ratios(
                          f"(expected some of {', '.join(allowed)})")
     if crude is None:
         crude = (population_rates(store, filters) if measure == "rate"
-                 else decision_ratios(store, filters, outcome_codes))
+                 else decision_ratios(store, filters, outcome_codes, denominator=denominator))
     elif (crude.measure, crude.filters, crude.split) != (measure, filters, None) or (
-            measure == "outcome" and crude.outcome_codes != tuple(outcome_codes)):
-        raise ValueError("the crude table was computed for other filters, measure or outcomes")
-    cells = _strata_cells(store, filters, measure, strata, outcome_codes)
+            measure == "outcome" and (crude.outcome_codes, crude.decision_denominator)
+            != (tuple(outcome_codes), denominator)):
+        raise ValueError("the crude table was computed for other filters, measure, outcomes or denominator")
+    cells = _strata_cells(store, filters, measure, strata, outcome_codes, denominator)
     rows = []
     pooled_results = []
     crude_rows = crude.table.set_index("group")
@@ -317,13 +342,13 @@ def wald_p_value(pooled: stats.MantelHaenszelResult) -> float:
     return float(2 * norm_sf(abs(math.log(estimate)) / se))
 
 
-def _strata_cells(store, filters, measure, strata, outcome_codes) -> pd.DataFrame:
+def _strata_cells(store, filters, measure, strata, outcome_codes, denominator) -> pd.DataFrame:
     if measure == "rate":
         events = store.event_counts(filters, strata)
         population = store.population_counts(filters, strata)
         cells = population.merge(events, on=[*strata, "ethnic_group"], how="left")
         return cells.rename(columns={"population": "denominator"}).fillna({"events": 0})
-    return store.decision_counts(filters, outcome_codes, strata)
+    return store.decision_counts(filters, outcome_codes, strata, schema.DECISION_DENOMINATORS[denominator])
 
 
 def _mantel_haenszel(cells: pd.DataFrame, strata, group: str, filters: Filters, measure: str):
@@ -427,17 +452,29 @@ def _check_split(split: str | None) -> None:
         raise ValueError(f"unknown split {split!r} (expected one of {', '.join(schema.SPLIT_DIMENSIONS)})")
 
 
-def _check_outcomes(outcome_codes: tuple[str, ...]) -> None:
+def check_denominator(denominator: str) -> None:
+    """Refuse an unknown decision denominator in one line."""
+    if denominator not in schema.DECISION_DENOMINATORS:
+        raise ValueError(f"unknown decision denominator {str(denominator)[:40]!r} "
+                         f"(expected one of {', '.join(schema.DECISION_DENOMINATORS)})")
+
+
+def _check_outcomes(outcome_codes: tuple[str, ...], denominator: str = "all") -> None:
+    check_denominator(denominator)
     unknown = [c for c in outcome_codes if c not in schema.OUTCOME_CODES]
     if unknown or not outcome_codes:
         raise ValueError(f"unknown outcome code {unknown[0] if unknown else '(none)'!r}")
+    outside = [c for c in outcome_codes if c not in schema.DECISION_DENOMINATORS[denominator]]
+    if outside:
+        raise ValueError(f"outcome {outside[0]} is not in the {denominator!r} denominator (outcomes where diversion "
+                         "was a live option); choose the 'all' denominator to count it")
 
 
 def decision_filters(filters: Filters) -> Filters:
     """The filters a decision-point table is computed with, so its metadata states exactly what was computed:
     suspects unless a role is chosen; the record as the unit (one decision per child per crime, whatever
     counting unit was chosen); no outcome filter (the outcomes counted are the table's ``outcome_codes`` and
-    the denominator is every concluded record of the role)."""
+    the denominator the records of the role whose outcome is in the table's decision denominator)."""
     filters = filters if filters.roles else filters.replace(roles=("suspect",))
     return filters.replace(counting_unit="records", outcome_codes=())
 

@@ -99,9 +99,11 @@ def rate_funnel(store: Store, filters: Filters, group: str | None = None, multip
                           confidence=filters.confidence)
 
 
-def share_funnel(store: Store, filters: Filters, outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,)) -> Funnel:
-    """Each district's share of concluded records ending in ``outcome_codes`` against the force share."""
-    table = disparity.decision_ratios(store, filters, outcome_codes, split="area").table
+def share_funnel(store: Store, filters: Filters, outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,),
+                 denominator: str = schema.DEFAULT_DECISION_DENOMINATOR) -> Funnel:
+    """Each district's share of the records in ``denominator`` (``disparity.decision_ratios``) ending in
+    ``outcome_codes`` against the force share."""
+    table = disparity.decision_ratios(store, filters, outcome_codes, split="area", denominator=denominator).table
     names = store.areas().set_index("area_code")["area_name"]
     points = table.groupby("split").agg(events=("events", "sum"), n=("denominator", "sum")).reset_index()
     points = points.rename(columns={"split": "area_code"})
@@ -144,7 +146,7 @@ def _finish_points(points, names, centre, grid, limits_at, unit, multiplier, rat
         low, high = limits_at(grid, family.interval_level)
         limits[f"{verdicts.format_level(family.interval_level)} (adjusted for {len(points)} districts)"] = (
             grid, low, high)
-    noun = "children" if rate else "concluded records"
+    noun = "children" if rate else "records in the denominator"
     points["hover"] = [
         f"<b>{r.label}</b><br>{r.value:.2f} {unit} ({int(r.events):,} of {int(r.n):,} {noun})<br>"
         + ("outside the 99.8 % limits" if r.outside_998

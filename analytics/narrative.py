@@ -152,26 +152,28 @@ def role_sentence(finding: Finding, confidence: float) -> str:
 
 
 def outcome22_sentence(finding: Finding, confidence: float) -> str:
-    """Outcome 22 fairness for one group: the adjusted risk ratio, with the crude shares where publishable."""
+    """Outcome 22 fairness for one group: the adjusted risk ratio, with the crude shares where publishable. The
+    cases compared are named with their denominator (``case_scope``: e.g. " in which diversion was an option")."""
     c = finding.context
     reference, period, role_text = c["reference"], c["period"], c["role_text"]
+    cases = f"concluded cases of {finding.group} {role_text}{c.get('case_scope', '')}"
     if not np.isfinite(finding.ratio) and finding.is_difference:
         more = "more" if finding.verdict == verdicts.Verdict.HIGHER else "less"
-        return (f"In the {period}, concluded cases of {finding.group} {role_text} were {more} likely than those of "
+        return (f"In the {period}, {cases} were {more} likely than those of "
                 f"{reference} children to end in outcome 22 (diversion instead of prosecution) after allowing for "
                 "offence group and age band, a clear difference after allowing for the number of comparisons, but on "
                 "too few events (fewer than 5) to quote a ratio.")
     if finding.suppressed or (c.get("shares") is None and not np.isfinite(finding.ratio)):
-        return (f"In the {period}, too few concluded cases of {finding.group} {role_text} ended in outcome 22 to "
+        return (f"In the {period}, too few {cases} ended in outcome 22 to "
                 f"compare them with {reference} children: not enough data to say.")
     shares = c.get("shares")
-    share_text = (f" ({shares[0]:.0f} % of concluded cases against {shares[1]:.0f} % for {reference} children)"
+    share_text = (f" ({shares[0]:.0f} % of these cases against {shares[1]:.0f} % for {reference} children)"
                   if shares else "")
     if not np.isfinite(finding.ratio):
-        return (f"In the {period}, concluded cases of {finding.group} {role_text} ended in outcome 22 "
+        return (f"In the {period}, {cases} ended in outcome 22 "
                 f"(diversion instead of prosecution){share_text}, but there is not enough data to compare them "
                 f"with {reference} children after allowing for offence group and age band.")
-    body = (f"In the {period}, concluded cases of {finding.group} {role_text} were "
+    body = (f"In the {period}, {cases} were "
             f"{ratio_text(finding.ratio)} times as likely ({shown_interval(finding, confidence)}) "
             f"as those of {reference} children to end in outcome 22 (diversion instead of prosecution), after "
             f"allowing for offence group and age band{share_text}")
@@ -276,7 +278,7 @@ def plain_sentence(finding: Finding, confidence: float = 0.95) -> str:
     reference, group, kind = c.get("reference", "White"), finding.group, verdict(finding)
     caution = CAUTION if finding.reliability == "unreliable" and kind != WITHHELD else ""
     if finding.kind == "outcome22":
-        subject = f"Concluded cases of {group} {c.get('role_text', '')}"
+        subject = f"Concluded cases of {group} {c.get('role_text', '')}{c.get('case_scope', '')}"
         if kind == WITHHELD:
             return f"{subject}: withheld to protect small numbers."
         if kind == NOT_ESTIMABLE:

@@ -206,6 +206,39 @@ OUTCOME_CODES = MappingProxyType(
 OPEN_OUTCOME = ""  # blank outcome_code = investigation open
 OUTCOME_22 = "22"
 
+#: The outcomes where diversion was a live option (issue 13, point 7): the case ended against a named child who
+#: could have been prosecuted or diverted. Charge or summons (1, 1A), cautions (2, 2A, 3, 3A), community
+#: resolution (8), outcome 22 itself, and outcomes 20 (action by another body or agency) and 21 (further
+#: investigation not in the public interest), under which forces recorded referrals to youth offending teams and
+#: diversion schemes before outcome 22 existed (Home Office crime outcomes framework;
+#: ``ref_home_office_crime_outcome_types.csv``). Left out: evidential difficulties (14-16), prosecution prevented
+#: or time-barred (11-13, 17), no suspect (18), the public-interest decisions of 9 and 10, TIC (4), the offender's
+#: death (5), penalty notices and cannabis/khat warnings (6, 7: not open to most children) and NFIB (19).
+LIVE_DIVERSION_OUTCOMES: tuple[str, ...] = ("1", "1A", "2", "2A", "3", "3A", "8", "20", "21", "22")
+#: The denominators of a decision-point share, by name: the outcome codes counted in the denominator. The labels
+#: name the outcomes in words (a code such as 1 or 2A would read as a small count in a published pack).
+DECISION_DENOMINATORS = MappingProxyType(
+    {
+        "live": LIVE_DIVERSION_OUTCOMES,
+        "all": tuple(OUTCOME_CODES),
+    }
+)
+DECISION_DENOMINATOR_LABELS = MappingProxyType(
+    {
+        "live": "concluded outcomes where diversion was a live option (charge or summons, caution, community "
+                "resolution, action by another agency, further investigation not in the public interest, outcome "
+                "22)",
+        "all": "every concluded outcome (evidential difficulties, no suspect and prosecution prevented included)",
+    }
+)
+#: The same in a few words (row methods, captions, chart axes).
+DECISION_DENOMINATOR_SHORT = MappingProxyType(
+    {"live": "concluded cases where diversion was an option", "all": "all concluded cases"}
+)
+#: How a sentence names the cases of a group that the share counts ("concluded cases of Black child suspects{}").
+DECISION_CASE_SCOPE = MappingProxyType({"live": " in which diversion was an option", "all": ""})
+DEFAULT_DECISION_DENOMINATOR = "live"
+
 #: Default outcome groups (DESIGN.md section 3); order is the display order.
 DEFAULT_OUTCOME_GROUPS = MappingProxyType(
     {

@@ -74,11 +74,14 @@ def _rolling_ratios(store: Store, filters: Filters, counts: pd.DataFrame) -> pd.
 
 
 def rolling_outcome_shares(store: Store, filters: Filters, outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,),
-                           window: int = WINDOW_MONTHS) -> pd.DataFrame:
-    """``rolling_shares`` of ``decision_ratios(store, filters, outcome_codes, "month")`` from the monthly counts
-    alone: the monthly ratios and their score intervals, which the rolling shares do not use, are not computed."""
+                           window: int = WINDOW_MONTHS,
+                           denominator: str = schema.DEFAULT_DECISION_DENOMINATOR) -> pd.DataFrame:
+    """``rolling_shares`` of ``decision_ratios(store, filters, outcome_codes, "month", denominator)`` from the monthly
+    counts alone: the monthly ratios and their score intervals, which the rolling shares do not use, are not
+    computed. The ``concluded`` column counts the records in the ``denominator``."""
     filters = filters if filters.roles else filters.replace(roles=("suspect",))  # as decision_ratios
-    counts = store.decision_counts(filters, outcome_codes, ("month",))
+    disparity.check_denominator(denominator)
+    counts = store.decision_counts(filters, outcome_codes, ("month",), schema.DECISION_DENOMINATORS[denominator])
     if filters.ethnic_groups:  # the groups a decision table keeps
         kept = {*filters.ethnic_groups, filters.reference_group, schema.NOT_STATED}
         counts = counts[counts["ethnic_group"].isin(kept)]

@@ -25,10 +25,11 @@ funnel_measure = right.radio("Funnel plot of", ("rate", "outcome22"), horizontal
                              format_func={"rate": f"{group} children's rate",
                                           "outcome22": "Outcome 22 share (suspects)"}.__getitem__)
 
+denominator = cached.configured_decision_denominator()  # the outcome-22 funnel's denominator, as configured
 with st.spinner("Computing district figures…"):
     districts = cached.district_values(filters, version, group, value)
     funnel = (cached.rate_funnel(filters, version, group) if funnel_measure == "rate"
-              else cached.share_funnel(filters, version, (schema.OUTCOME_22,)))
+              else cached.share_funnel(filters, version, (schema.OUTCOME_22,), denominator))
 
 if districts["events"].sum() == 0:
     render.nothing_matches(filters)
@@ -50,8 +51,10 @@ if funnel.points.empty:
     st.info("No district has events for this measure and filter.")
 else:
     title = (f"{group} children per 1,000 by district" if funnel_measure == "rate"
-             else "Share of concluded suspect records ending in outcome 22, by district")
-    x_label = f"{group} children in the population" if funnel_measure == "rate" else "Concluded suspect records"
+             else f"Share of suspect records ending in outcome 22, by district: "
+                  f"{schema.DECISION_DENOMINATOR_SHORT[denominator]}")
+    x_label = (f"{group} children in the population" if funnel_measure == "rate"
+               else f"Suspect records: {schema.DECISION_DENOMINATOR_SHORT[denominator]}")
     render.chart(
         charts.funnel_plot(funnel.points, funnel.centre, funnel.limits, title, x_label, funnel.unit,
                            subtitle="Dashed: 95 % limits; dotted: 99.8 % limits"),

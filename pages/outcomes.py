@@ -10,22 +10,34 @@ from ui.page import setup
 
 page = setup("Outcomes and diversion", ":material/alt_route:",
              "Are children of each group equally likely to be diverted? Home Office outcome 22 is diversionary, "
-             "educational or intervention activity instead of prosecution. Among concluded cases, the share ending in "
-             "outcome 22 is compared with the reference group's share (the decision-point ratio).")
+             "educational or intervention activity instead of prosecution. Among the cases where diversion was an "
+             "option, the share ending in outcome 22 is compared with the reference group's share (the "
+             "decision-point ratio).")
 filters, version = page.filters, page.version
 decision_filters = filters if filters.roles else filters.replace(roles=("suspect",))
 
-outcome_options = tuple(schema.OUTCOME_CODES)
-picked = st.multiselect("Outcomes counted as the decision", outcome_options, default=[schema.OUTCOME_22],
-                        format_func=lambda c: f"{c}: {schema.OUTCOME_CODES[c]}", key="outcome_codes_chosen")
-chosen = tuple(picked) or (schema.OUTCOME_22,)
+denominators = tuple(schema.DECISION_DENOMINATORS)
+configured = cached.configured_decision_denominator()
+left, right = st.columns(2)
+denominator = left.radio("Out of", denominators, index=denominators.index(configured), horizontal=True,
+                         format_func=lambda d: schema.DECISION_DENOMINATOR_SHORT[d].capitalize(),
+                         key="decision_denominator",
+                         help="Cases where diversion was an option: " + schema.DECISION_DENOMINATOR_LABELS["live"]
+                              + ". All concluded cases: " + schema.DECISION_DENOMINATOR_LABELS["all"] + ".")
+outcome_options = schema.DECISION_DENOMINATORS[denominator]
+picked = right.multiselect("Outcomes counted as the decision", outcome_options, default=[schema.OUTCOME_22],
+                           format_func=lambda c: f"{c}: {schema.OUTCOME_CODES[c]}",
+                           key=f"outcome_codes_chosen_{denominator}")
+chosen = tuple(c for c in picked if c in outcome_options) or (schema.OUTCOME_22,)
 label = "outcome 22" if chosen == (schema.OUTCOME_22,) else "outcomes " + ", ".join(chosen)
+cases = schema.DECISION_DENOMINATOR_SHORT[denominator]
 
 with st.spinner("Computing outcomes…"):
     mix = cached.outcome_mix(decision_filters, version)
-    crude = cached.decision_ratios(decision_filters, version, chosen)
-    adjusted = cached.adjusted_ratios(decision_filters, version, "outcome", ("offence_group", "age_band"), chosen)
-    rolling = cached.rolling_outcome_shares(decision_filters, version, chosen)
+    crude = cached.decision_ratios(decision_filters, version, chosen, denominator=denominator)
+    adjusted = cached.adjusted_ratios(decision_filters, version, "outcome", ("offence_group", "age_band"), chosen,
+                                      denominator=denominator)
+    rolling = cached.rolling_outcome_shares(decision_filters, version, chosen, denominator=denominator)
 
 if crude.table["denominator"].sum() == 0:
     render.nothing_matches(filters)
@@ -34,21 +46,23 @@ if crude.table["denominator"].sum() == 0:
 roles = " or ".join(decision_filters.roles)
 render.chart(
     charts.outcome_mix(mix.rename(columns={"ethnic_group": "group"}), f"How concluded {roles} records ended, by group"),
-    "Each bar is 100 % of the group's concluded records; outcome 22 is the hatched black segment.",
+    "Each bar is 100 % of the group's concluded records (every outcome, whatever the denominator chosen above); "
+    "outcome 22 is the hatched black segment.",
     key="outcomes-mix",
 )
 render.chart(
     charts.forest_plot(render.compared(crude.table),
                        f"Likelihood of {label} relative to {filters.reference_group} children",
                        filters.reference_group, filters.confidence, adjusted=adjusted),
-    "Below 1: the group's concluded cases ended in this outcome less often. Diamonds: adjusted for offence "
+    f"Below 1: the group's {cases} ended in this outcome less often. Diamonds: adjusted for offence "
     "group and age band (Mantel–Haenszel), so a gap is not explained by a different offence mix.",
     key="outcomes-forest",
 )
 
 render.chart(
-    charts.rate_bars(crude.table, f"Share of concluded {roles} records ending in {label}", "%", filters.confidence),
-    "Open investigations are not in the denominators. Not stated: children whose ethnicity was not recorded.",
+    charts.rate_bars(crude.table, f"Share of {roles} records ending in {label}: {cases}", "%", filters.confidence),
+    f"Denominator: {crude.denominator}. Open investigations are not in the denominators. Not stated: children whose "
+    "ethnicity was not recorded.",
     key="outcomes-share",
 )
 
@@ -60,9 +74,9 @@ if len(adjusted):
 
 st.subheader(f"Use of {label} over time")
 render.chart(
-    charts.ratio_band(rolling, f"Share of concluded {roles} records ending in {label}, rolling 12 months",
+    charts.ratio_band(rolling, f"Share of {roles} records ending in {label}, rolling 12 months: {cases}",
                       filters.reference_group, filters.confidence, value="share", log=False,
-                      y_label="% of concluded records", groups=schema.ETHNIC_GROUPS_WITH_NOT_STATED),
+                      y_label=f"% of {cases}", groups=schema.ETHNIC_GROUPS_WITH_NOT_STATED),
     "Each point covers the 12 months ending that month; the shaded band is the Wilson confidence interval. "
     "Single months are too small to read.",
     key="outcomes-rolling",

@@ -316,3 +316,21 @@ def test_stop_and_search_page_with_searches_loaded(with_searches):
     assert any(m.label == "Searches in view" and m.value != "0" for m in at.metric)
     at.selectbox(key=state.widget_key("reference_group")).set_value("Asian").run()
     assert_no_exception(at, "Stop and search against Asian children")
+
+
+def test_outcomes_page_states_and_switches_the_decision_denominator(store):
+    """Issue 13 point 7: the Outcomes page defaults to the cases where diversion was an option, says so beside the
+    chart, and its "Out of" selector gives the all-concluded-outcomes view (each equal to the analytics layer)."""
+    at = open_page("pages/outcomes.py")
+    assert_no_exception(at, "Outcomes")
+    suspects = Filters(roles=("suspect",))
+    for denominator in ("live", "all"):
+        if denominator == "all":
+            at.radio(key="decision_denominator").set_value("all").run()
+            assert_no_exception(at, "Outcomes out of all concluded cases")
+        expected = disparity.decision_ratios(store, suspects, denominator=denominator)
+        shown = table_with(at, "Group", "Ratio", "Denominator")
+        black = expected.table.set_index("group").loc["Black"]
+        assert _ratio(shown, "Black") == pytest.approx(round(float(black["ratio"]), 2)), denominator
+        assert any(c.startswith(f"Denominator: {expected.denominator}.") for c in texts(at, "caption")), denominator
+    assert at.radio(key="decision_denominator").value == "all"

@@ -250,7 +250,12 @@ def test_cli_json_carries_method_confidence_and_denominator(store):
     )
     document = json.loads(result.stdout)
     assert document["metadata"]["confidence"] == 0.998
-    assert document["metadata"]["denominator"].startswith("records of suspects with a concluded outcome")
+    # issue 13 point 7: by default the denominator is the concluded outcomes where diversion was a live option
+    assert document["metadata"]["denominator"].startswith(
+        "records of suspects with concluded outcomes where diversion was a live option")
+    assert document["metadata"]["decision_denominator"] == "live"
+    assert document["metadata"]["denominator_outcome_codes"] == ["1", "1A", "2", "2A", "3", "3A", "8", "20", "21",
+                                                                 "22"]
     assert all("99.8 % CI" in r["method"] for r in document["rows"])
 
 

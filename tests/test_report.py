@@ -222,18 +222,21 @@ def test_outcome22_sentence_says_not_enough_data_when_true(officers, sample_db):
     """Planted outcome-22 shares 10 % Black vs 20 % White; in one year there are too few concluded Black cases
     for the adjusted ratio to be significant, and the pack says so rather than claiming a difference."""
     f = finding(officers, "outcome22", ("outcome22", "Black"))
+    # the pack's default denominator (issue 13 point 7): outcomes where diversion was a live option
     sql = ("SELECT COALESCE(person_group_self, person_group_officer, 'Not stated') AS g, "
-           "COUNT(*) FILTER (WHERE outcome_code = '22'), COUNT(*) FILTER (WHERE outcome_code <> '') "
+           "COUNT(*) FILTER (WHERE outcome_code = '22'), COUNT(*) FILTER (WHERE outcome_code IN "
+           "('1', '1A', '2', '2A', '3', '3A', '8', '20', '21', '22')) "
            "FROM records WHERE role = 'suspect' AND recorded_date BETWEEN $s AND $e GROUP BY ALL")
     with duckdb.connect(str(sample_db), read_only=True) as con:
         rows = {g: (x, n) for g, x, n in con.execute(sql, {"s": CURRENT[0], "e": CURRENT[1]}).fetchall()}
     black, white = (100 * rows[g][0] / rows[g][1] for g in ("Black", "White"))
     assert f.verdict == "similar" and f.lower < 1 < f.upper and f.ratio < 1
     assert narrative.sentence(f, 0.95) == (
-        f"In the 12 months to October 2026, concluded cases of Black child suspects were {f.ratio:.1f} times as likely "
+        f"In the 12 months to October 2026, concluded cases of Black child suspects in which diversion was an option "
+        f"were {f.ratio:.1f} times as likely "
         f"({verdicts.format_level(f.interval_level)} adjusted interval {f.lower:.1f} to {f.upper:.1f}) as those of "
         "White children to end in outcome 22 (diversion instead "
-        f"of prosecution), after allowing for offence group and age band ({black:.0f} % of concluded cases against "
+        f"of prosecution), after allowing for offence group and age band ({black:.0f} % of these cases against "
         f"{white:.0f} % for White children); this is not statistically significant, so there is not enough data to "
         "say whether outcome 22 is used differently (this figure is based on fewer than 10 events, so treat it with "
         "caution).")

@@ -87,17 +87,22 @@ def test_rolling_outcome_shares_equal_the_shares_of_the_monthly_decision_table(s
     assert len(got) > 0
 
 
-def test_rolling_share_recounted_by_hand(sample_store):
-    # the last 12-month window of outcome 22 among Black suspects' concluded records, from the raw table
+@pytest.mark.parametrize("denominator", ["live", "all"])
+def test_rolling_share_recounted_by_hand(sample_store, denominator):
+    # the last 12-month window of outcome 22 among Black suspects' records in the denominator, from the raw table:
+    # live (the default, issue 13 point 7) keeps the outcomes where diversion was an option, all every concluded one
     from analytics import schema
 
     shares = trends.rolling_outcome_shares(sample_store,
-                                           Filters(roles=("suspect",), ethnicity_source="self_then_officer"))
+                                           Filters(roles=("suspect",), ethnicity_source="self_then_officer"),
+                                           denominator=denominator)
     last = shares[shares["group"] == "Black"].iloc[-1]
     end = pd.Timestamp(last["month"])
     raw = query(sample_store.path,
         "SELECT month, outcome_code FROM records WHERE role = 'suspect' AND outcome_code <> '' "
         "AND COALESCE(person_group_self, person_group_officer, 'Not stated') = 'Black'")
+    if denominator == "live":
+        raw = raw[raw["outcome_code"].isin(["1", "1A", "2", "2A", "3", "3A", "8", "20", "21", "22"])]
     window = raw[(raw["month"] > end - pd.DateOffset(months=12)) & (raw["month"] <= end)]
     assert last["concluded"] == len(window)
     assert last["events"] == int((window["outcome_code"] == schema.OUTCOME_22).sum())

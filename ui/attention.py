@@ -26,7 +26,7 @@ MEASURE_NAMES = {"rate": "rate per 1,000 per year", "ratio": "rate ratio", "coun
 def _run(version: str, month: str | None) -> AlertRun:
     settings = load_settings()
     return monthly_alerts(settings.database, pd.Timestamp(month) if month else None, settings.alerts,
-                          settings.ethnicity_source)
+                          settings.ethnicity_source, decision_denominator=settings.decision_denominator)
 
 
 def alert_run(version: str, month: pd.Timestamp | None = None) -> AlertRun:

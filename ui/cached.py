@@ -93,19 +93,27 @@ def rates_by_role(filters: Filters, version: str) -> disparity.RoleRates:
     return disparity.rates_by_role(store(), filters)
 
 
+def configured_decision_denominator() -> str:
+    """The decision-point denominator in force (``decision_denominator`` in monitor.toml, else live)."""
+    return load_settings().decision_denominator
+
+
 @analytics_cache()
 def decision_ratios(filters: Filters, version: str, outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,),
-                    split: str | None = None) -> disparity.DisparityTable:
-    return disparity.decision_ratios(store(), filters, outcome_codes, split)
+                    split: str | None = None,
+                    denominator: str = schema.DEFAULT_DECISION_DENOMINATOR) -> disparity.DisparityTable:
+    return disparity.decision_ratios(store(), filters, outcome_codes, split, denominator)
 
 
 @analytics_cache()
 def adjusted_ratios(filters: Filters, version: str, measure: str, strata: tuple[str, ...],
-                    outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,)):
+                    outcome_codes: tuple[str, ...] = (schema.OUTCOME_22,),
+                    denominator: str = schema.DEFAULT_DECISION_DENOMINATOR):
     # the crude column is the page's own (cached) table, not computed a second time
     crude = (population_rates(filters, version) if measure == "rate"
-             else decision_ratios(filters, version, outcome_codes))
-    return disparity.adjusted_ratios(store(), filters, measure, strata, outcome_codes, crude=crude)
+             else decision_ratios(filters, version, outcome_codes, denominator=denominator))
+    return disparity.adjusted_ratios(store(), filters, measure, strata, outcome_codes, crude=crude,
+                                     denominator=denominator)
 
 
 @analytics_cache()
@@ -141,8 +149,9 @@ def rolling_ratios(filters: Filters, version: str):
 
 
 @analytics_cache()
-def rolling_outcome_shares(filters: Filters, version: str, outcome_codes: tuple[str, ...]):
-    return trends.rolling_outcome_shares(store(), filters, outcome_codes)
+def rolling_outcome_shares(filters: Filters, version: str, outcome_codes: tuple[str, ...],
+                           denominator: str = schema.DEFAULT_DECISION_DENOMINATOR):
+    return trends.rolling_outcome_shares(store(), filters, outcome_codes, denominator=denominator)
 
 
 @analytics_cache()
@@ -198,8 +207,9 @@ def rate_funnel(filters: Filters, version: str, group: str | None):
 
 
 @analytics_cache()
-def share_funnel(filters: Filters, version: str, outcome_codes: tuple[str, ...]):
-    return geography.share_funnel(store(), filters, outcome_codes)
+def share_funnel(filters: Filters, version: str, outcome_codes: tuple[str, ...],
+                 denominator: str = schema.DEFAULT_DECISION_DENOMINATOR):
+    return geography.share_funnel(store(), filters, outcome_codes, denominator)
 
 
 def boundaries() -> dict:

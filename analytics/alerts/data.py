@@ -27,8 +27,10 @@ def last_mature_month(last_date: pd.Timestamp, follow_up_days: int) -> pd.Timest
 
 def load(database: str | os.PathLike[str], settings: AlertSettings = DEFAULT_ALERT_SETTINGS,
          ethnicity_source: str = schema.DEFAULT_ETHNICITY_SOURCE,
-         reference_group: str = schema.DEFAULT_REFERENCE_GROUP) -> AlertData:
-    """Read the grid's counts from the publication ``database`` points to."""
+         reference_group: str = schema.DEFAULT_REFERENCE_GROUP,
+         decision_denominator: str = schema.DEFAULT_DECISION_DENOMINATOR) -> AlertData:
+    """Read the grid's counts from the publication ``database`` points to (outcome-22 shares over
+    ``decision_denominator``, ``schema.DECISION_DENOMINATORS``, as the Outcomes page and ``ratios``)."""
     store = AlertStore(database)
     try:
         first, last = store.recording_period()
@@ -37,7 +39,9 @@ def load(database: str | os.PathLike[str], settings: AlertSettings = DEFAULT_ALE
         return AlertData(
             events=store.events_by_month(ethnicity_source, settings.follow_up_days),
             population=store.population_by_group(),
-            decisions=store.outcome22_by_month(ethnicity_source, settings.follow_up_days),
+            decisions=store.outcome22_by_month(ethnicity_source, settings.follow_up_days,
+                                               schema.DECISION_DENOMINATORS[decision_denominator]),
+            decision_denominator=decision_denominator,
             first_month=pd.Timestamp(first).to_period("M").to_timestamp(),
             last_month=last_complete_month(pd.Timestamp(last)),
             last_mature_month=last_mature_month(pd.Timestamp(last), settings.follow_up_days),

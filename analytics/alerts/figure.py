@@ -14,7 +14,7 @@ RULE_COLOURS = {"beyond_limits": "#d62728", "trend": "#9467bd", "two_of_three": 
 #: The one-letter labels on the points (the legend spells them out): a point fired by several rules shows each.
 RULE_CODES = {"beyond_limits": "L", "trend": "T", "two_of_three": "N", "shift": "S"}
 UNITS = {"rate": "per 1,000 children per year", "ratio": "rate ratio", "count": "children",
-         "outcome22": "% of concluded records"}
+         "outcome22": "% of records in the decision denominator"}
 
 
 def spc_figure(finding: Finding, title: str, hidden: np.ndarray | None = None, height: int = 340) -> go.Figure:

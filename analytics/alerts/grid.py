@@ -35,7 +35,7 @@ MEASURE_TEXT = {
     "rate": "rate per 1,000 children per year",
     "ratio": "rate ratio to the {reference} group",
     "count": "children with ethnicity not stated",
-    "outcome22": "share of concluded suspect records ending in outcome 22 (%)",
+    "outcome22": "share of concluded suspect records in the decision denominator ending in outcome 22 (%)",
 }
 LEVELS: tuple[str, ...] = ("alert", "watch")
 COLUMNS: tuple[str, ...] = ("level", "role", "measure", "area", "group", "first_month", "month", "rule", "value",
@@ -48,7 +48,8 @@ class AlertData:
     """Monthly counts for the whole grid (from ``analytics.store`` or a simulation).
 
     ``events``: role, area (district code or ``all``), group, month, events (children). ``population``: area,
-    group, population. ``decisions``: area, group, month, events (outcome 22), denominator (concluded), suspect
+    group, population. ``decisions``: area, group, month, events (outcome 22), denominator (concluded within the
+    follow-up, with an outcome in ``decision_denominator``), suspect
     records only. ``last_month``: last month whose recording is complete; ``last_mature_month``: last month whose
     follow-up has elapsed.
     """
@@ -62,6 +63,8 @@ class AlertData:
     reference_group: str = schema.DEFAULT_REFERENCE_GROUP
     area_names: dict[str, str] = field(default_factory=dict)
     data_version: str = ""
+    #: the outcome-22 share's denominator (``schema.DECISION_DENOMINATORS``)
+    decision_denominator: str = schema.DEFAULT_DECISION_DENOMINATOR
 
 
 @dataclass(frozen=True)

@@ -57,13 +57,15 @@ def check_month(data: AlertData, month: pd.Timestamp, settings: AlertSettings) -
 
 def monthly_alerts(database: str | os.PathLike[str], month: pd.Timestamp | None = None,
                    settings: AlertSettings = DEFAULT_ALERT_SETTINGS,
-                   ethnicity_source: str = schema.DEFAULT_ETHNICITY_SOURCE, *, record: bool = True) -> AlertRun:
-    """The month's findings (default: the last complete month), recorded in the register, acknowledgements joined."""
-    loaded = alert_data.load(database, settings, ethnicity_source)
+                   ethnicity_source: str = schema.DEFAULT_ETHNICITY_SOURCE, *, record: bool = True,
+                   decision_denominator: str = schema.DEFAULT_DECISION_DENOMINATOR) -> AlertRun:
+    """The month's findings (default: the last complete month), recorded in the register, acknowledgements joined.
+    Outcome-22 shares over ``decision_denominator`` (the configured one where callers pass it)."""
+    loaded = alert_data.load(database, settings, ethnicity_source, decision_denominator=decision_denominator)
     month = pd.Timestamp(month) if month is not None else loaded.last_month
     check_month(loaded, month, settings)
     found = findings(loaded, month, settings)
-    table = rows(found, settings, loaded.area_names, loaded.reference_group)
+    table = rows(found, settings, loaded.area_names, loaded.reference_group, loaded.decision_denominator)
     register = AlertRegister(register_path(database))
     if record:
         records: list[dict[str, Any]] = []

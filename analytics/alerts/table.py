@@ -47,7 +47,8 @@ def _number(value: float, measure: str) -> str:
     return f"{value:.2f}" if measure == "ratio" else f"{value:.1f}"
 
 
-def message(finding: Finding, settings: AlertSettings, names: dict[str, str], reference: str) -> str:
+def message(finding: Finding, settings: AlertSettings, names: dict[str, str], reference: str,
+            decision_denominator: str = schema.DEFAULT_DECISION_DENOMINATOR) -> str:
     """One sentence a senior officer can read: what moved, where, by which rule, and how sure we are."""
     result = finding.result
     s = result.series
@@ -56,7 +57,8 @@ def message(finding: Finding, settings: AlertSettings, names: dict[str, str], re
         "rate": f"the {s.group} {s.role} rate per 1,000 children per year",
         "ratio": f"the {s.group} {s.role} rate ratio to {reference} children",
         "count": f"the number of {s.role}s whose ethnicity was not stated",
-        "outcome22": f"the share of {s.group} suspects' concluded records ending in outcome 22 (%)",
+        "outcome22": (f"the share of {s.group} suspects' {schema.DECISION_DENOMINATOR_SHORT[decision_denominator]} "
+                      "ending in outcome 22 (%)"),
     }[s.measure]
     moved = "rose" if result.direction > 0 else "fell"
     rules = "; ".join(rule_sentence(rule, sign, settings) for rule, sign in result.rules)
@@ -85,7 +87,8 @@ def _why_not(finding: Finding, settings: AlertSettings) -> str:
 
 
 def rows(findings: list[Finding], settings: AlertSettings, names: dict[str, str] | None = None,
-         reference: str = schema.DEFAULT_REFERENCE_GROUP) -> pd.DataFrame:
+         reference: str = schema.DEFAULT_REFERENCE_GROUP,
+         decision_denominator: str = schema.DEFAULT_DECISION_DENOMINATOR) -> pd.DataFrame:
     """The ``alerts`` command's table: one row per signalling cell, columns ``COLUMNS``."""
     names = names or {}
     out: list[dict[str, Any]] = []
@@ -99,7 +102,8 @@ def rows(findings: list[Finding], settings: AlertSettings, names: dict[str, str]
             "month": f"{result.month:%Y-%m}", "rule": rule_names(result, settings),
             "value": _finite(shown["value"][-1]), "expected": _finite(shown["centre"][-1]),
             "lower_limit": _finite(shown["lower"][-1]), "upper_limit": _finite(shown["upper"][-1]),
-            "events": result.recent_events, "message": message(finding, settings, names, reference),
+            "events": result.recent_events,
+            "message": message(finding, settings, names, reference, decision_denominator),
         })
     return pd.DataFrame(out, columns=list(COLUMNS))
 

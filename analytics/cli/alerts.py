@@ -32,11 +32,13 @@ def run(args: argparse.Namespace) -> int:
     month = parse_month(args.month) if args.month else None
     settings = load_settings()
     if args.action == "acknowledge":
-        return acknowledge(args, database, month, settings.alerts, settings.ethnicity_source)
+        return acknowledge(args, database, month, settings.alerts, settings.ethnicity_source,
+                           settings.decision_denominator)
     for name in ("measure", "area", "group", "note"):
         if getattr(args, name) is not None:
             raise UsageError(f"--{name} is for 'alerts acknowledge' only")
-    result = monthly_alerts(database, month, settings.alerts, settings.ethnicity_source)
+    result = monthly_alerts(database, month, settings.alerts, settings.ethnicity_source,
+                            decision_denominator=settings.decision_denominator)
     table = result.table
     if args.role:
         table = table[table["role"].isin(args.role)]
@@ -83,7 +85,7 @@ def _json_value(value: Any) -> Any:
 
 
 def acknowledge(args: argparse.Namespace, database: Any, month: pd.Timestamp | None, settings: Any,
-                source: str) -> int:
+                source: str, decision_denominator: str = schema.DEFAULT_DECISION_DENOMINATOR) -> int:
     """Record a note against a signalling cell (its current episode), in the register and the audit log."""
     missing = [name for name in ("measure", "area", "group", "note") if not getattr(args, name)]
     if missing or len(args.role or []) != 1:
@@ -92,7 +94,7 @@ def acknowledge(args: argparse.Namespace, database: Any, month: pd.Timestamp | N
         raise UsageError("--level is not used by 'alerts acknowledge'")
     if args.group not in schema.ETHNIC_GROUPS_WITH_NOT_STATED:
         raise UsageError(f"unknown group {args.group[:40]!r}")
-    result = monthly_alerts(database, month, settings, source)
+    result = monthly_alerts(database, month, settings, source, decision_denominator=decision_denominator)
     cell = {"role": args.role[0], "measure": args.measure, "area": args.area.strip(), "group": args.group}
     match = result.table
     for column in CELL:

@@ -12,6 +12,7 @@ from analytics.cli.options import (
     OneLineParser,
     add_access_option,
     add_database_option,
+    add_decision_denominator_option,
     add_filter_options,
     add_list_option,
     confidence_level,
@@ -55,9 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     ratios = commands.add_parser("ratios", help="rates and disproportionality ratios by ethnic group")
     ratios.add_argument("--role", required=True, choices=schema.ROLES)
     ratios.add_argument("--measure", choices=choices.RATIO_MEASURES, default="rate",
-                        help="rate: per 1,000 children of the group; outcome: share of concluded records")
+                        help="rate: per 1,000 children of the group; outcome: share of concluded records "
+                             "(see --decision-denominator)")
     add_list_option(ratios, "--outcome", default=None, metavar="CODE",
                     help="outcome codes counted by --measure outcome (default 22); refused with --measure rate")
+    add_decision_denominator_option(ratios, "--measure outcome only")
     ratios.add_argument("--split", choices=schema.SPLIT_DIMENSIONS, default=None)
     add_list_option(ratios, "--adjust-for", metavar="DIM", choices=choices.ADJUST_FOR,
                     help="also print Mantel-Haenszel ratios adjusted for these strata")
@@ -83,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, default=Path("reports"), help="folder to write to (default: reports)")
     report.add_argument("--no-pdf", action="store_true", help="write the HTML only")
     add_list_option(report, "--role", choices=schema.ROLES, help="roles to include (default: all)")
+    add_decision_denominator_option(report, "the outcome-22 section")
     add_filter_options(report)
     add_database_option(report)
 

@@ -116,6 +116,20 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
                        default=schema.DEFAULT_ETHNICITY_SOURCE)
 
 
+def add_decision_denominator_option(parser: argparse.ArgumentParser, applies_to: str) -> None:
+    """``--decision-denominator live|all``: the denominator of outcome-22 (decision-point) shares; default the
+    configured one (``decision_denominator`` in monitor.toml, else live)."""
+    parser.add_argument("--decision-denominator", choices=tuple(schema.DECISION_DENOMINATORS), default=None,
+                        help=f"{applies_to}: the share's denominator; live (default unless configured): concluded "
+                             "outcomes where diversion was a live option (1, 1A, 2, 2A, 3, 3A, 8, 20, 21, 22); all: "
+                             "every concluded outcome")
+
+
+def decision_denominator(args: argparse.Namespace) -> str:
+    """``--decision-denominator``, else the configured one."""
+    return args.decision_denominator or load_settings().decision_denominator
+
+
 def filters_from_args(args: argparse.Namespace, roles: tuple[str, ...] = ()) -> Filters:
     """A validated ``Filters`` from the parsed options; ``UsageError`` names any unknown value."""
     both = set(args.flag) & set(args.exclude_flag)

@@ -7,7 +7,7 @@ import json
 import sys
 
 from analytics import access, disparity, exports, schema, suppression
-from analytics.cli.options import UsageError, database_path, filters_from_args
+from analytics.cli.options import UsageError, database_path, decision_denominator, filters_from_args
 from analytics.store import Store
 
 #: Full precision (Python's shortest round-trip repr): a CSV never rounds a small p-value to 0.
@@ -25,9 +25,11 @@ def check_applies(args: argparse.Namespace) -> None:
                              "(one per child per crime), so the unit is the record")
         if args.outcome_filter:
             raise UsageError("--outcome-filter does not apply to --measure outcome: the outcomes counted are "
-                             "--outcome and the denominator is every concluded record")
+                             "--outcome and the denominator is set by --decision-denominator")
     elif args.outcome is not None:
         raise UsageError("--outcome applies to --measure outcome only")
+    elif args.decision_denominator is not None:
+        raise UsageError("--decision-denominator applies to --measure outcome only")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,13 +40,15 @@ def run(args: argparse.Namespace) -> int:
         store = store.perturbed()  # scrutiny: every count perturbed by the Cell Key Method (issue 14)
     store.check_areas(filters.areas)
     outcomes = tuple(c.strip().upper() for c in (args.outcome or [schema.OUTCOME_22]))
+    denominator = decision_denominator(args)
     if args.concordance:
         return _concordance(args, store, filters)
     if args.measure == "rate":
         result = disparity.population_rates(store, filters, split=args.split)
     else:
-        result = disparity.decision_ratios(store, filters, outcomes, split=args.split)
-    adjusted = (disparity.adjusted_ratios(store, filters, args.measure, tuple(args.adjust_for), outcomes)
+        result = disparity.decision_ratios(store, filters, outcomes, split=args.split, denominator=denominator)
+    adjusted = (disparity.adjusted_ratios(store, filters, args.measure, tuple(args.adjust_for), outcomes,
+                                          denominator=denominator)
                 if args.adjust_for else None)
     if not access.can(args.access_role, access.EXACT_COUNTS):  # scrutiny: disclosure-controlled output only
         result = access.controlled_table(result, args.access_role)

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from analytics import access
-from analytics.cli.options import UsageError, database_path, filters_from_args
+from analytics.cli.options import UsageError, database_path, decision_denominator, filters_from_args
 from analytics.filters import Filters
 from analytics.report import build_pack, parse_month, write_pack
 from analytics.store import AuditLog, Store
@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--from/--to cannot be used with report: the period is the 12 months to --month")
     record(args, database, filters)  # if the audit log cannot be written, no pack is made
     started = time.perf_counter()
-    pack = build_pack(Store(database), month, args.audience, filters)
+    pack = build_pack(Store(database), month, args.audience, filters, decision_denominator(args))
     written = write_pack(pack, args.out, pdf=not args.no_pdf)
     print(f"Wrote {written.html}" + (f" and {written.pdf}" if written.pdf else "")
           + f" ({args.audience}, {pack.period_label}) in {time.perf_counter() - started:.1f} s")

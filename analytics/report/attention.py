@@ -44,7 +44,7 @@ def attention(database: object, month: date, suppressing: bool) -> Attention:
     settings = load_settings()
     try:
         run = monthly_alerts(str(database), pd.Timestamp(month), settings.alerts, settings.ethnicity_source,
-                             record=False)
+                             record=False, decision_denominator=settings.decision_denominator)
     except ValueError as exc:
         return Attention(f"No alerts for this month: {exc}.", (), None, (), suppressing)
     table = run.table

@@ -111,9 +111,13 @@ def district_role(filters: Filters) -> str:
 # The pack
 # --------------------------------------------------------------------------------------------
 def build_data(store: Store, month: date, audience: str = DEFAULT_AUDIENCE, filters: Filters | None = None,
-               today: date | None = None) -> PackData:
-    """Every section of the pack for ``month`` (a date in the month) and ``audience``, and its findings."""
+               today: date | None = None, decision_denominator: str | None = None) -> PackData:
+    """Every section of the pack for ``month`` (a date in the month) and ``audience``, and its findings.
+    ``decision_denominator``: the outcome-22 share's denominator (``schema.DECISION_DENOMINATORS``; default the
+    configured one)."""
     check_audience(audience)
+    denominator = decision_denominator or load_settings().decision_denominator
+    disparity.check_denominator(denominator)
     if suppression.audience_applies_suppression(AUDIENCES[audience]):
         store = store.perturbed()  # the Cell Key Method: every count of the scrutiny pack is perturbed
     month = month.replace(day=1)
@@ -127,7 +131,7 @@ def build_data(store: Store, month: date, audience: str = DEFAULT_AUDIENCE, filt
         month=month, audience=audience, filters=f12, base_filters=base, force=force_name(store), data_from=first,
         produced=today or date.today(), provenance=provenance(store),
         roles=roles,
-        outcome22=outcome22(store, f12, control),
+        outcome22=outcome22(store, f12, control, denominator),
         districts=districts(store, f12, roles, control),
         markers=marker_rates(store, f12, control),
         rolling=rolling(store, base, f12),
@@ -176,10 +180,12 @@ def role_ratios(store: Store, base: Filters, f12: Filters, month: date, control:
     return out
 
 
-def outcome22(store: Store, f12: Filters, control: Control) -> Outcome22:
+def outcome22(store: Store, f12: Filters, control: Control,
+              denominator: str = schema.DEFAULT_DECISION_DENOMINATOR) -> Outcome22:
     decision = decision_filters(f12)
-    crude = disparity.decision_ratios(store, decision, (schema.OUTCOME_22,))
-    adjusted = disparity.adjusted_ratios(store, decision, "outcome", disparity.DECISION_STRATA, (schema.OUTCOME_22,))
+    crude = disparity.decision_ratios(store, decision, (schema.OUTCOME_22,), denominator=denominator)
+    adjusted = disparity.adjusted_ratios(store, decision, "outcome", disparity.DECISION_STRATA, (schema.OUTCOME_22,),
+                                         crude=crude, denominator=denominator)
     return Outcome22(roles=decision.roles, crude=crude, adjusted=adjusted,
                      published=control(crude.table, denominator_is_count=True))
 

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from analytics import suppression
+from analytics.disparity import DisparityTable
 from analytics.filters import Filters
 from analytics.geography import Funnel
 from analytics.narrative import Finding
@@ -68,10 +69,11 @@ class RoleRatios:
 
 @dataclass(frozen=True)
 class Outcome22:
-    """Outcome 22 as a share of concluded cases: crude ratios and the Mantel–Haenszel adjusted ones."""
+    """Outcome 22 as a share of the concluded cases in the chosen denominator: crude ratios and the Mantel–Haenszel
+    adjusted ones."""
 
-    roles: tuple[str, ...]  # the roles whose concluded cases are compared
-    crude: RatioResult
+    roles: tuple[str, ...]  # the roles whose cases are compared
+    crude: DisparityTable  # its ``decision_denominator`` and ``denominator`` state which cases
     adjusted: pd.DataFrame  # by group: adjusted_ratio, adjusted_lower, adjusted_upper, p_value, homogeneity_p
     published: pd.DataFrame  # the crude table as published
 

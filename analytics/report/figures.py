@@ -51,7 +51,7 @@ def pack_charts(data: PackData) -> tuple[ChartSpec, ...]:
         if spec.key in ("roles", "markers"):
             spec.figure.update_xaxes(title=f"Ratio to {reference} children (log scale; 1.0 = same as {reference})")
         if spec.key == "outcome22":
-            spec.figure.update_yaxes(tickformat=".1f", title="% of concluded cases")
+            spec.figure.update_yaxes(tickformat=".1f", title=f"% of {decision_cases(data)}")
     return shown
 
 
@@ -103,16 +103,23 @@ def roles_chart(data: PackData) -> ChartSpec:
 
 
 def outcome22_chart(data: PackData) -> ChartSpec:
-    """The share of concluded cases ending in outcome 22, by group."""
+    """The share of the cases in the outcome-22 denominator ending in outcome 22, by group."""
     table = data.outcome22.published
     shown = table.assign(events=_shown_events(table), denominator=_shown_events(table, "denominator"))
-    title = "Share of concluded cases ending in outcome 22"
+    title = "Share of cases ending in outcome 22"
     figure = charts.rate_bars(shown, title, "%", data.confidence,
-                              subtitle=f"{data.period_label}. Bars: {data.confidence * 100:g} % CI")
+                              subtitle=f"{data.period_label}, out of {decision_cases(data)}. "
+                                       f"Bars: {data.confidence * 100:g} % CI")
     return ChartSpec("outcome22", title, figure,
                      "Outcome 22: diversionary, educational or intervention activity instead of prosecution. "
-                     "Open investigations are excluded. A lower share means that group's children were "
+                     f"Denominator: {schema.DECISION_DENOMINATOR_LABELS[data.outcome22.crude.decision_denominator]}; "
+                     "open investigations are excluded. A lower share means that group's children were "
                      "diverted less often.")
+
+
+def decision_cases(data: PackData) -> str:
+    """The cases the outcome-22 share counts, in a few words."""
+    return schema.DECISION_DENOMINATOR_SHORT[data.outcome22.crude.decision_denominator]
 
 
 def map_chart(data: PackData) -> ChartSpec:

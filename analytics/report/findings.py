@@ -131,7 +131,8 @@ def outcome22_findings(data: PackData) -> list[Finding]:
             lower_unadjusted=float(row["adjusted_lower_unadjusted"]) if ratio_ok else float("nan"),
             upper_unadjusted=float(row["adjusted_upper_unadjusted"]) if ratio_ok else float("nan"),
             reliability=reliability, suppressed=suppressed,
-            context={"period": data.period_label, "reference": reference, "role_text": role_text, "shares": shares},
+            context={"period": data.period_label, "reference": reference, "role_text": role_text, "shares": shares,
+                     "case_scope": schema.DECISION_CASE_SCOPE[outcome.crude.decision_denominator]},
         ))
     return findings
 

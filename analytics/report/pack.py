@@ -35,8 +35,10 @@ class Pack:
         return self.data.period_label
 
 
-def build_pack(store: Store, month: date, audience: str = DEFAULT_AUDIENCE, filters: Filters | None = None) -> Pack:
-    """Compute, control and render the pack for ``month`` (a date in the month) and ``audience``."""
-    data = build_data(store, month, audience, filters)
+def build_pack(store: Store, month: date, audience: str = DEFAULT_AUDIENCE, filters: Filters | None = None,
+               decision_denominator: str | None = None) -> Pack:
+    """Compute, control and render the pack for ``month`` (a date in the month) and ``audience`` (outcome 22 over
+    ``decision_denominator``, default the configured one)."""
+    data = build_data(store, month, audience, filters, decision_denominator=decision_denominator)
     charts = pack_charts(data)
     return Pack(data, charts, render_html(data, charts))

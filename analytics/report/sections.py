@@ -60,6 +60,8 @@ class Outcome22:
     open_cases: str  # the number of open investigations left out
     crude: Table
     adjusted: Table
+    cases: str  # the cases compared ("concluded cases ... in which diversion was an option")
+    denominator: str  # the share's denominator in words, and what it leaves out
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class Methods:
     threshold: int
     rules: tuple[str, ...]
     tested: int
+    decision_denominator: str  # the outcome-22 share's denominator in words
 
 
 def tested(data: PackData) -> int:
@@ -148,8 +151,12 @@ def roles(data: PackData) -> Roles:
 
 def outcome22(data: PackData) -> Outcome22:
     role_text = " or ".join(ROLE_PLURAL[r] for r in data.outcome22.roles)
-    return Outcome22(role_text, data.outcome22.crude.notes[0].split(" records")[0], tables.outcome22_table(data),
-                     tables.outcome22_adjusted_table(data))
+    crude = data.outcome22.crude
+    left_out = [note for note in crude.notes if "live choice of diversion" in note]
+    return Outcome22(role_text, crude.notes[0].split(" records")[0], tables.outcome22_table(data),
+                     tables.outcome22_adjusted_table(data),
+                     f"concluded cases of child {role_text}{schema.DECISION_CASE_SCOPE[crude.decision_denominator]}",
+                     f"The share's denominator: {crude.denominator}." + (f" {left_out[0]}" if left_out else ""))
 
 
 def significant_sentences(data: PackData, kind: str) -> tuple[str, ...]:
@@ -208,4 +215,5 @@ def methods(data: PackData) -> Methods:
     return Methods(counting, ethnicity.method_text(f.ethnicity_source, f.counting_unit, None).rstrip("."),
                    schema.DEFAULT_SYV.describe(),
                    format_confidence(f.confidence), schema.SUPPRESSION_THRESHOLD,
-                   tuple(suppression.rules_text(AUDIENCES[data.audience])), tested(data))
+                   tuple(suppression.rules_text(AUDIENCES[data.audience])), tested(data),
+                   schema.DECISION_DENOMINATOR_LABELS[data.outcome22.crude.decision_denominator])

@@ -111,9 +111,11 @@ def role_tables(data: PackData) -> list[Table]:
 
 def outcome22_table(data: PackData) -> Table:
     role_text = " or ".join(ROLE_PLURAL[r] for r in data.outcome22.roles)
-    return ratio_table(data, data.outcome22.published, data.outcome22.crude.table, "%",
-                       f"Concluded cases of child {role_text}: {data.period_label}", "Outcome 22", "Concluded",
-                       "All groups", denominator_is_count=True)
+    crude = data.outcome22.crude
+    cases = schema.DECISION_DENOMINATOR_SHORT[crude.decision_denominator]
+    return ratio_table(data, data.outcome22.published, crude.table, "%",
+                       f"{cases[0].upper()}{cases[1:]} of child {role_text}: {data.period_label}", "Outcome 22",
+                       "Cases", "All groups", denominator_is_count=True)
 
 
 def marker_tables(data: PackData, role: str, rates: MarkerRates) -> list[Table]:

@@ -41,16 +41,19 @@ class AlertStore(PublicationReader):
         )
         return self._query(sql, {"follow_up": int(follow_up_days)})
 
-    def outcome22_by_month(self, ethnicity_source: str, follow_up_days: int) -> pd.DataFrame:
-        """Suspect records concluded within the follow-up (denominator) and those ending in outcome 22 (events)."""
+    def outcome22_by_month(self, ethnicity_source: str, follow_up_days: int,
+                           denominator_codes: tuple[str, ...] = schema.DECISION_DENOMINATORS["all"]) -> pd.DataFrame:
+        """Suspect records concluded within the follow-up with an outcome in ``denominator_codes`` (denominator:
+        the decision denominator, as ``Store.decision_counts``) and those ending in outcome 22 (events)."""
         group = GROUP_EXPRESSIONS[ethnicity_source]
         sql = (
             f"SELECT COALESCE(area_code, '{COUNTY}') AS area, {group} AS \"group\", month, "
             "COUNT(*) FILTER (WHERE outcome_code = $outcome) AS events, COUNT(*) AS denominator FROM records "
-            f"WHERE role = 'suspect' AND {_WITHIN_FOLLOW_UP} "
+            f"WHERE role = 'suspect' AND {_WITHIN_FOLLOW_UP} AND list_contains($denominator_outcomes, outcome_code) "
             f"GROUP BY GROUPING SETS ((area_code, {group}, month), ({group}, month))"
         )
-        return self._query(sql, {"follow_up": int(follow_up_days), "outcome": schema.OUTCOME_22})
+        return self._query(sql, {"follow_up": int(follow_up_days), "outcome": schema.OUTCOME_22,
+                                 "denominator_outcomes": list(denominator_codes)})
 
     def population_by_group(self) -> pd.DataFrame:
         """Children by area (and ``all``) and ethnic group."""

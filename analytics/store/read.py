@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from analytics import schema
 from analytics.filters import Filters
 from analytics.store.reader import PublicationReader
 from analytics.store.where import (
@@ -29,6 +30,17 @@ from analytics.store.where import (
     records_where,
 )
 from analytics.suppression.perturbation import perturb_cells, perturb_columns
+
+#: Every outcome code: the denominator of a share of all concluded records.
+ALL_OUTCOMES: tuple[str, ...] = schema.DECISION_DENOMINATORS["all"]
+#: The counts of a decision point, each a condition on a record's outcome (``$chosen_outcomes``: the decision;
+#: ``$denominator_outcomes``: the outcomes in the denominator; blank: open).
+DECISION_CONDITIONS = {
+    "events": "list_contains($chosen_outcomes, outcome_code)",
+    "denominator": "list_contains($denominator_outcomes, outcome_code)",
+    "open": "outcome_code = ''",
+    "outside": "outcome_code <> '' AND NOT list_contains($denominator_outcomes, outcome_code)",
+}
 
 
 def event_counts_statement(filters: Filters, dims: tuple[str, ...] = (), cell_keys: bool = False) -> Statement:
@@ -46,38 +58,38 @@ def event_counts_statement(filters: Filters, dims: tuple[str, ...] = (), cell_ke
     return Statement(sql, where.params)
 
 
-def decision_counts_statement(filters: Filters, outcome_codes: tuple[str, ...],
-                              dims: tuple[str, ...] = (), cell_keys: bool = False) -> Statement:
-    """Concluded records and those ending in ``outcome_codes``, by ethnic group and ``dims`` (with
-    ``cell_keys``, each count's cell key too)."""
+def decision_counts_statement(filters: Filters, outcome_codes: tuple[str, ...], dims: tuple[str, ...] = (),
+                              cell_keys: bool = False, denominator_codes: tuple[str, ...] | None = None) -> Statement:
+    """Records ending in ``outcome_codes`` (``events``) among those whose outcome is one of ``denominator_codes``
+    (``denominator``; default every outcome code, i.e. every concluded record), by ethnic group and ``dims``, with
+    the open records (``open``) and the concluded records outside the denominator (``outside``). With
+    ``cell_keys``, each count's cell key too."""
     columns = dimension_columns(dims)
     group = GROUP_EXPRESSIONS[filters.ethnicity_source]
     where = records_where(filters.replace(outcome_codes=()), include_ethnic_group=False)
-    params = {**where.params, "chosen_outcomes": list(outcome_codes)}
+    params = {**where.params, "chosen_outcomes": list(outcome_codes),
+              "denominator_outcomes": list(denominator_codes if denominator_codes is not None else ALL_OUTCOMES)}
     select = ", ".join([*columns, f"{group} AS ethnic_group"])
-    conditions = {"events": "list_contains($chosen_outcomes, outcome_code)", "denominator": "outcome_code <> ''",
-                  "open": "outcome_code = ''"}
-    keys = "".join(f", {record_cell_key(c)} AS {name}_ckey" for name, c in conditions.items()) if cell_keys else ""
-    sql = (
-        f"SELECT {select}, "
-        "COUNT(*) FILTER (WHERE list_contains($chosen_outcomes, outcome_code)) AS events, "
-        "COUNT(*) FILTER (WHERE outcome_code <> '') AS denominator, "
-        f"COUNT(*) FILTER (WHERE outcome_code = '') AS open{keys} "
-        f"FROM records WHERE {where.sql} GROUP BY ALL"
-    )
+    keys = "".join(f", {record_cell_key(c)} AS {name}_ckey" for name, c in DECISION_CONDITIONS.items()) \
+        if cell_keys else ""
+    counts = ", ".join(f"COUNT(*) FILTER (WHERE {c}) AS {name}" for name, c in DECISION_CONDITIONS.items())
+    sql = f"SELECT {select}, {counts}{keys} FROM records WHERE {where.sql} GROUP BY ALL"
     return Statement(sql, params)
 
 
 def ethnicity_units_statement(filters: Filters, dims: tuple[str, ...] = (),
-                              outcome_codes: tuple[str, ...] | None = None, cell_keys: bool = False) -> Statement:
+                              outcome_codes: tuple[str, ...] | None = None, cell_keys: bool = False,
+                              denominator_codes: tuple[str, ...] | None = None) -> Statement:
     """Children by ``dims``, district, person-level self-defined group and officer-defined group, with the moments of
     their record counts: the input of the concordance reallocation and of the cluster (records per child) variance
     (``analytics.ethnicity``).
 
     A unit is a child within a ``dims`` cell; its district is the area of its latest record in the cell. Per cell
     and (district, self group, officer group): ``children``, ``records`` (sum of the children's records) and
-    ``records_squared`` (sum of squares). With ``outcome_codes`` (decision points) also the concluded records ``d``
-    and those ending in the outcomes ``a`` with ``a``, ``d``, ``a2``, ``ad``, ``d2`` sums, and ``open`` records.
+    ``records_squared`` (sum of squares). With ``outcome_codes`` (decision points) also the records in the
+    denominator ``d`` (outcome one of ``denominator_codes``, default every concluded record) and those ending in the
+    outcomes ``a``, with ``a``, ``d``, ``a2``, ``ad``, ``d2`` sums, the ``open`` records and the concluded records
+    ``outside`` the denominator.
     With ``cell_keys``, each count's sum of keys (``children_ckey``, ``records_ckey``, ``a_ckey``, ``d_ckey``; not
     yet modulo 256, since a published cell adds up several rows: ``perturbation.perturb_cells``)."""
     columns = dimension_columns(dims)
@@ -92,13 +104,15 @@ def ethnicity_units_statement(filters: Filters, dims: tuple[str, ...] = (),
         sums += ", SUM(pk)::BIGINT AS children_ckey, SUM(rk)::BIGINT AS records_ckey"
     if outcome_codes is not None:
         params["chosen_outcomes"] = list(outcome_codes)
-        measures += (", COUNT(*) FILTER (WHERE list_contains($chosen_outcomes, outcome_code)) AS a, "
-                     "COUNT(*) FILTER (WHERE outcome_code <> '') AS d, COUNT(*) FILTER (WHERE outcome_code = '') AS o")
+        params["denominator_outcomes"] = list(denominator_codes if denominator_codes is not None else ALL_OUTCOMES)
+        measures += "".join(f", COUNT(*) FILTER (WHERE {DECISION_CONDITIONS[name]}) AS {short}"
+                            for name, short in (("events", "a"), ("denominator", "d"), ("open", "o"),
+                                                ("outside", "x")))
         sums += (", SUM(a) AS a, SUM(d) AS d, SUM(a * a) AS a2, SUM(a * d) AS ad, SUM(d * d) AS d2, "
-                 "SUM(o) AS open")
+                 "SUM(o) AS open, SUM(x) AS outside")
         if cell_keys:
-            measures += (", COALESCE(SUM(record_ckey) FILTER (WHERE list_contains($chosen_outcomes, outcome_code)), 0)"
-                         " AS ak, COALESCE(SUM(record_ckey) FILTER (WHERE outcome_code <> ''), 0) AS dk")
+            measures += "".join(f", COALESCE(SUM(record_ckey) FILTER (WHERE {DECISION_CONDITIONS[name]}), 0) AS {k}"
+                                for name, k in (("events", "ak"), ("denominator", "dk")))
             sums += ", SUM(ak)::BIGINT AS a_ckey, SUM(dk)::BIGINT AS d_ckey"
     sql = (
         f"WITH units AS (SELECT {cell}person_key, arg_max(area_code, (recorded_date, record_id)) AS district, "
@@ -218,24 +232,28 @@ class Store(PublicationReader):
         sql = f"SELECT {select}, SUM(population)::BIGINT AS population FROM population WHERE {where.sql} GROUP BY ALL"
         return self._renamed(self._query(sql, where.params), dims)
 
-    def decision_counts(self, filters: Filters, outcome_codes: tuple[str, ...],
-                        dims: tuple[str, ...] = ()) -> pd.DataFrame:
-        """Concluded records and those ending in ``outcome_codes``, by ethnic group and ``dims``.
+    def decision_counts(self, filters: Filters, outcome_codes: tuple[str, ...], dims: tuple[str, ...] = (),
+                        denominator_codes: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """Records whose outcome is one of ``denominator_codes`` (default: every concluded record) and those ending
+        in ``outcome_codes``, by ethnic group and ``dims``.
 
-        The unit is the record (one decision per child per crime); open investigations are not
-        in the denominator and are counted separately in ``open``.
+        The unit is the record (one decision per child per crime); open investigations and concluded records
+        outside the denominator are counted separately in ``open`` and ``outside``.
         """
-        statement = decision_counts_statement(filters, outcome_codes, dims, cell_keys=self.perturbing)
-        frame = self._counts_query(statement.sql, statement.params, ("events", "denominator", "open"))
+        statement = decision_counts_statement(filters, outcome_codes, dims, cell_keys=self.perturbing,
+                                              denominator_codes=denominator_codes)
+        frame = self._counts_query(statement.sql, statement.params, tuple(DECISION_CONDITIONS))
         if self.perturbing:  # a part never exceeds its whole after perturbation
             frame["events"] = frame["events"].clip(upper=frame["denominator"])
         return self._renamed(frame, dims)
 
     def ethnicity_units(self, filters: Filters, dims: tuple[str, ...] = (),
-                        outcome_codes: tuple[str, ...] | None = None) -> pd.DataFrame:
+                        outcome_codes: tuple[str, ...] | None = None,
+                        denominator_codes: tuple[str, ...] | None = None) -> pd.DataFrame:
         """Children by ``dims``, district, self-defined and officer-defined group, with their record moments
         (``ethnicity_units_statement``): the concordance and the reallocation of not-stated children."""
-        statement = ethnicity_units_statement(filters, dims, outcome_codes, cell_keys=self.perturbing)
+        statement = ethnicity_units_statement(filters, dims, outcome_codes, cell_keys=self.perturbing,
+                                              denominator_codes=denominator_codes)
         frame = self._query(statement.sql, statement.params)
         if self.perturbing:  # each published cell (dims x the source's group) perturbed, as event_counts' cells
             frame = self._perturbed_units(frame, filters, dims, outcome_codes is not None)

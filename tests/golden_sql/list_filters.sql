@@ -24,8 +24,10 @@ GROUP BY ALL
 -- decision_counts (outcome 22; dims: area, age_band)
 SELECT area_code, age_band, COALESCE(person_group_self, 'Not stated') AS ethnic_group,
 COUNT(*) FILTER (WHERE list_contains($chosen_outcomes, outcome_code)) AS events,
-COUNT(*) FILTER (WHERE outcome_code <> '') AS denominator,
-COUNT(*) FILTER (WHERE outcome_code = '') AS open
+COUNT(*) FILTER (WHERE list_contains($denominator_outcomes, outcome_code)) AS denominator,
+COUNT(*) FILTER (WHERE outcome_code = '') AS open,
+COUNT(*) FILTER (WHERE outcome_code <> ''
+AND NOT list_contains($denominator_outcomes, outcome_code)) AS outside
 FROM records
 WHERE list_contains($role_list, role)
 AND list_contains($age_band_list, age_band)
@@ -33,4 +35,4 @@ AND list_contains($sex_list, sex)
 AND list_contains($area_code_list, area_code)
 AND list_contains($offence_group_list, offence_group)
 GROUP BY ALL
--- params: {"age_band_list": ["14-15", "16-17"], "area_code_list": ["E07000143", "E07000148"], "chosen_outcomes": ["22"], "offence_group_list": ["Robbery"], "role_list": ["offender", "suspect"], "sex_list": ["M"]}
+-- params: {"age_band_list": ["14-15", "16-17"], "area_code_list": ["E07000143", "E07000148"], "chosen_outcomes": ["22"], "denominator_outcomes": ["1", "1A", "2", "2A", "3", "3A", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22"], "offence_group_list": ["Robbery"], "role_list": ["offender", "suspect"], "sex_list": ["M"]}

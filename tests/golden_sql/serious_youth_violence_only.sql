@@ -16,9 +16,11 @@ GROUP BY ALL
 -- decision_counts (outcome 22; dims: offence_group)
 SELECT offence_group, COALESCE(person_group_self, 'Not stated') AS ethnic_group,
 COUNT(*) FILTER (WHERE list_contains($chosen_outcomes, outcome_code)) AS events,
-COUNT(*) FILTER (WHERE outcome_code <> '') AS denominator,
-COUNT(*) FILTER (WHERE outcome_code = '') AS open
+COUNT(*) FILTER (WHERE list_contains($denominator_outcomes, outcome_code)) AS denominator,
+COUNT(*) FILTER (WHERE outcome_code = '') AS open,
+COUNT(*) FILTER (WHERE outcome_code <> ''
+AND NOT list_contains($denominator_outcomes, outcome_code)) AS outside
 FROM records
 WHERE serious_youth_violence
 GROUP BY ALL
--- params: {"chosen_outcomes": ["22"]}
+-- params: {"chosen_outcomes": ["22"], "denominator_outcomes": ["1", "1A", "2", "2A", "3", "3A", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22"]}
