@@ -84,7 +84,6 @@ PERMISSION_TEXT = {
 PACK_PERMISSION = {"officers": PACK_OFFICERS, "scrutiny": PACK_SCRUTINY}
 
 # Pages ---------------------------------------------------------------------------------------------
-_EXACT = frozenset({ANALYST, OFFICER})
 _EVERYONE = frozenset(ROLES)
 #: Page file (relative to the entry point) -> roles that may open it. A page opens to scrutiny only
 #: once every figure on it passes through disclosure control (charts included: a bar's height times a
@@ -93,13 +92,13 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "dashboard.py": _EVERYONE,  # scrutiny: its home (the pack's findings and links), no counts
     "pages/disproportionality.py": _EVERYONE,
     "pages/attention.py": _EVERYONE,  # scrutiny: alerts only, through disclosure control (analytics.alerts.disclosure)
-    "pages/geography.py": _EXACT,
+    "pages/geography.py": _EVERYONE,
     "pages/crime_types.py": _EVERYONE,
-    "pages/outcomes.py": _EXACT,
-    "pages/trends.py": _EXACT,
-    "pages/data_quality.py": _EXACT,
+    "pages/outcomes.py": _EVERYONE,
+    "pages/trends.py": _EVERYONE,
+    "pages/data_quality.py": _EVERYONE,
     "pages/records.py": frozenset({ANALYST}),
-    "pages/stop_search.py": _EXACT,
+    "pages/stop_search.py": _EVERYONE,
     "pages/journeys.py": _EVERYONE,  # issue 17: every count under disclosure control for scrutiny
     "pages/monthly_pack.py": _EVERYONE,
     "pages/audit_log.py": frozenset({ANALYST}),

@@ -387,12 +387,18 @@ def completeness_lines(frame: pd.DataFrame, series: str, title: str, target: flo
 # --------------------------------------------------------------------------------------------
 # Composition
 # --------------------------------------------------------------------------------------------
+def outcome_shares(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (``group, outcome_group, records``) with each outcome's ``share`` (%) of the group's records."""
+    totals = frame.groupby("group")["records"].transform("sum")
+    return frame.assign(share=100 * frame["records"] / totals)
+
+
 def outcome_mix(frame: pd.DataFrame, title: str, subtitle: str = "") -> go.Figure:
-    """Share of concluded outcomes by outcome group within each ethnic group (``group, outcome_group, records``)."""
+    """Share of concluded outcomes by outcome group within each ethnic group (``group, outcome_group, records``;
+    with a ``share`` column, as given: a segment whose share is missing, e.g. suppressed, is left out)."""
     if frame.empty:
         return empty_figure(title, "No concluded outcomes match the filters.")
-    totals = frame.groupby("group")["records"].transform("sum")
-    frame = frame.assign(share=100 * frame["records"] / totals)
+    frame = (frame if "share" in frame.columns else outcome_shares(frame)).dropna(subset=["share"])
     palette = ["#0072B2", "#56B4E9", "#009E73", "#E69F00", "#F0E442", "#CC79A7", "#D55E00", "#999999", "#666666",
                "#BBBBBB"]
     fig = go.Figure()
@@ -415,12 +421,14 @@ def outcome_mix(frame: pd.DataFrame, title: str, subtitle: str = "") -> go.Figur
 
 
 def agreement_heatmap(crosstab: pd.DataFrame, title: str, subtitle: str = "") -> go.Figure:
-    """Self-defined (rows) by officer-defined (columns) record counts."""
-    values = crosstab.to_numpy()
+    """Self-defined (rows) by officer-defined (columns) record counts; a cell that is text (``[c]``, suppressed)
+    is shown as that text and left uncoloured."""
+    values = crosstab.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    text = [[v if isinstance(v, str) else f"{int(v):,}" for v in row] for row in crosstab.to_numpy(dtype=object)]
     fig = go.Figure(go.Heatmap(
         z=values, x=list(crosstab.columns), y=list(crosstab.index), colorscale="Blues", showscale=False,
-        text=[[f"{v:,}" for v in row] for row in values], texttemplate="%{text}",
-        hovertemplate="Self-defined %{y}, officer-defined %{x}: %{z:,} records<extra></extra>",
+        text=text, texttemplate="%{text}",
+        hovertemplate="Self-defined %{y}, officer-defined %{x}: %{text} records<extra></extra>",
     ))
     fig.update_xaxes(title="Officer-defined", side="bottom")
     fig.update_yaxes(title="Self-defined", autorange="reversed")

@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from analytics import disparity, reference, schema, stats, verdicts
+from analytics import disparity, reference, schema, stats, suppression, verdicts
 from analytics.filters import Filters
 from analytics.store import Store
 
@@ -167,7 +167,8 @@ def district_values(store: Store, filters: Filters, group: str, value: str = "ra
     rows = rates.table[rates.table["group"] == group].copy()
     rows["value"] = rows["ratio"] if value == "ratio" else rows["rate"]
     rows["hover"] = [
-        (f"{group}: {r['rate']:.2f} per 1,000 ({int(r['events']):,} of {int(r['denominator']):,})"
+        ((f"{group}: count not shown ([c], disclosure control)" if isinstance(r["events"], str) else
+          f"{group}: {r['rate']:.2f} per 1,000 ({int(r['events']):,} of {int(r['denominator']):,})")
          + (f"<br>ratio to {filters.reference_group} {r['ratio']:.2f} "
             f"(interval {verdicts.format_level(r['interval_level'])}, adjusted: "
             f"{r['ratio_lower']:.2f} to {r['ratio_upper']:.2f})"
@@ -178,3 +179,25 @@ def district_values(store: Store, filters: Filters, group: str, value: str = "ra
     return rows.rename(columns={"split": "area_code"})[["area_code", "value", "hover", "events", "denominator",
                                                         "rate", "ratio", "ratio_lower", "ratio_upper",
                                                         "interval_level", "verdict", "reliability"]]
+
+
+def controlled_funnel(funnel: Funnel, hidden_areas: set[str] | None = None) -> Funnel | None:
+    """A funnel as the scrutiny audience may see it (issue 15, part 4), or None if it cannot be shown.
+
+    A point is its district's count (value x denominator), so a district is left out where its count is hidden:
+    ``hidden_areas`` (the districts whose count the page's table shows as ``[c]``), and any whose events or
+    denominator ``suppression.suppress_counts`` hides, the force average being taken as published (it is the
+    total over the districts, so one hidden district would be the total minus the others). If the force total
+    itself would have to be hidden, there is no funnel. The verdicts of the districts shown are unchanged
+    (decided over every district, as a withheld ratio keeps its verdict).
+    """
+    points = funnel.points
+    if points.empty:
+        return funnel
+    shown = suppression.suppress_counts(points, ("events", "n"), totals_published=True)
+    if any(shown.attrs["suppressed_totals"].values()):
+        return None
+    keep = ~shown["suppressed"] & ~points["area_code"].isin(hidden_areas or set())
+    if (~keep).sum() == 1:  # one district left out for the table's sake alone: the total would reveal it
+        return None
+    return Funnel(points[keep].reset_index(drop=True), funnel.centre, funnel.limits, funnel.unit)

@@ -25,18 +25,37 @@ if by_role.empty:
     render.nothing_matches(filters)
     st.stop()
 
+# Scrutiny: counts of 1-4, and whatever would reveal one (a share of a known total, a line's last hidden count),
+# as [c] or left out; the agreement only where no count behind it is hidden. No-op for roles with exact counts.
+by_role, by_area = render.controlled_completeness(by_role), render.controlled_completeness(by_area)
+by_month = render.controlled_completeness(by_month, ("role",))
+crosstab, agreement_shown = render.controlled_agreement(agreement)
+
+
+def _count(value) -> str:
+    return value if isinstance(value, str) else f"{int(value):,}"
+
+
+def _share(value, digits: int = 0) -> str:
+    return "–" if pd.isna(value) else f"{value:.{digits}%}"
+
+
 target = schema.ETHNICITY_COMPLETENESS_TARGET
 columns = st.columns(len(by_role))
-for column, row in zip(columns, by_role.itertuples(), strict=True):
-    column.metric(f"{row.role.capitalize()} records with self-defined ethnicity", f"{row.self_share:.0%}",
-                  delta=f"{row.self_share - target:+.0%} against the {target:.0%} target", delta_color="normal",
-                  help=f"{row.self_stated:,} of {row.records:,} records; "
-                       f"any ethnicity (self or officer): {row.any_share:.0%}")
+for column, row in zip(columns, by_role.to_dict("records"), strict=True):
+    share = row["self_share"]
+    column.metric(f"{str(row['role']).capitalize()} records with self-defined ethnicity", _share(share),
+                  delta=None if pd.isna(share) else f"{share - target:+.0%} against the {target:.0%} target",
+                  delta_color="normal",
+                  help=f"{_count(row['self_stated'])} of {_count(row['records'])} records; "
+                       f"any ethnicity (self or officer): {_share(row['any_share'])}")
 
 render.chart(
-    charts.completeness_lines(by_month.assign(stated=by_month["self_stated"], share=by_month["self_share"]), "role",
-                              "Share of records with self-defined ethnicity, by month", target),
-    "The dashed red line is the target. Victims' ethnicity is usually recorded less often than suspects'.",
+    charts.completeness_lines(render.for_chart(by_month.assign(stated=by_month["self_stated"],
+                                                               share=by_month["self_share"]), ("stated", "records")),
+                              "role", "Share of records with self-defined ethnicity, by month", target),
+    "The dashed red line is the target. Victims' ethnicity is usually recorded less often than suspects'."
+    + render.suppressed_note(),
     key="quality-monthly",
 )
 
@@ -44,10 +63,11 @@ render.chart(
 def _completeness_table(frame: pd.DataFrame, label: str, column: str, names: dict | None = None) -> pd.DataFrame:
     return pd.DataFrame({
         label: frame[column].map(names).fillna(frame[column]) if names else frame[column],
-        "Records": frame["records"],
-        "Self-defined stated": frame["self_share"].map("{:.1%}".format),
-        "Interval": [f"{lo:.1%} to {hi:.1%}" for lo, hi in zip(frame["self_lower"], frame["self_upper"], strict=True)],
-        "Any ethnicity stated": frame["any_share"].map("{:.1%}".format),
+        "Records": render.counts(frame["records"]),
+        "Self-defined stated": frame["self_share"].map(lambda v: _share(v, 1)),
+        "Interval": ["–" if pd.isna(lo) else f"{lo:.1%} to {hi:.1%}"
+                     for lo, hi in zip(frame["self_lower"], frame["self_upper"], strict=True)],
+        "Any ethnicity stated": frame["any_share"].map(lambda v: _share(v, 1)),
         "Meets target": frame["meets_target"].map(render.yes_no),
     })
 
@@ -56,21 +76,29 @@ st.subheader("By role")
 st.dataframe(_completeness_table(by_role, "Role", "role"), hide_index=True, width="stretch")
 st.subheader("By district")
 st.dataframe(_completeness_table(by_area, "District", "area", page.area_names), hide_index=True, width="stretch")
+if render.controlling():
+    st.caption("[c]: a count from 1 to 4, or one that would reveal such a count, is not shown (disclosure control); "
+               "–: the share is not shown because its count is not.")
 
 st.subheader("Self-defined against officer-defined ethnicity")
 left, right = st.columns([1.2, 1])
 with left:
-    render.chart(charts.agreement_heatmap(agreement.crosstab, "Records by self-defined and officer-defined group"),
+    render.chart(charts.agreement_heatmap(crosstab, "Records by self-defined and officer-defined group"),
                  "Rows: what the child said; columns: what the officer recorded. Officers have no code for Mixed, so "
-                 "Mixed children are always recorded as another group.", key="quality-agreement")
+                 "Mixed children are always recorded as another group." + render.suppressed_note(),
+                 key="quality-agreement")
 with right:
-    st.metric("Agreement where both are recorded", f"{agreement.agreement.estimate:.1%}",
-              help=f"{agreement.agreeing:,} of {agreement.both_stated:,} records; Wilson interval "
-                   f"{agreement.agreement.lower:.1%} to {agreement.agreement.upper:.1%}")
-    st.metric("Cohen's kappa", f"{agreement.kappa:.2f}",
-              help=f"Agreement beyond chance (chance agreement {agreement.expected_agreement:.1%}). "
-                   "Above 0.8 is usually read as strong agreement.")
-    st.markdown(agreement.describe())
+    if not agreement_shown:
+        st.info("Agreement and kappa are not shown for this selection: a count in the table behind them is "
+                "suppressed (disclosure control).")
+    else:
+        both = "" if render.controlling() else f"{agreement.agreeing:,} of {agreement.both_stated:,} records; "
+        st.metric("Agreement where both are recorded", f"{agreement.agreement.estimate:.1%}",
+                  help=f"{both}Wilson interval {agreement.agreement.lower:.1%} to {agreement.agreement.upper:.1%}")
+        st.metric("Cohen's kappa", f"{agreement.kappa:.2f}",
+                  help=f"Agreement beyond chance (chance agreement {agreement.expected_agreement:.1%}). "
+                       "Above 0.8 is usually read as strong agreement.")
+        st.markdown(agreement.describe())
 
 st.subheader("Concordance used to reallocate children without a self-defined code")
 st.markdown("By default each table reallocates a child who has only an officer-defined code across the self-defined "
@@ -89,13 +117,14 @@ else:
 
 st.subheader("Rows rejected or excluded at the last load")
 meta = page.publication
-st.markdown(f"Rows read **{meta['rows_read']:,}** = loaded **{meta['loaded']:,}** + rejected **{meta['rejected']:,}** "
-            f"+ excluded (aged 18 or over) **{meta['excluded']:,}**.")
-problems = rejected[rejected["kind"] != "loaded"]
+problems, shown = render.controlled_load_report(rejected[rejected["kind"] != "loaded"], meta)
+st.markdown(f"Rows read **{_count(shown['rows_read'])}** = loaded **{_count(shown['loaded'])}** + rejected "
+            f"**{_count(shown['rejected'])}** + excluded (aged 18 or over) **{_count(shown['excluded'])}**.")
 if problems.empty:
     st.success("No rows were rejected or excluded.")
 else:
-    st.dataframe(problems.rename(columns={"kind": "Kind", "reason": "Reason", "rows": "Rows"}), hide_index=True,
-                 width="stretch")
+    st.dataframe(problems.assign(rows=render.counts(problems["rows"]))
+                 .rename(columns={"kind": "Kind", "reason": "Reason", "rows": "Rows"}),
+                 hide_index=True, width="stretch")
     render.download(problems, "load-rejections.csv", [f"Data version {version}", f"Source file {meta['source_file']}"],
                     key="download-rejections")

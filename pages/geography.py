@@ -31,7 +31,7 @@ with st.spinner("Computing district figures…"):
     funnel = (cached.rate_funnel(filters, version, group) if funnel_measure == "rate"
               else cached.share_funnel(filters, version, (schema.OUTCOME_22,), denominator))
 
-if districts["events"].sum() == 0:
+if (pd.to_numeric(districts["events"], errors="coerce").fillna(1) == 0).all():  # [c] is not nothing
     render.nothing_matches(filters)
     st.stop()
 
@@ -47,7 +47,10 @@ render.chart(
      if value == "ratio" else "Darker: a higher rate. ") + geography.ATTRIBUTION,
     key="geo-map",
 )
-if funnel.points.empty:
+if funnel is None:
+    st.info("The funnel plot is not shown for this selection: too many of its districts' counts are small "
+            "(disclosure control).")
+elif funnel.points.empty:
     st.info("No district has events for this measure and filter.")
 else:
     title = (f"{group} children per 1,000 by district" if funnel_measure == "rate"
@@ -65,18 +68,21 @@ else:
     )
 
 st.subheader("Districts")
-table = pd.DataFrame({
+table = pd.DataFrame({  # for scrutiny, ``districts`` is already through disclosure control (ui.cached)
     "District": districts["area_code"].map(page.area_names).fillna(districts["area_code"]),
-    f"{group} children (events)": districts["events"],
+    f"{group} children (events)": render.counts(districts["events"]),
     "Population": districts["denominator"],
-    "Rate per 1,000": districts["rate"].round(2),
-    f"Ratio to {filters.reference_group}": districts["ratio"].round(2),
+    "Rate per 1,000": pd.to_numeric(districts["rate"]).round(2),
+    f"Ratio to {filters.reference_group}": pd.to_numeric(districts["ratio"]).round(2),
     "Interval (adjusted)": render.intervals(districts["ratio_lower"], districts["ratio_upper"]),
     "Verdict": render.verdict_labels(districts["verdict"]),
     "Reliability": districts["reliability"],
 })
 st.dataframe(table, hide_index=True, width="stretch")
-funnel_verdicts = render.funnel_verdicts(funnel.points)
+if render.controlling():
+    st.caption("[c]: a count from 1 to 4, or one that would reveal such a count, is not shown (disclosure control); "
+               "such a district's rate and ratio are not shown, and it is left out of the funnel plot.")
+funnel_verdicts = render.funnel_verdicts(funnel.points) if funnel is not None else ""
 if funnel_verdicts:
     st.warning(f"Against the force average, after adjustment for every district: {funnel_verdicts}.")
 render.download(table, f"districts-{group.lower()}.csv",
@@ -87,7 +93,7 @@ render.download(table, f"districts-{group.lower()}.csv",
 names = {"": "All districts (force area)", **page.area_names}
 chosen = st.selectbox("Area for the partner overlay", tuple(names), format_func=names.__getitem__,
                       key="geo_partner_area")
-police_rows = (cached.population_rates(filters, version).table if not chosen
+police_rows = (render.controlled(cached.population_rates(filters, version)).table if not chosen
                else districts[districts["area_code"] == chosen].assign(group=group, unit="per 1,000"))
 partners.overlay_section(page, police_rows, f"Police: {names[chosen]} (children per 1,000)", group,
                          (chosen,) if chosen else filters.areas, key="geo-partners")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import charts, schema
-from ui import cached, render
+from analytics import access, charts, schema
+from ui import auth, cached, render
 from ui.page import setup
 
 page = setup("Outcomes and diversion", ":material/alt_route:",
@@ -43,11 +43,19 @@ if crude.table["denominator"].sum() == 0:
     render.nothing_matches(filters)
     st.stop()
 
+# Scrutiny sees every figure (charts too) through disclosure control; no-op for roles with exact counts.
+crude = render.controlled(crude)
+if not auth.can(access.EXACT_COUNTS):  # a ratio withheld from the table is not shown here either
+    adjusted = adjusted[adjusted["group"].isin(access.shown_groups(crude))]
+mix = render.controlled_counts(charts.outcome_shares(mix.rename(columns={"ethnic_group": "group"})), ("records",),
+                               ("group",), totals_published=True, derived=("share",))
+rolling = render.controlled_counts(rolling, ("events", "concluded"), derived=("share", "lower", "upper"))
+
 roles = " or ".join(decision_filters.roles)
 render.chart(
-    charts.outcome_mix(mix.rename(columns={"ethnic_group": "group"}), f"How concluded {roles} records ended, by group"),
+    charts.outcome_mix(render.for_chart(mix, ("records",)), f"How concluded {roles} records ended, by group"),
     "Each bar is 100 % of the group's concluded records (every outcome, whatever the denominator chosen above); "
-    "outcome 22 is the hatched black segment.",
+    "outcome 22 is the hatched black segment." + render.suppressed_note(),
     key="outcomes-mix",
 )
 render.chart(
@@ -62,7 +70,7 @@ render.chart(
 render.chart(
     charts.rate_bars(crude.table, f"Share of {roles} records ending in {label}: {cases}", "%", filters.confidence),
     f"Denominator: {crude.denominator}. Open investigations are not in the denominators. Not stated: children whose "
-    "ethnicity was not recorded.",
+    "ethnicity was not recorded." + render.suppressed_note(),
     key="outcomes-share",
 )
 
@@ -74,10 +82,11 @@ if len(adjusted):
 
 st.subheader(f"Use of {label} over time")
 render.chart(
-    charts.ratio_band(rolling, f"Share of {roles} records ending in {label}, rolling 12 months: {cases}",
+    charts.ratio_band(render.for_chart(rolling, ("events", "concluded")),
+                      f"Share of {roles} records ending in {label}, rolling 12 months: {cases}",
                       filters.reference_group, filters.confidence, value="share", log=False,
                       y_label=f"% of {cases}", groups=schema.ETHNIC_GROUPS_WITH_NOT_STATED),
     "Each point covers the 12 months ending that month; the shaded band is the Wilson confidence interval. "
-    "Single months are too small to read.",
+    "Single months are too small to read." + render.suppressed_note(),
     key="outcomes-rolling",
 )

@@ -43,13 +43,19 @@ if totals.empty or int(totals["searches"].sum()) == 0:
 
 searched = int(totals["searches"].sum())
 not_stated = int(totals.loc[totals["ethnic_group"] == schema.NOT_STATED, "searches"].sum())
+# Scrutiny: searches are published record by record on data.police.uk and are not perturbed, but a count of 1-4
+# is still shown as [c] (and a table's second count where its total would reveal the first). No-op otherwise.
+controlling = render.controlling()
+ages = search_ui.controlled_ages(ages, controlling)
+shown_searched = search_ui.count_text(searched, controlling)
+not_stated_share = search_ui.share_text(not_stated, searched, controlling)
 columns = st.columns(4)
-columns[0].metric("Searches in view", f"{searched:,}")
-columns[1].metric("Searches of children aged 10-17", f"{search_ui.searches_of(ages, searches.CHILD):,}",
+columns[0].metric("Searches in view", shown_searched)
+columns[1].metric("Searches of children aged 10-17", search_ui.searches_of(ages, searches.CHILD),
                   help="All filters except age range")
-columns[2].metric("Searches of children under 10", f"{search_ui.searches_of(ages, searches.UNDER_10):,}",
+columns[2].metric("Searches of children under 10", search_ui.searches_of(ages, searches.UNDER_10),
                   help="Shown separately; not in the rates per 1,000 children aged 10-17")
-columns[3].metric("Ethnicity not stated", f"{not_stated / searched:.0%}",
+columns[3].metric("Ethnicity not stated", not_stated_share,
                   help="Neither self-defined nor officer-defined ethnicity recorded")
 
 # ------------------------------------------------------------------------------------------------
@@ -58,7 +64,7 @@ if filters.age_ranges != (searches.CHILD,):
     st.info("Rates per 1,000 children need the age range 10-17 alone: choose only 10-17 in the filters above. "
             "The weapons and outcome-test tables below use the age ranges chosen.")
 else:
-    rates = search_ui.ratios(filters, version, "rate")
+    rates = render.controlled(search_ui.ratios(filters, version, "rate"))
     left, right = st.columns(2)
     with left:
         render.chart(charts.rate_bars(rates.table[rates.table["unit"] != "%"], "Searches per 1,000 children aged 10-17",
@@ -76,8 +82,8 @@ else:
 
 # ------------------------------------------------------------------------------------------------
 st.subheader("The outcome test: how often a search led to action")
-find = search_ui.ratios(filters, version, "find")
-linked = search_ui.ratios(filters, version, "find", linked=True)
+find = render.controlled(search_ui.ratios(filters, version, "find"))
+linked = render.controlled(search_ui.ratios(filters, version, "find", linked=True))
 left, right = st.columns(2)
 with left:
     render.chart(charts.rate_bars(find.table, "Searches with an outcome other than no further action", "%",
@@ -90,7 +96,7 @@ with right:
                  f"Each group's share of searches leading to action divided by the {reference} share (Koopman score "
                  "interval).", key="ss-find-forest")
 render.ratio_table(find, "stop-search-find-rates")
-missing = pd.DataFrame(find.not_recorded).T
+missing = search_ui.controlled_cells(pd.DataFrame(find.not_recorded).T, controlling)
 st.markdown("**Searches with no outcome recorded** (not counted in either side of the outcome test):")
 st.dataframe(missing, width="stretch")
 with st.expander("Only outcomes linked to the object of search"):
@@ -101,7 +107,7 @@ with st.expander("Only outcomes linked to the object of search"):
 
 # ------------------------------------------------------------------------------------------------
 st.subheader("Searches for offensive weapons")
-weapons = search_ui.ratios(filters, version, "weapons")
+weapons = render.controlled(search_ui.ratios(filters, version, "weapons"))
 render.chart(charts.rate_bars(weapons.table, "Share of searches that were for offensive weapons", "%",
                               filters.confidence),
              "Among searches with an object of search recorded. Searches with none recorded are counted below the "
@@ -111,26 +117,36 @@ st.caption(weapons.notes[0])
 
 # ------------------------------------------------------------------------------------------------
 st.subheader("Monthly trend")
-monthly = search_ui.monthly_counts(filters, version)
-render.chart(charts.monthly_lines(monthly, "Searches per month by ethnic group", "Searches"),
-             "Searches by the month of the search date, for the age ranges and filters chosen.", key="ss-monthly")
+monthly = render.controlled_counts(search_ui.monthly_counts(filters, version), ("value",), ("month",),
+                                  totals_published=True)
+render.chart(charts.monthly_lines(render.for_chart(monthly, ("value",)), "Searches per month by ethnic group",
+                                  "Searches"),
+             "Searches by the month of the search date, for the age ranges and filters chosen."
+             + render.suppressed_note(), key="ss-monthly")
 
 st.subheader("Every age range")
 st.markdown("Searches by age range and group, for all the other filters (children under 10 on their own row).")
-st.dataframe(ages, width="stretch")
+st.dataframe(ages.apply(render.counts), width="stretch")
 
 # ------------------------------------------------------------------------------------------------
 st.subheader("Ethnicity recording: self-defined against officer-defined")
 agreement = search_ui.agreement(filters, version)
 sources = search_ui.group_sources(filters, version)
+crosstab, agreement_shown = render.controlled_agreement(agreement)
+if controlling:
+    sources = render.controlled_counts(sources, ("searches",), totals_published=True).drop(columns="suppressed")
 left, right = st.columns(2)
 with left:
-    render.chart(charts.agreement_heatmap(agreement.crosstab, "Searches by self-defined and officer-defined group"),
+    render.chart(charts.agreement_heatmap(crosstab, "Searches by self-defined and officer-defined group"),
                  "Officers have no code for Mixed, so a Mixed self-definition can never agree.", key="ss-agreement")
 with right:
     st.markdown("**Where each search's group came from**")
-    st.dataframe(sources.rename(columns={"source": "Source", "searches": "Searches"}), hide_index=True, width="stretch")
-    if agreement.both_stated:
+    st.dataframe(sources.assign(searches=render.counts(sources["searches"]))
+                 .rename(columns={"source": "Source", "searches": "Searches"}), hide_index=True, width="stretch")
+    if not agreement_shown:
+        st.markdown("Agreement is not shown for this selection: a count in the table behind it is suppressed "
+                    "(disclosure control).")
+    elif agreement.both_stated:
         st.markdown(agreement.describe())
     else:
         st.markdown("No search in view has both self-defined and officer-defined ethnicity, so agreement cannot be "
@@ -140,6 +156,9 @@ st.subheader("Location and loading")
 left, right = st.columns(2)
 with left:
     statuses = search_ui.location_statuses(filters, version)
+    if controlling:
+        statuses = render.controlled_counts(statuses, ("searches",), totals_published=True).drop(columns="suppressed")
+        statuses["searches"] = render.counts(statuses["searches"])
     st.dataframe(statuses.rename(columns={"location_status": "Location", "searches": "Searches"}), hide_index=True,
                  width="stretch")
     st.caption("Norfolk searches are placed in districts by their published coordinates; a search without "
@@ -147,6 +166,10 @@ with left:
 with right:
     st.dataframe(search_ui.loads(version), hide_index=True, width="stretch")
     reasons = search_ui.rejection_reasons(version)
+    if controlling and len(reasons):
+        count = next(c for c in reasons.columns if pd.api.types.is_integer_dtype(reasons[c]))
+        reasons = render.controlled_counts(reasons, (count,), totals_published=True).drop(columns="suppressed")
+        reasons[count] = render.counts(reasons[count])
     if len(reasons):
         st.dataframe(reasons, hide_index=True, width="stretch")
     else:

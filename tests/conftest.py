@@ -85,3 +85,23 @@ def report_line(request, line: str) -> None:
         return
     with capture.global_and_fixture_disabled():
         reporter.write_line(line)
+
+
+@pytest.fixture
+def with_searches(sample_files, tmp_path, app_data):
+    """The app under test on the sample with the data.police.uk stop-and-search sample loaded too (the shared sample
+    database has no searches); Streamlit's caches cleared on the way in and out."""
+    import streamlit as st
+
+    from tests import browser_support
+
+    extract, population = sample_files
+    database = browser_support.build_database(extract, population, tmp_path, SAMPLE_TODAY)
+    previous = os.environ["MONITOR_DB"]
+    os.environ["MONITOR_DB"] = str(database)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield database
+    os.environ["MONITOR_DB"] = previous
+    st.cache_data.clear()
+    st.cache_resource.clear()

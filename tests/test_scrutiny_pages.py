@@ -3,8 +3,13 @@ the pack's findings (part 2).
 
 Every page the scrutiny role may open is run (AppTest) with no filters and with a small slice (offenders, one
 district, one age band, one sex: some groups hold 1-4 children); every table cell, every string and hoverable number
-of every plotly figure sent to the browser (the chart's JSON), and every metric is scanned for a count of 1-4
-(``tests.test_report.small_counts``: integers from 1 to 4 standing on their own, not decimals, dates or codes).
+of every plotly figure sent to the browser (the chart's JSON, a heatmap's cell values included), and every metric is
+scanned for a count of 1-4 (``tests.test_report.small_counts``: integers from 1 to 4 standing on their own, not
+decimals, dates or codes). A wider small slice (the same children in every district) reaches the district tables.
+
+Within a page no hidden count may be recoverable by differencing: the tables whose total is published (a total
+column, a 100 % bar, a funnel's force average) are checked with ``suppression.find_disclosures``, an independent
+checker, and a district hidden from the Geography table must not be on its funnel plot (its point is its count).
 """
 
 from __future__ import annotations
@@ -12,10 +17,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import access, report
+from analytics import access, report, schema, suppression
 from analytics.filters import Filters
 from tests.guards import STEP_GUARD_S
 from tests.test_report import figure_strings, small_counts
@@ -23,6 +29,7 @@ from ui.page import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"role": "offender", "area": "E07000148", "age": "10-13", "sex": "F"}
+WIDE_SMALL = {"role": "offender", "age": "10-13", "sex": "F"}  # the same children in every district
 #: Cells and strings that are not counts although they may look like one (labels, verdict words).
 SCRUTINY_PAGES = [p for p, _, _ in PAGES if access.can_open("scrutiny", p)]
 
@@ -66,10 +73,15 @@ def small_cells(at: AppTest) -> list[str]:
 def shown_text(at: AppTest) -> list[str]:
     """Every metric, and every string and hoverable number of every chart's traces as sent to the browser."""
     found = [f"{m.label}: {m.value}" for m in at.metric]
-    for chart in at.get("plotly_chart"):
-        figure = json.loads(chart.proto.spec)
+    for figure in figures(at):
         found += figure_strings({"data": figure.get("data", [])})
+        found += [str(int(v)) for trace in figure.get("data", []) if trace.get("type") == "heatmap"
+                  for row in trace.get("z", []) for v in row if isinstance(v, (int, float)) and float(v).is_integer()]
     return found
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
 def small_anywhere(at: AppTest) -> list[str]:
@@ -77,13 +89,14 @@ def small_anywhere(at: AppTest) -> list[str]:
 
 
 def test_scrutiny_opens_every_analytical_page_it_is_given():
-    assert {"dashboard.py", "pages/disproportionality.py", "pages/crime_types.py", "pages/monthly_pack.py",
-            "pages/about.py"} <= set(SCRUTINY_PAGES)
+    assert {"dashboard.py", "pages/disproportionality.py", "pages/geography.py", "pages/crime_types.py",
+            "pages/outcomes.py", "pages/trends.py", "pages/data_quality.py", "pages/stop_search.py",
+            "pages/monthly_pack.py", "pages/about.py"} <= set(SCRUTINY_PAGES)
     assert "pages/records.py" not in SCRUTINY_PAGES and "pages/audit_log.py" not in SCRUTINY_PAGES
 
 
 @pytest.mark.parametrize("path", SCRUTINY_PAGES)
-@pytest.mark.parametrize("query", [None, SMALL], ids=["all", "small-slice"])
+@pytest.mark.parametrize("query", [None, SMALL, WIDE_SMALL], ids=["all", "small-slice", "wide-small-slice"])
 def test_no_small_count_on_a_scrutiny_page(path, query, monkeypatch):
     at = run(path, "scrutiny", monkeypatch, query)
     assert not at.error, [e.value for e in at.error]
@@ -121,3 +134,89 @@ def test_overview_opens_with_the_packs_findings(role, monkeypatch, sample_store)
 def last_month(store):
     _, last = store.month_range()
     return last
+
+
+# --- differencing within a page -----------------------------------------------------------------------------------
+PLACEHOLDER = 10**6  # a published total's value: which cells are recoverable does not depend on it
+
+
+def recoverable(shown: pd.DataFrame, rows_add_up: bool = False, columns_add_up: bool = False) -> list[str]:
+    """``find_disclosures`` on a published table (numbers and ``[c]``) whose row totals (``rows_add_up``) and/or
+    column totals (``columns_add_up``) are taken as published."""
+    table = shown.astype(object).copy()
+    if rows_add_up:
+        table["total"] = PLACEHOLDER
+    if columns_add_up:
+        table.loc["total"] = PLACEHOLDER
+    return suppression.find_disclosures(table, row_total="total" if columns_add_up else None,
+                                        col_total="total" if rows_add_up else None)
+
+
+def hidden(frame: pd.DataFrame) -> int:
+    return int((frame.astype(str) == suppression.SUPPRESSED).to_numpy().sum())
+
+
+def test_geography_funnel_leaves_out_the_districts_the_table_hides(monkeypatch):
+    """A funnel point is its district's count (rate x population): a district shown as [c] in the table is not on
+    the funnel, and the districts' hidden counts are never the only one of their column (the funnel's force average
+    is their total)."""
+    at = run("pages/geography.py", "scrutiny", monkeypatch)
+    at.selectbox(key="geo_group").set_value("Asian").run()
+    assert not at.exception and not at.error
+    table = next(f.value for f in at.dataframe if "District" in f.value.columns)
+    events = table["Asian children (events)"]
+    hidden_districts = set(table.loc[events.astype(str) == suppression.SUPPRESSED, "District"])
+    assert len(hidden_districts) >= 2, "the sample's Asian children are few in some districts"
+    funnel = next(f for f in figures(at) if "per 1,000 by district" in json.dumps(f["layout"].get("title")))
+    on_funnel = {text.split("</b>")[0].removeprefix("<b>") for trace in funnel["data"]
+                 for text in (trace.get("hovertext") or []) if text}
+    assert on_funnel, "the funnel shows the districts whose counts are not hidden"
+    assert not on_funnel & hidden_districts
+    assert not recoverable(events.to_frame(), columns_add_up=True)
+
+
+def test_outcome_mix_hides_no_lone_segment(monkeypatch, sample_store):
+    """Each bar of the outcome mix is 100 % of the group's concluded records: a bar missing exactly one segment
+    would give it away (100 % minus the others). Compared with the perturbed counts the scrutiny role is served."""
+    at = run("pages/outcomes.py", "scrutiny", monkeypatch, WIDE_SMALL)
+    mix = next(f for f in figures(at) if "How concluded" in json.dumps(f["layout"].get("title")))
+    shown = {(group, trace["name"]) for trace in mix["data"] for group in trace.get("y", [])}
+    filters = Filters(roles=("offender",), age_bands=("10-13",), sexes=("F",))
+    served = sample_store.perturbed().outcome_mix(filters)
+    served = served[served["records"] > 0]
+    missing = served[[(g, o) not in shown for g, o in zip(served["ethnic_group"], served["outcome_group"],
+                                                           strict=True)]]
+    assert len(missing), "the slice has small outcome counts, so some segments are hidden"
+    per_group = missing.groupby("ethnic_group").size()
+    complete = served.groupby("ethnic_group").size()
+    assert all(per_group[g] >= 2 or per_group[g] == complete[g] for g in per_group.index), per_group
+
+
+def test_data_quality_hides_nothing_recoverable(monkeypatch):
+    """The self/officer crosstab (its margins are the records by group) and the records by district (they add up to
+    the records by role) leave no hidden count recoverable from their totals."""
+    at = run("pages/data_quality.py", "scrutiny", monkeypatch, WIDE_SMALL)
+    heatmap = next(f for f in figures(at) if "self-defined and officer-defined" in json.dumps(f["layout"]))
+    cells = pd.DataFrame(heatmap["data"][0]["text"]).map(lambda v: v.replace(",", ""))
+    assert hidden(cells), "the slice has small cells"
+    assert not recoverable(cells, rows_add_up=True, columns_add_up=True)
+    districts = next(f.value for f in at.dataframe if "District" in f.value.columns)
+    assert not recoverable(districts[["Records"]], columns_add_up=True)
+    assert not any("Agreement" in m.label for m in at.metric), "the agreement would give away the diagonal"
+
+
+def test_stop_and_search_shows_scrutiny_no_small_count(with_searches, monkeypatch):
+    """Searches are not perturbed (data.police.uk publishes them record by record) but a count of 1-4 is still
+    [c] for scrutiny, and the age-range table (with its total column) leaves none recoverable. The analyst sees
+    the small counts on the same page, so the scan is not vacuous."""
+    at = run("pages/stop_search.py", "scrutiny", monkeypatch)
+    assert not at.error and len(at.get("plotly_chart")) >= 5
+    assert not small_anywhere(at), small_anywhere(at)[:10]
+    ages = next(f.value for f in at.dataframe if "Total" in f.value.columns)
+    assert hidden(ages), "the sample has age ranges with few searches of a group"
+    assert not suppression.find_disclosures(ages.astype(object), col_total="Total")
+    assert [m.value for m in at.metric if m.label == "Searches of children aged 10-17"] == ["266"]
+    analyst = run("pages/stop_search.py", "analyst", monkeypatch)
+    assert small_anywhere(analyst)
+    assert [m.value for m in analyst.metric if m.label == "Searches of children aged 10-17"] == ["266"]
+    assert schema.NOT_STATED in ages.columns

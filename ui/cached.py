@@ -195,21 +195,35 @@ def load_report(version: str):
     return quality.load_report(store())
 
 
+def _area_table(filters: Filters, version: str) -> disparity.DisparityTable:
+    """The rates by district, through disclosure control for the scrutiny audience (inside a perturbing call)."""
+    table = population_rates(filters, version, "area")
+    return access.controlled_table(table, access.SCRUTINY) if _PERTURBING.get() else table
+
+
 @analytics_cache()
 def district_values(filters: Filters, version: str, group: str, value: str):
     # the map and the funnel share one table by district (computed once per filter, not per chart)
-    return geography.district_values(store(), filters, group, value, table=population_rates(filters, version, "area"))
+    return geography.district_values(store(), filters, group, value, table=_area_table(filters, version))
 
 
 @analytics_cache()
-def rate_funnel(filters: Filters, version: str, group: str | None):
-    return geography.rate_funnel(store(), filters, group, table=population_rates(filters, version, "area"))
+def rate_funnel(filters: Filters, version: str, group: str | None) -> geography.Funnel | None:
+    """The districts' rates against the force rate; for scrutiny without the districts whose count the districts
+    table hides (None: no funnel can be shown)."""
+    funnel = geography.rate_funnel(store(), filters, group, table=population_rates(filters, version, "area"))
+    if not _PERTURBING.get():
+        return funnel
+    table = _area_table(filters, version).table
+    rows = table[table["group"] == group] if group else table
+    return geography.controlled_funnel(funnel, set(rows.loc[rows["suppressed"], "split"]))
 
 
 @analytics_cache()
 def share_funnel(filters: Filters, version: str, outcome_codes: tuple[str, ...],
-                 denominator: str = schema.DEFAULT_DECISION_DENOMINATOR):
-    return geography.share_funnel(store(), filters, outcome_codes, denominator)
+                 denominator: str = schema.DEFAULT_DECISION_DENOMINATOR) -> geography.Funnel | None:
+    funnel = geography.share_funnel(store(), filters, outcome_codes, denominator)
+    return geography.controlled_funnel(funnel) if _PERTURBING.get() else funnel
 
 
 def boundaries() -> dict:

@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import access, exports, schema, suppression, verdicts
+from analytics import access, exports, quality, schema, suppression, verdicts
 from analytics.disparity import DisparityTable
 from analytics.filters import Filters, format_confidence
+from analytics.tables import RatioTable
 from ui import auth
+
+_Table = TypeVar("_Table", bound=RatioTable)
 
 #: No "download plot as PNG" in the chart toolbar: every export goes through ``download_file`` and is audited.
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "toImage"],
@@ -113,7 +116,7 @@ def _ratio_text(ratio, is_reference: bool) -> str:
     return "∞" if math.isinf(ratio) else f"{ratio:.2f}"
 
 
-def controlled(result: DisparityTable) -> DisparityTable:
+def controlled(result: _Table) -> _Table:
     """The table as this session's role may see it: unchanged for roles with exact counts; for scrutiny,
     through ``suppression.apply_to_ratio_table`` (counts 1-4 as [c], secondary suppression, rates and ratios
     blanked where they would reveal a count). Idempotent. Pages build their charts from it too."""
@@ -123,6 +126,50 @@ def controlled(result: DisparityTable) -> DisparityTable:
 def audience() -> str:
     """The disclosure-control audience of this session's role (``analyst`` = exact counts)."""
     return access.audience_for(auth.current().role)
+
+
+def controlling() -> bool:
+    """Whether this session's figures go through disclosure control (the scrutiny audience)."""
+    return suppression.audience_applies_suppression(audience())
+
+
+def controlled_counts(frame: pd.DataFrame, columns: tuple[str, ...], lines: tuple[str, ...] = (), *,
+                      totals_published: bool = False, derived: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A long frame of counts as this session's role may see it: unchanged with exact counts; for scrutiny, the
+    ``columns`` through ``suppression.suppress_counts`` (``[c]``, secondary suppression within each line of
+    ``lines`` when its total is shown) and the ``derived`` values of a suppressed row (shares, rates) blanked."""
+    if not controlling():
+        return frame
+    shown = suppression.suppress_counts(frame, columns, lines, totals_published=totals_published)
+    return suppression.blank(shown, derived)
+
+
+def controlled_completeness(frame: pd.DataFrame, lines: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``quality.completeness`` as this session's role may see it (``quality.controlled_completeness`` for scrutiny)."""
+    return quality.controlled_completeness(frame, lines) if controlling() else frame
+
+
+def controlled_agreement(result: quality.Agreement) -> tuple[pd.DataFrame, bool]:
+    """The self/officer crosstab as this role may see it, and whether its agreement and kappa may be shown."""
+    return quality.controlled_agreement(result) if controlling() else (result.crosstab, True)
+
+
+def controlled_load_report(problems: pd.DataFrame, publication: dict) -> tuple[pd.DataFrame, dict]:
+    """The load's rejected/excluded rows by reason and its row counts as this role may see them."""
+    if controlling():
+        return quality.controlled_load_report(problems, publication)
+    return problems, {k: publication[k] for k in ("rows_read", "loaded", "rejected", "excluded")}
+
+
+def for_chart(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``frame`` with its (possibly ``[c]``) count columns as numbers, suppressed counts missing, for a chart."""
+    return frame.assign(**{c: suppression.numeric(frame[c]) for c in columns if c in frame.columns})
+
+
+def suppressed_note() -> str:
+    """The sentence a caption adds for scrutiny ('' otherwise)."""
+    return (" [c]: a count from 1 to 4, or one that would reveal such a count, is not shown (disclosure control); "
+            "its point or segment is left out." if controlling() else "")
 
 
 def ratio_table(result: DisparityTable, key: str, label: str = "Group") -> None:

@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import searches
+from analytics import searches, suppression
 from analytics.filters import Filters
 from analytics.store import SearchOptions, SearchStore
 from ui import cached
@@ -49,9 +49,34 @@ def age_range_counts(filters: searches.SearchFilters, version: str) -> pd.DataFr
     return searches.age_range_counts(SearchStore(cached.store()), filters)
 
 
-def searches_of(ages: pd.DataFrame, age_range: str) -> int:
-    """Searches of children in ``age_range`` from :func:`age_range_counts` (0 when there are none)."""
-    return int(ages["Total"].get(age_range, 0))
+def searches_of(ages: pd.DataFrame, age_range: str) -> str:
+    """Searches of children in ``age_range`` from :func:`age_range_counts` as shown ('0' when there are none;
+    ``[c]`` where disclosure control hides it)."""
+    value = ages["Total"].get(age_range, 0)
+    return value if isinstance(value, str) else f"{int(value):,}"
+
+
+def controlled_ages(ages: pd.DataFrame, controlling: bool) -> pd.DataFrame:
+    """The age-range table (with its ``Total`` column) for scrutiny: ``[c]`` for 1-4, each row a line with its total."""
+    return suppression.suppress_table(ages, col_total="Total") if controlling else ages
+
+
+def share_text(part: int, whole: int, controlling: bool) -> str:
+    """``part`` as a share of ``whole`` ('21%'), or '–' for scrutiny when the part or the rest is 1-4."""
+    if controlling and suppression.primary_mask(pd.Series([part, whole - part])).any():
+        return "–"
+    return f"{part / whole:.0%}"
+
+
+def controlled_cells(table: pd.DataFrame, controlling: bool) -> pd.DataFrame:
+    """A small table of counts with ``[c]`` for 1-4 for scrutiny (no total is shown with it)."""
+    return table.astype(object).mask(suppression.primary_mask(table.astype(int)), suppression.SUPPRESSED) \
+        if controlling else table
+
+
+def count_text(count: int, controlling: bool) -> str:
+    """A count as shown: ``[c]`` from 1 to 4 for the scrutiny audience (``controlling``)."""
+    return suppression.SUPPRESSED if controlling and suppression.primary_mask(count) else f"{count:,}"
 
 
 @cached.analytics_cache(max_entries=256)

@@ -22,6 +22,7 @@ One concept per module:
 * ``count_tables``: that algorithm on labelled tables and breakdowns of counts;
 * ``ratio_tables``: reliability and disclosure control of rate/ratio tables;
 * ``rules``: the plain-English statement of the rules, printed in every export;
+* ``frames``: that algorithm on the long count frames a page shows (monthly counts, mixes, crosstabs);
 * ``disclosures``: :func:`find_disclosures`, an independent checker of a *published* table, written
   without reference to the suppression algorithm, for tests of reports.
 
@@ -39,6 +40,7 @@ from analytics.suppression.audience import (
 from analytics.suppression.cells import primary_mask
 from analytics.suppression.count_tables import secondary_suppression, secondary_suppression_series, suppress_table
 from analytics.suppression.disclosures import find_disclosures
+from analytics.suppression.frames import blank, known_totals_mask, numeric, suppress_counts, suppress_crosstab
 from analytics.suppression.ratio_tables import (
     RATE_COLUMNS,
     RATIO_COLUMNS,
@@ -73,13 +75,18 @@ __all__ = [
     "WITHHELD_RATIO_COLUMNS",
     "apply_to_ratio_table",
     "audience_applies_suppression",
+    "blank",
     "controlled_concordance",
     "find_disclosures",
+    "known_totals_mask",
+    "numeric",
     "primary_mask",
     "reliability",
     "reliability_series",
     "rules_text",
     "secondary_suppression",
     "secondary_suppression_series",
+    "suppress_counts",
+    "suppress_crosstab",
     "suppress_table",
 ]
