@@ -105,22 +105,27 @@ def forest_plot(
     if rows.empty:
         return empty_figure(title, "No ratio can be shown for this selection (too few events).")
     rows["label"] = rows[label_column].astype(str)
+    rows["verdict_label"] = [verdicts.label_of(v) or verdicts.Verdict.NOT_ESTIMABLE.label
+                             for v in rows.get("verdict", pd.Series(None, index=rows.index))]
     fig = go.Figure()
-    for group, part in rows.groupby("group", sort=False):
+    for verdict in VERDICT_ORDER:  # one trace per verdict: its colour, its name in the legend, its words by the point
+        part = rows[rows["verdict_label"] == verdict.label]
+        if part.empty:
+            continue
+        colour = VERDICT_COLOURS[verdict]
         hollow = part["reliability"].ne("reliable")
         upper = part["ratio_upper"].replace(np.inf, np.nan)
         levels = [verdicts.format_level(v) if pd.notna(v) else f"{conf * 100:g} %"
                   for v in part.get("interval_level", pd.Series(np.nan, index=part.index))]
-        verdict_text = [verdicts.label_of(v) for v in part.get("verdict", pd.Series(None, index=part.index))]
         fig.add_trace(go.Scatter(
-            x=part["ratio"], y=part["label"], mode="markers", name=f"{group} (crude)",
-            marker={"color": GROUP_COLOURS.get(group, NEUTRAL), "size": 11,
-                    "symbol": np.where(hollow, "circle-open", "circle"),
-                    "line": {"width": 2, "color": GROUP_COLOURS.get(group, NEUTRAL)}},
+            x=part["ratio"], y=part["label"], mode="markers+text", name=verdict_name(verdict, reference),
+            text=part["verdict_label"], textposition="top center", textfont={"color": colour, "size": 11},
+            marker={"color": colour, "size": 11, "symbol": np.where(hollow, "circle-open", "circle"),
+                    "line": {"width": 2, "color": colour}},
             error_x={"type": "data", "symmetric": False, "array": (upper - part["ratio"]).fillna(0),
-                     "arrayminus": part["ratio"] - part["ratio_lower"], "thickness": 2, "width": 6},
+                     "arrayminus": part["ratio"] - part["ratio_lower"], "thickness": 2, "width": 6, "color": colour},
             customdata=np.stack([part["events"], part["denominator"], part["ratio_lower"], part["ratio_upper"],
-                                 part["reliability"], levels, verdict_text], axis=-1),
+                                 part["reliability"], levels, part["verdict_label"]], axis=-1),
             hovertemplate=(f"<b>%{{y}}</b><br>Ratio to {reference}: %{{x:.2f}}<br>"
                            "Interval (%{customdata[5]}, adjusted) %{customdata[2]:.2f} to %{customdata[3]:.2f}<br>"
                            "Verdict: %{customdata[6]}<br>"
@@ -150,9 +155,30 @@ def forest_plot(
     return _layout(fig, title, subtitle or FOREST_SUBTITLE, height=height)
 
 
+#: The verdict colours of every forest plot (the map's red and blue ends; grey for no clear difference), always with
+#: the verdict in words beside the point and in the legend: never colour alone.
+VERDICT_COLOURS = {
+    verdicts.Verdict.HIGHER: "#B2182B",
+    verdicts.Verdict.SIMILAR: "#636363",
+    verdicts.Verdict.LOWER: "#2166AC",
+    verdicts.Verdict.NOT_ESTIMABLE: "#636363",
+}
+VERDICT_ORDER = (verdicts.Verdict.HIGHER, verdicts.Verdict.SIMILAR, verdicts.Verdict.LOWER,
+                 verdicts.Verdict.NOT_ESTIMABLE)
+
+
+def verdict_name(verdict: verdicts.Verdict, reference: str) -> str:
+    """A forest plot's legend entry: 'Higher than White', 'No clear difference from White', 'Not estimable'."""
+    if verdict is verdicts.Verdict.NOT_ESTIMABLE:
+        return verdict.label
+    joiner = "from" if verdict is verdicts.Verdict.SIMILAR else "than"
+    return f"{verdict.label} {joiner} {reference}"
+
+
 #: What a forest plot's bars are (the verdicts come from the table; the chart decides nothing).
-FOREST_SUBTITLE = ("Points: ratio; bars: intervals adjusted for every comparison of the table (they clear 1 exactly "
-                   "when the verdict is higher or lower); hollow points: fewer than 10 events")
+FOREST_SUBTITLE = ("Points: ratio, coloured and labelled by verdict; bars: intervals adjusted for every comparison of "
+                   "the table (they clear 1 exactly when the verdict is higher or lower); hollow points: fewer than 10 "
+                   "events")
 
 
 def rate_bars(table: pd.DataFrame, title: str, unit: str, conf: float, subtitle: str = "") -> go.Figure:
