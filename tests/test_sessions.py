@@ -57,8 +57,9 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
-async def _choose(page, label: str, option: str, wait_ms: float = PAGE_TIMEOUT_MS) -> None:
-    """``browser_support.choose_in_multiselect`` for the asyncio API."""
+async def _choose(page, label: str, option: str, wait_ms: float) -> None:
+    """``browser_support.choose_in_multiselect`` for the asyncio API: type ``option``, wait up to ``wait_ms`` for
+    it to be offered, press Enter."""
     field = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
         has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)).locator("input")
     await field.click()
@@ -68,21 +69,23 @@ async def _choose(page, label: str, option: str, wait_ms: float = PAGE_TIMEOUT_M
 
 
 async def _change_slicer(page, label: str, option: str, before: str) -> None:
-    """Choose ``option`` and wait for the charts to redraw. A click lost under load is made again; a late one
-    that lands while the choice is retried is taken as made (the option is then no longer offered)."""
+    """Choose ``option`` and wait for the charts to redraw, retrying each step a minute at a time until the
+    scenario's hang guard cancels the session. Under load a rerun can start just as the option is typed and clear
+    the field (the option is then never offered: one wait of the whole hang guard stuck two sessions in CI), or a
+    click can be lost; both are made again. A late choice that lands meanwhile is taken as made (its tag shows)."""
     chosen = page.locator('[data-testid="stSidebar"] [data-baseweb="tag"]').filter(has_text=option)
-    await _choose(page, label, option)
     while True:  # bounded by the scenario's hang guard, which cancels the session
+        if await chosen.count() == 0:
+            try:
+                await _choose(page, label, option, wait_ms=60_000)
+            except Exception:  # noqa: BLE001 - not offered (the field was cleared by a rerun): type it again
+                await page.keyboard.press("Escape")
+                continue
         try:
             await page.wait_for_function(bs.REDRAWN, arg=[before, 2], timeout=60_000, polling=250)
             return
-        except Exception:  # noqa: BLE001 - not redrawn yet: choose again if the click was lost
+        except Exception:  # noqa: BLE001 - not redrawn yet: choose again if the choice was lost
             await page.keyboard.press("Escape")
-            if await chosen.count() == 0:
-                try:
-                    await _choose(page, label, option, wait_ms=30_000)
-                except Exception:  # noqa: BLE001 - the late click landed meanwhile: the option is gone
-                    await page.keyboard.press("Escape")
 
 
 async def _wait_drawn(page, charts: int) -> None:
