@@ -32,6 +32,7 @@ import pandas as pd
 from analytics import ethnicity, schema, stats, verdicts
 from analytics.distributions import norm_isf, norm_sf
 from analytics.filters import Filters, format_confidence
+from analytics.population_sex import population_sexes, sex_note, sex_outside_population, shown_count
 from analytics.store import POPULATION_DIMENSIONS, Store
 from analytics.tables import (
     ALL_SPLIT,
@@ -68,8 +69,13 @@ class DisparityTable(RatioTable):
     outcome_codes: tuple[str, ...] = ()
     #: decision points: the name of the denominator (``schema.DECISION_DENOMINATORS``), else empty
     decision_denominator: str = ""
+    #: population rates: the children (or records) of sex U or X left out of the numerators (``population_sexes``;
+    #: "[c]" for 1 to 4 where the store perturbs)
+    sex_not_in_population: int | str | None = None
 
     def measure_metadata(self) -> dict[str, Any]:
+        if self.sex_not_in_population is not None:
+            return {"outcome_codes": list(self.outcome_codes), "sex_not_in_population": self.sex_not_in_population}
         if not self.decision_denominator:
             return {"outcome_codes": list(self.outcome_codes)}
         return {"outcome_codes": list(self.outcome_codes), "decision_denominator": self.decision_denominator,
@@ -80,12 +86,15 @@ class DisparityTable(RatioTable):
 # Population rates and ratios
 # --------------------------------------------------------------------------------------------
 def population_rates(store: Store, filters: Filters, split: str | None = None) -> DisparityTable:
-    """Events per 1,000 children of each group and the exact rate ratio to the reference group."""
+    """Events per 1,000 children of each group and the exact rate ratio to the reference group. Children of sex U or
+    X are left out of the numerators (``population_sexes``) and counted in the notes."""
     _check_split(split)
     dims = (split,) if split else ()
     population_dims = dims if split in POPULATION_DIMENSIONS else ()
-    return _population_table(store, filters, split, store.event_counts(filters, dims),
-                             store.population_counts(filters, population_dims))
+    outside = sex_outside_population(store, filters)
+    return _population_table(store, filters, split, store.event_counts(population_sexes(filters), dims),
+                             store.population_counts(filters, population_dims),
+                             shown_count(store, int(outside["events"].sum())))
 
 
 @dataclass(frozen=True)
@@ -107,8 +116,12 @@ def rates_by_role(store: Store, filters: Filters) -> RoleRates:
     if ethnicity.uses_estimator(filters.ethnicity_source, filters.counting_unit):  # the concordance is by role
         tables = {role: population_rates(store, filters.replace(roles=(role,))) for role in schema.ROLES}
     else:
+        counted = population_sexes(filters)
+        rated = events if counted == filters else store.event_counts(counted.replace(roles=()), ("role",))
+        outside = sex_outside_population(store, filters.replace(roles=()), ("role",)).set_index("role")["events"]
         tables = {role: _population_table(store, filters.replace(roles=(role,)), None,
-                                          events[events["role"] == role].drop(columns="role"), population)
+                                          rated[rated["role"] == role].drop(columns="role"), population,
+                                          shown_count(store, int(outside.get(role, 0))))
                   for role in schema.ROLES}
     chosen = events[events["ethnic_group"].isin(filters.ethnic_groups)] if filters.ethnic_groups else events
     counts = chosen.groupby("role")["events"].sum().reindex(list(schema.ROLES), fill_value=0).astype(int)
@@ -116,15 +129,17 @@ def rates_by_role(store: Store, filters: Filters) -> RoleRates:
 
 
 def _population_table(store: Store, filters: Filters, split: str | None, events: pd.DataFrame,
-                      population: pd.DataFrame) -> DisparityTable:
+                      population: pd.DataFrame, sex_outside: int | str = 0) -> DisparityTable:
+    """``events`` are counted with ``population_sexes(filters)``; ``sex_outside`` children (records) recorded with sex
+    U or X (``_shown_count``) were left out of them."""
     population_dims = (split,) if split in POPULATION_DIMENSIONS else ()
     population_by = by_split(population, split if population_dims else None, "population")
     parts: list[Any]
     method, concordance = _ethnicity_method(filters, None)
     if ethnicity.uses_estimator(filters.ethnicity_source, filters.counting_unit):
         dims = (split,) if split else ()
-        units = store.ethnicity_units(filters, dims)
-        concordance = _concordance(store, filters, units if not dims else None)
+        units = store.ethnicity_units(population_sexes(filters), dims)
+        concordance = _concordance(store, population_sexes(filters), units if not dims else None)
         method, _ = _ethnicity_method(filters, concordance)
         estimates = ethnicity.rate_estimates(units, dims, filters.ethnicity_source, filters.counting_unit,
                                              filters.reference_group, concordance)
@@ -151,7 +166,9 @@ def _population_table(store: Store, filters: Filters, split: str | None, events:
         notes=(
             "Rates are per 1,000 children over the whole selected period (not annualised).",
             "Not stated: its share of all events (Wilson interval); it has no population denominator.",
+            *sex_note(sex_outside, filters.counting_unit),
         ),
+        sex_not_in_population=sex_outside,
     )
 
 
@@ -161,20 +178,22 @@ def marker_rates(store: Store, filters: Filters) -> DisparityTable:
     Benjamini–Hochberg runs across all the markers' rows together (one view, one family).
     """
     population = by_group(store.population_counts(filters), None, None, "population")
+    counted = population_sexes(filters)  # girls and boys only: the population's sexes
+    outside = shown_count(store, int(sex_outside_population(store, filters)["events"].sum()))
     parts: list[Any]
     method, concordance = _ethnicity_method(filters, None)
     if ethnicity.uses_estimator(filters.ethnicity_source, filters.counting_unit):
-        concordance = _concordance(store, filters)  # the concordance of the whole selection, for every marker
+        concordance = _concordance(store, counted)  # the concordance of the whole selection, for every marker
         method, _ = _ethnicity_method(filters, concordance)
         parts = []
         for marker in schema.RISK_MARKERS:
-            estimates = ethnicity.rate_estimates(store.ethnicity_units(filters.replace(**{marker: "only"})), (),
+            estimates = ethnicity.rate_estimates(store.ethnicity_units(counted.replace(**{marker: "only"})), (),
                                                  filters.ethnicity_source, filters.counting_unit,
                                                  filters.reference_group, concordance)
             parts.append(ethnicity.as_rate_part(schema.RISK_MARKER_LABELS[marker], estimates.get(None), population))
     else:
         parts = [(schema.RISK_MARKER_LABELS[marker],
-                  by_group(store.event_counts(filters.replace(**{marker: "only"})), None, None, "events"), population)
+                  by_group(store.event_counts(counted.replace(**{marker: "only"})), None, None, "events"), population)
                  for marker in schema.RISK_MARKERS]
     rows = rate_rows(parts, filters.reference_group, filters.confidence)
     unit = schema.COUNTING_UNITS[filters.counting_unit].lower()
@@ -188,7 +207,9 @@ def marker_rates(store: Store, filters: Filters) -> DisparityTable:
         numerator=f"{unit} recorded as {_roles_text(filters)} in a crime flagged with the marker",
         denominator="children of the group in the selected districts, age bands and sexes (Census 2021 based)",
         denominator_source=_population_source(store),
-        notes=("A record can carry several markers, so the markers' rows overlap.",),
+        notes=("A record can carry several markers, so the markers' rows overlap.",
+               *sex_note(outside, filters.counting_unit)),
+        sex_not_in_population=outside,
     )
 
 
@@ -344,7 +365,7 @@ def wald_p_value(pooled: stats.MantelHaenszelResult) -> float:
 
 def _strata_cells(store, filters, measure, strata, outcome_codes, denominator) -> pd.DataFrame:
     if measure == "rate":
-        events = store.event_counts(filters, strata)
+        events = store.event_counts(population_sexes(filters), strata)  # as the crude rates: girls and boys
         population = store.population_counts(filters, strata)
         cells = population.merge(events, on=[*strata, "ethnic_group"], how="left")
         return cells.rename(columns={"population": "denominator"}).fillna({"events": 0})

@@ -9,6 +9,7 @@ import pandas as pd
 
 from analytics import disparity, schema, stats
 from analytics.filters import Filters
+from analytics.population_sex import population_sexes, sex_outside_population
 from analytics.store import Store
 
 WINDOW_MONTHS = 12
@@ -40,8 +41,12 @@ class MonthlyTrends:
 
 
 def monthly_trends(store: Store, filters: Filters, window: int = WINDOW_MONTHS) -> MonthlyTrends:
-    """``monthly_counts`` and ``rolling_ratios`` from one scan of the records (the same tables)."""
+    """``monthly_counts`` and ``rolling_ratios`` from one scan of the records (the same tables; a second scan for the
+    ratios when the selection has children of sex U or X, since the ratios count girls and boys only)."""
     monthly, rolling = store.monthly_and_rolling_counts(filters, window)
+    rated = population_sexes(filters)
+    if rated != filters and sex_outside_population(store, filters)["events"].sum() > 0:
+        rolling = store.rolling_event_counts(rated, window)
     return MonthlyTrends(_monthly_frame(monthly), _rolling_ratios(store, filters, rolling))
 
 
@@ -49,9 +54,10 @@ def rolling_ratios(store: Store, filters: Filters, window: int = WINDOW_MONTHS) 
     """Rate ratio to the reference group over each 12-month window, with its exact interval.
 
     The population is the same for every window (Census 2021), so the ratio of rates over a window
-    equals the ratio of events scaled by the populations.
+    equals the ratio of events scaled by the populations. Children of sex U or X are not counted (no population:
+    ``disparity.population_sexes``).
     """
-    return _rolling_ratios(store, filters, store.rolling_event_counts(filters, window))
+    return _rolling_ratios(store, filters, store.rolling_event_counts(population_sexes(filters), window))
 
 
 def _rolling_ratios(store: Store, filters: Filters, counts: pd.DataFrame) -> pd.DataFrame:

@@ -105,6 +105,7 @@ class Methods:
     rules: tuple[str, ...]
     tested: int
     decision_denominator: str  # the outcome-22 share's denominator in words
+    sex: str  # children of sex U or X: left out of the rates, by role
 
 
 def tested(data: PackData) -> int:
@@ -216,4 +217,17 @@ def methods(data: PackData) -> Methods:
                    schema.DEFAULT_SYV.describe(),
                    format_confidence(f.confidence), schema.SUPPRESSION_THRESHOLD,
                    tuple(suppression.rules_text(AUDIENCES[data.audience])), tested(data),
-                   schema.DECISION_DENOMINATOR_LABELS[data.outcome22.crude.decision_denominator])
+                   schema.DECISION_DENOMINATOR_LABELS[data.outcome22.crude.decision_denominator], sex_text(data))
+
+
+def sex_text(data: PackData) -> str:
+    """How children of sex U or X are treated, with their number by role (as each role table counted them)."""
+    counts = [f"{ROLE_PLURAL[role]} {_count_text(getattr(ratios.current, 'sex_not_in_population', 0))}"
+              for role, ratios in data.roles.items()]
+    return ("Population rates count girls and boys only, the sexes the population table has. Children with sex "
+            "recorded as unknown or indeterminate (U or X) are left out of the rates' numerators (in the 12 months: "
+            + ", ".join(counts) + "); outcome-22 shares, whose denominators are records, keep them.")
+
+
+def _count_text(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value or 0)
