@@ -491,12 +491,15 @@ def test_cli_report_is_audited(cli_env, tmp_path, capsys, monkeypatch):
     assert len(AuditLog(tmp_path / "audit.sqlite").entries()) == 1
 
 
-@pytest.mark.parametrize("damage", ["garbage", "deleted"])
+@pytest.mark.parametrize("damage", ["garbage", "folder", "deleted"])
 def test_cli_report_with_a_broken_audit_log_is_one_line(cli_env, tmp_path, capsys, damage):
-    """Issue 14, part 7: no pack is made, and the reason is one line (a deleted log is not started afresh)."""
+    """Issue 14, part 7 and defect 9 (MONITOR_AUDIT_DB a garbage file or a folder): no pack is made, and the
+    reason is one line (a deleted log is not started afresh)."""
     log = AuditLog(tmp_path / "audit.sqlite")
     if damage == "garbage":
         log.path.write_bytes(b"garbage" * 100)
+    elif damage == "folder":
+        log.path.mkdir()
     else:
         log.append(user="ana", role="analyst", source="dashboard", action="export", what="x.csv")
         log.path.unlink()
@@ -504,8 +507,20 @@ def test_cli_report_with_a_broken_audit_log_is_one_line(cli_env, tmp_path, capsy
     assert commands.main(["report", "--month", "2026-10", "--no-pdf", "--out", str(out), *cli_env]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    assert ("file is not a database" if damage == "garbage" else "missing but its anchor records 1") in err
-    assert not out.exists() and (damage == "garbage" or not log.path.exists())
+    assert {"garbage": "file is not a database", "folder": "is a folder, not a file",
+            "deleted": "missing but its anchor records 1"}[damage] in err
+    assert not out.exists() and (damage != "deleted" or not log.path.exists())
+
+
+def test_cli_report_out_an_existing_file_is_refused_in_one_line(cli_env, tmp_path, capsys):
+    """Issue 14, defect 9: ``--out`` names a folder; an existing file there is refused (never overwritten), before
+    anything is recorded."""
+    existing = tmp_path / "notes.txt"
+    existing.write_text("keep me")
+    assert commands.main(["report", "--month", "2026-10", "--no-pdf", "--out", str(existing), *cli_env]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and f"--out {existing} is a file, not a folder" in err, err
+    assert existing.read_text() == "keep me" and not (tmp_path / "audit.sqlite").exists()
 
 
 # --------------------------------------------------------------------------------------------
@@ -521,6 +536,28 @@ def test_grid_and_chart_exports_are_off():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["client"]["disableDataExport"] is True
     assert "toImage" in cast(list, render.PLOTLY_CONFIG["modeBarButtonsToRemove"])
+
+
+def test_error_details_are_never_shown_to_users(caplog):
+    """Issue 14, defect 11: with the project's ``client.showErrorDetails`` an exception on a page shows Streamlit's
+    redacted message to every role (no traceback, exception text or path), and the details go to the server log."""
+    import logging
+    import tomllib
+
+    from streamlit import config
+
+    value = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["client"]["showErrorDetails"]
+    assert value == "none"
+    before = config.get_option("client.showErrorDetails")
+    config.set_option("client.showErrorDetails", value)
+    try:
+        with caplog.at_level(logging.ERROR):
+            at = AppTest.from_string("raise ValueError('person P123 in /srv/monitor/data')").run()
+    finally:
+        config.set_option("client.showErrorDetails", before)
+    (shown,) = at.exception
+    assert "redacted" in shown.message and "P123" not in shown.message and not shown.stack_trace
+    assert "P123" in caplog.text  # logged on the server
 
 
 class CapturedEverywhere(Captured):

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -513,3 +514,220 @@ def test_command_line_subprocess_shows_no_traceback(target, tmp_path):
         stdout, stderr = process.communicate(timeout=HANG_GUARD_S)
         _one_line_error(name, process.returncode, stdout, stderr)
     assert snapshot(target.database) == before
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 14, defects 9-11: the attacker's remaining inputs
+# --------------------------------------------------------------------------------------------
+def rejected_reasons(database: Path) -> list[str]:
+    return query(database, "SELECT reason FROM rejected_rows ORDER BY source_row")["reason"].tolist()
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_an_empty_line_after_the_header_is_skipped_not_the_end_of_the_data(target, newline):
+    """Empty lines are not rows, wherever they are (defect 11): before, one right after the header refused the
+    whole file as 'no data rows'."""
+    header, *body = csv_text(many_rows(3), newline=newline).split(newline)
+    path = target.path(".csv")
+    path.write_text(newline.join([header, "", *body]), encoding="utf-8", newline="")
+    attempt(target, path, "issue 14 (blank lines)", expected=(3, 0, 0))
+
+
+def test_a_line_of_spaces_is_a_row_rejected_with_its_reason(target):
+    header, *body = csv_text(many_rows(3)).split("\n")
+    path = target.path(".csv")
+    path.write_text("\n".join([header, "   ", *body]), encoding="utf-8", newline="")
+    result = attempt(target, path, "issue 14 (blank lines)", expected=(3, 1, 0))
+    assert rejected_reasons(result.database) == ["malformed line: fewer fields than the header"]
+
+
+def test_rows_with_extra_trailing_fields_are_rejected_with_a_reason(target):
+    """A field beyond the header is rejected with its reason (defect 11). Empty fields beyond it (a spreadsheet's
+    trailing commas: no value is lost) are ignored, as DuckDB's reader ignores them: the decision in
+    docs/DECISIONS.md."""
+    lines = csv_text(many_rows(5)).splitlines()
+    lines[2] += ",surplus"
+    lines[3] += ",,x"
+    lines[4] += ",,"  # two empty trailing fields: the row's values are all there
+    path = target.path(".csv")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = attempt(target, path, "issue 14 (trailing fields)", expected=(3, 2, 0))
+    assert rejected_reasons(result.database) == ["malformed line: more fields than the header"] * 2
+
+
+@pytest.mark.parametrize("text", ["2024-3-1", "2024-03-1", "2024-3-01", "20240301", "2024/03/01", "24-03-01",
+                                  "+2024-03-01", "2024-03-01T10:00"])
+def test_only_iso_dates_are_dates(target, text):
+    """YYYY-MM-DD only (defect 11): ``2024-3-1`` was read as 1 March (strptime's %m takes one digit)."""
+    rows = [*many_rows(2), {**VALID_ROW, "record_id": "D1", "recorded_date": text, "outcome_date": ""}]
+    result = attempt(target, write_csv(target.path(".csv"), rows), "issue 14 (dates)", expected=(2, 1, 0))
+    assert rejected_reasons(result.database) == ["recorded_date is not a valid YYYY-MM-DD date"]
+    outcome = [*many_rows(2), {**VALID_ROW, "record_id": "D2", "outcome_date": text}]
+    result = attempt(target, write_csv(target.path(".csv"), outcome), "issue 14 (dates)", expected=(2, 1, 0))
+    assert rejected_reasons(result.database) == ["outcome_date is not a valid YYYY-MM-DD date"]
+
+
+@pytest.mark.parametrize(("extra", "fragment"), [
+    (10**6, "header line is longer than 1,048,576 characters"),  # 7.9 MB of header: 393 s and 7.7 GB before
+    (100_000, "the header has 100,020 columns; an extract has at most 1,000"),
+])
+def test_a_header_of_too_many_columns_is_refused_before_parsing(target, extra, fragment):
+    columns = [*COLUMNS, *(f"x{i}" if extra > 100_000 else "x" for i in range(extra))]
+    path = target.path(".csv")
+    path.write_text(",".join(columns) + "\n" + ",".join(["1"] * len(columns)) + "\n", encoding="utf-8")
+    assert len(COLUMNS) == 20
+    message = attempt(target, path, "issue 14 (wide header)", refused=True)
+    assert fragment in message, message
+
+
+def test_parquet_with_too_many_columns_is_refused(target):
+    frame = pd.concat([pd.DataFrame(many_rows(2)), pd.DataFrame({f"x{i}": ["1", "1"] for i in range(1_001)})],
+                      axis=1)
+    path = target.path(".parquet")
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    message = attempt(target, path, "issue 14 (wide header)", refused=True)
+    assert "has 1,021 columns; an extract has at most 1,000" in message
+
+
+def test_parquet_timestamps_with_a_time_zone_are_dates_in_london(target):
+    """An instant's date is its date in Europe/London (defect 11), not the server's zone: 23:30 UTC on 30 June 2024
+    is 00:30 BST on 1 July; 23:30 UTC on 31 January is 23:30 GMT the same day. Independently: zoneinfo."""
+    from zoneinfo import ZoneInfo
+
+    instants = [pd.Timestamp("2024-06-30 23:30", tz="UTC"), pd.Timestamp("2024-01-31 23:30", tz="UTC"),
+                pd.Timestamp("2024-03-31 00:30", tz="UTC")]  # the clocks go forward at 01:00 UTC that day
+    london = [t.to_pydatetime().astimezone(ZoneInfo("Europe/London")).date() for t in instants]
+    assert london == [date(2024, 7, 1), date(2024, 1, 31), date(2024, 3, 31)]
+    frame = pd.DataFrame([{**VALID_ROW, "record_id": f"T{i}", "outcome_date": ""} for i in range(3)])
+    frame["recorded_date"] = pd.Series(instants)
+    frame["outcome_date"] = pd.Series([pd.Timestamp("2024-12-31 23:59", tz="America/New_York")] * 3)  # UTC 1 Jan
+    path = target.path(".parquet")
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    assert "tz=" in str(pq.read_schema(path).field("recorded_date").type)
+    result = attempt(target, path, "issue 14 (parquet time zones)", expected=(3, 0, 0))
+    stored = query(result.database, "SELECT record_id, recorded_date, outcome_date FROM records ORDER BY record_id")
+    assert [d.date() for d in stored["recorded_date"]] == london
+    assert {d.date() for d in stored["outcome_date"]} == {date(2025, 1, 1)}  # 04:59 UTC = 04:59 GMT on 1 Jan
+
+
+def _cli(argv: list[str], monkeypatch, capsys) -> tuple[int | str | None, str, str]:
+    from analytics.cli.main import main
+
+    for key in [k for k in os.environ if k.startswith("MONITOR_")]:
+        monkeypatch.delenv(key)
+    code: int | str | None
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_control_characters_in_a_file_name_are_escaped(target, tmp_path, monkeypatch, capsys):
+    """A file name with a terminal escape (ESC [2J clears the screen) and a bell is shown escaped (defect 11)."""
+    path = tmp_path / "extract\x1b[2J\x07.csv"
+    path.write_bytes(b"")
+    code, out, err = _cli(["load", str(path), "--db", str(target.database), "--population", str(target.population)],
+                          monkeypatch, capsys)
+    _one_line_error("control characters", code, out, err)
+    assert "\x1b" not in err and "\x07" not in err and "extract\\x1b[2J\\x07.csv" in err, repr(err)
+
+
+def _foreign_databases(folder: Path) -> dict[str, Path]:
+    import sqlite3
+
+    folder.mkdir(parents=True, exist_ok=True)
+    sqlite = folder / "some.sqlite"
+    con = sqlite3.connect(sqlite)
+    con.execute("CREATE TABLE t (a)")
+    con.commit()
+    con.close()
+    other = folder / "other.duckdb"
+    connection = duckdb.connect(str(other))
+    connection.execute("CREATE TABLE x (a INTEGER)")
+    connection.close()
+    garbage = folder / "garbage.duckdb"
+    garbage.write_bytes(bytes(range(256)) * 16)
+    a_folder = folder / "a-folder"
+    a_folder.mkdir()
+    return {"sqlite": sqlite, "another duckdb": other, "garbage": garbage, "a folder": a_folder}
+
+
+def test_loading_into_a_db_that_is_not_a_publication_blames_db(target, tmp_path, monkeypatch, capsys):
+    """Defect 9: the --db, not the extract, is named; the file is left exactly as it was (never replaced)."""
+    good = write_csv(tmp_path / "good.csv", many_rows(3))
+    for name, database in _foreign_databases(tmp_path / "dbs").items():
+        before = database.read_bytes() if database.is_file() else None
+        code, out, err = _cli(["load", str(good), "--db", str(database), "--population", str(target.population)],
+                              monkeypatch, capsys)
+        _one_line_error(name, code, out, err)
+        assert f"--db {database}" in err and "good.csv" not in err, err
+        assert "Binder" not in err and "SELECT" not in err, err
+        assert (database.read_bytes() if database.is_file() else None) == before and not database.is_symlink()
+
+
+def test_reading_a_db_that_is_not_a_publication_is_one_line_without_sql(tmp_path, monkeypatch, capsys):
+    """Defect 9 and 11: ``info --db`` on a SQLite file, another program's DuckDB file, garbage, a folder, and a
+    file that passes the format check but lacks the tables: one line, no Binder Error or SQL, no extension
+    fetched (a SQLite file made DuckDB download ``sqlite_scanner``)."""
+    cases = _foreign_databases(tmp_path)
+    lacking = tmp_path / "lacking.duckdb"
+    connection = duckdb.connect(str(lacking))
+    connection.execute("CREATE TABLE publication (version VARCHAR)")
+    connection.execute("CREATE TABLE records (person_key VARCHAR, record_ckey BIGINT, person_ckey BIGINT)")
+    connection.close()
+    cases["empty publication"] = lacking
+    lacking = tmp_path / "lacking-columns.duckdb"
+    connection = duckdb.connect(str(lacking))
+    connection.execute("CREATE TABLE publication AS SELECT 'v1' AS version")
+    connection.execute("CREATE TABLE records (person_key VARCHAR, record_ckey BIGINT, person_ckey BIGINT)")
+    connection.close()
+    cases["lacking tables"] = lacking
+    expected = {"sqlite": "is a SQLite file, not a DuckDB database",
+                "another duckdb": "is not a database the monitor published (it has no publication table): check --db",
+                "garbage": "not a valid DuckDB database file", "a folder": "a-folder",
+                "empty publication": "its publication table has 0 rows, not 1): check --db",
+                "lacking tables": "does not have the tables and columns this version of the monitor reads"}
+    for name, database in cases.items():
+        code, out, err = _cli(["info", "--db", str(database)], monkeypatch, capsys)
+        _one_line_error(name, code, out, err)
+        assert expected[name] in err, err
+        for leak in ("Binder", "Catalog Error", "SELECT", "extension", "http"):
+            assert leak not in err, err
+
+
+def test_every_duckdb_connection_has_extension_autoloading_off(tmp_path):
+    """Defect 11: one place connects (``analytics.store.errors.connect``), with autoload and autoinstall off."""
+    from analytics.store.errors import connect
+
+    connection = connect(tmp_path / "x.duckdb", read_only=False)
+    try:
+        settings = dict(connection.execute(
+            "SELECT name, value FROM duckdb_settings() "
+            "WHERE name IN ('autoload_known_extensions', 'autoinstall_known_extensions')").fetchall())
+    finally:
+        connection.close()
+    assert settings == {"autoload_known_extensions": "false", "autoinstall_known_extensions": "false"}
+    callers = [path.relative_to(PROJECT).as_posix() for path in (PROJECT / "analytics").rglob("*.py")
+               if "duckdb.connect(" in path.read_text(encoding="utf-8")]
+    assert callers == ["analytics/store/errors.py"]
+
+
+def test_an_unwritable_database_folder_is_one_line_naming_db(target, tmp_path, monkeypatch, capsys):
+    """Defect 9: a --db whose folder cannot be made or written (a file where the folder should be, a read-only
+    folder) is one line and exit 2, naming --db, never a traceback."""
+    good = write_csv(tmp_path / "good.csv", many_rows(3))
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder")
+    cases = {"a file in the way": blocker / "monitor.duckdb"}
+    if os.geteuid() != 0:  # the superuser writes into read-only folders
+        read_only = tmp_path / "read-only"
+        read_only.mkdir()
+        read_only.chmod(0o500)
+        cases["read-only folder"] = read_only / "monitor.duckdb"
+    for name, database in cases.items():
+        code, out, err = _cli(["load", str(good), "--db", str(database), "--population", str(target.population)],
+                              monkeypatch, capsys)
+        _one_line_error(name, code, out, err)
+        assert f"--db {database}: cannot write in" in err, err

@@ -23,6 +23,7 @@ import pytest
 from analytics.filters import Filters
 from analytics.load import LoadError, load_extract, pseudonymise, versions_dir
 from analytics.store import NoDataError, Store
+from analytics.store.errors import CONNECTION_CONFIG
 from tests.extracts import many_rows, row, write_extract, write_population
 from tests.guards import HANG_GUARD_S
 from tests.sql_support import query
@@ -250,7 +251,9 @@ def test_missing_file_and_bad_population(tmp_path, published, population):
 
 def test_first_load_needs_a_population_table(tmp_path):
     extract = write_extract(tmp_path / "x.csv", many_rows(3))
-    with pytest.raises(LoadError, match=r"^x.csv: no population table yet; pass --population FILE$"):
+    # the problem is the --db (nothing published there), not the extract (issue 14, defect 9)
+    with pytest.raises(LoadError, match=r"^--db .*new\.duckdb: no population table yet \(nothing published there, "
+                                        r"or its publication cannot be read\); pass --population FILE$"):
         load_extract(extract, tmp_path / "new.duckdb", today=TODAY)
 
 
@@ -356,7 +359,7 @@ def test_analytics_never_imports_streamlit():
 def test_a_publication_from_an_earlier_version_is_refused_with_one_line(tmp_path):
     # before records.person_key: the dashboard and the commands say to load again, never a Binder error
     old = tmp_path / "old.duckdb"
-    con = duckdb.connect(str(old))
+    con = duckdb.connect(str(old), config=dict(CONNECTION_CONFIG))
     con.execute("CREATE TABLE records AS SELECT 'r1' AS record_id, 'p1' AS person_id")
     con.execute("CREATE TABLE publication AS SELECT 'v1' AS version")
     con.close()

@@ -29,6 +29,7 @@ from scipy import stats as scipy_stats
 from analytics import disparity, narrative, report, schema, suppression, trends, verdicts
 from analytics.cli import main as commands
 from analytics.filters import Filters
+from analytics.store.errors import CONNECTION_CONFIG
 from tests.guards import STEP_GUARD_S
 
 MONTH = date(2026, 10, 1)
@@ -102,14 +103,14 @@ def person_counts(db: Path, role: str, period, source: str, area: str | None = N
     sql = (f"SELECT {GROUP_SQL[source]} AS g, COUNT(DISTINCT person_id) AS n FROM records WHERE role = $role "
            f"AND recorded_date BETWEEN $start AND $end {area_sql} GROUP BY ALL")
     params = {"role": role, "start": period[0], "end": period[1]} | ({"area": area} if area else {})
-    with duckdb.connect(str(db), read_only=True) as con:
+    with duckdb.connect(str(db), read_only=True, config=dict(CONNECTION_CONFIG)) as con:
         return dict(con.execute(sql, params).fetchall())
 
 
 def population(db: Path, area: str | None = None) -> dict[str, int]:
     sql = ("SELECT ethnic_group, SUM(population) FROM population" + (" WHERE area_code = $area" if area else "")
            + " GROUP BY ALL")
-    with duckdb.connect(str(db), read_only=True) as con:
+    with duckdb.connect(str(db), read_only=True, config=dict(CONNECTION_CONFIG)) as con:
         return {g: int(n) for g, n in con.execute(sql, {"area": area} if area else {}).fetchall()}
 
 
@@ -227,7 +228,7 @@ def test_outcome22_sentence_says_not_enough_data_when_true(officers, sample_db):
            "COUNT(*) FILTER (WHERE outcome_code = '22'), COUNT(*) FILTER (WHERE outcome_code IN "
            "('1', '1A', '2', '2A', '3', '3A', '8', '20', '21', '22')) "
            "FROM records WHERE role = 'suspect' AND recorded_date BETWEEN $s AND $e GROUP BY ALL")
-    with duckdb.connect(str(sample_db), read_only=True) as con:
+    with duckdb.connect(str(sample_db), read_only=True, config=dict(CONNECTION_CONFIG)) as con:
         rows = {g: (x, n) for g, x, n in con.execute(sql, {"s": CURRENT[0], "e": CURRENT[1]}).fetchall()}
     black, white = (100 * rows[g][0] / rows[g][1] for g in ("Black", "White"))
     assert f.verdict == "similar" and f.lower < 1 < f.upper and f.ratio < 1

@@ -6,8 +6,10 @@ import argparse
 
 from analytics.cli.options import database_path
 from analytics.load import load_extract
+from analytics.messages import printable
 
 
 def run(args: argparse.Namespace) -> int:
-    print(load_extract(args.file, database_path(args), population=args.population).report())
+    report = load_extract(args.file, database_path(args), population=args.population).report()
+    print("\n".join(printable(line) for line in report.splitlines()))  # a file name's control characters escaped
     return 0

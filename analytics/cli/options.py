@@ -15,6 +15,7 @@ from typing import NoReturn
 from analytics import access, schema
 from analytics.config import load_settings
 from analytics.filters import MARKER_MODES, OPEN_OUTCOME_TOKEN, Filters
+from analytics.messages import printable
 
 EXIT_BAD_INPUT = 2
 MAX_MESSAGE = 300
@@ -166,7 +167,7 @@ def database_path(args: argparse.Namespace) -> Path:
 
 def one_line(message: object) -> str:
     """A message flattened to one line and cut to a readable length (hostile values can be huge)."""
-    text = " ".join(str(message).split()) or "error"
+    text = printable(" ".join(str(message).split())) or "error"  # control characters escaped, not echoed
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 

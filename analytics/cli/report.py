@@ -23,10 +23,17 @@ def run(args: argparse.Namespace) -> int:
     month = parse_month(args.month)  # bad input is refused before anything is recorded
     if filters.date_from or filters.date_to:
         raise UsageError("--from/--to cannot be used with report: the period is the 12 months to --month")
+    if args.out.exists() and not args.out.is_dir():  # never overwritten: --out names a folder
+        raise UsageError(f"--out {args.out} is a file, not a folder: the pack is written into a folder "
+                         "(give a folder, new or existing)")
     record(args, database, filters)  # if the audit log cannot be written, no pack is made
     started = time.perf_counter()
     pack = build_pack(Store(database), month, args.audience, filters, decision_denominator(args))
-    written = write_pack(pack, args.out, pdf=not args.no_pdf)
+    try:
+        written = write_pack(pack, args.out, pdf=not args.no_pdf)
+    except OSError as exc:
+        raise UsageError(f"--out {args.out}: cannot write the pack there ({exc.strerror or type(exc).__name__})") \
+            from None
     print(f"Wrote {written.html}" + (f" and {written.pdf}" if written.pdf else "")
           + f" ({args.audience}, {pack.period_label}) in {time.perf_counter() - started:.1f} s")
     if written.pdf is None and not args.no_pdf:

@@ -31,7 +31,8 @@ from analytics.load.read import (
     normalise_line_endings,
     stage_extract,
 )
-from analytics.store import PublicationBuilder, current_publication
+from analytics.store import DatabaseError, PublicationBuilder, current_publication, printable
+from analytics.store.errors import one_line
 
 
 @dataclass
@@ -89,7 +90,8 @@ def load_extract(
         # table while this one waited for the lock is never undone by this one
         population_table = given if given is not None else current_population(database)
         if population_table is None:
-            raise LoadError(f"{source.name}: no population table yet; pass --population FILE")
+            raise LoadError(f"--db {printable(str(database))}: no population table yet (nothing published there, or "
+                            "its publication cannot be read); pass --population FILE")
         readable = normalise_line_endings(source, scratch_path(built)) if text and text.mixed_line_endings else source
         return _build(readable, source.name, parquet, digest, population_table, built, database, settings, today)
 
@@ -111,7 +113,11 @@ def _build(
     builder = PublicationBuilder(built)
     try:
         builder.write_population(population[list(schema.POPULATION_COLUMNS)], area_names(population))
-        builder.carry_over_searches(current_publication(database))  # keep loaded stop-and-search data
+        try:
+            builder.carry_over_searches(current_publication(database))  # keep loaded stop-and-search data
+        except DatabaseError as exc:
+            raise LoadError(f"--db {printable(str(database))}: the current publication cannot be read "
+                            f"({one_line(exc)})") from None
         malformed = stage_extract(builder, source, source_name, parquet, lambda names: (
             identifier_pads(source_name, settings, present) if (present := raw_identifier_columns(names)) else None))
         builder.add_missing_columns()

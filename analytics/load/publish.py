@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from analytics.load.read import LoadError
-from analytics.store import DatabaseError
+from analytics.store import DatabaseError, not_a_publication, printable
 from analytics.store.errors import one_line
 
 KEEP_PREVIOUS_VERSIONS = 2  # older publications are deleted (open readers keep their file until they close)
@@ -143,20 +143,51 @@ class Built(Protocol):
 BuiltT = TypeVar("BuiltT", bound=Built)
 
 
+def check_database_path(database: Path) -> None:
+    """Refuse, naming ``--db``, a database path a load must not replace: a folder, or a file the monitor did not
+    publish (a SQLite file, someone's DuckDB file, anything else). A publication is a link into the versions
+    folder (or, from early versions, a DuckDB file with a publication table)."""
+    shown = printable(str(database))
+    if database.is_symlink() or not database.exists():
+        return
+    if database.is_dir():
+        raise LoadError(f"--db {shown} is a folder; give the database file's path, e.g. {shown}/monitor.duckdb")
+    problem = not_a_publication(database)
+    if problem is not None:
+        raise LoadError(f"--db {shown} is not a database the monitor published ({problem}); a load would replace "
+                        "it: give another path")
+
+
+@contextmanager
+def database_folder_errors(database: Path) -> Iterator[None]:
+    """An operating-system error making or writing the database's folders is the ``--db`` path's problem (a
+    read-only folder, a file where a folder should be): one line naming it, never the extract."""
+    try:
+        yield
+    except OSError as exc:
+        where = printable(str(exc.filename or database.parent))
+        raise LoadError(f"--db {printable(str(database))}: cannot write in {where} "
+                        f"({exc.strerror or type(exc).__name__})") from None
+
+
 def build_and_publish(database: Path, build: Callable[[Path], BuiltT], failure: str) -> BuiltT:
     """One build-and-publish under the publication lock, shared by every loader: clear the half-built
     files of killed loads, run ``build(path)`` into a new file, publish it atomically, and remove the
     build's leftovers whatever happens. ``build`` returns a result with ``version``; a DuckDB error
     becomes ``LoadError(f"{failure} (reason)")`` and the published database is untouched."""
+    check_database_path(database)
     previous_umask = os.umask(PRIVATE_UMASK)  # every file and folder the build makes is the owner's only
     try:
-        with publication_lock(database):
+        with contextlib.ExitStack() as locked:
+            with database_folder_errors(database):
+                locked.enter_context(publication_lock(database))
             remove_stale_builds(database)
             built = building_path(database)
             remove_build(built)
             try:
                 result = build(built)
-                _publish(built, database, result.version)
+                with database_folder_errors(database):
+                    _publish(built, database, result.version)
                 return result
             except DatabaseError as exc:
                 raise LoadError(f"{failure} ({one_line(exc)})") from None

@@ -24,9 +24,10 @@ from analytics.store.build import (
     PublicationBuilder,
     current_publication,
 )
-from analytics.store.errors import DatabaseError, NoDataError
+from analytics.store.errors import DatabaseError, NoDataError, printable
 from analytics.store.partners import JOURNEY_COLUMNS, PartnerBuilder, PartnerStore
 from analytics.store.read import Store, decision_counts_statement, ethnicity_units_statement, event_counts_statement
+from analytics.store.reader import not_a_publication
 from analytics.store.searches import SearchBuilder, SearchOptions, SearchStore, search_counts_statement
 from analytics.store.where import (
     COUNT_EXPRESSIONS,
@@ -81,6 +82,8 @@ __all__ = [
     "decision_counts_statement",
     "ethnicity_units_statement",
     "event_counts_statement",
+    "not_a_publication",
+    "printable",
     "records_where",
     "search_counts_statement",
     "search_where",

@@ -15,11 +15,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from analytics import schema
-from analytics.store.errors import database_errors
+from analytics.store.errors import connect, database_errors
 
 CSV_OPTIONS = (
     "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
@@ -93,6 +92,8 @@ PERSON_KEY_EXPRESSION = "CAST('0x' || left(sha256('ckm-person:' || c.person_id),
 #: default is 80 % of RAM, which a 10^7-record load fills (7 GB measured); ``MONITOR_LOAD_MEMORY_LIMIT``
 #: overrides, e.g. ``8GB``.
 BUILD_MEMORY_LIMIT = "2500MB"
+#: The zone a Parquet timestamp with a time zone is converted to before its date is taken (the force's own).
+RECORDING_TIME_ZONE = "Europe/London"
 
 #: A pseudonymisation key's HMAC pads (inner, outer): ``analytics.load.pseudonymise.hmac_pads``.
 Pads = tuple[bytes, bytes]
@@ -105,8 +106,7 @@ class PublicationBuilder:
 
     def __init__(self, path: Path):
         self.path = path
-        with database_errors():
-            self._con = duckdb.connect(str(path))
+        self._con = connect(path, read_only=False)
         self._run("SET memory_limit = $limit",
                   {"limit": os.environ.get("MONITOR_LOAD_MEMORY_LIMIT") or BUILD_MEMORY_LIMIT})
 
@@ -174,7 +174,8 @@ class PublicationBuilder:
         """Read a Parquet file into ``staged`` with every kept column cast to text.
 
         Source names come from the file, so they are quoted as identifiers (a ``"`` doubled); a date or
-        timestamp column meant as a date is written as ``YYYY-MM-DD`` (the time of day is dropped). Raw
+        timestamp column meant as a date is written as ``YYYY-MM-DD`` (the time of day is dropped; a timestamp with
+        a time zone is an instant, taken as its date in Europe/London, never the server's zone). Raw
         identifiers are hashed as they are read, as in ``stage_csv``.
         """
         types = self._parquet_types(source)
@@ -182,7 +183,11 @@ class PublicationBuilder:
 
         def text(name: str, target: str) -> str:
             column = quoted(name)
-            if target in dates and types.get(name, "").startswith(("DATE", "TIMESTAMP")):
+            kind = types.get(name, "")
+            if target in dates and ("TIME ZONE" in kind or kind.startswith("TIMESTAMPTZ")):  # an instant
+                local = f"timezone($recording_zone, CAST({column} AS TIMESTAMPTZ))"  # its date in England
+                return self._staged_column(f"strftime(CAST({local} AS DATE), '%Y-%m-%d')", target, pads)
+            if target in dates and kind.startswith(("DATE", "TIMESTAMP")):
                 return self._staged_column(f"strftime(CAST({column} AS DATE), '%Y-%m-%d')", target, pads)
             return self._staged_column(f"CAST({column} AS VARCHAR)", target, pads)
 
@@ -190,7 +195,8 @@ class PublicationBuilder:
         self._run(
             f"CREATE TABLE staged AS SELECT row_number() OVER () AS source_row, * FROM (SELECT {select} "
             "FROM read_parquet($path))",
-            {"path": str(source), **_pad_params(rename, pads)},
+            {"path": str(source), **_pad_params(rename, pads),
+             **({"recording_zone": RECORDING_TIME_ZONE} if "$recording_zone" in select else {})},
         )
 
     def _parquet_types(self, source: Path) -> dict[str, str]:
@@ -265,12 +271,15 @@ class PublicationBuilder:
             # a whole number: digits, optionally signed, optionally ".0" (a spreadsheet's 15.0); not 15.5
             # (DuckDB's cast would round it to 16), 1e1, 0x10 or 1_000
             "whole": r"^([+-]?[0-9]+)(\.0*)?$",
+            # ISO 8601 calendar dates only: 2024-03-01, never 2024-3-1 (which strptime's %m and %d would take)
+            "iso_date": "[0-9]{4}-[0-9]{2}-[0-9]{2}",
         }
         normalise = """
             SELECT source_row,
                    trim(record_id) AS record_id, trim(person_id) AS person_id, trim(crime_id) AS crime_id,
                    lower(trim(role)) AS role, trim(recorded_date) AS recorded_date_text,
-                   try_strptime(trim(recorded_date), '%Y-%m-%d')::DATE AS recorded_date,
+                   CASE WHEN regexp_full_match(trim(recorded_date), $iso_date)
+                       THEN try_strptime(trim(recorded_date), '%Y-%m-%d')::DATE END AS recorded_date,
                    trim(age) AS age_text, TRY_CAST(regexp_extract(trim(age), $whole, 1) AS INTEGER) AS age,
                    COALESCE(TRY_CAST(regexp_extract(trim(age), $whole, 1) AS INTEGER) >= $adult, FALSE)
                        AS is_adult,
@@ -281,7 +290,8 @@ class PublicationBuilder:
                    trim(offence_group) AS offence_group, COALESCE(trim(offence_code), '') AS offence_code,
                    upper(COALESCE(trim(outcome_code), '')) AS outcome_code,
                    trim(outcome_date) AS outcome_date_text,
-                   try_strptime(trim(outcome_date), '%Y-%m-%d')::DATE AS outcome_date,
+                   CASE WHEN regexp_full_match(trim(outcome_date), $iso_date)
+                       THEN try_strptime(trim(outcome_date), '%Y-%m-%d')::DATE END AS outcome_date,
                    knife_crime, cce, cse, county_lines, gangs
             FROM staged
         """

@@ -16,6 +16,7 @@ import pandas as pd
 
 from analytics import schema
 from analytics.filters import Filters
+from analytics.store.errors import NoDataError, printable
 from analytics.store.reader import PublicationReader
 from analytics.store.where import (
     CELL_KEY_EXPRESSIONS,
@@ -167,12 +168,19 @@ class Store(PublicationReader):
         if cached is not None and cached[0] == current:
             return dict(cached[1])
         frame = self._query("SELECT * FROM publication")
+        if len(frame) != 1:  # an altered file: never a traceback
+            raise NoDataError(f"{printable(current.name)} is not a database the monitor published (its publication "
+                              f"table has {len(frame)} rows, not 1): check --db")
         row = {str(name): value for name, value in frame.iloc[0].to_dict().items()}
         self._publication = (current, row)
         return dict(row)
 
     def data_version(self) -> str:
-        return str(self._query("SELECT version FROM publication")["version"].iloc[0])
+        versions = self._query("SELECT version FROM publication")["version"]
+        if len(versions) != 1:
+            raise NoDataError(f"{printable(self.path.name)} is not a database the monitor published (its publication "
+                              f"table has {len(versions)} rows, not 1): check --db")
+        return str(versions.iloc[0])
 
     def areas(self) -> pd.DataFrame:
         return self._query("SELECT area_code, area_name FROM areas ORDER BY area_name")

@@ -18,20 +18,44 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics.store.errors import NoDataError, database_errors
+from analytics.store.errors import DatabaseError, NoDataError, connect, database_errors, printable
 
 
 def _check_format(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Refuse a publication written by an earlier version (before ``records.person_key``, or before the cell
     keys ``record_ckey``/``person_ckey`` of issue 14) with a clear message."""
     row = connection.execute(
-        "SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'records' "
-        "AND list_contains(['person_key', 'record_ckey', 'person_ckey'], column_name)"
+        "SELECT COUNT(*) FILTER (WHERE table_name = 'publication'), "
+        "COUNT(*) FILTER (WHERE table_name = 'records' "
+        "AND list_contains(['person_key', 'record_ckey', 'person_ckey'], column_name)) "
+        "FROM information_schema.columns"
     ).fetchone()
-    if not (row and row[0] == 3):
+    if not (row and row[0]):
         connection.close()
-        raise NoDataError(f"the published database {path.name} was written by an earlier version of the monitor "
-                          "and must be loaded again")
+        raise NoDataError(f"{printable(path.name)} is not a database the monitor published (it has no publication "
+                          "table): check --db")
+    if row[1] != 3:
+        connection.close()
+        raise NoDataError(f"the published database {printable(path.name)} was written by an earlier version of the "
+                          "monitor and must be loaded again")
+
+
+def not_a_publication(path: Path) -> str | None:
+    """Why the existing file ``path`` is not a database the monitor published (one line), or None if it is one
+    (of this version or an earlier one, which a load may replace)."""
+    try:
+        connection = connect(path, read_only=True)
+    except DatabaseError as exc:
+        return str(exc)
+    try:
+        with database_errors():
+            found = connection.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'publication'").fetchone()
+    except DatabaseError as exc:
+        return str(exc)
+    finally:
+        connection.close()
+    return None if found and found[0] else f"{printable(path.name)} has no publication table"
 
 
 @dataclass
@@ -81,13 +105,13 @@ class PublicationReader:
         """
         state = self._connection
         pinned = getattr(state.pinned, "cursor", None)
-        with database_errors():
+        with database_errors(self.path):
             if pinned is not None:
                 return pinned.cursor()
             current = self._current_file()
             with state.lock:
                 if state.connection is None or current != state.identity:
-                    connection = duckdb.connect(str(current), read_only=True)
+                    connection = connect(current, read_only=True)
                     _check_format(connection, current)
                     state.connection, state.identity = connection, current
                 return state.connection.cursor()
@@ -119,7 +143,7 @@ class PublicationReader:
     def _query(self, sql: str, params: dict[str, Any] | list[Any] | None = None) -> pd.DataFrame:
         cursor = self._cursor()
         try:
-            with database_errors():
+            with database_errors(self.path):
                 return cursor.execute(sql, params or {}).df()
         finally:
             cursor.close()
@@ -128,7 +152,7 @@ class PublicationReader:
         """Several queries answered from one publication (one cursor), never half old, half new."""
         cursor = self._cursor()
         try:
-            with database_errors():
+            with database_errors(self.path):
                 return [cursor.execute(sql, params).df() for sql, params in statements]
         finally:
             cursor.close()
@@ -138,7 +162,7 @@ class PublicationReader:
         Python string at a time), with the same column types as ``_query`` gives."""
         cursor = self._cursor()
         try:
-            with database_errors():
+            with database_errors(self.path):
                 table = cursor.sql(sql, params=params).to_arrow_table()
         finally:
             cursor.close()
