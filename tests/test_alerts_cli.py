@@ -95,3 +95,14 @@ def test_an_acknowledgement_is_audited_and_carried_to_the_next_publication(datab
     assert "Acknowledged by" in out and "Operation in Thetford since May; expected" in out
     # Another cell is not acknowledged.
     assert out.count("Acknowledged by") == 1
+
+
+def test_the_register_is_private(database, capsys, monkeypatch):
+    """Issue 14, defect 11: the alert register beside the database is created 0600, never readable by others."""
+    import stat
+
+    monkeypatch.delenv("MONITOR_ALERTS_DB", raising=False)
+    status, _, err = _run(capsys, "--db", str(database))
+    assert status == 0, err
+    register = database.parent / "alerts.sqlite"
+    assert stat.S_IMODE(register.stat().st_mode) == 0o600

@@ -113,7 +113,11 @@ class AlertRegister:
         self.path = Path(path)
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """The register, made private to the account (file 0600, a new folder 0700; issue 14)."""
+        if not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         con.executescript(_REGISTER_SCHEMA)
         return con
