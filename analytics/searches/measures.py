@@ -1,6 +1,7 @@
 """Stop-and-search measures by ethnic group, on the shared table engine (``analytics.tables``).
 
-``rate`` (searches of children per 1,000 children of the group; exact conditional rate-ratio interval),
+``rate`` (searches of children per 1,000 children of the group; exact conditional rate-ratio interval on the
+counts deflated by their overdispersion, ``search_dispersion``),
 ``weapons`` (share of searches with an object of search recorded that were for offensive weapons; Wilson,
 Koopman score risk ratio), ``find`` (the outcome test: share of searches with an outcome recorded whose
 outcome was anything other than "A no further action disposal"; optionally only those where the outcome
@@ -24,6 +25,7 @@ from analytics.searches.population import population, whole_area_population
 from analytics.store import SearchStore
 from analytics.tables import (
     ALL_SPLIT,
+    RatePart,
     RatioTable,
     by_group,
     decision_rows,
@@ -44,13 +46,17 @@ class SearchTable(RatioTable):
 
     filters: SearchFilters
     not_recorded: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: rates: the counts' overdispersion (variance / mean) the intervals allow for (``search_dispersion``)
+    dispersion: float | None = None
 
     @property
     def counting_unit(self) -> str:
         return "searches"
 
     def measure_metadata(self) -> dict[str, Any]:
-        return {"not_recorded": self.not_recorded}
+        if self.dispersion is None:
+            return {"not_recorded": self.not_recorded}
+        return {"not_recorded": self.not_recorded, "dispersion": self.dispersion}
 
     def metadata(self) -> dict[str, Any]:
         meta = super().metadata()
@@ -82,16 +88,39 @@ def _label(split: str | None, value):
     return value
 
 
+def search_dispersion(monthly: pd.DataFrame) -> tuple[float, int]:
+    """The overdispersion of search counts and its degrees of freedom, from the counts per month and group
+    (``month, ethnic_group, searches``): the quasi-Poisson (Pearson) estimate phi = X^2 / df, X^2 the sum over groups
+    of sum_m (y_gm - mean_g)^2 / mean_g over every month of the selection (zeros included), df = sum (months - 1)
+    (Wedderburn 1974; McCullagh & Nelder 1989 section 4.5), floored at 1. Searches cluster (the same child searched
+    again, operations), so a total's variance is phi times its mean; variation between months that is real
+    (season, trend) counts as dispersion too, which errs towards wider intervals. (1.0, 0) with fewer than 2
+    months."""
+    if monthly.empty:
+        return 1.0, 0
+    wide = monthly.pivot_table(index="month", columns="ethnic_group", values="searches", aggfunc="sum", fill_value=0)
+    months = len(wide)
+    means = wide.mean(axis=0)
+    used = means[means > 0].index
+    df = (months - 1) * len(used)
+    if df < 1:
+        return 1.0, 0
+    chi2 = float((((wide[used] - means[used]) ** 2) / means[used]).to_numpy().sum())
+    return max(1.0, chi2 / df), int(df)
+
+
 def search_rates(sstore: SearchStore, filters: SearchFilters, split: str | None = None) -> SearchTable:
-    """Searches of children aged 10-17 per 1,000 children of the group, ratio to the reference (exact)."""
+    """Searches of children aged 10-17 per 1,000 children of the group, ratio to the reference (exact, on the
+    counts' effective values: each group's count with variance phi x count, ``search_dispersion``)."""
     _check_split(split)
     if filters.age_ranges != (CHILD,):
         raise ValueError("the rate measure is per 1,000 children aged 10-17: use --age-range 10-17 "
                          "(other age ranges: --measure weapons or find)")
     counts = _counts(sstore, filters, split)
+    phi, df = search_dispersion(counts if split == "month" else _counts(sstore, filters, "month"))
     pop, source = population(sstore, filters)
     whole = whole_area_population(pop)
-    parts = []
+    parts: list[RatePart] = []
     for value in _split_values(counts, split):
         events = by_group(counts, split, value, "searches")
         if split == "area":
@@ -101,11 +130,16 @@ def search_rates(sstore: SearchStore, filters: SearchFilters, split: str | None 
             denominators = {g: int(v) for g, v in pop.groupby("ethnic_group")["population"].sum().items()}
         else:
             denominators = whole
-        parts.append((_label(split, value), events, denominators))
+        counted = {g: float(e) for g, e in events.items()}
+        parts.append((_label(split, value), counted, denominators, {g: phi * e for g, e in counted.items()}))
     rows = rate_rows(parts, filters.reference_group, filters.confidence)
     table = _finish(rows, filters)
     notes = ["Rates are per 1,000 children aged 10-17 over the whole selected period (not annualised); "
              "the unit is the search (a child searched twice counts twice).",
+             (f"Searches are overdispersed (a child searched again, operations): the intervals allow for a variance "
+              f"{phi:.2f} times the count (quasi-Poisson dispersion from the monthly counts by group, {df} degrees "
+              "of freedom; 1 means none found)." if df else
+              "One month selected: no overdispersion estimate, so the intervals are Poisson's (likely too narrow)."),
              "Not stated: its share of all searches (Wilson interval); it has no population denominator."]
     if split == "area":
         notes.append("Searches without a published location, or outside the district boundaries, have no "
@@ -113,7 +147,7 @@ def search_rates(sstore: SearchStore, filters: SearchFilters, split: str | None 
     return SearchTable(table, "rate", filters, split=split,
                        numerator="stop-and-search records of children aged 10-17 in the period",
                        denominator="children aged 10-17 of the group in the force area (or district)",
-                       denominator_source=source, notes=tuple(notes))
+                       denominator_source=source, notes=tuple(notes), dispersion=phi)
 
 
 def weapons_shares(sstore: SearchStore, filters: SearchFilters, split: str | None = None) -> SearchTable:
