@@ -120,6 +120,7 @@ def forest_plot(
         fig.add_trace(go.Scatter(
             x=part["ratio"], y=part["label"], mode="markers+text", name=verdict_name(verdict, reference),
             text=part["verdict_label"], textposition="top center", textfont={"color": colour, "size": 11},
+            cliponaxis=False,  # the top row's label stays in view above the plot area
             marker={"color": colour, "size": 11, "symbol": np.where(hollow, "circle-open", "circle"),
                     "line": {"width": 2, "color": colour}},
             error_x={"type": "data", "symmetric": False, "array": (upper - part["ratio"]).fillna(0),
@@ -176,9 +177,8 @@ def verdict_name(verdict: verdicts.Verdict, reference: str) -> str:
 
 
 #: What a forest plot's bars are (the verdicts come from the table; the chart decides nothing).
-FOREST_SUBTITLE = ("Points: ratio, coloured and labelled by verdict; bars: intervals adjusted for every comparison of "
-                   "the table (they clear 1 exactly when the verdict is higher or lower); hollow points: fewer than 10 "
-                   "events")
+FOREST_SUBTITLE = ("Colour and label: the verdict; bars: intervals adjusted for every comparison (clear of 1 exactly "
+                   "when higher or lower); hollow: under 10 events")
 
 
 def rate_bars(table: pd.DataFrame, title: str, unit: str, conf: float, subtitle: str = "") -> go.Figure:

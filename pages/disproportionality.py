@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import access, charts, schema
-from ui import auth, cached, partners, render
+from ui import auth, cached, partners, render, state
 from ui.page import setup
 
 SPLITS = {None: "No split", "area": "District", "offence_group": "Offence group", "age_band": "Age band",
@@ -19,10 +19,14 @@ page = setup("Disproportionality", ":material/balance:",
 filters, version = page.filters, page.version
 
 left, right = st.columns([1, 2])
-split = left.selectbox("Split the table by", tuple(SPLITS), format_func=SPLITS.__getitem__, key="disp_split")
-strata = right.multiselect("Adjust for (Mantel–Haenszel)", tuple(STRATA), default=list(STRATA),
-                           format_func=STRATA.__getitem__, key="disp_strata",
-                           help="Compares like with like within each combination of these, then pools.")
+split = left.selectbox("Split the table by", tuple(SPLITS), format_func=SPLITS.__getitem__, key="disp_split",
+                      **state.from_link("disp_split", "split", tuple(SPLITS)))
+strata = right.multiselect("Adjust for (Mantel–Haenszel)", tuple(STRATA), format_func=STRATA.__getitem__,
+                           key="disp_strata",
+                           help="Compares like with like within each combination of these, then pools.",
+                           **state.from_link("disp_strata", "adjust", tuple(STRATA), multi=True, default=list(STRATA)))
+state.to_link("split", split, None)  # the page's controls are kept in the URL beside the sidebar's
+state.to_link("adjust", strata, list(STRATA))
 
 with st.spinner("Computing rates and ratios…"):
     overall = cached.population_rates(filters, version)

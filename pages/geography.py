@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import charts, geography, schema
-from ui import cached, partners, render
+from ui import cached, partners, render, state
 from ui.page import setup
 
 page = setup("Geography", ":material/map:",
@@ -16,14 +16,19 @@ filters, version = page.filters, page.version
 
 left, middle, right = st.columns(3)
 candidates = [g for g in schema.ETHNIC_GROUPS if g != filters.reference_group]
-group = left.selectbox("Group", candidates, index=candidates.index("Black") if "Black" in candidates else 0,
-                       key="geo_group")
+default_group = "Black" if "Black" in candidates else candidates[0]
+group = left.selectbox("Group", candidates, key="geo_group",
+                       **state.from_link("geo_group", "map_group", candidates, index=candidates.index(default_group)))
 value = middle.radio("Map shows", ("ratio", "rate"), format_func={"ratio": f"Ratio to {filters.reference_group}",
                                                                    "rate": "Rate per 1,000 children"}.__getitem__,
-                     horizontal=True, key="geo_value")
+                     horizontal=True, key="geo_value", **state.from_link("geo_value", "map", ("ratio", "rate")))
 funnel_measure = right.radio("Funnel plot of", ("rate", "outcome22"), horizontal=True, key="geo_funnel",
                              format_func={"rate": f"{group} children's rate",
-                                          "outcome22": "Outcome 22 share (suspects)"}.__getitem__)
+                                          "outcome22": "Outcome 22 share (suspects)"}.__getitem__,
+                             **state.from_link("geo_funnel", "funnel", ("rate", "outcome22")))
+for param, chosen, default in (("map_group", group, default_group), ("map", value, "ratio"),
+                               ("funnel", funnel_measure, "rate")):
+    state.to_link(param, chosen, default)  # kept in the URL beside the sidebar's slicers
 
 denominator = cached.configured_decision_denominator()  # the outcome-22 funnel's denominator, as configured
 with st.spinner("Computing district figures…"):

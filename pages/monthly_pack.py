@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import access, report
-from ui import auth, cached, render
+from ui import auth, cached, render, state
 from ui.page import setup
 
 page = setup("Monthly pack", ":material/picture_as_pdf:",
@@ -33,8 +33,9 @@ month = left.selectbox("Month", months, format_func=lambda m: f"{m:%B %Y}", key=
 audiences = access.pack_audiences(auth.current().role)
 # The publishable scrutiny edition is the default: the officers' edition is chosen on purpose, never by accident.
 default = audiences.index(report.DEFAULT_AUDIENCE) if report.DEFAULT_AUDIENCE in audiences else 0
-audience = right.radio("Audience", audiences, index=default, format_func=report.AUDIENCE_LABELS.get,
-                       key="pack_audience", horizontal=True)
+audience = right.radio("Audience", audiences, format_func=report.AUDIENCE_LABELS.get, key="pack_audience",
+                       horizontal=True, **state.from_link("pack_audience", "audience", audiences, index=default))
+state.to_link("audience", audience, audiences[default])  # kept in the URL beside the sidebar's slicers
 if audience not in audiences:
     st.error("Your role cannot produce this edition of the pack.")
     st.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import access, charts, schema
-from ui import auth, cached, render
+from ui import auth, cached, render, state
 from ui.page import setup
 
 page = setup("Outcomes and diversion", ":material/alt_route:",
@@ -19,11 +19,14 @@ decision_filters = filters if filters.roles else filters.replace(roles=("suspect
 denominators = tuple(schema.DECISION_DENOMINATORS)
 configured = cached.configured_decision_denominator()
 left, right = st.columns(2)
-denominator = left.radio("Out of", denominators, index=denominators.index(configured), horizontal=True,
+denominator = left.radio("Out of", denominators, horizontal=True,
                          format_func=lambda d: schema.DECISION_DENOMINATOR_SHORT[d].capitalize(),
                          key="decision_denominator",
                          help="Cases where diversion was an option: " + schema.DECISION_DENOMINATOR_LABELS["live"]
-                              + ". All concluded cases: " + schema.DECISION_DENOMINATOR_LABELS["all"] + ".")
+                              + ". All concluded cases: " + schema.DECISION_DENOMINATOR_LABELS["all"] + ".",
+                         **state.from_link("decision_denominator", "out_of", denominators,
+                                           index=denominators.index(configured)))
+state.to_link("out_of", denominator, configured)  # kept in the URL beside the sidebar's slicers
 outcome_options = schema.DECISION_DENOMINATORS[denominator]
 picked = right.multiselect("Outcomes counted as the decision", outcome_options, default=[schema.OUTCOME_22],
                            format_func=lambda c: f"{c}: {schema.OUTCOME_CODES[c]}",

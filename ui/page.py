@@ -94,6 +94,7 @@ def setup(title: str, icon: str, intro: str = "", allow_no_records: bool = False
         st.warning(f"Filters reset: {exc}")
         state.reset(first, last)
         filters = state.to_filters(st.session_state[state.STATE_KEY])
+    state.stash_link(dict(st.query_params))  # the page's own controls read their values from the link (issue 15)
     st.query_params.from_dict(state.to_query(st.session_state[state.STATE_KEY], first, last))
     auth.set_context(page, filters.describe(), version)
     st.title(f"{title}")

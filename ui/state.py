@@ -7,6 +7,7 @@ and reported, never passed on.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -215,3 +216,57 @@ def set_value(name: str, value) -> None:
 
 def reset(first: date | None, last: date | None) -> None:
     st.session_state[STATE_KEY] = defaults(first, last)
+
+
+# Page controls in the URL (issue 15, part 9) -----------------------------------------------------------------------
+#: The URL's parameters as this run started (``page.setup`` rewrites the URL to the sidebar's state before a page
+#: draws its own controls, so each control reads the link from here).
+LINK_KEY = "yvdm_link_params"
+
+
+def stash_link(params: dict[str, str]) -> None:
+    st.session_state[LINK_KEY] = params
+
+
+def _token(value: Any) -> str:
+    return "none" if value is None else str(value)
+
+
+def from_link(key: str, param: str, options: Sequence[Any], *, multi: bool = False, **default: Any) -> dict[str, Any]:
+    """Before a page control (the widget ``key``) is drawn: when the widget has no value yet, take it from the
+    link's ``param`` if every value is one of ``options`` (anything else is dropped and reported, never passed on).
+    Returns the widget's default keyword (``index=`` / ``default=``, as given) unless the value came from the link
+    (Streamlit warns when a widget has both)."""
+    if key in st.session_state:
+        return default
+    raw = str(st.session_state.get(LINK_KEY, {}).get(param, ""))[:MAX_PARAM_LENGTH]
+    if not raw:
+        return default
+    if multi and raw == "none":  # a link to a control with nothing chosen
+        st.session_state[key] = []
+        return {}
+    by_token = {_token(option): option for option in options}
+    tokens = [t for t in raw.split(",") if t] if multi else [raw]
+    unknown = [t for t in tokens if t not in by_token]
+    if unknown:
+        st.warning(f"Ignored unknown link values: {', '.join(f'{param}={t[:40]}' for t in unknown)}")
+    chosen = [by_token[t] for t in tokens if t in by_token]
+    if not chosen:
+        return default
+    st.session_state[key] = chosen if multi else chosen[0]
+    return {}
+
+
+def to_link(param: str, value: Any, default: Any) -> None:
+    """After a page control is drawn: keep its value in the URL (left out while it is the default), beside the
+    sidebar's slicers, so a link reproduces the view."""
+    if isinstance(value, list | tuple):
+        value, default = list(value), list(default)
+    if value == default:
+        if param in st.query_params:
+            del st.query_params[param]
+        return
+    if isinstance(value, list):
+        st.query_params[param] = ",".join(_token(v) for v in value) or "none"
+    else:
+        st.query_params[param] = _token(value)
