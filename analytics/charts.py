@@ -395,8 +395,9 @@ def completeness_lines(frame: pd.DataFrame, series: str, title: str, target: flo
     palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
     for index, (name, part) in enumerate(frame.groupby(series, sort=True)):
         fig.add_trace(go.Scatter(
-            x=part["month"], y=100 * part["share"], mode="lines", name=str(name),
-            line={"color": palette[index % len(palette)], "width": 2},
+            # markers too: a month between two months left out (disclosure control) is still seen
+            x=part["month"], y=100 * part["share"], mode="lines+markers", name=str(name),
+            line={"color": palette[index % len(palette)], "width": 2}, marker={"size": 4},
             customdata=np.stack([part["stated"], part["records"]], axis=-1),
             hovertemplate=(f"<b>{name}</b> %{{x|%b %Y}}: %{{y:.1f}}% "
                            "(%{customdata[0]:,} of %{customdata[1]:,})<extra></extra>"),
