@@ -10,7 +10,7 @@ Example ``monitor.toml``::
     database = "data/monitor.duckdb"
     force_name = "Norfolk Constabulary"
     pseudonymisation_key_file = "/etc/monitor/key"
-    ethnicity_source = "self_then_officer"
+    ethnicity_source = "concordance"  # the default; self_then_officer, self_only, officer_only for sensitivity
     decision_denominator = "live"  # outcome-22 shares: "live" (diversion was an option, default) or "all"
     [serious_youth_violence]
     offence_groups = ["Violence with injury", "Robbery", "Possession of weapons"]

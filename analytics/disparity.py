@@ -244,8 +244,9 @@ def decision_ratios(
     if len(table):  # the CSV states the denominator beside every number
         cases = schema.DECISION_DENOMINATOR_SHORT[denominator]
         table["method"] = table["method"].astype(str) + f"; denominator: {cases}"
-    open_cases = int(units["open"].sum()) if len(units) else 0
-    outside = int(units["outside"].sum()) if len(units) else 0
+    # for scrutiny a note's count of 1-4 is shown as [c], as in the tables
+    open_cases = _count_text(shown_count(store, int(units["open"].sum()) if len(units) else 0))
+    outside = _count_text(shown_count(store, int(units["outside"].sum()) if len(units) else 0))
     return DisparityTable(
         ethnicity_method=method,
         concordance=tuple(concordance.records()) if concordance is not None else (),
@@ -259,13 +260,17 @@ def decision_ratios(
         denominator=decision_denominator_text(filters, denominator),
         denominator_source="the records themselves",
         notes=(
-            f"{open_cases:,} records with an open investigation are not in the denominators.",
-            *((f"{outside:,} concluded records whose outcome left no live choice of diversion (evidential "
+            f"{open_cases} records with an open investigation are not in the denominators.",
+            *((f"{outside} concluded records whose outcome left no live choice of diversion (evidential "
                "difficulties, no suspect, prosecution prevented and the like) are not in the denominators "
                "(the 'all' denominator counts them).",) if denominator == "live" else ()),
             "The unit is the record: one decision per child per crime.",
         ),
     )
+
+
+def _count_text(count: int | str) -> str:
+    return f"{count:,}" if isinstance(count, int) else count
 
 
 def decision_denominator_text(filters: Filters, denominator: str) -> str:

@@ -432,3 +432,24 @@ def test_the_estimates_of_scrutiny_rest_on_perturbed_cells(sample_store):
         stated = both[both["group"] != "Not stated"]
         assert (moved.loc[stated.index] <= 2 + 1e-6).all()
         assert (moved.loc[stated.index] > 0.5).any()
+
+
+def test_a_notes_small_count_is_shown_as_c_for_scrutiny(sample_store):
+    """The decision-point notes count the open investigations left out: 1-4 of them read [c] for scrutiny, as in
+    the tables (Norwich suspects, month by month in 2025: the sample has such months)."""
+    import datetime as dt
+
+    from analytics import disparity
+
+    seen_small = 0
+    for month in range(1, 13):
+        filters = Filters(roles=("suspect",), areas=("E07000148",), date_from=dt.date(2025, month, 1),
+                          date_to=dt.date(2025, month, 28))
+        exact = int(disparity.decision_ratios(sample_store, filters).notes[0].split(" records")[0].replace(",", ""))
+        shown = disparity.decision_ratios(sample_store.perturbed(), filters).notes[0].split(" records")[0]
+        if 1 <= exact <= 4:
+            seen_small += 1
+            assert shown == "[c]"
+        else:
+            assert shown == f"{exact:,}"
+    assert seen_small
