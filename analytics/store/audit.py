@@ -172,8 +172,12 @@ class AuditLog:
             text = self.anchor_path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise AuditTampered(f"the audit anchor {_plain(self.anchor_path)} cannot be read ({exc})") from None
+        except OSError as exc:  # its folder is a file, or unreadable: the configured path is the problem
+            raise AuditUnusable(f"the audit anchor {_plain(self.anchor_path)} cannot be read "
+                                f"({exc.strerror or type(exc).__name__})") from None
+        except UnicodeDecodeError:
+            raise AuditTampered(f"the audit anchor {_plain(self.anchor_path)} is not an anchor this program "
+                                "wrote") from None
         try:
             values = json.loads(text)
             return Anchor(int(values["entries"]), str(values["last_hash"]), str(values["mac"]))
@@ -234,12 +238,16 @@ class AuditLog:
 
     def _writing(self) -> sqlite3.Connection:
         folder = self.path.parent
-        if not folder.exists():
-            folder.mkdir(parents=True, mode=PRIVATE_FOLDER, exist_ok=True)
         if self.path.is_dir():
             raise AuditUnusable(f"the audit log {_plain(self.path)} is a folder, not a file")
-        if self._log_missing():
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+        try:
+            if not folder.exists():
+                folder.mkdir(parents=True, mode=PRIVATE_FOLDER, exist_ok=True)
+            if self._log_missing():
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+        except OSError as exc:
+            raise AuditUnusable(f"the audit log {_plain(self.path)} cannot be created "
+                                f"({exc.strerror or type(exc).__name__})") from None
         try:
             con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             con.executescript(_AUDIT_SCHEMA)
@@ -290,7 +298,7 @@ class AuditLog:
                 self._restore_anchor(previous_anchor)
                 raise
             return row_id
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:  # a full disk, a read-only folder: one line, nothing recorded
             raise AuditUnusable(f"the audit log {_plain(self.path)} cannot be written ({exc})") from None
         finally:
             if con.in_transaction:
