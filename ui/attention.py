@@ -16,6 +16,7 @@ from analytics.alerts.service import AlertRun, monthly_alerts, with_acknowledgem
 from analytics.alerts.table import ROLE_PLURAL, area_label
 from analytics.config import load_settings
 from analytics.store.alerts import AlertRegister, register_path
+from analytics.store.audit import AuditError
 from ui import auth, render
 
 MEASURE_NAMES = {"rate": "rate per 1,000 per year", "ratio": "rate ratio", "count": "not stated (count)",
@@ -158,9 +159,13 @@ def _acknowledge_form(finding: Finding, row: pd.Series, run: AlertRun, key: str)
             s = finding.result.series
             cell = f"{s.role} {s.measure} {s.area} {s.group}"
             identity = auth.current()
-            auth.audit_log().append(**auth.audit_entry(
-                "acknowledge alert", f"{cell} (since {row['first_month']}): {note.strip()}", "alert",
-                data_version=run.data.data_version))
+            try:
+                auth.audit_log().append(**auth.audit_entry(
+                    "acknowledge alert", f"{cell} (since {row['first_month']}): {note.strip()}", "alert",
+                    data_version=run.data.data_version))
+            except AuditError as exc:  # nothing is acknowledged unless it is audited (issue 14)
+                st.error(f"Not recorded: {exc}")
+                return
             AlertRegister(register_path(load_settings().database)).acknowledge(
                 role=s.role, measure=s.measure, area=s.area, group=s.group, first_month=str(row["first_month"]),
                 data_version=run.data.data_version, note=note, user=identity.user)
