@@ -25,5 +25,6 @@ STOP_SEARCH_FIELD_VALUES = CODES_DIR / "ref_police_uk_stop_search_field_values_o
 #: Populations: the modelled force population shipped for Gwent and the two tables it is modelled from.
 POPULATION_DIR = REFERENCE_DATA / "population"
 GWENT_POPULATION = POPULATION_DIR / "gwent_population_10_17_by_ethnic_group_modelled.csv"
+FORCE_AREA_CHILD_POPULATION = POPULATION_DIR / "force_area_population_10_17_by_ethnic_group_modelled.csv"
 FORCE_AREA_POPULATION = POPULATION_DIR / "effandf_population_by_police_force_area_by_ethnicity_2011_2021.csv"
 EW_POPULATION_BY_AGE = POPULATION_DIR / "effandf_population_EW_by_age_group_ethnicity_sex_2021.csv"

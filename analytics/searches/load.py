@@ -31,10 +31,11 @@ from analytics.load import (
 )
 from analytics.searches.parse import CHILD, ParsedFile, find_files, parse_file
 from analytics.searches.population import (
-    POPULATION_COLUMNS,
+    NO_RESIDENT_POPULATION,
     RECORDS_POPULATION_FORCES,
     SHIPPED_POPULATIONS,
     read_search_population,
+    shipped_population,
 )
 from analytics.store import SearchBuilder, current_publication
 
@@ -173,12 +174,15 @@ def _build(parsed, database, built, given_population, main_population, settings,
         for force in forces:
             if force in have:
                 continue
-            if force in SHIPPED_POPULATIONS:
-                shipped = pd.read_csv(SHIPPED_POPULATIONS[force], dtype={"area_code": str}, keep_default_na=False)
-                builder.replace_population(force, shipped[POPULATION_COLUMNS])
-                notes.append(f"{force}: the shipped modelled 10-17 population ({SHIPPED_POPULATIONS[force].name}).")
-            elif force in RECORDS_POPULATION_FORCES:
+            if force in RECORDS_POPULATION_FORCES:
                 notes.append(f"{force}: population from the publication's population table (ages 10-17).")
+            elif force in SHIPPED_POPULATIONS:
+                builder.replace_population(force, shipped_population(force))
+                notes.append(f"{force}: the shipped modelled 10-17 population ({SHIPPED_POPULATIONS[force].name}; "
+                             "replace it with --population FILE).")
+            elif force in NO_RESIDENT_POPULATION:
+                notes.append(f"{force}: no population table ({NO_RESIDENT_POPULATION[force]}), so rates per 1,000 "
+                             "are not available.")
             else:
                 notes.append(f"{force}: no population table, so rates per 1,000 are not available "
                              "(pass --population FILE).")

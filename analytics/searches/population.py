@@ -1,8 +1,9 @@
 """The denominators of search rates: children aged 10-17 by ethnic group in each force area (or district).
 
-In order: a table given with ``--population``; the population already loaded for the force; the shipped
-modelled table for Gwent (``analytics.reference.GWENT_POPULATION``, see ``model_force_population``); for
-Norfolk, the publication's own ``population`` table (age bands 10-13, 14-15 and 16-17 summed, by district).
+In order: a table given with ``--population``; the population already loaded for the force; for Norfolk,
+the publication's own ``population`` table (age bands 10-13, 14-15 and 16-17 summed, by district); for any
+other of the 43 territorial forces of England and Wales, the shipped modelled table
+(``analytics.reference.FORCE_AREA_CHILD_POPULATION``, built by ``model_all_force_populations``).
 """
 
 from __future__ import annotations
@@ -21,8 +22,27 @@ from analytics.store import DatabaseError, SearchStore
 #: Forces whose population comes from the publication's own population table (age bands summed).
 RECORDS_POPULATION_FORCES = ("norfolk",)
 CHILD_AGE_BANDS = ("10-13", "14-15", "16-17")
-#: Shipped modelled populations (force -> file).
-SHIPPED_POPULATIONS = {"gwent": reference.GWENT_POPULATION}
+#: data.police.uk force id (the file-name slug) -> the police force area's name in the Census 2021 table
+#: (gov.uk Ethnicity facts and figures): the 43 territorial forces of England and Wales.
+POLICE_UK_FORCE_AREAS = {
+    "avon-and-somerset": "Avon and Somerset", "bedfordshire": "Bedfordshire", "cambridgeshire": "Cambridgeshire",
+    "cheshire": "Cheshire", "city-of-london": "London, City of", "cleveland": "Cleveland", "cumbria": "Cumbria",
+    "derbyshire": "Derbyshire", "devon-and-cornwall": "Devon and Cornwall", "dorset": "Dorset", "durham": "Durham",
+    "dyfed-powys": "Dyfed-Powys", "essex": "Essex", "gloucestershire": "Gloucestershire",
+    "greater-manchester": "Greater Manchester", "gwent": "Gwent", "hampshire": "Hampshire",
+    "hertfordshire": "Hertfordshire", "humberside": "Humberside", "kent": "Kent", "lancashire": "Lancashire",
+    "leicestershire": "Leicestershire", "lincolnshire": "Lincolnshire", "merseyside": "Merseyside",
+    "metropolitan": "Metropolitan Police", "norfolk": "Norfolk", "north-wales": "North Wales",
+    "north-yorkshire": "North Yorkshire", "northamptonshire": "Northamptonshire", "northumbria": "Northumbria",
+    "nottinghamshire": "Nottinghamshire", "south-wales": "South Wales", "south-yorkshire": "South Yorkshire",
+    "staffordshire": "Staffordshire", "suffolk": "Suffolk", "surrey": "Surrey", "sussex": "Sussex",
+    "thames-valley": "Thames Valley", "warwickshire": "Warwickshire", "west-mercia": "West Mercia",
+    "west-midlands": "West Midlands", "west-yorkshire": "West Yorkshire", "wiltshire": "Wiltshire",
+}
+#: data.police.uk forces with no resident population of their own (no modelled table is possible).
+NO_RESIDENT_POPULATION = {"btp": "British Transport Police polices the railways, which have no resident population"}
+#: Shipped modelled populations (force -> file): every territorial force, one table.
+SHIPPED_POPULATIONS = {force: reference.FORCE_AREA_CHILD_POPULATION for force in POLICE_UK_FORCE_AREAS}
 #: The columns of a search population table.
 POPULATION_COLUMNS = ["force", "area_code", "ethnic_group", "age_range", "population", "source", "year"]
 
@@ -48,8 +68,10 @@ def model_force_population(force_name: str = "Gwent", year: int = 2021) -> pd.Da
     by_age = ew.pivot_table(index="Self-defined ethnicity", columns="Age group", values="Population", aggfunc="sum")
     children = by_age["10-14"] + 0.6 * by_age["15-19"]
     share = children / by_age.sum(axis=1)
+    slugs = {name.casefold(): slug for slug, name in POLICE_UK_FORCE_AREAS.items()}
+    slug = slugs.get(force_name.casefold(), force_slug(force_name))
     rows = [{
-        "force": force_slug(force_name), "area_code": "", "ethnic_group": group, "age_range": CHILD,
+        "force": slug, "area_code": "", "ethnic_group": group, "age_range": CHILD,
         "population": round(all_ages[group] * share[group]),
         "source": (f"Modelled: {force_name} all-age population by ethnic group (Census 2021, gov.uk Ethnicity "
                    "facts and figures) x England and Wales share aged 10-17 by group (10-14 plus 3/5 of 15-19); "
@@ -57,6 +79,22 @@ def model_force_population(force_name: str = "Gwent", year: int = 2021) -> pd.Da
         "year": year,
     } for group in schema.ETHNIC_GROUPS]
     return pd.DataFrame(rows)
+
+
+def model_all_force_populations(year: int = 2021) -> pd.DataFrame:
+    """``model_force_population`` for each of the 43 territorial police force areas, in data.police.uk id
+    order: the content of ``analytics.reference.FORCE_AREA_CHILD_POPULATION``. Rebuild the file with
+    ``python -m analytics.searches.population``."""
+    return pd.concat([model_force_population(name, year) for name in POLICE_UK_FORCE_AREAS.values()],
+                     ignore_index=True)
+
+
+def shipped_population(force: str) -> pd.DataFrame:
+    """The shipped modelled 10-17 rows of one force (empty if the force has none)."""
+    if force not in SHIPPED_POPULATIONS:
+        return pd.DataFrame(columns=POPULATION_COLUMNS)
+    table = pd.read_csv(SHIPPED_POPULATIONS[force], dtype={"area_code": str}, keep_default_na=False)
+    return table.loc[table["force"] == force, POPULATION_COLUMNS].reset_index(drop=True)
 
 
 def read_search_population(path: Path, forces: list[str]) -> pd.DataFrame:
@@ -159,3 +197,8 @@ def whole_area_population(pop: pd.DataFrame) -> dict[str, int]:
     return {str(g): int(v) for g, v in use.groupby("ethnic_group")["population"].sum().items()}
 
 
+
+
+if __name__ == "__main__":  # rebuild the shipped table from the two reference files
+    model_all_force_populations().to_csv(reference.FORCE_AREA_CHILD_POPULATION, index=False)
+    print(f"wrote {reference.FORCE_AREA_CHILD_POPULATION}")
