@@ -120,3 +120,12 @@ def test_british_transport_police_loads_without_rates_and_says_why(tmp_path):
     rates = searches.search_rates(SearchStore(Store(database)), SearchFilters())
     assert rates.table.set_index("group").loc[list(schema.ETHNIC_GROUPS), "rate"].isna().all()
     assert rates.denominator_source == "no population table for this force"
+
+
+def test_norfolk_searches_with_no_publication_use_the_modelled_norfolk_rows(tmp_path):
+    database = tmp_path / "monitor.duckdb"
+    searches.load_searches([renamed(tmp_path, "norfolk")], database, today=TODAY)
+    rates = searches.search_rates(SearchStore(Store(database)), SearchFilters())
+    table = rates.table.set_index("group")
+    assert table.loc["Black", "denominator"] == 1156  # the hand computation above
+    assert rates.denominator_source.startswith("Modelled: Norfolk all-age population")

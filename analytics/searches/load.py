@@ -175,7 +175,8 @@ def _build(parsed, database, built, given_population, main_population, settings,
             if force in have:
                 continue
             if force in RECORDS_POPULATION_FORCES:
-                notes.append(f"{force}: population from the publication's population table (ages 10-17).")
+                notes.append(f"{force}: population from the publication's population table (ages 10-17), or the "
+                             f"shipped modelled one ({SHIPPED_POPULATIONS[force].name}) while there is none.")
             elif force in SHIPPED_POPULATIONS:
                 builder.replace_population(force, shipped_population(force))
                 notes.append(f"{force}: the shipped modelled 10-17 population ({SHIPPED_POPULATIONS[force].name}; "

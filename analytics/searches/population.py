@@ -1,9 +1,10 @@
 """The denominators of search rates: children aged 10-17 by ethnic group in each force area (or district).
 
 In order: a table given with ``--population``; the population already loaded for the force; for Norfolk,
-the publication's own ``population`` table (age bands 10-13, 14-15 and 16-17 summed, by district); for any
-other of the 43 territorial forces of England and Wales, the shipped modelled table
-(``analytics.reference.FORCE_AREA_CHILD_POPULATION``, built by ``model_all_force_populations``).
+the publication's own ``population`` table (age bands 10-13, 14-15 and 16-17 summed, by district) while there
+is one; for any other of the 43 territorial forces of England and Wales (and Norfolk with no publication), the
+shipped modelled table (``analytics.reference.FORCE_AREA_CHILD_POPULATION``, built by
+``model_all_force_populations``).
 """
 
 from __future__ import annotations
@@ -171,14 +172,13 @@ def population(sstore: SearchStore, filters: SearchFilters) -> tuple[pd.DataFram
         if len(rows):
             frames.append(rows[["area_code", "ethnic_group", "population"]])
             sources += sorted(set(rows["source"].astype(str)))
-        elif force in RECORDS_POPULATION_FORCES:
-            try:
-                by_area = sstore.store.population_counts(Filters(age_bands=CHILD_AGE_BANDS), ("area",))
-            except DatabaseError:
-                continue
+        elif force in RECORDS_POPULATION_FORCES and len(by_area := _records_population(sstore)):
             frames.append(by_area.rename(columns={"area": "area_code"})[["area_code", "ethnic_group", "population"]])
             sources.append("the publication's population table, ages 10-17 (" +
                            str(sstore.store.publication().get("population_source", "")) + ")")
+        elif len(modelled := shipped_population(force)):  # Norfolk's searches loaded with no publication
+            frames.append(modelled[["area_code", "ethnic_group", "population"]])
+            sources += sorted(set(modelled["source"].astype(str)))
     if not frames:
         return pd.DataFrame(columns=["area_code", "ethnic_group", "population"]), "no population table for this force"
     frame = pd.concat(frames, ignore_index=True)
@@ -186,6 +186,15 @@ def population(sstore: SearchStore, filters: SearchFilters) -> tuple[pd.DataFram
     if filters.areas:
         frame = frame[frame["area_code"].isin(filters.areas)]
     return frame, "; ".join(dict.fromkeys(sources))
+
+
+def _records_population(sstore: SearchStore) -> pd.DataFrame:
+    """The publication's children aged 10-17 by district (empty when it has no population table)."""
+    try:
+        by_area = sstore.store.population_counts(Filters(age_bands=CHILD_AGE_BANDS), ("area",))
+    except DatabaseError:
+        by_area = pd.DataFrame(columns=["area", "ethnic_group", "population"])
+    return by_area if by_area["population"].sum() > 0 else by_area.iloc[0:0]
 
 
 def whole_area_population(pop: pd.DataFrame) -> dict[str, int]:
