@@ -137,8 +137,9 @@ def add_searches_commands(searches: argparse.ArgumentParser) -> None:
     load.add_argument("--population", type=Path, default=None, metavar="FILE",
                       help="children 10-17 by ethnic group for the force area: columns ethnic_group, population "
                            "(optional force, area_code, age_range, source, year), or a main population table "
-                           "(age bands 10-13, 14-15, 16-17 are summed). Default: the one already loaded, the "
-                           "shipped modelled Gwent table, or (Norfolk) the publication's population table")
+                           "(age bands 10-13, 14-15, 16-17 are summed). Default: the one already loaded, (Norfolk) "
+                           "the publication's population table, or the shipped modelled table of the force area "
+                           "(any of the 43 territorial forces of England and Wales)")
     add_database_option(load)
 
     ratios = sub.add_parser("ratios", help="search rates, weapons shares and find rates by ethnic group")
