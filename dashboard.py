@@ -59,9 +59,9 @@ render.chart(
                        "Rate ratio by role and ethnic group", filters.reference_group, filters.confidence,
                        label_column="label"),
     f"Each point is how many times as likely children of a group were to be recorded in that role as "
-    f"{filters.reference_group} children, per 1,000 children in the population. Each role's verdicts come from its "
-    "table, adjusted for every comparison in it; the bars are the matching adjusted intervals. Hollow points rest on "
-    "fewer than 10 events.",
+    f"{filters.reference_group} children, per 1,000 children in the population per year. Each role's verdicts come "
+    "from its table, adjusted for every comparison in it; the bars are the matching adjusted intervals. Hollow points "
+    "rest on fewer than 10 events.",
     key="headline-forest",
 )
 headline = []
@@ -71,7 +71,7 @@ for role, table in tables.items():
             continue
         headline.append({
             "Role": role.capitalize(), "Group": row.group, "Children": row.events,
-            "Rate per 1,000": round(row.rate, 2), "Ratio": round(row.ratio, 2),
+            "Rate per 1,000 per year": round(row.rate, 2), "Ratio": round(row.ratio, 2),
             "Interval (adjusted)": render.interval(row.ratio_lower, row.ratio_upper),
             "Verdict": render.verdict_label(row.verdict), "Reliability": row.reliability,
         })
@@ -87,12 +87,10 @@ render.chart(
 )
 st.subheader("What changed")
 last_month = pd.Timestamp(period_to).to_period("M").to_timestamp().date()
-changes = cached.month_on_month(filters, version, last_month)
-changes["role"] = changes["role"].str.capitalize()
-st.markdown(f"**{last_month:%B %Y} against the month before** ({unit.lower()})")
-st.dataframe(changes.rename(columns={"role": "Role", "this_month": f"{last_month:%b %Y}",
-                                     "previous_month": "Previous month", "change": "Change"}),
-             hide_index=True, width="stretch")
+changes = cached.what_changed(filters, version)  # equally mature months, with the test of change and its verdict
+st.markdown(f"**The latest complete month against the month before and a year earlier** ({unit.lower()})")
+st.dataframe(render.what_changed_display(changes), hide_index=True, width="stretch")
+st.caption(render.what_changed_caption(changes, cached.outcome_maturity(filters, version)))
 comparison = cached.compare_years(filters.replace(roles=("suspect",)), version, last_month)
 joined = comparison.joined()
 joined = joined[joined["group"].isin(schema.ETHNIC_GROUPS) & (joined["group"] != filters.reference_group)]

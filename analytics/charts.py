@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -385,6 +386,19 @@ def ratio_band(frame: pd.DataFrame, title: str, reference: str, conf: float, sub
                      **(log_ticks(extent) if log else {}))
     fig.update_xaxes(title="End of the 12-month window")
     return _layout(fig, title, subtitle or f"Shaded: {conf * 100:g}% confidence interval")
+
+
+def mark_incomplete(fig: go.Figure, first_incomplete: date | None, last: date | None,
+                    what: str = "outcomes still coming in") -> go.Figure:
+    """Shade the months from ``first_incomplete`` to ``last`` (the data's last month) and label them "Incomplete",
+    so a low figure there is not read as a fall (issue 13: months younger than the outcome follow-up)."""
+    if first_incomplete is None or last is None or first_incomplete > last:
+        return fig
+    end = (pd.Timestamp(last) + pd.offsets.MonthEnd(0)).to_pydatetime()
+    fig.add_vrect(x0=pd.Timestamp(first_incomplete).to_pydatetime(), x1=end, fillcolor="#bdbdbd", opacity=0.25,
+                  line_width=0, layer="below", annotation_text=f"Incomplete: {what}",
+                  annotation_position="top left", annotation_font={"size": 11, "color": "#333333"})
+    return fig
 
 
 def completeness_lines(frame: pd.DataFrame, series: str, title: str, target: float, subtitle: str = "") -> go.Figure:

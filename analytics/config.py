@@ -12,6 +12,7 @@ Example ``monitor.toml``::
     pseudonymisation_key_file = "/etc/monitor/key"
     ethnicity_source = "concordance"  # the default; self_then_officer, self_only, officer_only for sensitivity
     decision_denominator = "live"  # outcome-22 shares: "live" (diversion was an option, default) or "all"
+    follow_up_days = 90  # outcome shares: records at least this old, outcomes within this many days
     [serious_youth_violence]
     offence_groups = ["Violence with injury", "Robbery", "Possession of weapons"]
     markers = ["knife_crime"]
@@ -52,6 +53,7 @@ class Settings:
     force_name: str | None = None
     serious_youth_violence: schema.SeriousYouthViolence = field(default_factory=schema.SeriousYouthViolence)
     alerts: AlertSettings = DEFAULT_ALERT_SETTINGS  # the [alerts] table (analytics.alerts.config)
+    follow_up_days: int = schema.DEFAULT_FOLLOW_UP_DAYS  # outcome cohorts' follow-up (issue 13)
 
     def pseudonymisation_key(self) -> bytes | None:
         """The HMAC key, or None when none is configured. Never print the returned value.
@@ -103,6 +105,9 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         alerts = alert_settings(values.get("alerts"))
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    follow_up = values.get("follow_up_days", schema.DEFAULT_FOLLOW_UP_DAYS)
+    if isinstance(follow_up, bool) or not isinstance(follow_up, int) or not 0 <= follow_up <= schema.MAX_FOLLOW_UP_DAYS:
+        raise ConfigError(f"follow_up_days must be a whole number of days from 0 to {schema.MAX_FOLLOW_UP_DAYS}")
     database = os.environ.get(DATABASE_ENV) or values.get("database") or DEFAULT_DATABASE
     key_file = values.get("pseudonymisation_key_file")
     return Settings(
@@ -113,4 +118,5 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         decision_denominator=denominator,
         serious_youth_violence=definition,
         alerts=alerts,
+        follow_up_days=follow_up,
     )

@@ -1,12 +1,13 @@
 """Rates and disproportionality ratios by ethnic group (DESIGN.md sections 5 and 6).
 
-* ``population_rates``: events per 1,000 children of the group in the population and the ratio to the
-  reference group (Home Office / Race Disparity Unit convention; ratios from unrounded rates), exact
-  conditional interval for the rate ratio.
+* ``population_rates``: events per 1,000 children of the group in the population per year of the period
+  (``analytics.periods``: days / 365.25) and the ratio to the reference group (Home Office / Race Disparity
+  Unit convention; ratios from unrounded rates), exact conditional interval for the rate ratio.
 * ``decision_ratios``: the share of a role's records that ended in a chosen set of outcomes (outcome 22 by
   default), by group, relative to the reference group (the "relative rate index" practice), Koopman score
   interval. The denominator is named (``schema.DECISION_DENOMINATORS``): by default the concluded records
-  whose outcome left diversion a live option (``live``); ``all`` counts every concluded record.
+  whose outcome left diversion a live option (``live``); ``all`` counts every concluded record. Shares are
+  measured on the cohort with a fixed follow-up (``outcome_maturity``; ``analytics.store.where.decision_source``).
 * ``adjusted_ratios``: the Mantel–Haenszel ratio across strata beside the crude one, with the
   homogeneity test, so a county-wide ratio is not an artefact of where groups live.
 * ``missing_ethnicity_bounds``: the range a ratio could take if the not-stated records belonged
@@ -24,12 +25,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analytics import ethnicity, schema, stats, verdicts
+from analytics import ethnicity, periods, schema, stats, verdicts
 from analytics.distributions import norm_isf, norm_sf
 from analytics.filters import Filters, format_confidence
 from analytics.population_sex import population_sexes, sex_note, sex_outside_population, shown_count
@@ -52,7 +54,7 @@ from analytics.tables import (
 __all__ = [
     "ALL_SPLIT", "COLUMNS", "DECISION_STRATA", "MEASURES", "PERCENT", "PER_1000", "RATE_MULTIPLIER", "RATE_STRATA",
     "DisparityTable", "RoleRates", "adjusted_ratios", "concordance_table", "decision_filters", "decision_ratios",
-    "marker_rates", "missing_ethnicity_bounds", "population_rates", "rates_by_role",
+    "marker_rates", "missing_ethnicity_bounds", "outcome_maturity", "population_rates", "rate_period", "rates_by_role",
 ]
 
 MEASURES = ("rate", "outcome")
@@ -86,8 +88,8 @@ class DisparityTable(RatioTable):
 # Population rates and ratios
 # --------------------------------------------------------------------------------------------
 def population_rates(store: Store, filters: Filters, split: str | None = None) -> DisparityTable:
-    """Events per 1,000 children of each group and the exact rate ratio to the reference group. Children of sex U or
-    X are left out of the numerators (``population_sexes``) and counted in the notes."""
+    """Events per 1,000 children of each group per year and the exact rate ratio to the reference group. Children of
+    sex U or X are left out of the numerators (``population_sexes``) and counted in the notes."""
     _check_split(split)
     dims = (split,) if split else ()
     population_dims = dims if split in POPULATION_DIMENSIONS else ()
@@ -151,9 +153,12 @@ def _population_table(store: Store, filters: Filters, split: str | None, events:
         parts = [(split_value, events_by.get(split_value if split else None, {}),
                   population_by.get(split_value if population_dims else None, {}))
                  for split_value in split_values(events, population, split)]
-    table = _finish(rate_rows(parts, filters.reference_group, filters.confidence), filters)
+    period = rate_period(store, filters)
+    years = split_years(period, split, [part[0] for part in parts])
+    table = _finish(rate_rows(parts, filters.reference_group, filters.confidence, years=years), filters)
     unit = schema.COUNTING_UNITS[filters.counting_unit].lower()
     return DisparityTable(
+        period=period,
         ethnicity_method=method,
         concordance=tuple(concordance.records()) if concordance is not None else (),
         table=table,
@@ -164,7 +169,8 @@ def _population_table(store: Store, filters: Filters, split: str | None, events:
         denominator="children of the group in the selected districts, age bands and sexes (Census 2021 based)",
         denominator_source=_population_source(store),
         notes=(
-            "Rates are per 1,000 children over the whole selected period (not annualised).",
+            f"Period: {period.label}. {periods.CONVENTION}"
+            + (" Each month's rate is per year of that month." if split == "month" else ""),
             "Not stated: its share of all events (Wilson interval); it has no population denominator.",
             *sex_note(sex_outside, filters.counting_unit),
         ),
@@ -195,9 +201,11 @@ def marker_rates(store: Store, filters: Filters) -> DisparityTable:
         parts = [(schema.RISK_MARKER_LABELS[marker],
                   by_group(store.event_counts(counted.replace(**{marker: "only"})), None, None, "events"), population)
                  for marker in schema.RISK_MARKERS]
-    rows = rate_rows(parts, filters.reference_group, filters.confidence)
+    period = rate_period(store, filters)
+    rows = rate_rows(parts, filters.reference_group, filters.confidence, years=period.years)
     unit = schema.COUNTING_UNITS[filters.counting_unit].lower()
     return DisparityTable(
+        period=period,
         ethnicity_method=method,
         concordance=tuple(concordance.records()) if concordance is not None else (),
         table=_finish(rows, filters),
@@ -207,10 +215,24 @@ def marker_rates(store: Store, filters: Filters) -> DisparityTable:
         numerator=f"{unit} recorded as {_roles_text(filters)} in a crime flagged with the marker",
         denominator="children of the group in the selected districts, age bands and sexes (Census 2021 based)",
         denominator_source=_population_source(store),
-        notes=("A record can carry several markers, so the markers' rows overlap.",
+        notes=(f"Period: {period.label}. {periods.CONVENTION}",
+               "A record can carry several markers, so the markers' rows overlap.",
                *sex_note(outside, filters.counting_unit)),
         sex_not_in_population=outside,
     )
+
+
+def rate_period(store: Store, filters: Filters) -> periods.Period:
+    """The period a rate table covers: the filters' dates cut to the whole months of the data."""
+    first, last = store.month_range()
+    return periods.rate_period(filters.date_from, filters.date_to, first, last)
+
+
+def split_years(period: periods.Period, split: str | None, values: list[Any]) -> float | dict[Any, float]:
+    """The years each split value's rates cover: the period's, or for a split by month each month's part of it."""
+    if split != "month":
+        return period.years
+    return {value: periods.month_within(pd.Timestamp(value).date(), period).years for value in values}
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,6 +287,7 @@ def decision_ratios(
                "difficulties, no suspect, prosecution prevented and the like) are not in the denominators "
                "(the 'all' denominator counts them).",) if denominator == "live" else ()),
             "The unit is the record: one decision per child per crime.",
+            outcome_maturity(store, filters).note,
         ),
     )
 
@@ -276,6 +299,13 @@ def _count_text(count: int | str) -> str:
 def decision_denominator_text(filters: Filters, denominator: str) -> str:
     """The denominator of a decision-point share in words (metadata, captions, the pack)."""
     return f"records of {_roles_text(filters)} with {schema.DECISION_DENOMINATOR_LABELS[denominator]}"
+
+
+def outcome_maturity(store: Store, filters: Filters) -> periods.Maturity:
+    """The follow-up rule in force for outcome shares: the end of the data (the latest record or outcome date) and
+    ``filters.follow_up_days`` (``analytics.store.where.decision_source`` applies it)."""
+    end = store.end_of_data() or date.today()
+    return periods.Maturity(end, filters.follow_up_days, store.outcome_dates_recorded())
 
 
 # --------------------------------------------------------------------------------------------

@@ -41,6 +41,8 @@ class Filters:
     reference_group: str = schema.DEFAULT_REFERENCE_GROUP
     confidence: float = schema.DEFAULT_CONFIDENCE
     ethnicity_source: str = schema.DEFAULT_ETHNICITY_SOURCE
+    #: outcome shares: the cohort's follow-up in days (``analytics.store.where.decision_source``); 0: none
+    follow_up_days: int = schema.DEFAULT_FOLLOW_UP_DAYS
 
     def __post_init__(self) -> None:
         for name in ("roles", "age_bands", "sexes", "ethnic_groups", "areas", "offence_groups", "outcome_codes"):
@@ -64,6 +66,10 @@ class Filters:
         _check("counting unit", (self.counting_unit,), tuple(schema.COUNTING_UNITS))
         _check("reference group", (self.reference_group,), schema.ETHNIC_GROUPS)
         _check("ethnicity source", (self.ethnicity_source,), tuple(schema.ETHNICITY_SOURCES))
+        if isinstance(self.follow_up_days, bool) or not isinstance(self.follow_up_days, int) or not (
+                0 <= self.follow_up_days <= schema.MAX_FOLLOW_UP_DAYS):
+            raise ValueError(f"follow-up must be a whole number of days from 0 to {schema.MAX_FOLLOW_UP_DAYS}, "
+                             f"got {str(self.follow_up_days)[:20]!r}")
         if not 0 < self.confidence < 1:
             raise ValueError(f"confidence must be between 0 and 1, got {self.confidence}")
         if self.date_from and self.date_to and self.date_from > self.date_to:

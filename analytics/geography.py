@@ -70,13 +70,16 @@ def _grid(points: pd.DataFrame) -> np.ndarray:
     return np.unique(np.concatenate([np.linspace(low, high, 200), np.geomspace(low, high, 200)]))
 
 
-def rate_funnel(store: Store, filters: Filters, group: str | None = None, multiplier: int = 1000,
+def rate_funnel(store: Store, filters: Filters, group: str | None = None,
                 table: disparity.DisparityTable | None = None) -> Funnel:
-    """Each district's rate per 1,000 children (of ``group``, or all children) against the force rate.
+    """Each district's rate per 1,000 children (of ``group``, or all children) per year against the force rate.
 
-    ``table``: ``disparity.population_rates(store, filters, split="area")`` if the caller already has it.
+    ``table``: ``disparity.population_rates(store, filters, split="area")`` if the caller already has it; its
+    period gives the years (``analytics.periods``).
     """
     rates = table if table is not None else disparity.population_rates(store, filters, split="area")
+    years = rates.period.years if rates.period is not None else disparity.rate_period(store, filters).years
+    multiplier = disparity.RATE_MULTIPLIER / years
     frame = rates.table
     names = store.areas().set_index("area_code")["area_name"]
     if group:
@@ -95,7 +98,7 @@ def rate_funnel(store: Store, filters: Filters, group: str | None = None, multip
         low, high = stats.funnel_rate_limits(centre, n, level, multiplier=multiplier)
         return np.asarray(low), np.asarray(high)
 
-    return _finish_points(points, names, centre, grid, limits_at, "per 1,000", multiplier, rate=True,
+    return _finish_points(points, names, centre, grid, limits_at, disparity.PER_1000, multiplier, rate=True,
                           confidence=filters.confidence)
 
 
@@ -159,7 +162,7 @@ def _finish_points(points, names, centre, grid, limits_at, unit, multiplier, rat
 
 def district_values(store: Store, filters: Filters, group: str, value: str = "ratio",
                     table: disparity.DisparityTable | None = None) -> pd.DataFrame:
-    """Per district: the group's rate per 1,000 or ratio to the reference, with hover text for the map.
+    """Per district: the group's rate per 1,000 per year or ratio to the reference, with hover text for the map.
 
     ``table``: ``disparity.population_rates(store, filters, split="area")`` if the caller already has it.
     """
@@ -168,7 +171,7 @@ def district_values(store: Store, filters: Filters, group: str, value: str = "ra
     rows["value"] = rows["ratio"] if value == "ratio" else rows["rate"]
     rows["hover"] = [
         ((f"{group}: count not shown ([c], disclosure control)" if isinstance(r["events"], str) else
-          f"{group}: {r['rate']:.2f} per 1,000 ({int(r['events']):,} of {int(r['denominator']):,})")
+          f"{group}: {r['rate']:.2f} {disparity.PER_1000} ({int(r['events']):,} of {int(r['denominator']):,})")
          + (f"<br>ratio to {filters.reference_group} {r['ratio']:.2f} "
             f"(interval {verdicts.format_level(r['interval_level'])}, adjusted: "
             f"{r['ratio_lower']:.2f} to {r['ratio_upper']:.2f})"

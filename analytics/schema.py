@@ -306,6 +306,11 @@ SUPPRESSION_THRESHOLD = 5  # counts 1..4 shown as [c] for scrutiny/publication
 UNRELIABLE_BELOW = 10  # rates and ratios from fewer events are marked unreliable
 WITHHOLD_RATIO_BELOW = 5  # ratios from fewer events are not shown
 ETHNICITY_COMPLETENESS_TARGET = 0.90
+#: Outcome shares are measured on cohorts with a fixed follow-up (issue 13): a record counts only if it was made at
+#: least this many days before the end of the data, and its outcome only if reached within as many days of recording
+#: (``follow_up_days`` in monitor.toml, ``--follow-up-days``; 0 switches the cohort rule off).
+DEFAULT_FOLLOW_UP_DAYS = 90
+MAX_FOLLOW_UP_DAYS = 3650
 
 #: Dimensions a table can be split or stratified by; the SQL column for each is fixed in store.py.
 SPLIT_DIMENSIONS: tuple[str, ...] = ("area", "offence_group", "age_band", "sex", "month")

@@ -3,8 +3,9 @@
 Crime records (``analytics.disparity``) and stop and search (``analytics.searches``) build their tables
 here, so a table prints, exports and renders the same way whatever it counts:
 
-* ``rate_rows``: per group, events per 1,000 of the group's population and the exact conditional rate
-  ratio to the reference group, plus a Not-stated row with its share of all events (Wilson).
+* ``rate_rows``: per group, events per 1,000 of the group's population per year of the period
+  (``analytics.periods``) and the exact conditional rate ratio to the reference group, plus a Not-stated row
+  with its share of all events (Wilson).
 * ``decision_rows``: per group, the share of a stage's cases that reached the next (Wilson) and the
   ratio of shares to the reference group (Koopman score interval): the "relative rate index".
 * ``finish_table``: every comparison's p-value and interval from the ``*_effective`` counts
@@ -30,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from analytics import exports, schema, stats, suppression, verdicts
+from analytics import exports, periods, schema, stats, suppression, verdicts
 from analytics.filters import format_confidence
 
 FloatArray = npt.NDArray[np.float64]
@@ -42,7 +43,7 @@ COLUMNS: tuple[str, ...] = (
     "p_adjusted", "verdict", "reliability", "method",
 )
 ALL_SPLIT = "All"
-PER_1000 = "per 1,000"
+PER_1000 = periods.RATE_UNIT  # "per 1,000 children per year" (issue 13: rates are annual)
 PERCENT = "%"
 RATE_MULTIPLIER = 1000
 MULTIPLE_COMPARISONS = "Benjamini–Hochberg across every comparison of this table"
@@ -105,6 +106,8 @@ class RatioTable:
     ethnicity_method: str = ""
     #: the concordance the default estimate used (``analytics.ethnicity.Concordance.records()``), else empty
     concordance: tuple[dict[str, Any], ...] = ()
+    #: the period a population rate covers (rates are per 1,000 children per year of it); None for shares
+    period: periods.Period | None = None
 
     @property
     def confidence(self) -> float:
@@ -135,6 +138,7 @@ class RatioTable:
             "concordance": list(self.concordance),
             "filters": self.filters.describe(),
             "split": self.split or ALL_SPLIT,
+            **({"period": self.period.as_dict()} if self.period is not None else {}),
             **self.measure_metadata(),
             "multiple_comparisons": family_description(self.table),
             "notes": list(self.notes),
@@ -148,20 +152,29 @@ class RatioTable:
 # --------------------------------------------------------------------------------------------
 # Population rates and ratios
 # --------------------------------------------------------------------------------------------
-def rate_rows(parts: Iterable[RatePart], reference_group: str, confidence: float) -> list[dict[str, Any]]:
+def rate_rows(parts: Iterable[RatePart], reference_group: str, confidence: float, *,
+              years: float | Mapping[Any, float], unit: str = PER_1000) -> list[dict[str, Any]]:
     """One row per group and a Not-stated share row for each ``(split value, events by group, population by
     group)``; the intervals of the whole table are computed in one call each (``stats.*_array``: the same
-    values as the single-row functions)."""
+    values as the single-row functions). Rates are per 1,000 per year: the events over ``years`` (the period's
+    length, ``analytics.periods``) are divided by the population times ``years`` (person-years); the interval on
+    the count scales the same way and the ratios, over the same period for every group, do not change.
+    ``years`` may map each split value to its own length (a table split by month)."""
     rows: list[dict[str, Any]] = []
     references: list[tuple[float, float] | None] = []
+    multipliers: list[float] = []
     for part in parts:
         split_value, events, population = part[0], part[1], part[2]
+        part_years = years[split_value] if isinstance(years, Mapping) else years
+        if not part_years > 0:
+            raise ValueError(f"a rate's period must be longer than 0 years, got {part_years}")
+        multipliers += [RATE_MULTIPLIER / part_years] * len(schema.ETHNIC_GROUPS)
         variance: dict[str, float] = part[3] if len(part) > 3 else {}
         effective = {g: effective_counts(events.get(g, 0), variance.get(g, events.get(g, 0)), population.get(g, 0))
                      for g in schema.ETHNIC_GROUPS}
         for group in schema.ETHNIC_GROUPS:
             rows.append({"split": split_value, "group": group, "events": events.get(group, 0),
-                         "denominator": population.get(group, 0), "unit": PER_1000,
+                         "denominator": population.get(group, 0), "unit": unit,
                          "is_reference": group == reference_group, "ratio_kind": "rate",
                          "events_effective": effective[group][0], "denominator_effective": effective[group][1],
                          "reference_events_effective": effective[reference_group][0],
@@ -176,14 +189,15 @@ def rate_rows(parts: Iterable[RatePart], reference_group: str, confidence: float
                      "ratio_kind": "share", "events_effective": not_stated,
                      "denominator_effective": not_stated + stated})
         references.append(None)
-    _add_rates(rows, references, confidence)
+    _add_rates(rows, references, confidence, np.array(multipliers, dtype=float))
     _add_not_stated_shares(rows, confidence)
     return rows
 
 
-def _add_rates(rows: list[dict[str, Any]], references: list[tuple[float, float] | None], conf: float) -> None:
-    """Rates per 1,000 and exact rate ratios to the reference group (from the effective counts), filled into
-    ``rows`` in place."""
+def _add_rates(rows: list[dict[str, Any]], references: list[tuple[float, float] | None], conf: float,
+               multipliers: FloatArray) -> None:
+    """Rates (``multipliers``: each group row's 1,000 / years) and exact rate ratios to the reference group (from
+    the effective counts), filled into ``rows`` in place."""
     at = [i for i, reference in enumerate(references) if reference is not None]
     reference_of = {i: reference for i, reference in enumerate(references) if reference is not None}
 
@@ -192,7 +206,9 @@ def _add_rates(rows: list[dict[str, Any]], references: list[tuple[float, float] 
 
     everything = list(range(len(at)))
     population = column("denominator", everything)
-    rates = stats.rate_ci_array(column("events_effective", everything), column("denominator_effective", everything),
+    # a rate x / n * m with its interval is the rate of x over n * (1,000 / m) person-years per 1,000
+    person_years = column("denominator_effective", everything) * (RATE_MULTIPLIER / multipliers)
+    rates = stats.rate_ci_array(column("events_effective", everything), person_years,
                                 conf, multiplier=RATE_MULTIPLIER, effective=True)
     compared = [k for k, i in enumerate(at)
                 if not rows[i]["is_reference"] and population[k] > 0 and reference_of[i][1] > 0]
@@ -204,7 +220,7 @@ def _add_rates(rows: list[dict[str, Any]], references: list[tuple[float, float] 
     for k, i in enumerate(at):
         row = rows[i]
         if population[k] > 0:
-            row |= {"rate": row["events"] * (RATE_MULTIPLIER / population[k]), "rate_lower": rates.lower[k],
+            row |= {"rate": row["events"] * (multipliers[k] / population[k]), "rate_lower": rates.lower[k],
                     "rate_upper": rates.upper[k]}
             method = rates.method[k]
         else:
@@ -428,14 +444,15 @@ def ratio_interval(row: Mapping[Any, Any], level: float) -> tuple[float, float, 
     return float(lower[0]), float(upper[0]), float(p[0])
 
 
-def rate_interval(row: Mapping[Any, Any], level: float) -> tuple[float, float, float]:
-    """A group's own (estimate, lower, upper) at ``level`` from its effective counts: per 1,000 (exact Poisson
-    below 10 events, Byar's from 10) for ``ratio_kind`` "rate", a percentage (Wilson) for "share"."""
+def rate_interval(row: Mapping[Any, Any], level: float, years: float) -> tuple[float, float, float]:
+    """A group's own (estimate, lower, upper) at ``level`` from its effective counts: per 1,000 per year over
+    ``years`` (exact Poisson below 10 events, Byar's from 10) for ``ratio_kind`` "rate", a percentage (Wilson)
+    for "share"."""
     events, denominator = float(row["events_effective"]), float(row["denominator_effective"])
     if not denominator > 0:
         return math.nan, math.nan, math.nan
     if row["ratio_kind"] == RATE_KIND:
-        rate = stats.rate_ci_array([events], [denominator], level, multiplier=RATE_MULTIPLIER, effective=True)
+        rate = stats.rate_ci_array([events], [denominator], level, multiplier=RATE_MULTIPLIER / years, effective=True)
         return float(rate.estimate[0]), float(rate.lower[0]), float(rate.upper[0])
     share = stats.wilson_ci_array([events], [denominator], level, effective=True)
     return 100 * float(share.estimate[0]), 100 * float(share.lower[0]), 100 * float(share.upper[0])

@@ -31,9 +31,12 @@ st.markdown(
 
 st.subheader("Measures and methods")
 st.markdown(
-    "- **Rate per 1,000:** children (or records) of a group in the period ÷ children of that group in the population "
-    "× 1,000. Intervals: exact Poisson (Garwood) below 10 events, Byar's approximation from 10 (the UK public-health "
-    "convention).\n"
+    "- **Rate per 1,000 children per year:** children (or records) of a group in the period ÷ children of that group "
+    "in the population ÷ the period's years (days ÷ 365.25) × 1,000, so a 46-month view and a 12-month pack are on "
+    "the same yearly scale, comparable with national annual figures; the period is stated beside every rate. "
+    "Counting children, a child recorded in several years counts once in a longer period. Intervals: exact "
+    "Poisson (Garwood) below 10 events, Byar's approximation from 10 (the UK public-health convention), on the "
+    "count divided by the person-years.\n"
     "- **Disproportionality ratio:** a group's rate ÷ the reference group's rate, from unrounded rates (Home Office / "
     "Race Disparity Unit convention). Interval: exact conditional (binomial) method.\n"
     "- **Decision-point ratio (outcomes):** among concluded records of a role, the share ending in the chosen outcome "

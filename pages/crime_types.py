@@ -32,7 +32,7 @@ render.chart(
     charts.forest_plot(_labelled(by_offence), f"Ratio to {filters.reference_group} by offence group",
                        filters.reference_group, filters.confidence, label_column="label"),
     "Each row compares the group's rate of involvement in that offence group with the reference group's, per "
-    "1,000 children in the population.",
+    "1,000 children in the population per year.",
     key="crime-offence-forest",
 )
 render.chart(

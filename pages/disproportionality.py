@@ -14,8 +14,8 @@ SPLITS = {None: "No split", "area": "District", "offence_group": "Offence group"
 STRATA = {"area": "District", "age_band": "Age band", "sex": "Sex"}
 
 page = setup("Disproportionality", ":material/balance:",
-             "Rates per 1,000 children of each group in the population, and how many times the reference group's "
-             "rate each group's rate is, with confidence intervals.")
+             "Rates per 1,000 children of each group in the population per year, and how many times the reference "
+             "group's rate each group's rate is, with confidence intervals.")
 filters, version = page.filters, page.version
 
 left, right = st.columns([1, 2])
@@ -47,9 +47,12 @@ if adjusted is not None and not exact:  # a ratio withheld from the table is not
 roles = " or ".join(filters.roles) if filters.roles else "victims, suspects or offenders"
 render.chart(
     charts.rate_bars(overall.table[overall.table["group"] != schema.NOT_STATED],
-                     f"Children recorded as {roles} per 1,000 children", "per 1,000 children", filters.confidence),
+                     f"Children recorded as {roles} per 1,000 children per year, {overall.period.label}"
+                     if overall.period else f"Children recorded as {roles} per 1,000 children per year",
+                     "per 1,000 children per year", filters.confidence),
     "Each bar is the number of children of the group recorded in the period per 1,000 children of that group "
-    "living in the selected districts (Census 2021 based). Error bars show the confidence interval.",
+    "living in the selected districts (Census 2021 based), divided by the period's years (days ÷ 365.25), so any "
+    "period gives the same yearly scale. Error bars show the confidence interval.",
     key="disp-rates",
 )
 render.chart(
@@ -92,7 +95,7 @@ if adjusted is not None and len(adjusted):
 others = [g for g in schema.ETHNIC_GROUPS if g != filters.reference_group]  # partner overlay (issue 17)
 partner_group = st.selectbox("Group for the partner overlay", others, key="disp_partner_group",
                              index=others.index("Black") if "Black" in others else 0)
-partners.overlay_section(page, overall.table, f"Police: {roles} (children per 1,000)", partner_group,
+partners.overlay_section(page, overall.table, f"Police: {roles} (children per 1,000 per year)", partner_group,
                          filters.areas, key="disp-partners")
 
 st.subheader("Sensitivity to missing ethnicity")

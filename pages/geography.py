@@ -20,7 +20,7 @@ default_group = "Black" if "Black" in candidates else candidates[0]
 group = left.selectbox("Group", candidates, key="geo_group",
                        **state.from_link("geo_group", "map_group", candidates, index=candidates.index(default_group)))
 value = middle.radio("Map shows", ("ratio", "rate"), format_func={"ratio": f"Ratio to {filters.reference_group}",
-                                                                   "rate": "Rate per 1,000 children"}.__getitem__,
+                                                                   "rate": "Rate per 1,000 children per year"}.__getitem__,
                      horizontal=True, key="geo_value", **state.from_link("geo_value", "map", ("ratio", "rate")))
 funnel_measure = right.radio("Funnel plot of", ("rate", "outcome22"), horizontal=True, key="geo_funnel",
                              format_func={"rate": f"{group} children's rate",
@@ -40,11 +40,12 @@ if (pd.to_numeric(districts["events"], errors="coerce").fillna(1) == 0).all():  
     render.nothing_matches(filters)
     st.stop()
 
-label = f"Ratio to {filters.reference_group}" if value == "ratio" else "Per 1,000"
+label = f"Ratio to {filters.reference_group}" if value == "ratio" else "Per 1,000 per year"
+period_label = f"{page.period[0]:%-d %b %Y} to {page.period[1]:%-d %b %Y}"
 render.chart(
     charts.choropleth(cached.boundaries(), districts,
                       f"{group} children: " + (f"ratio to {filters.reference_group} by district" if value == "ratio"
-                                               else "rate per 1,000 by district"),
+                                               else f"rate per 1,000 children per year by district, {period_label}"),
                       label, diverging_at=1.0 if value == "ratio" else None),
     ("Colour (log scale): the ratio where the district's verdict is higher (red) or lower (blue) than "
      f"{filters.reference_group} children; grey and hatched: no clear difference or not estimable (each label "
@@ -58,7 +59,7 @@ if funnel is None:
 elif funnel.points.empty:
     st.info("No district has events for this measure and filter.")
 else:
-    title = (f"{group} children per 1,000 by district" if funnel_measure == "rate"
+    title = (f"{group} children per 1,000 per year by district, {period_label}" if funnel_measure == "rate"
              else f"Share of suspect records ending in outcome 22, by district: "
                   f"{schema.DECISION_DENOMINATOR_SHORT[denominator]}")
     x_label = (f"{group} children in the population" if funnel_measure == "rate"
@@ -77,7 +78,7 @@ table = pd.DataFrame({  # for scrutiny, ``districts`` is already through disclos
     "District": districts["area_code"].map(page.area_names).fillna(districts["area_code"]),
     f"{group} children (events)": render.counts(districts["events"]),
     "Population": districts["denominator"],
-    "Rate per 1,000": pd.to_numeric(districts["rate"]).round(2),
+    "Rate per 1,000 children per year": pd.to_numeric(districts["rate"]).round(2),
     f"Ratio to {filters.reference_group}": pd.to_numeric(districts["ratio"]).round(2),
     "Interval (adjusted)": render.intervals(districts["ratio_lower"], districts["ratio_upper"]),
     "Verdict": render.verdict_labels(districts["verdict"]),
@@ -91,7 +92,9 @@ funnel_verdicts = render.funnel_verdicts(funnel.points) if funnel is not None el
 if funnel_verdicts:
     st.warning(f"Against the force average, after adjustment for every district: {funnel_verdicts}.")
 render.download(table, f"districts-{group.lower()}.csv",
-                [f"Filters: {filters.describe()}", "Population: Census 2021 based (modelled)", geography.ATTRIBUTION],
+                [f"Filters: {filters.describe()}", "Population: Census 2021 based (modelled)",
+                 f"Rates per 1,000 children per year, {period_label} (years = days ÷ 365.25)",
+                 geography.ATTRIBUTION],
                 key="download-districts")
 
 # partner overlay (issue 17): the group's police ratio in one district, or the force area, beside the partners'
@@ -99,6 +102,6 @@ names = {"": "All districts (force area)", **page.area_names}
 chosen = st.selectbox("Area for the partner overlay", tuple(names), format_func=names.__getitem__,
                       key="geo_partner_area")
 police_rows = (render.controlled(cached.population_rates(filters, version)).table if not chosen
-               else districts[districts["area_code"] == chosen].assign(group=group, unit="per 1,000"))
-partners.overlay_section(page, police_rows, f"Police: {names[chosen]} (children per 1,000)", group,
+               else districts[districts["area_code"] == chosen].assign(group=group, unit="per 1,000 children per year"))
+partners.overlay_section(page, police_rows, f"Police: {names[chosen]} (children per 1,000 per year)", group,
                          (chosen,) if chosen else filters.areas, key="geo-partners")

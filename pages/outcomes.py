@@ -84,12 +84,18 @@ if len(adjusted):
     render.adjusted_table(adjusted)
 
 st.subheader(f"Use of {label} over time")
+maturity = cached.outcome_maturity(decision_filters, version)
 render.chart(
-    charts.ratio_band(render.for_chart(rolling, ("events", "concluded")),
-                      f"Share of {roles} records ending in {label}, rolling 12 months: {cases}",
-                      filters.reference_group, filters.confidence, value="share", log=False,
-                      y_label=f"% of {cases}", groups=schema.ETHNIC_GROUPS_WITH_NOT_STATED),
+    charts.mark_incomplete(
+        charts.ratio_band(render.for_chart(rolling, ("events", "concluded")),
+                          f"Share of {roles} records ending in {label}, rolling 12 months: {cases}",
+                          filters.reference_group, filters.confidence, value="share", log=False,
+                          y_label=f"% of {cases}", groups=schema.ETHNIC_GROUPS_WITH_NOT_STATED),
+        maturity.first_incomplete_month, page.period[1],
+        f"outcomes not yet followed up {maturity.follow_up_days} days"),
     "Each point covers the 12 months ending that month; the shaded band is the Wilson confidence interval. "
-    "Single months are too small to read." + render.suppressed_note(),
+    "Single months are too small to read. " + maturity.note
+    + " Windows ending in the shaded months hold fewer mature months: read them as incomplete, not as a change."
+    + render.suppressed_note(),
     key="outcomes-rolling",
 )

@@ -54,23 +54,26 @@ columns[0].metric("Searches in view", shown_searched)
 columns[1].metric("Searches of children aged 10-17", search_ui.searches_of(ages, searches.CHILD),
                   help="All filters except age range")
 columns[2].metric("Searches of children under 10", search_ui.searches_of(ages, searches.UNDER_10),
-                  help="Shown separately; not in the rates per 1,000 children aged 10-17")
+                  help="Shown separately; not in the rates per 1,000 children aged 10-17 per year")
 columns[3].metric("Ethnicity not stated", not_stated_share,
                   help="Neither self-defined nor officer-defined ethnicity recorded")
 
 # ------------------------------------------------------------------------------------------------
-st.subheader(f"Searches per 1,000 children aged 10-17, against {reference} children")
+st.subheader(f"Searches per 1,000 children aged 10-17 per year, against {reference} children")
 if filters.age_ranges != (searches.CHILD,):
-    st.info("Rates per 1,000 children need the age range 10-17 alone: choose only 10-17 in the filters above. "
+    st.info("Rates per 1,000 children per year need the age range 10-17 alone: choose only 10-17 in the filters above. "
             "The weapons and outcome-test tables below use the age ranges chosen.")
 else:
     rates = render.controlled(search_ui.ratios(filters, version, "rate"))
     left, right = st.columns(2)
     with left:
-        render.chart(charts.rate_bars(rates.table[rates.table["unit"] != "%"], "Searches per 1,000 children aged 10-17",
-                                      "per 1,000", filters.confidence),
-                     "Bars: searches of children of the group per 1,000 children aged 10-17 in the force area over the "
-                     f"selected months (not annualised); whiskers: {conf} confidence interval.", key="ss-rate-bars")
+        period = f", {rates.period.label}" if rates.period else ""
+        render.chart(charts.rate_bars(rates.table[rates.table["unit"] != "%"],
+                                      f"Searches per 1,000 children aged 10-17 per year{period}",
+                                      "per 1,000 per year", filters.confidence),
+                     "Bars: searches of children of the group per 1,000 children aged 10-17 in the force area per "
+                     f"year (the selected months' searches ÷ their years, days ÷ 365.25); whiskers: {conf} confidence "
+                     "interval.", key="ss-rate-bars")
     with right:
         render.chart(charts.forest_plot(render.compared(rates.table), "Search rate ratio", reference,
                                         filters.confidence),
@@ -180,7 +183,8 @@ with st.expander("How these figures are calculated"):
         "- **Source:** data.police.uk monthly stop-and-search files, loaded unchanged; the unit is the search.\n"
         "- **Ethnicity:** the self-defined string mapped to the 5 groups (crosswalk in "
         "`analytics/reference_data/codes/`), officer-defined as fallback; both are kept.\n"
-        "- **Rates:** searches of children aged 10-17 per 1,000 children aged 10-17 of the group; exact Poisson "
+        "- **Rates:** searches of children aged 10-17 per 1,000 children aged 10-17 of the group per year (÷ the "
+        "period's days ÷ 365.25); exact Poisson "
         "limits below 10 searches, Byar's approximation from 10; ratio with the exact conditional interval.\n"
         "- **Outcome test:** searches with an outcome other than 'A no further action disposal' among searches "
         "with an outcome recorded; Wilson interval; ratio with the Koopman score interval.\n"

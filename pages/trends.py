@@ -29,33 +29,42 @@ monthly = render.controlled_counts(monthly, ("value",), ("month",), totals_publi
 rolling = render.controlled_counts(rolling, ("events", "reference_events"), derived=("ratio", "lower", "upper"))
 
 unit = schema.COUNTING_UNITS[filters.counting_unit]
+maturity = cached.outcome_maturity(filters, version)
+offenders_in_view = not filters.roles or "offender" in filters.roles
+monthly_figure = charts.monthly_lines(render.for_chart(monthly, ("value",)), f"{unit} per month by ethnic group", unit)
+if offenders_in_view:  # a child becomes an offender when the case concludes: recent months still filling
+    monthly_figure = charts.mark_incomplete(monthly_figure, maturity.first_incomplete_month, page.period[1],
+                                            f"offenders still coming in (under {maturity.follow_up_days} days)")
 render.chart(
-    charts.monthly_lines(render.for_chart(monthly, ("value",)), f"{unit} per month by ethnic group", unit),
+    monthly_figure,
     "Counts, not rates: groups differ in size, so compare the shape over time, and the ratios below for fairness. "
-    "The dotted grey line is children whose ethnicity was not stated." + render.suppressed_note(),
+    "The dotted grey line is children whose ethnicity was not stated."
+    + (f" Shaded months are incomplete: offenders are recorded as cases conclude, and cases recorded after "
+       f"{maturity.cutoff.isoformat()} have had less than the {maturity.follow_up_days}-day follow-up, so a low "
+       "count there is not a fall." if offenders_in_view and maturity.first_incomplete_month else "")
+    + render.suppressed_note(),
     key="trends-monthly",
 )
+rolling_figure = charts.ratio_band(render.for_chart(rolling, ("events", "reference_events")),
+                                   f"Rolling 12-month ratio to {filters.reference_group} children",
+                                   filters.reference_group, filters.confidence)
+if offenders_in_view:
+    rolling_figure = charts.mark_incomplete(rolling_figure, maturity.first_incomplete_month, page.period[1],
+                                            "offenders still coming in")
 render.chart(
-    charts.ratio_band(render.for_chart(rolling, ("events", "reference_events")),
-                      f"Rolling 12-month ratio to {filters.reference_group} children", filters.reference_group,
-                      filters.confidence),
+    rolling_figure,
     "Each point covers the 12 months ending that month, so it moves smoothly; the shaded band is its confidence "
-    "interval. Windows start once 12 months of data exist." + render.suppressed_note(),
+    "interval. Windows start once 12 months of data exist. Ratios compare groups over the same months, so they "
+    "are per 1,000 children per year alike; windows ending in shaded months hold offenders still coming in."
+    + render.suppressed_note(),
     key="trends-rolling",
 )
 
 last_month = pd.Timestamp(page.period[1]).to_period("M").to_timestamp().date()
-st.subheader(f"{last_month:%B %Y} against the month before")
-changes = render.controlled_counts(cached.month_on_month(filters, version, last_month),
-                                  ("this_month", "previous_month"), totals_published=True, derived=("change",))
-changes["role"] = changes["role"].str.capitalize()
-changes["change"] = changes["change"].map(lambda c: "–" if pd.isna(c) else f"{int(c):+,}")
-changes = changes.drop(columns="suppressed", errors="ignore").assign(
-    this_month=lambda f: render.counts(f["this_month"]),
-    previous_month=lambda f: render.counts(f["previous_month"]))
-st.dataframe(changes.rename(columns={"role": "Role", "this_month": f"{last_month:%b %Y}",
-                                     "previous_month": "Previous month", "change": "Change"}),
-             hide_index=True, width="stretch")
+st.subheader("What changed: the latest complete month against the month before and a year earlier")
+changes = cached.what_changed(filters, version)
+st.dataframe(render.what_changed_display(changes), hide_index=True, width="stretch")
+st.caption(render.what_changed_caption(changes, maturity))
 comparison = cached.compare_years(filters, version, last_month)
 comparison = dataclasses.replace(comparison, current=render.controlled(comparison.current),
                                  previous=render.controlled(comparison.previous))
@@ -69,7 +78,9 @@ st.dataframe(pd.DataFrame({
     comparison.previous_label: joined["ratio_previous"].round(2),
     "Verdict now": render.verdict_labels(joined["verdict"]),
 }), hide_index=True, width="stretch")
-st.caption("Ratios over 12 months, against the population of each group.")
+st.caption("Ratios over 12 months, against the population of each group (rates per 1,000 children per year)."
+           + (f" The latest 12 months include months from {maturity.first_incomplete_month:%B %Y}, incomplete for "
+              "offenders (cases still concluding)." if offenders_in_view and maturity.first_incomplete_month else ""))
 
 render.download(rolling, "rolling-12-month-ratios.csv",
                 [f"Filters: {filters.describe()}",

@@ -276,7 +276,7 @@ def test_repeated_age_bands_count_both_bands(sample_db):
     for i, row in enumerate(repeated["rows"]):  # children are in one age band per record; no child is in both here
         parts = [alone[band]["rows"][i] for band in ("10-13", "14-15")]
         assert row["group"] == parts[0]["group"] == parts[1]["group"]
-        if row["unit"] == "per 1,000":  # the population of the two bands together
+        if row["unit"] == "per 1,000 children per year":  # the population of the two bands together
             assert row["denominator"] == parts[0]["denominator"] + parts[1]["denominator"]
         assert max(p["events"] for p in parts) <= row["events"] <= sum(p["events"] for p in parts)
 

@@ -312,14 +312,18 @@ def test_rates_and_ratios_stay_within_the_stated_tolerance(sample_store, capsys)
     from analytics import disparity
 
     filters = Filters(counting_unit="records")
-    exact = disparity.population_rates(sample_store, filters, split="area").table
+    result = disparity.population_rates(sample_store, filters, split="area")
+    exact = result.table
     noisy = disparity.population_rates(sample_store.perturbed(), filters, split="area").table
     both = exact.merge(noisy, on=["split", "group"], suffixes=("", "_p"), validate="one_to_one")
     assert (both["events"] - both["events_p"]).abs().max() <= 2
-    assert ((both["rate"] - both["rate_p"]).abs() <= 2 * 1000 / both["denominator"] + 1e-9).all()
+    # rates are per 1,000 children per year (issue 13): the sample's 46 months, 1,400 days, are 1,400 / 365.25 years
+    years = 1400 / 365.25
+    assert result.period is not None and result.period.days == 1400
+    assert ((both["rate"] - both["rate_p"]).abs() <= 2 * 1000 / both["denominator"] / years + 1e-9).all()
     # the default estimate's events are fractional (the concordance reallocates not-stated children) and the
     # table's events column shows them rounded: the bound is on the events behind each rate
-    both["estimated"] = both["rate"] * both["denominator"] / 1000
+    both["estimated"] = both["rate"] * both["denominator"] * years / 1000
     rated = both[both["ratio"].notna() & both["ratio_p"].notna() & ~both["is_reference"]]
     reference = both[both["is_reference"]].set_index("split")["estimated"]
     b = rated["split"].map(reference).to_numpy(float)

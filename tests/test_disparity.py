@@ -28,6 +28,9 @@ from analytics.store import Store
 from tests.extracts import row, write_extract
 
 NORWICH, BRECKLAND = "E07000148", "E07000143"
+#: Every record is dated 15 March 2024, so the data cover March 2024: rates are per year of its 31 days
+#: (issue 13: events / population / (31 / 365.25) x 1,000).
+YEARS = 31 / 365.25
 PROJECT = Path(__file__).resolve().parents[1]
 
 
@@ -99,8 +102,9 @@ def _byar(x, conf=0.95):
 def test_norwich_suspect_rates_and_ratio_by_hand(store):
     table = disparity.population_rates(store, Filters(roles=("suspect",), areas=(NORWICH,)))
     white, black = _row(table, "White"), _row(table, "Black")
-    assert (white["events"], white["denominator"], white["rate"]) == (10, 8000, pytest.approx(1.25))
-    assert (black["events"], black["denominator"], black["rate"]) == (12, 8000, pytest.approx(1.5))
+    assert (white["events"], white["denominator"], white["rate"]) == (10, 8000, pytest.approx(1.25 / YEARS))
+    assert (black["events"], black["denominator"], black["rate"]) == (12, 8000, pytest.approx(1.5 / YEARS))
+    assert table.period is not None and table.period.label == "March 2024, one month"
     assert black["ratio"] == pytest.approx(1.2)
     low, high = _exact_ratio_interval(12, 8000, 10, 8000)
     assert (black["ratio_lower_unadjusted"], black["ratio_upper_unadjusted"]) == (
@@ -121,8 +125,8 @@ def test_norwich_suspect_rates_and_ratio_by_hand(store):
         pytest.approx(shown_low, rel=1e-6), pytest.approx(shown_high, rel=1e-6))
     assert shown_low < low < 1 < high < shown_high
     byar_low, byar_high = _byar(10)
-    assert white["rate_lower"] == pytest.approx(byar_low / 8000 * 1000, rel=1e-9)
-    assert white["rate_upper"] == pytest.approx(byar_high / 8000 * 1000, rel=1e-9)
+    assert white["rate_lower"] == pytest.approx(byar_low / (8000 * YEARS) * 1000, rel=1e-9)  # per person-year
+    assert white["rate_upper"] == pytest.approx(byar_high / (8000 * YEARS) * 1000, rel=1e-9)
     assert white["method"].startswith("Byar") and pd_isna(white["ratio"])
     assert (black["reliability"], white["reliability"]) == ("reliable", "reliable")
     assert black["verdict"] == "similar" and black["p_adjusted"] == pytest.approx(black["p_value"], rel=1e-9)
@@ -152,7 +156,7 @@ def test_split_by_area_uses_each_districts_population(store):
     assert (breckland_black["events"], breckland_black["denominator"]) == (1, 2000)
     assert breckland_black["ratio"] != breckland_black["ratio"]  # withheld: fewer than 5 events
     assert breckland_black["reliability"] == "withheld"
-    assert _row(table, "White", BRECKLAND)["rate"] == pytest.approx(5 / 8000 * 1000)
+    assert _row(table, "White", BRECKLAND)["rate"] == pytest.approx(5 / 8000 / YEARS * 1000)
     assert set(table.table["split"]) == set(schema.KNOWN_AREA_NAMES)
 
 
@@ -186,7 +190,9 @@ def test_mantel_haenszel_uses_a_crude_table_passed_in_and_refuses_one_for_other_
 
 
 def test_outcome_22_decision_ratio_by_hand(store):
-    table = disparity.decision_ratios(store, Filters(areas=(NORWICH,)))
+    # every record here is dated 15 March 2024, weeks before the end of the data (1 April 2024, the outcomes):
+    # the 90-day cohort rule (issue 13) would leave none, so this by-hand table is without it
+    table = disparity.decision_ratios(store, Filters(areas=(NORWICH,), follow_up_days=0))
     white, black = _row(table, "White"), _row(table, "Black")
     assert (white["events"], white["denominator"], white["rate"]) == (4, 10, pytest.approx(40.0))
     # the Black child's second record is still open, so it is not in the denominator
@@ -195,7 +201,7 @@ def test_outcome_22_decision_ratio_by_hand(store):
     assert black["reliability"] == "withheld" and pd_isna(black["ratio"])  # 2 events: ratio not shown
     assert "open investigation" in " ".join(table.notes) and table.notes[0].startswith("1 records")
     # charge/summons: White 6 of 10, Black 10 of 12 -> shown, but unreliable (fewer than 10 reference events)
-    charged = disparity.decision_ratios(store, Filters(areas=(NORWICH,)), outcome_codes=("1",))
+    charged = disparity.decision_ratios(store, Filters(areas=(NORWICH,), follow_up_days=0), outcome_codes=("1",))
     black = _row(charged, "Black")
     assert black["ratio"] == pytest.approx((10 / 12) / (6 / 10))
     assert black["reliability"] == "unreliable" and black["ratio_lower"] < black["ratio"] < black["ratio_upper"]
@@ -232,8 +238,9 @@ def test_cli_csv_matches_the_hand_computed_table(store):
     assert lines[0] == ",".join(disparity.COLUMNS)
     black = next(r for r in csv.DictReader(lines) if r["group"] == "Black")
     low, high = _exact_ratio_interval(12, 8000, 10, 8000)
-    assert (black["split"], black["events"], black["denominator"], black["unit"]) == ("All", "12", "8000", "per 1,000")
-    assert float(black["rate"]) == pytest.approx(1.5) and float(black["ratio"]) == pytest.approx(1.2)
+    assert (black["split"], black["events"], black["denominator"], black["unit"]) == (
+        "All", "12", "8000", "per 1,000 children per year")
+    assert float(black["rate"]) == pytest.approx(1.5 / YEARS) and float(black["ratio"]) == pytest.approx(1.2)
     assert float(black["ratio_lower_unadjusted"]) == pytest.approx(low, rel=1e-5)
     assert float(black["ratio_upper_unadjusted"]) == pytest.approx(high, rel=1e-5)
     shown_low, shown_high = _exact_ratio_interval(12, 8000, 10, 8000, conf=0.9625)  # see the by-hand test above

@@ -173,11 +173,16 @@ def test_cli_table_equals_a_computation_from_the_raw_csv(sample_db, sample_files
     )
     table = {row["group"]: row for row in csv.DictReader(io.StringIO(result.stdout))}
     white_events, white_pop = events.get("White", 0), population_by_group["White"]
+    # per 1,000 children per year (issue 13): the whole months the CSV covers, days / 365.25
+    dates = pd.to_datetime(valid["recorded_date"], format="%Y-%m-%d")
+    first, last = dates.min().to_period("M"), dates.max().to_period("M")
+    years = ((last.end_time.normalize() - first.start_time).days + 1) / 365.25
+    assert round(years * 365.25) == 1400  # 1 January 2023 to 31 October 2026, 46 months
     for group in ("Asian", "Black", "Mixed", "Other"):
         row = table[group]
         a, t1 = events.get(group, 0), population_by_group[group]
         assert int(row["events"]) == a and int(row["denominator"]) == t1
-        assert float(row["rate"]) == pytest.approx(1000 * a / t1, rel=1e-5)
+        assert float(row["rate"]) == pytest.approx(1000 * a / t1 / years, rel=1e-5)
         assert float(row["ratio"]) == pytest.approx((a / t1) / (white_events / white_pop), rel=1e-5)
         ci = sps.binomtest(a, a + white_events, t1 / (t1 + white_pop)).proportion_ci(0.95, "exact")
         low = ci.low / (1 - ci.low) * white_pop / t1

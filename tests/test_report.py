@@ -224,12 +224,15 @@ def test_outcome22_sentence_says_not_enough_data_when_true(officers, sample_db):
     for the adjusted ratio to be significant, and the pack says so rather than claiming a difference."""
     f = finding(officers, "outcome22", ("outcome22", "Black"))
     # the pack's default denominator (issue 13 point 7): outcomes where diversion was a live option
+    # and the 90-day cohort (issue 13 point 5): records made by 2 August 2026 (90 days before the data end on
+    # 31 October 2026), each outcome counted only if reached within 90 days of recording
+    within = "outcome_date <= recorded_date + 90"
     sql = ("SELECT COALESCE(person_group_self, person_group_officer, 'Not stated') AS g, "
-           "COUNT(*) FILTER (WHERE outcome_code = '22'), COUNT(*) FILTER (WHERE outcome_code IN "
-           "('1', '1A', '2', '2A', '3', '3A', '8', '20', '21', '22')) "
+           f"COUNT(*) FILTER (WHERE outcome_code = '22' AND {within}), COUNT(*) FILTER (WHERE outcome_code IN "
+           f"('1', '1A', '2', '2A', '3', '3A', '8', '20', '21', '22') AND {within}) "
            "FROM records WHERE role = 'suspect' AND recorded_date BETWEEN $s AND $e GROUP BY ALL")
     with duckdb.connect(str(sample_db), read_only=True, config=dict(CONNECTION_CONFIG)) as con:
-        rows = {g: (x, n) for g, x, n in con.execute(sql, {"s": CURRENT[0], "e": CURRENT[1]}).fetchall()}
+        rows = {g: (x, n) for g, x, n in con.execute(sql, {"s": CURRENT[0], "e": date(2026, 8, 2)}).fetchall()}
     black, white = (100 * rows[g][0] / rows[g][1] for g in ("Black", "White"))
     assert f.verdict == "similar" and f.lower < 1 < f.upper and f.ratio < 1
     assert narrative.sentence(f, 0.95) == (
@@ -613,8 +616,10 @@ def test_pack_has_a_stop_and_search_section_from_the_loaded_files(sample_files, 
     rate = officers.data.searches.measures["rate"].result.table.set_index("group")
     # Black children: 7 searches of children aged 10-17 (January-June 2023) over 634 in the modelled Gwent table
     assert (rate.loc["Black", "events"], rate.loc["Black", "denominator"]) == (7, 634)
-    assert rate.loc["Black", "rate"] == pytest.approx(7 / 634 * 1000)
-    assert "11.04" in text
+    # per 1,000 children per year (issue 13): the pack's 12 months cut to the months of searches loaded, January to
+    # June 2023 (181 days)
+    assert rate.loc["Black", "rate"] == pytest.approx(7 / 634 * 1000 / (181 / 365.25))
+    assert f"{7 / 634 * 1000 / (181 / 365.25):.2f}" in text
     scrutiny_pack = report.build_pack(store, date(2023, 6, 1), "scrutiny")
     find = scrutiny_pack.data.searches.measures["find"].published.set_index("group")
     assert find.loc["Mixed", "denominator"] == suppression.SUPPRESSED  # 3 searches with an outcome recorded

@@ -121,7 +121,14 @@ def test_rates_use_the_modelled_gwent_population_and_the_exact_ratio(sstore):
     table = result.table.set_index("group")
     black, white = table.loc["Black"], table.loc["White"]
     assert black["denominator"] == shipped["Black"] and white["denominator"] == shipped["White"]
-    assert black["rate"] == pytest.approx(1000 * black["events"] / shipped["Black"])
+    # per 1,000 children per year (issue 13): the files are whole months (Jan-Jun 2023: 181 days), years = days / 365.25
+    months = sorted(date.fromisoformat(f.name[:7] + "-01") for f in GWENT_FILES)
+    last = months[-1]
+    days = (date(last.year + last.month // 12, last.month % 12 + 1, 1) - months[0]).days
+    assert days == 181
+    assert black["rate"] == pytest.approx(1000 * black["events"] / shipped["Black"] / (days / 365.25))
+    assert black["unit"] == "per 1,000 children per year"
+    assert result.period is not None and result.period.label == "January 2023 to June 2023, 6 months"
     events = table["events"]
     # issue 13 point 2: the counts are overdispersed; the interval is the exact conditional one on the effective
     # counts E / phi, phi the quasi-Poisson dispersion of the monthly counts by group, both recomputed here from the

@@ -98,8 +98,11 @@ def test_rolling_share_recounted_by_hand(sample_store, denominator):
                                            denominator=denominator)
     last = shares[shares["group"] == "Black"].iloc[-1]
     end = pd.Timestamp(last["month"])
+    # the 90-day cohort (issue 13 point 5): records made by 2 August 2026 (90 days before the data end on
+    # 31 October 2026), outcomes reached within 90 days of recording
     raw = query(sample_store.path,
         "SELECT month, outcome_code FROM records WHERE role = 'suspect' AND outcome_code <> '' "
+        "AND recorded_date <= DATE '2026-08-02' AND outcome_date <= recorded_date + 90 "
         "AND COALESCE(person_group_self, person_group_officer, 'Not stated') = 'Black'")
     if denominator == "live":
         raw = raw[raw["outcome_code"].isin(["1", "1A", "2", "2A", "3", "3A", "8", "20", "21", "22"])]

@@ -17,7 +17,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import access, disparity, exports, geography, quality, report, schema, trends
+from analytics import access, change, disparity, exports, geography, quality, report, schema, trends
 from analytics.config import load_settings
 from analytics.filters import Filters
 from analytics.store import Store
@@ -167,6 +167,16 @@ def compare_years(filters: Filters, version: str, end_month: date):
 @analytics_cache()
 def month_on_month(filters: Filters, version: str, month: date):
     return trends.month_on_month(store(), filters, month)
+
+
+@analytics_cache()
+def what_changed(filters: Filters, version: str):
+    return change.what_changed(store(), filters)
+
+
+@analytics_cache()
+def outcome_maturity(filters: Filters, version: str):
+    return disparity.outcome_maturity(store(), filters)
 
 
 @analytics_cache()

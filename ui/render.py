@@ -123,6 +123,45 @@ def controlled(result: _Table) -> _Table:
     return access.controlled_table(result, auth.current().role)
 
 
+def what_changed_display(table: pd.DataFrame) -> pd.DataFrame:
+    """``analytics.change.what_changed`` as people read it: each measure's latest complete month against the month
+    before and a year earlier, the change, its test and the verdict (counts 1-4 hidden for scrutiny)."""
+    hide = suppression.audience_applies_suppression(audience())
+
+    def count(value: object) -> object:
+        n = int(value)  # type: ignore[call-overload]
+        return suppression.SUPPRESSED if hide and 0 < n < schema.SUPPRESSION_THRESHOLD else f"{n:,}"
+
+    def value(number: float, unit: str) -> str:
+        return "–" if pd.isna(number) else _value_with_unit(number, "per 1,000 per year" if unit != "%" else "%")
+
+    return pd.DataFrame({
+        "Measure": table["measure"],
+        "Compared with": table["comparison"],
+        "Latest complete month": [f"{m:%b %Y}" for m in table["month"]],
+        "Count": table["now"].map(count),
+        "Earlier month": [f"{m:%b %Y}" for m in table["earlier_month"]],
+        "Earlier count": table["before"].map(count),
+        "Now": [value(v, u) for v, u in zip(table["now_value"], table["unit"], strict=True)],
+        "Then": [value(v, u) for v, u in zip(table["before_value"], table["unit"], strict=True)],
+        "Change (ratio)": table["ratio"].map(lambda r: "–" if pd.isna(r) else f"{r:.2f}"),
+        "Adjusted p": table["p_adjusted"].map(p_text),
+        "Verdict": table["verdict"].map(verdicts.label_of),
+    })
+
+
+def what_changed_caption(table: pd.DataFrame, maturity: Any) -> str:
+    """How the what-changed table was made: equally mature months, the tests, the family."""
+    family = table.attrs.get("multiple_comparisons", "Benjamini–Hochberg across the table")
+    return (f"Victims and suspects are complete when recorded, so their latest whole month is compared. Offenders "
+            f"and outcome shares compare {maturity.latest_complete_month:%B %Y}, the latest month whose cases have "
+            f"all had the {maturity.follow_up_days}-day follow-up (months from "
+            f"{maturity.first_incomplete_month or maturity.end_of_data:%B %Y} are incomplete and not compared), with "
+            "the months before measured the same way. Counts: exact conditional test of two Poisson counts "
+            "(rates per 1,000 children per year, each month's own days); shares: Fisher's exact test. "
+            f"Verdicts: {family}.")
+
+
 def audience() -> str:
     """The disclosure-control audience of this session's role (``analyst`` = exact counts)."""
     return access.audience_for(auth.current().role)

@@ -164,7 +164,8 @@ def filter_panel(present: dict, area_names: dict[str, str], definitions: Filters
         names.append("forces")
     age_ranges = left.multiselect("Age range", list(searches.AGE_RANGES),
                                   key=_restore("age_ranges", [searches.CHILD], searches.AGE_RANGES),
-                                  help="Rates per 1,000 children need 10-17 alone; 'under 10' is shown separately.")
+                                  help="Rates per 1,000 children per year need 10-17 alone; 'under 10' is shown "
+                                       "separately.")
     objects = middle.multiselect("Object of search", present["objects"],
                                  key=_restore("objects", [], present["objects"]))
     legislations = middle.multiselect("Legislation", present["legislations"],

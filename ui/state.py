@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from analytics import schema
+from analytics.config import load_settings
 from analytics.filters import MARKER_MODES, OPEN_OUTCOME_TOKEN, Filters
 
 STATE_KEY = "yvdm_filters"  # not a widget key: survives page changes
@@ -132,6 +133,7 @@ def to_filters(state: dict) -> Filters:
         reference_group=state["reference_group"],
         ethnicity_source=state.get("ethnicity_source", schema.DEFAULT_ETHNICITY_SOURCE),
         confidence=float(state["confidence"]),
+        follow_up_days=load_settings().follow_up_days,  # outcome cohorts' follow-up, from monitor.toml
         **{m: state[m] for m in schema.RISK_MARKERS},
     )
 

@@ -14,6 +14,7 @@ from analytics.cli.options import (
     add_database_option,
     add_decision_denominator_option,
     add_filter_options,
+    add_follow_up_option,
     add_list_option,
     confidence_level,
     error_message,
@@ -56,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     ratios = commands.add_parser("ratios", help="rates and disproportionality ratios by ethnic group")
     ratios.add_argument("--role", required=True, choices=schema.ROLES)
     ratios.add_argument("--measure", choices=choices.RATIO_MEASURES, default="rate",
-                        help="rate: per 1,000 children of the group; outcome: share of concluded records "
+                        help="rate: per 1,000 children of the group per year; outcome: share of concluded records "
                              "(see --decision-denominator)")
     add_list_option(ratios, "--outcome", default=None, metavar="CODE",
                     help="outcome codes counted by --measure outcome (default 22); refused with --measure rate")
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print the self/officer concordance the default ethnicity estimate uses for these "
                              "filters (analysts only) instead of the table")
     add_filter_options(ratios)
+    add_follow_up_option(ratios)
     add_database_option(ratios)
 
     quality = commands.add_parser("quality", help="ethnicity completeness and self/officer-defined agreement")
@@ -88,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_list_option(report, "--role", choices=schema.ROLES, help="roles to include (default: all)")
     add_decision_denominator_option(report, "the outcome-22 section")
     add_filter_options(report)
+    add_follow_up_option(report)
     add_database_option(report)
 
     partners = commands.add_parser("partners", help="partner data: load indicators, convert DfE files, link flags")
@@ -144,7 +147,7 @@ def add_searches_commands(searches: argparse.ArgumentParser) -> None:
 
     ratios = sub.add_parser("ratios", help="search rates, weapons shares and find rates by ethnic group")
     ratios.add_argument("--measure", choices=choices.SEARCH_MEASURES, default="rate",
-                        help="rate: searches of children per 1,000 children aged 10-17; weapons: share of "
+                        help="rate: searches of children per 1,000 children aged 10-17 per year; weapons: share of "
                              "searches for offensive weapons; find: share with an outcome other than no "
                              "further action (the outcome test)")
     ratios.add_argument("--linked", action="store_true",

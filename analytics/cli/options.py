@@ -154,10 +154,36 @@ def filters_from_args(args: argparse.Namespace, roles: tuple[str, ...] = ()) -> 
             reference_group=args.reference,
             confidence=args.confidence,
             ethnicity_source=args.ethnicity_source,
+            follow_up_days=follow_up_days(args),
             **markers,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+
+
+def add_follow_up_option(parser: argparse.ArgumentParser) -> None:
+    """``--follow-up-days N``: outcome shares on records at least N days old, outcomes within N days (issue 13)."""
+    parser.add_argument("--follow-up-days", type=follow_up_value, default=None, metavar="N",
+                        help="outcome shares: only records made at least N days before the end of the data, each "
+                             "with its outcome as it stood N days after recording (default: follow_up_days in "
+                             f"monitor.toml, else {schema.DEFAULT_FOLLOW_UP_DAYS}; 0: no cohort rule)")
+
+
+def follow_up_value(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--follow-up-days must be a whole number of days, got {text[:20]!r}") from None
+    if not 0 <= value <= schema.MAX_FOLLOW_UP_DAYS:
+        raise argparse.ArgumentTypeError(f"--follow-up-days must be from 0 to {schema.MAX_FOLLOW_UP_DAYS}, got {value}")
+    return value
+
+
+def follow_up_days(args: argparse.Namespace) -> int:
+    """The option's value, else the configuration's."""
+    given = getattr(args, "follow_up_days", None)
+    return int(given) if given is not None else load_settings().follow_up_days
 
 
 def database_path(args: argparse.Namespace) -> Path:

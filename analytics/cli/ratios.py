@@ -30,6 +30,8 @@ def check_applies(args: argparse.Namespace) -> None:
         raise UsageError("--outcome applies to --measure outcome only")
     elif args.decision_denominator is not None:
         raise UsageError("--decision-denominator applies to --measure outcome only")
+    if args.measure != "outcome" and getattr(args, "follow_up_days", None) is not None:
+        raise UsageError("--follow-up-days applies to --measure outcome only (population rates have no follow-up)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -111,7 +111,9 @@ def partner_table(indicators: pd.DataFrame, measure: str, areas: tuple[str, ...]
                         if not r.suppressed and pd.notna(r.denominator)}
         hidden += [(label, str(r.ethnic_group)) for r in cells.itertuples() if r.suppressed]
         if measure in EVENT_MEASURES:
-            parts += tables.rate_rows([(label, events, denominators)], reference_group, confidence)
+            # each row is one published period (an academic year): its rate as published, per 1,000
+            parts += tables.rate_rows([(label, events, denominators)], reference_group, confidence, years=1.0,
+                                      unit="per 1,000")
         else:
             parts += tables.decision_rows(label, events, denominators, reference_group, confidence)
     table = _mark_suppressed(pd.DataFrame(parts), hidden, reference_group, rows)

@@ -175,6 +175,9 @@ class PackData:
     searches: Searches
     findings: tuple[Finding, ...] = ()  # every candidate finding, adjusted together
     attention: Any = None  # analytics.report.attention.Attention: the month's alerts (issue 16)
+    #: what changed (issue 13): analytics.change.what_changed as of the pack's month, and the maturity rule
+    what_changed: Any = None
+    maturity: Any = None
     partners: Any = None  # analytics.report.partners.PartnerSection (issue 17), None when not built
 
     @property

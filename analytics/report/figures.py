@@ -97,7 +97,7 @@ def roles_chart(data: PackData) -> ChartSpec:
                                 subtitle=_forest_subtitle(data))
     return ChartSpec("roles", title, figure,
                      f"How many times as likely children of each group were to be recorded in each role as "
-                     f"{reference} children, per 1,000 children in the population. The bars are each role "
+                     f"{reference} children, per 1,000 children in the population per year. The bars are each role "
                      "table's intervals adjusted for every comparison in it, matching its verdicts; hollow points "
                      "rest on fewer than 10 events.")
 
@@ -145,9 +145,9 @@ def map_chart(data: PackData) -> ChartSpec:
     fig.update_layout(height=480, margin={"l": 10, "r": 10, "t": 80, "b": 10})
     return ChartSpec("map", title, fig,
                      f"Each district's rate ratio: {focus} children recorded as {ROLE_PLURAL[role]} per 1,000 {focus} "
-                     f"children, divided by the same rate for {reference} children. Colour (log scale): red where the "
-                     "verdict is higher, blue where lower; grey and hatched: no clear difference (each label says "
-                     "which), adjusted for every district and group compared. "
+                     f"children per year, divided by the same rate for {reference} children. Colour (log scale): "
+                     "red where the verdict is higher, blue where lower; grey and hatched: no clear difference "
+                     "(each label says which), adjusted for every district and group compared. "
                      f"{geography.ATTRIBUTION}")
 
 
@@ -171,12 +171,13 @@ def funnel_chart(data: PackData) -> ChartSpec:
     points = funnel.points.copy()
     if data.suppressing:
         points = points[points["area_code"].map(lambda c: totals.get(c) != suppression.SUPPRESSED)]
-    points["hover"] = [f"<b>{escape_hover(r.label)}</b><br>{r.value:.2f} per 1,000 "
+    points["hover"] = [f"<b>{escape_hover(r.label)}</b><br>{r.value:.2f} per 1,000 per year "
                        f"({count_text(totals.get(r.area_code, r.events))} children of {int(r.n):,})"
                        for r in geography.funnel_points(points)]
-    title = f"Child {ROLE_PLURAL[role]} per 1,000 children, by district"
+    title = f"Child {ROLE_PLURAL[role]} per 1,000 children per year, by district"
     fig = charts.funnel_plot(points, funnel.centre, funnel.limits, title, "Children in the population (stated groups)",
-                             "Per 1,000 children", subtitle=f"{data.period_label}. Dashed: 95 % limits; dotted: 99.8 % "
+                             "Per 1,000 children per year",
+                             subtitle=f"{_rate_period(data)}. Dashed: 95 % limits; dotted: 99.8 % "
                              "limits around the force average")
     top = max([funnel.centre, *points["value"].tolist()]) if len(points) else max(funnel.centre, 1.0)
     fig.update_xaxes(tickformat=",.0f")
@@ -188,6 +189,11 @@ def funnel_chart(data: PackData) -> ChartSpec:
     return ChartSpec("funnel", title, fig,
                      "A district outside the dotted lines differs from the force average by more than chance "
                      "would explain (99.8 % limits); inside the dashed lines it is in line with it.")
+
+
+def _rate_period(data: PackData) -> str:
+    period = getattr(data.districts.rates, "period", None)
+    return period.label if period is not None else data.period_label
 
 
 def markers_chart(data: PackData) -> ChartSpec | None:
@@ -207,7 +213,7 @@ def markers_chart(data: PackData) -> ChartSpec | None:
                                 label_column="label", subtitle=_forest_subtitle(data))
     return ChartSpec("markers", title, figure,
                      "Children recorded in crimes flagged as knife crime or child criminal exploitation "
-                     "(CCE), per 1,000 children of the group, against the same rate for "
+                     "(CCE), per 1,000 children of the group per year, against the same rate for "
                      f"{reference} children. Hollow points rest on fewer than 10 events.")
 
 

@@ -130,7 +130,7 @@ def key_findings(data: PackData) -> KeyFindings:
         month_label(previous), schema.ETHNICITY_COMPLETENESS_TARGET)
     return KeyFindings(plain_findings(data), tuple(narrative.sentence(f, conf) for f in significant),
                        tuple(narrative.not_enough_item(f, conf) for f in unclear), tested(data), recording,
-                       month_label(previous), tables.month_on_month_table(data))
+                       month_label(previous), tables.what_changed_table(data))
 
 
 def plain_findings(data: PackData) -> tuple[VerdictList, ...]:

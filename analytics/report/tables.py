@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics import geography, narrative, schema, suppression, trends, verdicts
+from analytics import geography, narrative, periods, schema, suppression, trends, verdicts
 from analytics.filters import format_confidence
 from analytics.narrative import Finding
 from analytics.report.data import ROLE_PLURAL, MarkerRates, MonthCompleteness, PackData, RatioResult
@@ -63,7 +63,7 @@ def ratio_table(data: PackData, table: pd.DataFrame, raw: pd.DataFrame, unit: st
                 denominator_label: str, total_label: str, denominator_is_count: bool = False) -> Table:
     """A published rate/ratio table with its total row; the reference row is read from ``raw``."""
     conf = format_confidence(data.confidence)
-    rate_label = f"Share, % ({conf} CI)" if unit == "%" else f"Rate per 1,000 ({conf} CI)"
+    rate_label = f"Share, % ({conf} CI)" if unit == "%" else f"Rate {unit} ({conf} CI)"
     ratio_label = f"Ratio ({verdicts.interval_heading(table['interval_level']).lower()})"
     headers = ("Group", count_label, denominator_label, rate_label, ratio_label, "Verdict", "Note")
     rows = ratio_rows(table, raw, unit, total_label, denominator_is_count)
@@ -104,8 +104,9 @@ def ratio_rows(table: pd.DataFrame, raw: pd.DataFrame, unit: str, total_label: s
 
 def role_tables(data: PackData) -> list[Table]:
     unit = schema.COUNTING_UNITS[data.filters.counting_unit]
-    return [ratio_table(data, ratios.published, ratios.current.table, "per 1,000",
-                        f"{role.capitalize()}s: {data.period_label}", unit, "Population", f"All {role}s")
+    return [ratio_table(data, ratios.published, ratios.current.table, periods.RATE_UNIT,
+                        f"{role.capitalize()}s: {rate_period_label(data, ratios.current)}", unit, "Population",
+                        f"All {role}s")
             for role, ratios in data.roles.items()]
 
 
@@ -128,13 +129,15 @@ def marker_tables(data: PackData, role: str, rates: MarkerRates) -> list[Table]:
         hidden = [s for s in table.attrs["suppressed_totals"]["splits"] if s == marker]
         part.attrs = {"suppressed_totals": {"splits": hidden, "overall": False}}
         raw = raw_all[raw_all["split"] == marker].reset_index(drop=True)
-        out.append(ratio_table(data, part, raw, "per 1,000", f"{role.capitalize()}s: {marker}, {data.period_label}",
+        out.append(ratio_table(data, part, raw, periods.RATE_UNIT,
+                               f"{role.capitalize()}s: {marker}, {rate_period_label(data, rates.rates)}",
                                unit, "Population", f"All {role}s, {marker.split(' (')[0].lower()}"))
     return out
 
 
 SEARCH_CAPTIONS = {  # measure: (caption, unit, count, denominator, total)
-    "rate": ("Searches per 1,000 children aged 10-17, {period}", "per 1,000", "Searches", "Children 10-17",
+    "rate": ("Searches per 1,000 children aged 10-17 per year, {period}", periods.RATE_UNIT, "Searches",
+             "Children 10-17",
              "All searches of children"),
     "find": ("Searches leading to action, {period}", "%", "Led to action", "Outcome recorded",
              "All searches with an outcome"),
@@ -143,8 +146,16 @@ SEARCH_CAPTIONS = {  # measure: (caption, unit, count, denominator, total)
 
 def search_table(data: PackData, measure: str, result: RatioResult, published: pd.DataFrame) -> Table:
     caption, unit, count_label, denominator_label, total_label = SEARCH_CAPTIONS[measure]
-    return ratio_table(data, published, result.table, unit, caption.format(period=data.period_label), count_label,
+    return ratio_table(data, published, result.table, unit, caption.format(period=rate_period_label(data, result)),
+                       count_label,
                        denominator_label, total_label, denominator_is_count=measure == "find")
+
+
+def rate_period_label(data: PackData, result: object) -> str:
+    """The period a rate table covers, e.g. '1 Nov 2025 to 31 Oct 2026, 12 months' (the pack's 12 months cut
+    to the data), else the pack's period."""
+    period = getattr(result, "period", None)
+    return period.label if isinstance(period, periods.Period) else data.period_label
 
 
 # --------------------------------------------------------------------------------------------
@@ -162,6 +173,44 @@ def month_on_month_table(data: PackData) -> Table:
                          change], ("label", "n", "n", "")))
     headers = ("Role", month_label(data.month), month_label(trends.months_back(data.month, 1)), "Change")
     return Table(headers, tuple(rows), f"{unit} recorded in each role, by month", counts=True)
+
+
+def what_changed_table(data: PackData) -> Table:
+    """The latest complete month against the month before and a year earlier (``analytics.change``): counts (as
+    published: 1-4 hidden for scrutiny, with the figures built on them), the change, its test and the verdict."""
+    table = data.what_changed
+    rows = []
+    for r in table.itertuples():
+        hidden = data.suppressing and any(0 < int(n) < schema.SUPPRESSION_THRESHOLD for n in (r.now, r.before))
+        digits = 1 if r.unit == "%" else 2
+        now_value = DASH if hidden or pd.isna(r.now_value) else num(r.now_value, digits)
+        then_value = DASH if hidden or pd.isna(r.before_value) else num(r.before_value, digits)
+        rows.append(row([
+            r.measure, r.comparison, month_label(r.month), _published_count(int(r.now), data.suppressing),
+            month_label(r.earlier_month), _published_count(int(r.before), data.suppressing), now_value, then_value,
+            DASH if hidden or pd.isna(r.ratio) else num(r.ratio),
+            DASH if pd.isna(r.p_adjusted) else p_text(r.p_adjusted),
+            verdict_text(r.verdict),
+        ], ("label", "", "", "n", "", "n", "", "", "", "", ""), "sig" if verdicts.is_difference(r.verdict) else ""))
+    maturity = data.maturity
+    incomplete = (f" Months from {maturity.first_incomplete_month:%B %Y} are incomplete for offenders and outcomes "
+                  f"(under the {maturity.follow_up_days}-day follow-up) and are not compared."
+                  if maturity is not None and _incomplete_by(maturity, data.month) else "")
+    return Table(("Measure", "Compared with", "Latest complete month", "Count", "Earlier month", "Count then",
+                  f"Now ({periods.RATE_UNIT} or %)", "Then", "Change (ratio)", "Adjusted p", "Verdict"), tuple(rows),
+                 "Rates per 1,000 children per year over each month's days (exact conditional test of two Poisson "
+                 "counts); outcome 22 shares of concluded suspect records in the cohort (Fisher's exact test); "
+                 f"verdicts adjusted for every comparison in the table.{incomplete}", counts=True)
+
+
+def _incomplete_by(maturity: object, month: object) -> bool:
+    """Whether the pack's month reaches the incomplete months."""
+    first = getattr(maturity, "first_incomplete_month", None)
+    return first is not None and first <= month
+
+
+def _published_count(n: int, suppressing: bool) -> str:
+    return suppression.SUPPRESSED if suppressing and 0 < n < schema.SUPPRESSION_THRESHOLD else count_text(n)
 
 
 def outcome22_adjusted_table(data: PackData) -> Table:
@@ -246,8 +295,10 @@ def district_focus_table(data: PackData) -> Table:
             verdict_text(shown["verdict"]), reliability_note(rel),
         ], ("label", "n", "ci", "ci", "", "note"), "sig" if verdicts.is_difference(shown["verdict"]) else ""))
     ratio_label = f"Ratio ({verdicts.interval_heading(grid['interval_level']).lower()})"
-    return Table(("District", focus, f"Rate per 1,000 ({conf} CI)", ratio_label, "Verdict", "Note"), tuple(rows),
-                 f"{focus} to {data.reference_group} ratio by district, child {ROLE_PLURAL[districts.role]}",
+    return Table(("District", focus, f"Rate {periods.RATE_UNIT} ({conf} CI)", ratio_label, "Verdict", "Note"),
+                 tuple(rows),
+                 f"{focus} to {data.reference_group} ratio by district, child {ROLE_PLURAL[districts.role]}, "
+                 f"{rate_period_label(data, districts.rates)}",
                  counts=True)
 
 
@@ -272,10 +323,10 @@ def funnel_table(data: PackData) -> Table:
         rows.append(row([r.label, count_text(shown), f"{int(r.n):,}", DASH if hidden else value,
                          DASH if hidden else position, DASH if hidden else verdict_text(r.verdict)],
                         ("label", "n", "", "", "", ""), "sig" if verdicts.is_difference(r.verdict) else ""))
-    return Table(("District", "Children", "Population", "Per 1,000", "Funnel plot", "Against the force average"),
-                 tuple(rows),
-                 f"Child {ROLE_PLURAL[districts.role]} per 1,000 children by district (force average "
-                 f"{funnel.centre:.2f})", counts=True)
+    return Table(("District", "Children", "Population", "Per 1,000 per year", "Funnel plot",
+                  "Against the force average"), tuple(rows),
+                 f"Child {ROLE_PLURAL[districts.role]} {periods.RATE_UNIT} by district, "
+                 f"{rate_period_label(data, districts.rates)} (force average {funnel.centre:.2f})", counts=True)
 
 
 def trend_table(data: PackData) -> Table:
@@ -307,8 +358,12 @@ def trend_table(data: PackData) -> Table:
                 DASH if not np.isfinite(p) else p_text(p),
             ], ("label", "", "", "", "", ""), "sig" if finding and finding.is_difference else ""))
     previous_label = f"12 months to {trends.months_back(data.month, 12):%B %Y}"
+    maturity = data.maturity
+    incomplete = (f" Offenders: months from {maturity.first_incomplete_month:%B %Y} are incomplete (cases still "
+                  "concluding), so the latest offender ratios rest on fewer offenders."
+                  if maturity is not None and _incomplete_by(maturity, data.month) and "offender" in data.roles else "")
     return Table(("Role · group", "Ratio now", f"{conf} CI", "A year earlier", f"{conf} CI", "Change p"), tuple(rows),
-                 f"Ratio to {data.reference_group}: {data.period_label} against the {previous_label}")
+                 f"Ratio to {data.reference_group}: {data.period_label} against the {previous_label}.{incomplete}")
 
 
 def completeness_table(month: MonthCompleteness) -> Table:

@@ -1,7 +1,7 @@
 """Stop-and-search measures by ethnic group, on the shared table engine (``analytics.tables``).
 
-``rate`` (searches of children per 1,000 children of the group; exact conditional rate-ratio interval on the
-counts deflated by their overdispersion, ``search_dispersion``),
+``rate`` (searches of children per 1,000 children of the group per year of the period, ``analytics.periods``;
+exact conditional rate-ratio interval on the counts deflated by their overdispersion, ``search_dispersion``),
 ``weapons`` (share of searches with an object of search recorded that were for offensive weapons; Wilson,
 Koopman score risk ratio), ``find`` (the outcome test: share of searches with an outcome recorded whose
 outcome was anything other than "A no further action disposal"; optionally only those where the outcome
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics import quality, schema, stats
+from analytics import periods, quality, schema, stats
 from analytics.searches.filters import SearchFilters
 from analytics.searches.parse import AGE_RANGES, CHILD, NO_FURTHER_ACTION, OFFENSIVE_WEAPONS
 from analytics.searches.population import population, whole_area_population
@@ -110,11 +110,11 @@ def search_dispersion(monthly: pd.DataFrame) -> tuple[float, int]:
 
 
 def search_rates(sstore: SearchStore, filters: SearchFilters, split: str | None = None) -> SearchTable:
-    """Searches of children aged 10-17 per 1,000 children of the group, ratio to the reference (exact, on the
-    counts' effective values: each group's count with variance phi x count, ``search_dispersion``)."""
+    """Searches of children aged 10-17 per 1,000 children of the group per year, ratio to the reference (exact, on
+    the counts' effective values: each group's count with variance phi x count, ``search_dispersion``)."""
     _check_split(split)
     if filters.age_ranges != (CHILD,):
-        raise ValueError("the rate measure is per 1,000 children aged 10-17: use --age-range 10-17 "
+        raise ValueError("the rate measure is per 1,000 children aged 10-17 per year: use --age-range 10-17 "
                          "(other age ranges: --measure weapons or find)")
     counts = _counts(sstore, filters, split)
     phi, df = search_dispersion(counts if split == "month" else _counts(sstore, filters, "month"))
@@ -132,9 +132,15 @@ def search_rates(sstore: SearchStore, filters: SearchFilters, split: str | None 
             denominators = whole
         counted = {g: float(e) for g, e in events.items()}
         parts.append((_label(split, value), counted, denominators, {g: phi * e for g, e in counted.items()}))
-    rows = rate_rows(parts, filters.reference_group, filters.confidence)
+    period = search_period(sstore, filters)
+    years: float | dict[Any, float] = period.years
+    if split == "month":
+        years = {_label(split, value): periods.month_within(pd.Timestamp(value).date(), period).years
+                 for value in _split_values(counts, split)}
+    rows = rate_rows(parts, filters.reference_group, filters.confidence, years=years)
     table = _finish(rows, filters)
-    notes = ["Rates are per 1,000 children aged 10-17 over the whole selected period (not annualised); "
+    notes = [f"Period: {period.label}. Rates are per 1,000 children aged 10-17 per year: searches ÷ children ÷ "
+             "years × 1,000, years = the period's days ÷ 365.25 (each month's own days when split by month); "
              "the unit is the search (a child searched twice counts twice).",
              (f"Searches are overdispersed (a child searched again, operations): the intervals allow for a variance "
               f"{phi:.2f} times the count (quasi-Poisson dispersion from the monthly counts by group, {df} degrees "
@@ -144,10 +150,16 @@ def search_rates(sstore: SearchStore, filters: SearchFilters, split: str | None 
     if split == "area":
         notes.append("Searches without a published location, or outside the district boundaries, have no "
                      "district population: their rows show counts only.")
-    return SearchTable(table, "rate", filters, split=split,
+    return SearchTable(table, "rate", filters, split=split, period=period,
                        numerator="stop-and-search records of children aged 10-17 in the period",
                        denominator="children aged 10-17 of the group in the force area (or district)",
                        denominator_source=source, notes=tuple(notes), dispersion=phi)
+
+
+def search_period(sstore: SearchStore, filters: SearchFilters) -> periods.Period:
+    """The period a search rate covers: the filters' dates cut to the whole months of the searches loaded."""
+    options = sstore.options()
+    return periods.rate_period(filters.date_from, filters.date_to, options["first"], options["last"])
 
 
 def weapons_shares(sstore: SearchStore, filters: SearchFilters, split: str | None = None) -> SearchTable:

@@ -22,9 +22,11 @@ from analytics.store.where import (
     CELL_KEY_EXPRESSIONS,
     COUNT_EXPRESSIONS,
     DIMENSION_COLUMNS,
+    END_OF_DATA,
     GROUP_EXPRESSIONS,
     POPULATION_DIMENSIONS,
     Statement,
+    decision_source,
     dimension_columns,
     population_where,
     record_cell_key,
@@ -68,13 +70,14 @@ def decision_counts_statement(filters: Filters, outcome_codes: tuple[str, ...], 
     columns = dimension_columns(dims)
     group = GROUP_EXPRESSIONS[filters.ethnicity_source]
     where = records_where(filters.replace(outcome_codes=()), include_ethnic_group=False)
-    params = {**where.params, "chosen_outcomes": list(outcome_codes),
+    source = decision_source(filters)  # the cohort with a fixed follow-up (issue 13)
+    params = {**where.params, **source.params, "chosen_outcomes": list(outcome_codes),
               "denominator_outcomes": list(denominator_codes if denominator_codes is not None else ALL_OUTCOMES)}
     select = ", ".join([*columns, f"{group} AS ethnic_group"])
     keys = "".join(f", {record_cell_key(c)} AS {name}_ckey" for name, c in DECISION_CONDITIONS.items()) \
         if cell_keys else ""
     counts = ", ".join(f"COUNT(*) FILTER (WHERE {c}) AS {name}" for name, c in DECISION_CONDITIONS.items())
-    sql = f"SELECT {select}, {counts}{keys} FROM records WHERE {where.sql} GROUP BY ALL"
+    sql = f"SELECT {select}, {counts}{keys} FROM {source.sql} WHERE {where.sql} GROUP BY ALL"
     return Statement(sql, params)
 
 
@@ -96,7 +99,8 @@ def ethnicity_units_statement(filters: Filters, dims: tuple[str, ...] = (),
     columns = dimension_columns(dims)
     where = records_where(filters.replace(outcome_codes=()) if outcome_codes is not None else filters,
                           include_ethnic_group=False)
-    params = dict(where.params)
+    source = decision_source(filters) if outcome_codes is not None else None  # decision points: the cohort
+    params = {**where.params, **(source.params if source else {})}
     cell = "".join(f"{c}, " for c in columns)
     measures = "COUNT(*) AS y"
     sums = "SUM(y) AS records, SUM(y * y) AS records_squared"
@@ -118,7 +122,7 @@ def ethnicity_units_statement(filters: Filters, dims: tuple[str, ...] = (),
     sql = (
         f"WITH units AS (SELECT {cell}person_key, arg_max(area_code, (recorded_date, record_id)) AS district, "
         "any_value(person_group_self) AS self_group, any_value(person_group_officer) AS officer_group, "
-        f"{measures} FROM records WHERE {where.sql} GROUP BY {cell}person_key) "
+        f"{measures} FROM {source.sql if source else 'records'} WHERE {where.sql} GROUP BY {cell}person_key) "
         f"SELECT {cell}district, COALESCE(self_group, 'Not stated') AS self_group, "
         f"COALESCE(officer_group, 'Not stated') AS officer_group, COUNT(*) AS children, {sums} "
         "FROM units GROUP BY ALL"
@@ -198,6 +202,17 @@ class Store(PublicationReader):
         frame = self._query("SELECT MIN(recorded_date) AS first, MAX(recorded_date) AS last FROM records")
         first, last = frame.iloc[0]
         return (None if pd.isna(first) else first.date(), None if pd.isna(last) else last.date())
+
+    def end_of_data(self) -> date | None:
+        """The latest date a record was made or an outcome reached (``where.END_OF_DATA``); None without records."""
+        last = self._query(f"SELECT ({END_OF_DATA}) AS last")["last"].iloc[0]
+        return None if pd.isna(last) else pd.Timestamp(last).date()
+
+    def outcome_dates_recorded(self) -> bool:
+        """Whether any concluded record carries an outcome date (the follow-up rule can use them)."""
+        frame = self._query("SELECT COUNT(*) FILTER (WHERE outcome_code <> '' AND outcome_date IS NOT NULL) AS n "
+                            "FROM records")
+        return bool(frame["n"].iloc[0])
 
     def load_summary(self) -> pd.DataFrame:
         return self._query("SELECT kind, reason, rows FROM load_summary ORDER BY kind, rows DESC, reason")
@@ -428,15 +443,16 @@ class Store(PublicationReader):
         return self._query(sql, params)
 
     def outcome_mix(self, filters: Filters) -> pd.DataFrame:
-        """Concluded records by ethnic group and outcome group."""
+        """Concluded records by ethnic group and outcome group (the cohort with a fixed follow-up)."""
         group = GROUP_EXPRESSIONS[filters.ethnicity_source]
         where = records_where(filters, include_ethnic_group=False)
+        source = decision_source(filters)
         sql = (
             f"SELECT {group} AS ethnic_group, outcome_group, COUNT(*) AS records"
             + self._keys(f"{CELL_KEY_EXPRESSIONS['records']} AS records_ckey")
-            + f" FROM records WHERE {where.sql} AND outcome_code <> '' GROUP BY ALL ORDER BY ALL"
+            + f" FROM {source.sql} WHERE {where.sql} AND outcome_code <> '' GROUP BY ALL ORDER BY ALL"
         )
-        return self._counts_query(sql, where.params, ("records",))
+        return self._counts_query(sql, {**where.params, **source.params}, ("records",))
 
     def month_range(self) -> tuple[date | None, date | None]:
         frame = self._query("SELECT MIN(month) AS first, MAX(month) AS last FROM records")

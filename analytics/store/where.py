@@ -140,6 +140,25 @@ def records_where(filters: Filters, *, include_ethnic_group: bool = True) -> Whe
     return where
 
 
+#: The end of the data: the latest date anything in it happened (a record made or an outcome reached), the
+#: extract's date as near as the records show it.
+END_OF_DATA = "SELECT greatest(MAX(recorded_date), COALESCE(MAX(outcome_date), MAX(recorded_date))) FROM records"
+
+
+def decision_source(filters: Filters) -> Statement:
+    """The rows an outcome share is measured on (issue 13: cohorts with a fixed follow-up), as a FROM item named
+    ``records``: with ``filters.follow_up_days`` N > 0, only records made at least N days before the end of the data
+    (``END_OF_DATA``), each with its outcome as it stood N days after recording (an outcome dated later is
+    still open then; an outcome without a date counts as reached). With N = 0, every record as it stands."""
+    if not filters.follow_up_days:
+        return Statement("records", {})
+    late = "outcome_date > recorded_date + CAST($follow_up_days AS INTEGER)"
+    sql = (f"(SELECT * REPLACE (CASE WHEN {late} THEN '{schema.OPEN_OUTCOME}' ELSE outcome_code END AS outcome_code, "
+           f"CASE WHEN {late} THEN '{schema.OPEN_OUTCOME_GROUP}' ELSE outcome_group END AS outcome_group) "
+           f"FROM records WHERE recorded_date <= ({END_OF_DATA}) - CAST($follow_up_days AS INTEGER)) AS records")
+    return Statement(sql, {"follow_up_days": int(filters.follow_up_days)})
+
+
 def population_where(filters: Filters) -> Where:
     """The WHERE clause on ``population`` for the filters it has dimensions for (area, age band, sex)."""
     where = Where()
