@@ -19,8 +19,9 @@ candidates = [g for g in schema.ETHNIC_GROUPS if g != filters.reference_group]
 default_group = "Black" if "Black" in candidates else candidates[0]
 group = left.selectbox("Group", candidates, key="geo_group",
                        **state.from_link("geo_group", "map_group", candidates, index=candidates.index(default_group)))
-value = middle.radio("Map shows", ("ratio", "rate"), format_func={"ratio": f"Ratio to {filters.reference_group}",
-                                                                   "rate": "Rate per 1,000 children per year"}.__getitem__,
+value = middle.radio("Map shows", ("ratio", "rate"),
+                     format_func={"ratio": f"Ratio to {filters.reference_group}",
+                                  "rate": "Rate per 1,000 children per year"}.__getitem__,
                      horizontal=True, key="geo_value", **state.from_link("geo_value", "map", ("ratio", "rate")))
 funnel_measure = right.radio("Funnel plot of", ("rate", "outcome22"), horizontal=True, key="geo_funnel",
                              format_func={"rate": f"{group} children's rate",

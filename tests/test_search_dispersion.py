@@ -49,7 +49,8 @@ def _effective_interval(a, t1, b, t0, phi, conf=0.95):
 def test_rate_rows_with_the_dispersion_match_the_effective_clopper_pearson():
     phi = 2.5
     rows = rate_rows([("All", {"Black": 40.0, "White": 300.0}, {"Black": 5000, "White": 60000},
-                       {"Black": phi * 40, "White": phi * 300})], "White", 0.95)
+                       {"Black": phi * 40, "White": phi * 300})], "White", 0.95,
+                     years=1.0)  # the ratio's interval: the period does not enter it
     black = next(r for r in rows if r["group"] == "Black")
     assert (black["ratio_lower"], black["ratio_upper"]) == pytest.approx(
         _effective_interval(40, 5000, 300, 60000, phi), rel=1e-6)
@@ -65,7 +66,8 @@ def _coverage(rng, truth, months, clusters_per_month, populations, simulations, 
             counts[group] = [int(rng.geometric(p, n).sum()) for n in clusters]
         phi = search_dispersion(_monthly(counts))[0] if use_dispersion else 1.0
         events = {g: float(sum(v)) for g, v in counts.items()}
-        rows = rate_rows([("All", events, populations, {g: phi * e for g, e in events.items()})], "White", 0.95)
+        rows = rate_rows([("All", events, populations, {g: phi * e for g, e in events.items()})], "White", 0.95,
+                         years=1.0)
         black = next(r for r in rows if r["group"] == "Black")
         covered += black["ratio_lower"] <= truth <= black["ratio_upper"]
     return covered / simulations

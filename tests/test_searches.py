@@ -122,9 +122,9 @@ def test_rates_use_the_modelled_gwent_population_and_the_exact_ratio(sstore):
     black, white = table.loc["Black"], table.loc["White"]
     assert black["denominator"] == shipped["Black"] and white["denominator"] == shipped["White"]
     # per 1,000 children per year (issue 13): the files are whole months (Jan-Jun 2023: 181 days), years = days / 365.25
-    months = sorted(date.fromisoformat(f.name[:7] + "-01") for f in GWENT_FILES)
-    last = months[-1]
-    days = (date(last.year + last.month // 12, last.month % 12 + 1, 1) - months[0]).days
+    file_months = sorted(date.fromisoformat(f.name[:7] + "-01") for f in GWENT_FILES)
+    last = file_months[-1]
+    days = (date(last.year + last.month // 12, last.month % 12 + 1, 1) - file_months[0]).days
     assert days == 181
     assert black["rate"] == pytest.approx(1000 * black["events"] / shipped["Black"] / (days / 365.25))
     assert black["unit"] == "per 1,000 children per year"
