@@ -27,7 +27,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from analytics import disparity, periods, schema, stats, verdicts
+from analytics import periods, schema, stats, verdicts
 from analytics.filters import Filters
 from analytics.store import Store
 
@@ -62,7 +62,7 @@ def latest_whole_month(end_of_data: date) -> date:
 def comparison_months(store: Store, filters: Filters, as_of: date | None = None) -> dict[str, date]:
     """The latest complete month, up to ``as_of`` (default: the end of the data), for counts complete at recording
     (``counts``) and for outcome-dependent figures (``outcomes``: offenders, outcome shares)."""
-    maturity = disparity.outcome_maturity(store, filters)
+    maturity = periods.outcome_maturity(store, filters)
     end = min(maturity.end_of_data, as_of) if as_of else maturity.end_of_data
     whole = latest_whole_month(end)
     return {"counts": whole, "outcomes": min(whole, maturity.latest_complete_month)}

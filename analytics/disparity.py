@@ -1,13 +1,11 @@
 """Rates and disproportionality ratios by ethnic group (DESIGN.md sections 5 and 6).
 
-* ``population_rates``: events per 1,000 children of the group in the population per year of the period
-  (``analytics.periods``: days / 365.25) and the ratio to the reference group (Home Office / Race Disparity
-  Unit convention; ratios from unrounded rates), exact conditional interval for the rate ratio.
+* ``population_rates``: events per 1,000 children of the group per year (``analytics.periods``) and the ratio to
+  the reference group (Home Office / RDU convention; unrounded rates), exact conditional interval.
 * ``decision_ratios``: the share of a role's records that ended in a chosen set of outcomes (outcome 22 by
   default), by group, relative to the reference group (the "relative rate index" practice), Koopman score
   interval. The denominator is named (``schema.DECISION_DENOMINATORS``): by default the concluded records
-  whose outcome left diversion a live option (``live``); ``all`` counts every concluded record. Shares are
-  measured on the cohort with a fixed follow-up (``outcome_maturity``; ``analytics.store.where.decision_source``).
+  whose outcome left diversion a live option (``live``); ``all`` every concluded one (``where.decision_source``).
 * ``adjusted_ratios``: the Mantel–Haenszel ratio across strata beside the crude one, with the
   homogeneity test, so a county-wide ratio is not an artefact of where groups live.
 * ``missing_ethnicity_bounds``: the range a ratio could take if the not-stated records belonged
@@ -25,7 +23,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -34,6 +31,7 @@ import pandas as pd
 from analytics import ethnicity, periods, schema, stats, verdicts
 from analytics.distributions import norm_isf, norm_sf
 from analytics.filters import Filters, format_confidence
+from analytics.periods import outcome_maturity, rate_period_of, split_years
 from analytics.population_sex import population_sexes, sex_note, sex_outside_population, shown_count
 from analytics.store import POPULATION_DIMENSIONS, Store
 from analytics.tables import (
@@ -54,7 +52,7 @@ from analytics.tables import (
 __all__ = [
     "ALL_SPLIT", "COLUMNS", "DECISION_STRATA", "MEASURES", "PERCENT", "PER_1000", "RATE_MULTIPLIER", "RATE_STRATA",
     "DisparityTable", "RoleRates", "adjusted_ratios", "concordance_table", "decision_filters", "decision_ratios",
-    "marker_rates", "missing_ethnicity_bounds", "outcome_maturity", "population_rates", "rate_period", "rates_by_role",
+    "marker_rates", "missing_ethnicity_bounds", "population_rates", "rates_by_role",
 ]
 
 MEASURES = ("rate", "outcome")
@@ -153,13 +151,12 @@ def _population_table(store: Store, filters: Filters, split: str | None, events:
         parts = [(split_value, events_by.get(split_value if split else None, {}),
                   population_by.get(split_value if population_dims else None, {}))
                  for split_value in split_values(events, population, split)]
-    period = rate_period(store, filters)
-    years = split_years(period, split, [part[0] for part in parts])
-    table = _finish(rate_rows(parts, filters.reference_group, filters.confidence, years=years), filters)
+    period = rate_period_of(store, filters)
+    table = _finish(rate_rows(parts, filters.reference_group, filters.confidence,
+                              years=split_years(period, split, [part[0] for part in parts])), filters)
     unit = schema.COUNTING_UNITS[filters.counting_unit].lower()
     return DisparityTable(
-        period=period,
-        ethnicity_method=method,
+        period=period, ethnicity_method=method,
         concordance=tuple(concordance.records()) if concordance is not None else (),
         table=table,
         measure="rate",
@@ -169,8 +166,7 @@ def _population_table(store: Store, filters: Filters, split: str | None, events:
         denominator="children of the group in the selected districts, age bands and sexes (Census 2021 based)",
         denominator_source=_population_source(store),
         notes=(
-            f"Period: {period.label}. {periods.CONVENTION}"
-            + (" Each month's rate is per year of that month." if split == "month" else ""),
+            periods.rate_note(period, split == "month"),
             "Not stated: its share of all events (Wilson interval); it has no population denominator.",
             *sex_note(sex_outside, filters.counting_unit),
         ),
@@ -201,12 +197,11 @@ def marker_rates(store: Store, filters: Filters) -> DisparityTable:
         parts = [(schema.RISK_MARKER_LABELS[marker],
                   by_group(store.event_counts(counted.replace(**{marker: "only"})), None, None, "events"), population)
                  for marker in schema.RISK_MARKERS]
-    period = rate_period(store, filters)
+    period = rate_period_of(store, filters)
     rows = rate_rows(parts, filters.reference_group, filters.confidence, years=period.years)
     unit = schema.COUNTING_UNITS[filters.counting_unit].lower()
     return DisparityTable(
-        period=period,
-        ethnicity_method=method,
+        period=period, ethnicity_method=method,
         concordance=tuple(concordance.records()) if concordance is not None else (),
         table=_finish(rows, filters),
         measure="rate",
@@ -215,24 +210,11 @@ def marker_rates(store: Store, filters: Filters) -> DisparityTable:
         numerator=f"{unit} recorded as {_roles_text(filters)} in a crime flagged with the marker",
         denominator="children of the group in the selected districts, age bands and sexes (Census 2021 based)",
         denominator_source=_population_source(store),
-        notes=(f"Period: {period.label}. {periods.CONVENTION}",
+        notes=(periods.rate_note(period),
                "A record can carry several markers, so the markers' rows overlap.",
                *sex_note(outside, filters.counting_unit)),
         sex_not_in_population=outside,
     )
-
-
-def rate_period(store: Store, filters: Filters) -> periods.Period:
-    """The period a rate table covers: the filters' dates cut to the whole months of the data."""
-    first, last = store.month_range()
-    return periods.rate_period(filters.date_from, filters.date_to, first, last)
-
-
-def split_years(period: periods.Period, split: str | None, values: list[Any]) -> float | dict[Any, float]:
-    """The years each split value's rates cover: the period's, or for a split by month each month's part of it."""
-    if split != "month":
-        return period.years
-    return {value: periods.month_within(pd.Timestamp(value).date(), period).years for value in values}
 
 
 # --------------------------------------------------------------------------------------------
@@ -299,13 +281,6 @@ def _count_text(count: int | str) -> str:
 def decision_denominator_text(filters: Filters, denominator: str) -> str:
     """The denominator of a decision-point share in words (metadata, captions, the pack)."""
     return f"records of {_roles_text(filters)} with {schema.DECISION_DENOMINATOR_LABELS[denominator]}"
-
-
-def outcome_maturity(store: Store, filters: Filters) -> periods.Maturity:
-    """The follow-up rule in force for outcome shares: the end of the data (the latest record or outcome date) and
-    ``filters.follow_up_days`` (``analytics.store.where.decision_source`` applies it)."""
-    end = store.end_of_data() or date.today()
-    return periods.Maturity(end, filters.follow_up_days, store.outcome_dates_recorded())
 
 
 # --------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from analytics import disparity, reference, schema, stats, suppression, verdicts
+from analytics import disparity, periods, reference, schema, stats, suppression, verdicts
 from analytics.filters import Filters
 from analytics.store import Store
 
@@ -78,7 +78,7 @@ def rate_funnel(store: Store, filters: Filters, group: str | None = None,
     period gives the years (``analytics.periods``).
     """
     rates = table if table is not None else disparity.population_rates(store, filters, split="area")
-    years = rates.period.years if rates.period is not None else disparity.rate_period(store, filters).years
+    years = rates.period.years if rates.period is not None else periods.rate_period_of(store, filters).years
     multiplier = disparity.RATE_MULTIPLIER / years
     frame = rates.table
     names = store.areas().set_index("area_code")["area_name"]

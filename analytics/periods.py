@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
 #: Days in a year for annual rates (the Julian year: the mean calendar year over a leap-year cycle).
 DAYS_PER_YEAR = 365.25
@@ -27,6 +28,12 @@ SMALL_NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four"}
 CONVENTION = ("Rates are per 1,000 children per year: events ÷ children in the population ÷ years × 1,000, "
               "years = the period's days ÷ 365.25; the interval is the exact (Garwood, below 10 events) or "
               "Byar interval on the count divided by the person-years; ratios are unchanged by the scaling.")
+
+
+def rate_note(period: Period, by_month: bool = False) -> str:
+    """The period and the convention, as stated beside every rate table."""
+    by_month_note = " Each month's rate is per year of that month." if by_month else ""
+    return f"Period: {period.label}. {CONVENTION}{by_month_note}"
 
 
 def month_end(day: date) -> date:
@@ -155,3 +162,43 @@ def rate_period(date_from: date | None, date_to: date | None, first: date | None
     if cut_start <= cut_end:
         return Period(cut_start, cut_end)
     return Period(start, end) if start <= end else Period(end, start)
+
+
+class _Data(Protocol):
+    """What the store-facing helpers read (``analytics.store.Store``)."""
+
+    def month_range(self) -> tuple[date | None, date | None]: ...
+    def end_of_data(self) -> date | None: ...
+    def outcome_dates_recorded(self) -> bool: ...
+
+
+class _Dates(Protocol):
+    """What they read from ``analytics.filters.Filters`` (read-only: it is frozen)."""
+
+    @property
+    def date_from(self) -> date | None: ...
+    @property
+    def date_to(self) -> date | None: ...
+    @property
+    def follow_up_days(self) -> int: ...
+
+
+def rate_period_of(store: _Data, filters: _Dates) -> Period:
+    """The period a rate table covers: the filters' dates cut to the whole months of the data."""
+    first, last = store.month_range()
+    return rate_period(filters.date_from, filters.date_to, first, last)
+
+
+def split_years(period: Period, split: str | None, values: list[Any]) -> float | dict[Any, float]:
+    """The years each split value's rates cover: the period's, or for a split by month each month's part of it."""
+    if split != "month":
+        return period.years
+    return {value: month_within(value.date() if isinstance(value, datetime) else value, period).years
+            for value in values}
+
+
+def outcome_maturity(store: _Data, filters: _Dates) -> Maturity:
+    """The follow-up rule in force for outcome shares: the end of the data (the latest record or outcome date) and
+    ``filters.follow_up_days`` (``analytics.store.where.decision_source`` applies it)."""
+    end = store.end_of_data() or date.today()
+    return Maturity(end, filters.follow_up_days, store.outcome_dates_recorded())

@@ -42,7 +42,8 @@ if (pd.to_numeric(districts["events"], errors="coerce").fillna(1) == 0).all():  
     st.stop()
 
 label = f"Ratio to {filters.reference_group}" if value == "ratio" else "Per 1,000 per year"
-period_label = f"{page.period[0]:%-d %b %Y} to {page.period[1]:%-d %b %Y}"
+rate_period = cached.population_rates(filters, version, "area").period  # the districts' table's period
+period_label = rate_period.label if rate_period is not None else ""
 render.chart(
     charts.choropleth(cached.boundaries(), districts,
                       f"{group} children: " + (f"ratio to {filters.reference_group} by district" if value == "ratio"

@@ -71,7 +71,7 @@ def test_cohort_shares_match_a_hand_computation(sample_store, records, follow_up
 def test_the_latest_months_are_not_read_as_falls(sample_store):
     """Without the follow-up, October's share of outcomes rests on the few cases concluded fast; with it the
     cohort leaves the incomplete months out altogether, and the months are marked incomplete."""
-    maturity = disparity.outcome_maturity(sample_store, Filters())
+    maturity = periods.outcome_maturity(sample_store, Filters())
     assert maturity.end_of_data == date(2026, 10, 31) and maturity.follow_up_days == 90
     october = Filters(roles=("suspect",), date_from=date(2026, 10, 1), date_to=date(2026, 10, 31))
     assert sample_store.decision_counts(october, (schema.OUTCOME_22,))["denominator"].sum() == 0

@@ -447,8 +447,10 @@ def test_a_notes_small_count_is_shown_as_c_for_scrutiny(sample_store):
 
     seen_small = 0
     for month in range(1, 13):
+        # every record as it stands (follow_up_days=0): in the 90-day cohort (issue 13) an outcome reached after
+        # 90 days is open too, so no month of 2025 has 1-4 open records to test with
         filters = Filters(roles=("suspect",), areas=("E07000148",), date_from=dt.date(2025, month, 1),
-                          date_to=dt.date(2025, month, 28))
+                          date_to=dt.date(2025, month, 28), follow_up_days=0)
         exact = int(disparity.decision_ratios(sample_store, filters).notes[0].split(" records")[0].replace(",", ""))
         shown = disparity.decision_ratios(sample_store.perturbed(), filters).notes[0].split(" records")[0]
         if 1 <= exact <= 4:

@@ -17,7 +17,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import access, change, disparity, exports, geography, quality, report, schema, trends
+from analytics import access, change, disparity, exports, geography, periods, quality, report, schema, trends
 from analytics.config import load_settings
 from analytics.filters import Filters
 from analytics.store import Store
@@ -176,7 +176,7 @@ def what_changed(filters: Filters, version: str):
 
 @analytics_cache()
 def outcome_maturity(filters: Filters, version: str):
-    return disparity.outcome_maturity(store(), filters)
+    return periods.outcome_maturity(store(), filters)
 
 
 @analytics_cache()

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics import change, disparity, geography, quality, schema, searches, suppression, trends
+from analytics import change, disparity, geography, periods, quality, schema, searches, suppression, trends
 from analytics.config import load_settings
 from analytics.filters import Filters
 from analytics.report import attention as report_attention
@@ -141,7 +141,7 @@ def build_data(store: Store, month: date, audience: str = DEFAULT_AUDIENCE, filt
         partners=partner_section(store, f12, audience),
     )
     data = replace(data, what_changed=change.what_changed(store, base, as_of=trends.month_end(month)),
-                   maturity=disparity.outcome_maturity(store, base))
+                   maturity=periods.outcome_maturity(store, base))
     return replace(data, findings=pack_findings(data),
                    attention=report_attention.attention(store.path, month, control.suppressing))
 
