@@ -23,7 +23,8 @@ from analytics.report.formatting import DAGGER, count_text, interval, mark, num,
 CHART_WIDTH = 660
 LOG_TICKS = {0.1: "0.1", 0.2: "0.2", 0.3: "0.3", 0.5: "0.5", 0.7: "0.7", 1: "1.0", 1.5: "1.5", 2: "2.0", 3: "3.0",
              5: "5.0", 7: "7.0", 10: "10", 20: "20", 50: "50"}
-FOREST_NOTE = "Points: ratio, coloured and labelled by verdict; bars: {conf:g} % CI; hollow: fewer than 10 events"
+#: Short enough for the chart's width in the PDF (a longer one was cut after "fewer than 1", which read as a count).
+FOREST_NOTE = "Points: ratio and verdict (colour, label); bars: {conf:g} % CI; hollow: under 10 events"
 
 
 @dataclass(frozen=True)
