@@ -136,3 +136,36 @@ def test_what_changed_on_the_sample(sample_store, records):
     for i, verdict in enumerate(table["verdict"]):
         expected = ("higher" if ratios[i] > 1 else "lower") if i in rejected else "similar"
         assert verdict == expected
+
+
+# --------------------------------------------------------------------------------------------
+# Where the follow-up is set
+# --------------------------------------------------------------------------------------------
+def test_follow_up_days_from_the_configuration(tmp_path):
+    from analytics import config
+
+    path = tmp_path / "monitor.toml"
+    path.write_text("follow_up_days = 30\n", encoding="utf-8")
+    assert config.load_settings(path).follow_up_days == 30
+    path.write_text("follow_up_days = -5\n", encoding="utf-8")
+    with pytest.raises(config.ConfigError, match="follow_up_days"):
+        config.load_settings(path)
+
+
+def test_follow_up_days_on_the_command_line(sample_db, capsys):
+    import json
+
+    from analytics.cli.main import main
+
+    def outcome_json(*extra: str) -> dict:
+        code = main(["ratios", "--role", "suspect", "--measure", "outcome", "--count", "records", "--format", "json",
+                     "--db", str(sample_db), *extra])
+        out = capsys.readouterr().out
+        assert code == 0
+        return json.loads(out)
+
+    default, none = outcome_json(), outcome_json("--follow-up-days", "0")
+    assert any(note.startswith("Cohort with a 90-day follow-up") for note in default["metadata"]["notes"])
+    assert sum(r["denominator"] for r in default["rows"]) < sum(r["denominator"] for r in none["rows"])
+    assert main(["ratios", "--role", "suspect", "--follow-up-days", "30", "--db", str(sample_db)]) == 2
+    assert "--follow-up-days applies to --measure outcome only" in capsys.readouterr().err
