@@ -317,7 +317,9 @@ def funnel_plot(
         flagged = points.get("outside_95", pd.Series(False, index=points.index)).astype(bool)
         fig.add_trace(go.Scatter(
             x=points["n"], y=points["value"], mode="markers+text",
-            text=np.where(flagged, points["label"], ""), textposition="top center",
+            # a label centred over a district near the axis was cut at the plot's edge ("orth Norfolk")
+            text=np.where(flagged, points["label"], ""),
+            textposition=np.where(points["n"] < 0.2 * max_n, "top right", "top center").tolist(),
             marker={"size": 11, "color": np.where(flagged, "#B2182B", "#222222")},
             name="District (red: outside 95 % limits)",
             hovertext=points.get("hover"), hoverinfo="text" if "hover" in points else "x+y",
@@ -397,7 +399,9 @@ def mark_incomplete(fig: go.Figure, first_incomplete: date | None, last: date | 
     end = (pd.Timestamp(last) + pd.offsets.MonthEnd(0)).to_pydatetime()
     fig.add_vrect(x0=pd.Timestamp(first_incomplete).to_pydatetime(), x1=end, fillcolor="#bdbdbd", opacity=0.25,
                   line_width=0, layer="below", annotation_text=f"Incomplete: {what}",
-                  annotation_position="top left", annotation_font={"size": 11, "color": "#333333"})
+                  annotation_position="top right", annotation_font={"size": 11, "color": "#333333"})
+    # the label ends at the last month (xanchor right): one starting at the shading ran past the data, and plotly
+    # widened the axis to fit it (two or three empty years on the Trends charts)
     return fig
 
 
