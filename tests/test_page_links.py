@@ -32,7 +32,8 @@ def test_a_control_changed_on_the_page_goes_into_the_url(monkeypatch):
     link = {key: str(value) for key, value in at.query_params.items()}
     again = run("pages/geography.py", "analyst", monkeypatch, link)  # the link reproduces the view
     assert again.selectbox(key="geo_group").value == "Asian" and again.radio(key="geo_value").value == "rate"
-    assert "Asian children: rate per 1,000 by district" in str(again.get("plotly_chart")[0].proto.spec)
+    title = "Asian children: rate per 1,000 children per year by district"  # annual rates (issue 13, point 5)
+    assert title in str(again.get("plotly_chart")[0].proto.spec)
     again.selectbox(key="geo_group").set_value("Black").run()
     assert "map_group" not in again.query_params
 

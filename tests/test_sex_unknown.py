@@ -18,6 +18,9 @@ from analytics.store import Store
 from tests.extracts import row, write_extract, write_population
 
 NORWICH = "E07000148"
+#: Every record is dated 15 March 2024 (``tests.extracts``), so a rate's period is March 2024: 31 days, and a rate
+#: per 1,000 per year is events / population x 1,000 / (31 / 365.25) (issue 13, point 5).
+YEARS = 31 / 365.25
 
 
 def _records() -> list[dict]:
@@ -49,8 +52,8 @@ def test_population_rates_leave_out_children_of_sex_u_or_x_and_say_how_many(stor
     # 1,000 children per cell: 4 age bands x 2 sexes = 8,000 per group in Norwich
     assert (rows.loc["White", "events"], rows.loc["White", "denominator"]) == (6, 8000)
     assert (rows.loc["Black", "events"], rows.loc["Black", "denominator"]) == (4, 8000)
-    assert rows.loc["White", "rate"] == pytest.approx(6 / 8)
-    assert rows.loc["Black", "rate"] == pytest.approx(4 / 8)
+    assert rows.loc["White", "rate"] == pytest.approx(6 / 8 / YEARS)
+    assert rows.loc["Black", "rate"] == pytest.approx(4 / 8 / YEARS)
     notes = " ".join(table.notes)
     assert "Children with sex recorded as unknown or indeterminate (U or X): 3. They are not in the numerators" in notes
     assert table.metadata()["sex_not_in_population"] == 3
@@ -75,7 +78,9 @@ def test_counting_records_leaves_out_their_records(store):
 
 def test_decision_shares_keep_children_of_sex_u_or_x(store):
     """A decision point's denominator is the records, not the population: all 8 White and 5 Black records."""
-    rows = disparity.decision_ratios(store, Filters(roles=("suspect",), areas=(NORWICH,))).table.set_index("group")
+    # every record is within the 90-day follow-up of the data's end (one day): the whole period, no cohort cut
+    filters = Filters(roles=("suspect",), areas=(NORWICH,), follow_up_days=0)
+    rows = disparity.decision_ratios(store, filters).table.set_index("group")
     assert (rows.loc["White", "events"], rows.loc["White", "denominator"]) == (8, 8)
     assert (rows.loc["Black", "events"], rows.loc["Black", "denominator"]) == (5, 5)
 
