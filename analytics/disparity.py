@@ -32,7 +32,7 @@ from analytics import ethnicity, periods, schema, stats, verdicts
 from analytics.distributions import norm_isf, norm_sf
 from analytics.filters import Filters, format_confidence
 from analytics.periods import outcome_maturity, rate_period_of, split_years
-from analytics.population_sex import population_sexes, sex_note, sex_outside_population, shown_count
+from analytics.population_sex import count_text, population_sexes, sex_note, sex_outside_population, shown_count
 from analytics.store import POPULATION_DIMENSIONS, Store
 from analytics.tables import (
     ALL_SPLIT,
@@ -249,8 +249,8 @@ def decision_ratios(
         cases = schema.DECISION_DENOMINATOR_SHORT[denominator]
         table["method"] = table["method"].astype(str) + f"; denominator: {cases}"
     # for scrutiny a note's count of 1-4 is shown as [c], as in the tables
-    open_cases = _count_text(shown_count(store, int(units["open"].sum()) if len(units) else 0))
-    outside = _count_text(shown_count(store, int(units["outside"].sum()) if len(units) else 0))
+    open_cases = count_text(shown_count(store, int(units["open"].sum()) if len(units) else 0))
+    outside = count_text(shown_count(store, int(units["outside"].sum()) if len(units) else 0))
     return DisparityTable(
         ethnicity_method=method,
         concordance=tuple(concordance.records()) if concordance is not None else (),
@@ -272,10 +272,6 @@ def decision_ratios(
             outcome_maturity(store, filters).note,
         ),
     )
-
-
-def _count_text(count: int | str) -> str:
-    return f"{count:,}" if isinstance(count, int) else count
 
 
 def decision_denominator_text(filters: Filters, denominator: str) -> str:

@@ -41,11 +41,16 @@ def shown_count(store: Store, count: int) -> int | str:
     return count
 
 
+def count_text(count: int | str) -> str:
+    """A note's count as text: with thousands separators, or ``[c]`` as given."""
+    return f"{count:,}" if isinstance(count, int) else count
+
+
 def sex_note(outside: int | str, counting_unit: str) -> tuple[str, ...]:
     """The note stating how many children (records) recorded with sex U or X a rate left out of its numerators."""
     if not outside:
         return ()
-    number = f"{outside:,}" if isinstance(outside, int) else outside
+    number = count_text(outside)
     what = "children" if counting_unit == "persons" else "records"
     return (f"{what.capitalize()} with sex recorded as unknown or indeterminate (U or X): {number}. They are not in "
             "the numerators, since the population has girls and boys only; decision-point shares, whose denominators "

@@ -10,22 +10,18 @@ from ``analytics.store.Store``.
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics import disparity, schema
 from analytics.filters import Filters
 from analytics.store import Store
-from tests import browser_support
 from tests.browser_support import visible_pages
-from tests.conftest import SAMPLE_TODAY
 from tests.guards import STEP_GUARD_S
 from ui import state
 from ui.page import PAGES
@@ -294,20 +290,6 @@ def test_outcome_22_button_and_reset():
 # --------------------------------------------------------------------------------------------
 # Stop and search with its data loaded (the shared sample database has none)
 # --------------------------------------------------------------------------------------------
-@pytest.fixture
-def with_searches(sample_files, tmp_path, app_data):
-    extract, population = sample_files
-    database = browser_support.build_database(extract, population, tmp_path, SAMPLE_TODAY)
-    previous = os.environ["MONITOR_DB"]
-    os.environ["MONITOR_DB"] = str(database)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield database
-    os.environ["MONITOR_DB"] = previous
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 def test_stop_and_search_page_with_searches_loaded(with_searches):
     at = open_page("pages/stop_search.py")
     assert_no_exception(at, "Stop and search with the data.police.uk sample loaded")
