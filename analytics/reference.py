@@ -28,3 +28,7 @@ GWENT_POPULATION = POPULATION_DIR / "gwent_population_10_17_by_ethnic_group_mode
 FORCE_AREA_CHILD_POPULATION = POPULATION_DIR / "force_area_population_10_17_by_ethnic_group_modelled.csv"
 FORCE_AREA_POPULATION = POPULATION_DIR / "effandf_population_by_police_force_area_by_ethnicity_2011_2021.csv"
 EW_POPULATION_BY_AGE = POPULATION_DIR / "effandf_population_EW_by_age_group_ethnicity_sex_2021.csv"
+#: Detailed ethnic groups (issue 15 point 8): Census 2021 TS021 all ages for the Norfolk districts (and England and
+#: Wales), and England and Wales children aged 0-9 and 10-17 by the 19 categories (``analytics.detailed``).
+DETAILED_ALL_AGES = POPULATION_DIR / "census2021_TS021_ethnic_group_norfolk_districts_long.csv"
+DETAILED_AGE_BANDS_EW = POPULATION_DIR / "census2021_ethnic_group_by_age_band_england_wales_children.csv"

@@ -132,6 +132,24 @@ SELF_DEFINED_ETHNICITY = MappingProxyType(
 )
 SELF_NOT_STATED_CODES: frozenset[str] = frozenset({"NS", ""})
 
+#: The detailed groups (issue 15 point 8): the 2021 Census categories of the self-defined 18+1 codes, by short name
+#: (Roma, which has no code of its own, is within W9). Officer-defined codes have none: 5 groups only.
+DETAILED_LABELS = MappingProxyType(
+    {
+        "W1": "White: British", "W2": "White: Irish", "W3": "White: Gypsy or Irish Traveller",
+        "W9": "White: Other White (incl. Roma)", "M1": "Mixed: White and Black Caribbean",
+        "M2": "Mixed: White and Black African", "M3": "Mixed: White and Asian", "M9": "Mixed: Other Mixed",
+        "A1": "Asian: Indian", "A2": "Asian: Pakistani", "A3": "Asian: Bangladeshi", "A4": "Asian: Chinese",
+        "A9": "Asian: Other Asian", "B1": "Black: Caribbean", "B2": "Black: African", "B9": "Black: Other Black",
+        "O2": "Other: Arab", "O9": "Other: Any other ethnic group",
+    }
+)
+#: The detailed view's row for children with no self-defined code (none stated, or an officer-defined code only).
+DETAILED_NOT_STATED = "Not stated / officer-defined only"
+#: The rows of a table that are a not-stated share, never a comparison.
+NOT_STATED_GROUPS: tuple[str, ...] = (NOT_STATED, DETAILED_NOT_STATED)
+DEFAULT_DETAILED_REFERENCE = "W1"
+
 #: Officer-defined PNC identity code -> (label, 5-group). There is no officer code for Mixed.
 OFFICER_DEFINED_ETHNICITY = MappingProxyType(
     {

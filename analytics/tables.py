@@ -60,8 +60,8 @@ RATE_KIND, SHARE_KIND = RATIO_KINDS
 
 #: (split value, events by group, population by group): the input of ``rate_rows`` for one split value; an optional
 #: fourth item gives each group's estimated events' variance (absent: Poisson, the variance is the count).
-RatePart = tuple[object, dict[str, int], dict[str, int]] | tuple[object, dict[str, float], dict[str, int],
-                                                                 dict[str, float]]
+RatePart = (tuple[object, Mapping[str, float], Mapping[str, float]]
+            | tuple[object, Mapping[str, float], Mapping[str, float], Mapping[str, float]])
 
 
 def effective_counts(estimate: float, variance: float, denominator: float) -> tuple[float, float]:
@@ -153,13 +153,15 @@ class RatioTable:
 # Population rates and ratios
 # --------------------------------------------------------------------------------------------
 def rate_rows(parts: Iterable[RatePart], reference_group: str, confidence: float, *,
-              years: float | Mapping[Any, float], unit: str = PER_1000) -> list[dict[str, Any]]:
+              years: float | Mapping[Any, float], unit: str = PER_1000, groups: tuple[str, ...] = schema.ETHNIC_GROUPS,
+              not_stated: str = schema.NOT_STATED) -> list[dict[str, Any]]:
     """One row per group and a Not-stated share row for each ``(split value, events by group, population by
     group)``; the intervals of the whole table are computed in one call each (``stats.*_array``: the same
     values as the single-row functions). Rates are per 1,000 per year: the events over ``years`` (the period's
     length, ``analytics.periods``) are divided by the population times ``years`` (person-years); the interval on
     the count scales the same way and the ratios, over the same period for every group, do not change.
-    ``years`` may map each split value to its own length (a table split by month)."""
+    ``years`` may map each split value to its own length (a table split by month). ``groups`` and ``not_stated``
+    name the rows (the detailed groups: ``analytics.detailed``)."""
     rows: list[dict[str, Any]] = []
     references: list[tuple[float, float] | None] = []
     multipliers: list[float] = []
@@ -168,11 +170,11 @@ def rate_rows(parts: Iterable[RatePart], reference_group: str, confidence: float
         part_years = years[split_value] if isinstance(years, Mapping) else years
         if not part_years > 0:
             raise ValueError(f"a rate's period must be longer than 0 years, got {part_years}")
-        multipliers += [RATE_MULTIPLIER / part_years] * len(schema.ETHNIC_GROUPS)
-        variance: dict[str, float] = part[3] if len(part) > 3 else {}
+        multipliers += [RATE_MULTIPLIER / part_years] * len(groups)
+        variance: Mapping[str, float] = part[3] if len(part) > 3 else {}
         effective = {g: effective_counts(events.get(g, 0), variance.get(g, events.get(g, 0)), population.get(g, 0))
-                     for g in schema.ETHNIC_GROUPS}
-        for group in schema.ETHNIC_GROUPS:
+                     for g in groups}
+        for group in groups:
             rows.append({"split": split_value, "group": group, "events": events.get(group, 0),
                          "denominator": population.get(group, 0), "unit": unit,
                          "is_reference": group == reference_group, "ratio_kind": "rate",
@@ -182,12 +184,12 @@ def rate_rows(parts: Iterable[RatePart], reference_group: str, confidence: float
                          "reference_events": events.get(reference_group, 0),
                          "reference_denominator": population.get(reference_group, 0)})
             references.append((events.get(reference_group, 0), population.get(reference_group, 0)))
-        stated = sum(events.get(g, 0) for g in schema.ETHNIC_GROUPS)
-        not_stated = events.get(schema.NOT_STATED, 0)
-        rows.append({"split": split_value, "group": schema.NOT_STATED, "events": not_stated,
-                     "denominator": not_stated + stated, "unit": PERCENT, "is_reference": False,
-                     "ratio_kind": "share", "events_effective": not_stated,
-                     "denominator_effective": not_stated + stated})
+        stated = sum(events.get(g, 0) for g in groups)
+        unstated = events.get(not_stated, 0)
+        rows.append({"split": split_value, "group": not_stated, "events": unstated,
+                     "denominator": unstated + stated, "unit": PERCENT, "is_reference": False,
+                     "ratio_kind": "share", "events_effective": unstated,
+                     "denominator_effective": unstated + stated})
         references.append(None)
     _add_rates(rows, references, confidence, np.array(multipliers, dtype=float))
     _add_not_stated_shares(rows, confidence)
@@ -238,14 +240,14 @@ def _add_rates(rows: list[dict[str, Any]], references: list[tuple[float, float] 
 
 def _add_not_stated_shares(rows: list[dict[str, Any]], conf: float) -> None:
     """The not-stated count's share of all events (Wilson), never dropped."""
-    at = [i for i, row in enumerate(rows) if row["group"] == schema.NOT_STATED and row["denominator"] > 0]
+    at = [i for i, row in enumerate(rows) if row["group"] in schema.NOT_STATED_GROUPS and row["denominator"] > 0]
     shares = stats.wilson_ci_array([rows[i]["events_effective"] for i in at],
                                    [rows[i]["denominator_effective"] for i in at], conf, effective=True)
     for k, i in enumerate(at):
         rows[i] |= {"rate": 100 * (rows[i]["events"] / rows[i]["denominator"]), "rate_lower": 100 * shares.lower[k],
                     "rate_upper": 100 * shares.upper[k]}
     for row in rows:
-        if row["group"] == schema.NOT_STATED:
+        if row["group"] in schema.NOT_STATED_GROUPS:
             row["method"] = f"share of all events with ethnicity not stated; Wilson score; {format_confidence(conf)} CI"
 
 
@@ -338,7 +340,7 @@ def finish_table(table: pd.DataFrame, confidence: float, reference_group: str,
     table = table.reset_index(drop=True)
     table["method"] = table["method"].astype(object)  # an empty table has no strings to infer from
     _add_effective_defaults(table)
-    comparison = (~table["is_reference"].astype(bool) & (table["group"] != schema.NOT_STATED)).to_numpy()
+    comparison = (~table["is_reference"].astype(bool) & ~table["group"].isin(schema.NOT_STATED_GROUPS)).to_numpy()
     table["verdict"] = pd.Series([None] * len(table), index=table.index, dtype=object)
     family = _decide(table, comparison, confidence, family_method)
     basis = table["ratio_events"].fillna(table["events"]).astype(float).round().astype(int)

@@ -61,6 +61,18 @@ def event_counts_statement(filters: Filters, dims: tuple[str, ...] = (), cell_ke
     return Statement(sql, where.params)
 
 
+def detailed_event_counts_statement(filters: Filters, cell_keys: bool = False) -> Statement:
+    """Events (children or records) by each child's detailed self-defined code (issue 15 point 8): the latest stated
+    18+1 code across all their records, as ``person_group_self`` is its group; ``NS`` where none is stated."""
+    where = records_where(filters, include_ethnic_group=False)
+    keys = f", {CELL_KEY_EXPRESSIONS[filters.counting_unit]} AS events_ckey" if cell_keys else ""
+    sql = ("WITH codes AS (SELECT person_key, arg_max(ethnicity_self, (recorded_date, record_id)) FILTER "
+           "(WHERE ethnicity_self <> 'NS') AS code FROM records GROUP BY person_key) "
+           f"SELECT COALESCE(code, 'NS') AS code, {COUNT_EXPRESSIONS[filters.counting_unit]} AS events{keys} "
+           f"FROM records LEFT JOIN codes USING (person_key) WHERE {where.sql} GROUP BY ALL")
+    return Statement(sql, where.params)
+
+
 def decision_counts_statement(filters: Filters, outcome_codes: tuple[str, ...], dims: tuple[str, ...] = (),
                               cell_keys: bool = False, denominator_codes: tuple[str, ...] | None = None) -> Statement:
     """Records ending in ``outcome_codes`` (``events``) among those whose outcome is one of ``denominator_codes``
@@ -236,6 +248,11 @@ class Store(PublicationReader):
         """Events (children or records, per the counting unit) by ethnic group and ``dims``."""
         statement = event_counts_statement(filters, dims, cell_keys=self.perturbing)
         return self._renamed(self._counts_query(statement.sql, statement.params, ("events",)), dims)
+
+    def detailed_event_counts(self, filters: Filters) -> pd.DataFrame:
+        """Events by detailed self-defined code (``detailed_event_counts_statement``)."""
+        statement = detailed_event_counts_statement(filters, cell_keys=self.perturbing)
+        return self._counts_query(statement.sql, statement.params, ("events",))
 
     def total_events(self, filters: Filters, dims: tuple[str, ...] = ()) -> pd.DataFrame:
         """Events over all groups (a child counted once even if their group is ambiguous)."""
