@@ -319,6 +319,29 @@ def controlled_table(result, role: str | None):
                                concordance=suppression.controlled_concordance(tuple(result.concordance)))
 
 
+def controlled_detailed(result, role: str | None, five_group=None):
+    """A ``detailed.DetailedTable`` as ``role`` may see it: unchanged with exact counts; for scrutiny through
+    ``suppression.apply_to_detailed_table``, keeping hidden what the 5-group table ``five_group`` (already controlled)
+    hides: its suppressed groups and total. Idempotent."""
+    import dataclasses
+
+    from analytics import schema, suppression
+
+    if can(role, EXACT_COUNTS) or "suppressed" in result.table.columns:
+        return result
+    hidden: set[str] = set()
+    hidden_total = False
+    if five_group is not None:
+        table = five_group.table
+        hidden = set(table.loc[table["events"].astype(str).eq(suppression.SUPPRESSED), "group"])
+        margins = table.attrs.get("suppressed_totals", {})
+        hidden_total = bool(margins.get("overall")) or bool(margins.get("splits"))
+    table = suppression.apply_to_detailed_table(result.table, "scrutiny", result.group_of(),
+                                                schema.DETAILED_LABELS[result.reference], hidden_groups=hidden,
+                                                hidden_total=hidden_total)
+    return dataclasses.replace(result, table=table)
+
+
 def hide_split_totals(table):
     """The 'Not stated' row of a population-rate table shows a share of all the split's children, so its
     denominator is the split's total: ``[c]`` where that total is 1-4 or listed as suppressed (issue 15)."""

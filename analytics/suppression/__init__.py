@@ -20,7 +20,8 @@ One concept per module:
 * ``reliability``: the reliable / unreliable / withheld marks;
 * ``cells``: primary and secondary suppression of a count matrix (the algorithm);
 * ``count_tables``: that algorithm on labelled tables and breakdowns of counts;
-* ``ratio_tables``: reliability and disclosure control of rate/ratio tables;
+* ``ratio_tables``: reliability and disclosure control of rate/ratio tables (detailed groups too);
+* ``equations``: secondary suppression audited over any published sums (a nested table);
 * ``rules``: the plain-English statement of the rules, printed in every export;
 * ``frames``: that algorithm on the long count frames a page shows (monthly counts, mixes, crosstabs);
 * ``disclosures``: :func:`find_disclosures`, an independent checker of a *published* table, written
@@ -40,6 +41,7 @@ from analytics.suppression.audience import (
 from analytics.suppression.cells import primary_mask
 from analytics.suppression.count_tables import secondary_suppression, secondary_suppression_series, suppress_table
 from analytics.suppression.disclosures import find_disclosures
+from analytics.suppression.equations import recoverable, suppress_with_equations
 from analytics.suppression.frames import blank, known_totals_mask, numeric, suppress_counts, suppress_crosstab
 from analytics.suppression.ratio_tables import (
     RATE_COLUMNS,
@@ -47,6 +49,7 @@ from analytics.suppression.ratio_tables import (
     RATIO_TABLE_COLUMNS,
     SUPPRESSED_METHOD,
     WITHHELD_RATIO_COLUMNS,
+    apply_to_detailed_table,
     apply_to_ratio_table,
     controlled_concordance,
 )
@@ -73,6 +76,7 @@ __all__ = [
     "UNRELIABLE",
     "WITHHELD",
     "WITHHELD_RATIO_COLUMNS",
+    "apply_to_detailed_table",
     "apply_to_ratio_table",
     "audience_applies_suppression",
     "blank",
@@ -81,6 +85,7 @@ __all__ = [
     "known_totals_mask",
     "numeric",
     "primary_mask",
+    "recoverable",
     "reliability",
     "reliability_series",
     "rules_text",
@@ -89,4 +94,5 @@ __all__ = [
     "suppress_counts",
     "suppress_crosstab",
     "suppress_table",
+    "suppress_with_equations",
 ]

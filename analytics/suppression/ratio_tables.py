@@ -7,7 +7,7 @@ would reveal them.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,6 +17,7 @@ import pandas as pd
 from analytics.schema import SUPPRESSION_THRESHOLD, UNRELIABLE_BELOW, WITHHOLD_RATIO_BELOW
 from analytics.suppression.audience import SUPPRESSED, audience_applies_suppression, check_audience
 from analytics.suppression.cells import Counts, Mask, check_threshold, secondary_mask
+from analytics.suppression.equations import Equation, suppress_with_equations
 from analytics.suppression.reliability import SUPPRESSED_RELIABILITY, WITHHELD, reliability_series
 from analytics.suppression.rules import rules_text
 
@@ -190,3 +191,70 @@ def controlled_concordance(records: tuple[dict[str, Any], ...]) -> tuple[dict[st
                            "shares": dict.fromkeys(shares) if small else dict(shares),
                            **({"note": "shares withheld: some rest on fewer than 5 children"} if small else {})})
     return tuple(controlled)
+
+
+def apply_to_detailed_table(
+    df: pd.DataFrame,
+    audience: str,
+    group_of: Mapping[str, str],
+    reference_group: str,
+    threshold: int = SUPPRESSION_THRESHOLD,
+    *,
+    hidden_groups: Collection[str] = (),
+    hidden_total: bool = False,
+) -> pd.DataFrame:
+    """:func:`apply_to_ratio_table` for a table of detailed groups (``group_of``: each detailed row's 5-group; rows
+    not in it, such as Not stated, belong to none), with secondary suppression against the 5-group totals too.
+
+    For scrutiny, each 5-group's total (the sum of its detailed rows) and the grand total are taken as published:
+    the 5-group table beside it, or a reader's own addition, gives them. A detailed count must not be recoverable as
+    its 5-group's total minus the other detailed counts, nor a 5-group count hidden in the 5-group table
+    (``hidden_groups``; ``hidden_total``: its total) from the detailed counts, so the equations are audited together
+    (:func:`analytics.suppression.equations.suppress_with_equations`); the totals are never complements here (what
+    only they could protect, such as a small Not-stated count, the 5-group table protects). The Not-stated row's
+    denominator is the grand total and is shown as ``[c]`` where that total is hidden or small."""
+    out = apply_to_ratio_table(df, audience, threshold, split=None, reference_group=reference_group)
+    if not audience_applies_suppression(audience) or not len(out):
+        return out
+    groups = list(df["group"])
+    five = sorted({group_of[g] for g in groups if g in group_of})
+    size = len(groups) + len(five) + 1
+    values = np.zeros(size, dtype=np.int64)
+    values[: len(groups)] = pd.to_numeric(df["events"]).to_numpy(dtype=np.int64)
+    equations: list[Equation] = []
+    for j, five_group in enumerate(five):
+        cells = tuple(i for i, g in enumerate(groups) if group_of.get(g) == five_group)
+        values[len(groups) + j] = values[list(cells)].sum()
+        equations.append((cells, len(groups) + j))
+    outside = tuple(i for i, g in enumerate(groups) if g not in group_of)
+    values[-1] = values[: len(groups)].sum()
+    equations.append((tuple(range(len(groups), len(groups) + len(five))) + outside, size - 1))
+    already = np.zeros(size, dtype=bool)
+    already[: len(groups)] = out["suppressed"].to_numpy(dtype=bool)
+    already[len(groups): -1] = [g in hidden_groups for g in five]
+    already[-1] = hidden_total
+    published = np.zeros(size, dtype=bool)
+    published[len(groups):] = True  # the 5-group totals and the grand total: never complements here
+    mask = suppress_with_equations(values, equations, threshold, already, fixed=published)
+    _hide_rows(out, mask[: len(groups)] & ~already[: len(groups)])
+    if (mask[: len(groups)] & (df["group"] == reference_group).to_numpy()).any():
+        _blank(out, RATIO_COLUMNS + REFERENCE_EFFECTIVE_COLUMNS, np.ones(len(out), dtype=bool))
+    if mask[-1] or 1 <= values[-1] < threshold:
+        share_rows = np.isin(np.arange(len(out)), outside)
+        out["denominator"] = out["denominator"].astype(object).mask(pd.Series(share_rows, index=out.index), SUPPRESSED)
+        _blank(out, RATE_COLUMNS, share_rows)
+    return out
+
+
+def _hide_rows(out: pd.DataFrame, rows: Mask) -> None:
+    """Suppress ``rows`` of a controlled ratio table (in place): the count as ``[c]``, everything worked from it
+    blanked, the one suppressed method text and reliability."""
+    if not rows.any():
+        return
+    at = pd.Series(rows, index=out.index)
+    out["events"] = out["events"].astype(object).mask(at, SUPPRESSED)
+    _blank(out, RATE_COLUMNS + RATIO_COLUMNS + EFFECTIVE_COLUMNS + REFERENCE_EFFECTIVE_COLUMNS, rows)
+    if "method" in out.columns:
+        out["method"] = out["method"].astype(object).mask(at, SUPPRESSED_METHOD)
+    out["reliability"] = out["reliability"].mask(at, SUPPRESSED_RELIABILITY)
+    out["suppressed"] = out["suppressed"].to_numpy(dtype=bool) | rows
