@@ -7,6 +7,7 @@ import streamlit as st
 
 from analytics import access, charts, schema
 from ui import auth, cached, partners, render, state
+from ui import detailed as detailed_view
 from ui.page import setup
 
 SPLITS = {None: "No split", "area": "District", "offence_group": "Offence group", "age_band": "Age band",
@@ -17,6 +18,15 @@ page = setup("Disproportionality", ":material/balance:",
              "Rates per 1,000 children of each group in the population per year, and how many times the reference "
              "group's rate each group's rate is, with confidence intervals.")
 filters, version = page.filters, page.version
+
+view = detailed_view.view_control(st)
+if view == "detailed":  # the 5-group table of the same filters: what it hides stays hidden in the detailed one
+    overall = cached.population_rates(filters, version)
+    if overall.table["events"].sum() == 0:
+        render.nothing_matches(filters)
+        st.stop()
+    detailed_view.section(page, render.controlled(overall))
+    st.stop()
 
 left, right = st.columns([1, 2])
 split = left.selectbox("Split the table by", tuple(SPLITS), format_func=SPLITS.__getitem__, key="disp_split",

@@ -66,3 +66,29 @@ def test_the_pack_audience_link_cannot_lift_a_role(monkeypatch):
     scrutiny = run("pages/monthly_pack.py", "scrutiny", monkeypatch, {"audience": "officers"})
     assert next(r for r in scrutiny.radio if r.key == "pack_audience").value == "scrutiny"
     assert any("audience=officers" in w.value for w in scrutiny.warning)
+
+
+def test_the_detailed_groups_view_from_a_link(monkeypatch):
+    """Issue 15 point 8: ``groups=detailed`` opens the 18+1 view; ``detail_ref`` its reference group."""
+    at = run("pages/disproportionality.py", "analyst", monkeypatch,
+             {"groups": "detailed", "detail_ref": "B1", "role": "suspect"})
+    assert at.radio(key="disp_view").value == "detailed"
+    assert at.selectbox(key="disp_detail_reference").value == "B1"
+    table = next(f.value for f in at.dataframe if "Group" in f.value.columns)
+    assert "Black: Caribbean (reference)" in set(table["Group"])
+    assert {"Black: African", "White: Gypsy or Irish Traveller", "Not stated / officer-defined only"} <= set(
+        table["Group"])
+    assert any("self-defined codes only" in i.value for i in at.info)
+    at.radio(key="disp_view").set_value("five").run()
+    assert "groups" not in at.query_params, "the default view is left out of the link"
+    assert "detail_ref" not in at.query_params, "the detailed reference is kept only while its view is shown"
+
+
+def test_scrutiny_sees_no_small_count_in_the_detailed_view(monkeypatch):
+    from tests.test_scrutiny_pages import small_cells
+
+    at = run("pages/disproportionality.py", "scrutiny", monkeypatch,
+             {"groups": "detailed", "role": "suspect", "area": "E07000145"})
+    table = next(f.value for f in at.dataframe if "Group" in f.value.columns)
+    assert (table["Events"] == "[c]").any(), "Great Yarmouth's suspects have detailed groups of 1-4 children"
+    assert small_cells(at) == []

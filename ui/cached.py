@@ -17,7 +17,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import access, change, disparity, exports, geography, periods, quality, report, schema, trends
+from analytics import access, change, detailed, disparity, exports, geography, periods, quality, report, schema, trends
 from analytics.config import load_settings
 from analytics.filters import Filters
 from analytics.store import Store
@@ -86,6 +86,11 @@ def analytics_cache(max_entries: int = 512):
 @analytics_cache()
 def population_rates(filters: Filters, version: str, split: str | None = None) -> disparity.DisparityTable:
     return disparity.population_rates(store(), filters, split)
+
+
+@analytics_cache()
+def detailed_rates(filters: Filters, version: str, reference: str) -> detailed.DetailedTable | None:
+    return detailed.detailed_rates(store(), filters, reference)
 
 
 @analytics_cache()

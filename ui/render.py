@@ -12,7 +12,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import access, exports, quality, schema, suppression, verdicts
-from analytics.disparity import DisparityTable
 from analytics.filters import Filters, format_confidence
 from analytics.tables import RatioTable
 from ui import auth
@@ -47,7 +46,7 @@ def interval(low: float | None, high: float | None, digits: int = 2) -> str:
 
 def compared(table: pd.DataFrame) -> pd.DataFrame:
     """The rows of a ratio table compared with the reference group (neither the reference itself nor "Not stated")."""
-    return table[~table["is_reference"] & (table["group"] != schema.NOT_STATED)]
+    return table[~table["is_reference"] & ~table["group"].isin(schema.NOT_STATED_GROUPS)]
 
 
 def intervals(lower: pd.Series, upper: pd.Series) -> list[str]:
@@ -55,7 +54,7 @@ def intervals(lower: pd.Series, upper: pd.Series) -> list[str]:
     return [interval(low, high) for low, high in zip(lower, upper, strict=True)]
 
 
-def ratio_display(result: DisparityTable, label: str = "Group") -> pd.DataFrame:
+def ratio_display(result: RatioTable, label: str = "Group") -> pd.DataFrame:
     """The table as people read it: one row per group (and split), rounded, intervals in words."""
     table = result.table
     conf = format_confidence(result.confidence)
@@ -162,6 +161,12 @@ def what_changed_caption(table: pd.DataFrame, maturity: Any) -> str:
             f"Verdicts: {family}.")
 
 
+def controlled_detailed(result: Any, five_group: RatioTable | None) -> Any:
+    """A detailed-groups table as this session's role may see it (``access.controlled_detailed``), keeping hidden what
+    the controlled 5-group table ``five_group`` hides."""
+    return access.controlled_detailed(result, auth.current().role, five_group)
+
+
 def audience() -> str:
     """The disclosure-control audience of this session's role (``analyst`` = exact counts)."""
     return access.audience_for(auth.current().role)
@@ -211,7 +216,7 @@ def suppressed_note() -> str:
             "its point or segment is left out." if controlling() else "")
 
 
-def ratio_table(result: DisparityTable, key: str, label: str = "Group") -> None:
+def ratio_table(result: RatioTable, key: str, label: str = "Group") -> None:
     """The table under a chart, with its download (CSV with the definitions stated)."""
     result = controlled(result)
     st.dataframe(ratio_display(result, label), hide_index=True, width="stretch")
@@ -219,7 +224,7 @@ def ratio_table(result: DisparityTable, key: str, label: str = "Group") -> None:
              permission=access.EXACT_COUNTS if audience() == "analyst" else access.CONTROLLED_EXPORT)
 
 
-def export_notes(result: DisparityTable) -> list[str]:
+def export_notes(result: RatioTable) -> list[str]:
     meta = result.metadata()
     notes = [
         "Youth Violence Disproportionality Monitor",
@@ -284,7 +289,7 @@ def adjusted_table(adjusted: pd.DataFrame) -> None:
                "then read the split table rather than the single pooled figure.")
 
 
-def method_note(result: DisparityTable) -> None:
+def method_note(result: RatioTable) -> None:
     """How these figures are calculated, in an expander beside the table."""
     meta = result.metadata()
     with st.expander("How these figures are calculated"):
@@ -327,7 +332,7 @@ def funnel_verdicts(points: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
-def different_groups(result: DisparityTable) -> list[str]:
+def different_groups(result: RatioTable) -> list[str]:
     """The groups whose verdict is higher or lower, with the ratio where it is shown: 'Black 2.71× (higher)'."""
     rows = result.table[result.table["verdict"].map(verdicts.is_difference)]
     return [(f"{group} {float(ratio):.2f}× ({verdicts.label_of(verdict).lower()})" if pd.notna(ratio)
