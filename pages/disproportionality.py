@@ -103,8 +103,10 @@ if adjusted is not None and len(adjusted):
     render.adjusted_table(adjusted)
 
 others = [g for g in schema.ETHNIC_GROUPS if g != filters.reference_group]  # partner overlay (issue 17)
+partner_default = others.index("Black") if "Black" in others else 0
 partner_group = st.selectbox("Group for the partner overlay", others, key="disp_partner_group",
-                             index=others.index("Black") if "Black" in others else 0)
+                             **state.from_link("disp_partner_group", "partner_group", others, index=partner_default))
+state.to_link("partner_group", partner_group, others[partner_default])
 partners.overlay_section(page, overall.table, f"Police: {roles} (children per 1,000 per year)", partner_group,
                          filters.areas, key="disp-partners")
 

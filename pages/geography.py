@@ -102,7 +102,8 @@ render.download(table, f"districts-{group.lower()}.csv",
 # partner overlay (issue 17): the group's police ratio in one district, or the force area, beside the partners'
 names = {"": "All districts (force area)", **page.area_names}
 chosen = st.selectbox("Area for the partner overlay", tuple(names), format_func=names.__getitem__,
-                      key="geo_partner_area")
+                      key="geo_partner_area", **state.from_link("geo_partner_area", "partner_area", tuple(names)))
+state.to_link("partner_area", chosen, "")
 police_rows = (render.controlled(cached.population_rates(filters, version)).table if not chosen
                else districts[districts["area_code"] == chosen].assign(group=group, unit="per 1,000 children per year"))
 partners.overlay_section(page, police_rows, f"Police: {names[chosen]} (children per 1,000 per year)", group,

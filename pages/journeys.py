@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import journeys, render
+from ui import journeys, render, state
 from ui.page import setup
 
 page = setup("Children's journeys", ":material/route:",
@@ -17,7 +17,8 @@ filters, version = page.filters, page.version
 flag = None
 if journeys.flags_available(version):
     flag = st.selectbox("Partner flag (cohort)", journeys.FLAG_CHOICES, format_func=journeys.flag_label,
-                        key="journey_flag")
+                        key="journey_flag", **state.from_link("journey_flag", "flag", journeys.FLAG_CHOICES))
+    state.to_link("flag", flag, None)
     st.subheader("Match rate of the partner flags")
     journeys.match_rate_panel(filters, version)
 if not journeys.has_records(filters, version, flag):

@@ -28,7 +28,9 @@ start = max(first_month, (page.filters.date_from or first_month).replace(day=1))
 end = min(last_month, (page.filters.date_to or last_month).replace(day=1))
 months = [m.date() for m in pd.date_range(start, end, freq="MS")][::-1]
 left, right = st.columns([1, 2])
-month = left.selectbox("Month", months, format_func=lambda m: f"{m:%B %Y}", key="pack_month")
+month = left.selectbox("Month", months, format_func=lambda m: f"{m:%B %Y}", key="pack_month",
+                      **state.from_link("pack_month", "month", months, token=state.month_token))
+state.to_link("month", month, months[0], token=state.month_token)
 # A role sees only the editions it may have (scrutiny: the disclosure-controlled one), checked again below.
 audiences = access.pack_audiences(auth.current().role)
 # The publishable scrutiny edition is the default: the officers' edition is chosen on purpose, never by accident.

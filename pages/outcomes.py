@@ -28,9 +28,12 @@ denominator = left.radio("Out of", denominators, horizontal=True,
                                            index=denominators.index(configured)))
 state.to_link("out_of", denominator, configured)  # kept in the URL beside the sidebar's slicers
 outcome_options = schema.DECISION_DENOMINATORS[denominator]
-picked = right.multiselect("Outcomes counted as the decision", outcome_options, default=[schema.OUTCOME_22],
+picked = right.multiselect("Outcomes counted as the decision", outcome_options,
                            format_func=lambda c: f"{c}: {schema.OUTCOME_CODES[c]}",
-                           key=f"outcome_codes_chosen_{denominator}")
+                           key=f"outcome_codes_chosen_{denominator}",
+                           **state.from_link(f"outcome_codes_chosen_{denominator}", "decision", outcome_options,
+                                             multi=True, default=[schema.OUTCOME_22]))
+state.to_link("decision", picked, [schema.OUTCOME_22])
 chosen = tuple(c for c in picked if c in outcome_options) or (schema.OUTCOME_22,)
 label = "outcome 22" if chosen == (schema.OUTCOME_22,) else "outcomes " + ", ".join(chosen)
 cases = schema.DECISION_DENOMINATOR_SHORT[denominator]

@@ -17,7 +17,7 @@ import streamlit as st
 from analytics import searches, suppression
 from analytics.filters import Filters
 from analytics.store import SearchOptions, SearchStore
-from ui import cached
+from ui import cached, state
 
 STATE_KEY = "yvdm_search_filters"  # not a widget key: survives page changes
 PREFIX = "search_slicer_"
@@ -134,6 +134,20 @@ def _restore(name: str, default, allowed=None):
     return key
 
 
+#: The page's slicers in the URL (issue 15, part 9), beside the sidebar's.
+LINK_PARAMS = {"months": "ss_months", "forces": "ss_force", "age_ranges": "ss_age", "objects": "ss_object",
+               "legislations": "ss_legislation", "types": "ss_type", "areas": "ss_area"}
+
+
+def _from_link(name: str, allowed, **token) -> None:
+    """Before a slicer is drawn: its value from the link when the widget has none yet (unknown values reported)."""
+    state.from_link(PREFIX + name, LINK_PARAMS[name], tuple(allowed), multi=True, **token)
+
+
+def _to_link(name: str, value, default, **token) -> None:
+    state.to_link(LINK_PARAMS[name], list(value), list(default), **token)
+
+
 def _remember(names: list[str]) -> None:
     st.session_state[STATE_KEY] = {n: st.session_state.get(PREFIX + n) for n in names}
 
@@ -147,21 +161,30 @@ def filter_panel(present: dict, area_names: dict[str, str], definitions: Filters
     months = _months(present["first"], present["last"])
     names = []
     if len(months) > 1:
+        _from_link("months", months, token=state.month_token)
         key = _restore("months", (months[0], months[-1]))
         value = st.session_state[key]
+        if isinstance(value, list) and len(value) in (1, 2):  # from a link: one month, or the first and the last
+            value = st.session_state[key] = (value[0], value[-1])
         if not (isinstance(value, tuple | list) and len(value) == 2 and all(v in months for v in value)):
             st.session_state[key] = (months[0], months[-1])
         left.select_slider("Months", options=months, key=key, format_func=lambda d: f"{d:%b %Y}")
         names.append("months")
         start, end = st.session_state[key]
+        _to_link("months", (start, end), (months[0], months[-1]), token=state.month_token)
     else:
         start = end = months[0]
     forces = present["forces"]
     chosen_forces: list[str] = []
     if len(forces) > 1:
+        _from_link("forces", forces)
         chosen_forces = left.multiselect("Force", forces, key=_restore("forces", [], forces),
                                          format_func=lambda f: f.replace("-", " ").title())
         names.append("forces")
+    for name, allowed in (("age_ranges", searches.AGE_RANGES), ("objects", present["objects"]),
+                          ("legislations", present["legislations"]), ("types", present["types"]),
+                          ("areas", present["areas"])):
+        _from_link(name, allowed)
     age_ranges = left.multiselect("Age range", list(searches.AGE_RANGES),
                                   key=_restore("age_ranges", [searches.CHILD], searches.AGE_RANGES),
                                   help="Rates per 1,000 children per year need 10-17 alone; 'under 10' is shown "
@@ -175,6 +198,10 @@ def filter_panel(present: dict, area_names: dict[str, str], definitions: Filters
                              format_func=lambda a: area_names.get(a, a))
     names += ["age_ranges", "objects", "legislations", "types", "areas"]
     _remember(names)
+    for name, value, default in (("forces", chosen_forces, []), ("age_ranges", age_ranges, [searches.CHILD]),
+                                 ("objects", objects, []), ("legislations", legislations, []), ("types", types, []),
+                                 ("areas", areas, [])):
+        _to_link(name, value, default)
     return searches.SearchFilters(
         date_from=start, date_to=end.replace(day=calendar.monthrange(end.year, end.month)[1]),
         forces=tuple(chosen_forces), age_ranges=tuple(age_ranges), objects=tuple(objects),

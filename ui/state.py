@@ -7,7 +7,7 @@ and reported, never passed on.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -234,7 +234,13 @@ def _token(value: Any) -> str:
     return "none" if value is None else str(value)
 
 
-def from_link(key: str, param: str, options: Sequence[Any], *, multi: bool = False, **default: Any) -> dict[str, Any]:
+def month_token(value: Any) -> str:
+    """A month (a date on its first day) in a link: ``2026-10``."""
+    return f"{value:%Y-%m}"
+
+
+def from_link(key: str, param: str, options: Sequence[Any], *, multi: bool = False,
+              token: Callable[[Any], str] = _token, **default: Any) -> dict[str, Any]:
     """Before a page control (the widget ``key``) is drawn: when the widget has no value yet, take it from the
     link's ``param`` if every value is one of ``options`` (anything else is dropped and reported, never passed on).
     Returns the widget's default keyword (``index=`` / ``default=``, as given) unless the value came from the link
@@ -247,7 +253,7 @@ def from_link(key: str, param: str, options: Sequence[Any], *, multi: bool = Fal
     if multi and raw == "none":  # a link to a control with nothing chosen
         st.session_state[key] = []
         return {}
-    by_token = {_token(option): option for option in options}
+    by_token = {token(option): option for option in options}
     tokens = [t for t in raw.split(",") if t] if multi else [raw]
     unknown = [t for t in tokens if t not in by_token]
     if unknown:
@@ -259,7 +265,7 @@ def from_link(key: str, param: str, options: Sequence[Any], *, multi: bool = Fal
     return {}
 
 
-def to_link(param: str, value: Any, default: Any) -> None:
+def to_link(param: str, value: Any, default: Any, token: Callable[[Any], str] = _token) -> None:
     """After a page control is drawn: keep its value in the URL (left out while it is the default), beside the
     sidebar's slicers, so a link reproduces the view."""
     if isinstance(value, list | tuple):
@@ -269,6 +275,6 @@ def to_link(param: str, value: Any, default: Any) -> None:
             del st.query_params[param]
         return
     if isinstance(value, list):
-        st.query_params[param] = ",".join(_token(v) for v in value) or "none"
+        st.query_params[param] = ",".join(token(v) for v in value) or "none"
     else:
-        st.query_params[param] = _token(value)
+        st.query_params[param] = token(value)
