@@ -246,3 +246,19 @@ def test_the_journeys_page(app_db, monkeypatch, role):
                 if column in ("Children", "Matched", "With a flag", "With the later role",
                               "Children in the cohort", "Next involvements", "Still followed"):
                     assert not numbers.between(1, 4).any(), column
+
+
+def test_the_partner_flag_is_kept_in_the_link(app_db, monkeypatch):
+    """Issue 15 part 9: ``flag=known_to_yjs`` opens the page on that cohort; a flag chosen goes into the URL."""
+    monkeypatch.setenv("MONITOR_LOCAL_ROLE", "analyst")
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=STEP_GUARD_S)
+    at.query_params["flag"] = "known_to_yjs"
+    at.switch_page("pages/journeys.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.selectbox(key="journey_flag").value == "known_to_yjs"
+    assert any("known to the youth justice service" in c.value.lower() for c in at.caption)
+    at.selectbox(key="journey_flag").set_value("excluded").run()
+    assert at.query_params["flag"] == "excluded"
+    at.selectbox(key="journey_flag").set_value(None).run()
+    assert "flag" not in at.query_params, "all children is the default"

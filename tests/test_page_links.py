@@ -1,9 +1,13 @@
 """Page-level controls kept in the URL like the sidebar's slicers (issue 15, part 9): a link with ``split``,
-``adjust``, ``map_group``, ``map``, ``funnel``, ``out_of`` or ``audience`` opens the page with that control set, a
+``adjust``, ``groups``, ``detail_ref``, ``partner_group``, ``map_group``, ``map``, ``funnel``, ``partner_area``,
+``out_of``, ``decision``, ``audience``, ``month`` or the stop-and-search ``ss_*`` slicers opens the page with that
+control set, a
 control changed on the page is written to the URL (left out at its default), and an unknown value is reported and
 dropped, never passed on."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 
@@ -92,3 +96,53 @@ def test_scrutiny_sees_no_small_count_in_the_detailed_view(monkeypatch):
     table = next(f.value for f in at.dataframe if "Group" in f.value.columns)
     assert (table["Events"] == "[c]").any(), "Great Yarmouth's suspects have detailed groups of 1-4 children"
     assert small_cells(at) == []
+
+
+# Issue 15 part 9, the rest of the page controls ---------------------------------------------------------------------
+def test_a_link_sets_the_pack_month_and_a_changed_month_goes_into_the_url(monkeypatch):
+    at = run("pages/monthly_pack.py", "officer", monkeypatch, {"month": "2026-03"})
+    assert at.selectbox(key="pack_month").value == date(2026, 3, 1)
+    assert at.query_params["month"] == "2026-03"
+    at.selectbox(key="pack_month").set_value(date(2025, 12, 1)).run()
+    assert at.query_params["month"] == "2025-12"
+    latest = at.selectbox(key="pack_month").options[0]
+    at.selectbox(key="pack_month").select_index(0).run()
+    assert "month" not in at.query_params, f"the latest month ({latest}) is the default"
+
+
+def test_a_link_sets_the_outcomes_counted_as_the_decision(monkeypatch):
+    at = run("pages/outcomes.py", "analyst", monkeypatch, {"out_of": "all", "decision": "22,8"})
+    assert at.radio(key="decision_denominator").value == "all"
+    assert at.multiselect(key="outcome_codes_chosen_all").value == ["22", "8"]
+    assert any("outcomes 22, 8" in s.value for s in [*at.subheader, *at.caption, *at.markdown]), "the view follows"
+    at.multiselect(key="outcome_codes_chosen_all").set_value(["22"]).run()
+    assert "decision" not in at.query_params, "outcome 22 alone is the default"
+    at.multiselect(key="outcome_codes_chosen_all").set_value(["22", "21"]).run()
+    assert at.query_params["decision"] == "22,21"
+
+
+def test_the_partner_overlay_selects_are_kept_in_the_link(monkeypatch):
+    at = run("pages/disproportionality.py", "analyst", monkeypatch, {"partner_group": "Mixed"})
+    assert at.selectbox(key="disp_partner_group").value == "Mixed"
+    at.selectbox(key="disp_partner_group").set_value("Asian").run()
+    assert at.query_params["partner_group"] == "Asian"
+    geo = run("pages/geography.py", "analyst", monkeypatch, {"partner_area": "E07000148"})
+    assert geo.selectbox(key="geo_partner_area").value == "E07000148"
+    geo.selectbox(key="geo_partner_area").set_value("E07000145").run()
+    assert geo.query_params["partner_area"] == "E07000145"
+    geo.selectbox(key="geo_partner_area").set_value("").run()
+    assert "partner_area" not in geo.query_params, "the force area is the default"
+
+
+def test_the_stop_and_search_filters_are_kept_in_the_link(with_searches, monkeypatch):
+    at = run("pages/stop_search.py", "analyst", monkeypatch,
+             {"ss_months": "2023-02,2023-05", "ss_age": "10-17,under 10", "ss_area": "nowhere"})
+    assert at.select_slider(key="search_slicer_months").value == (date(2023, 2, 1), date(2023, 5, 1))
+    assert at.multiselect(key="search_slicer_age_ranges").value == ["10-17", "under 10"]
+    assert any("ss_area=nowhere" in w.value for w in at.warning), "an unknown value is reported and dropped"
+    assert at.multiselect(key="search_slicer_areas").value == []
+    assert at.query_params["ss_months"] == "2023-02,2023-05" and at.query_params["ss_age"] == "10-17,under 10"
+    at.multiselect(key="search_slicer_age_ranges").set_value(["10-17"]).run()
+    assert "ss_age" not in at.query_params, "10-17 alone is the default"
+    at.select_slider(key="search_slicer_months").set_range(date(2023, 1, 1), date(2023, 6, 1)).run()
+    assert "ss_months" not in at.query_params, "the whole period is the default"
