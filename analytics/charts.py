@@ -182,23 +182,29 @@ FOREST_SUBTITLE = ("Colour and label: the verdict; bars: intervals adjusted for 
                    "when higher or lower); hollow: under 10 events")
 
 
-def rate_bars(table: pd.DataFrame, title: str, unit: str, conf: float, subtitle: str = "") -> go.Figure:
-    """Rate (or share) per group with interval bars."""
+def rate_bars(table: pd.DataFrame, title: str, unit: str, conf: float, subtitle: str = "",
+              horizontal: bool = False) -> go.Figure:
+    """Rate (or share) per group with interval bars (``horizontal``: one row per group, for many long names)."""
     rows = table.dropna(subset=["rate"])
     if rows.empty:
         return empty_figure(title, "No rate can be computed for this selection.")
+    value, label, error = ("x", "y", "error_x") if horizontal else ("y", "x", "error_y")
     fig = go.Figure(go.Bar(
-        x=rows["group"], y=rows["rate"],
+        **{label: rows["group"], value: rows["rate"]}, orientation="h" if horizontal else "v",
         marker_color=[GROUP_COLOURS.get(g, NEUTRAL) for g in rows["group"]],
-        error_y={"type": "data", "symmetric": False, "array": rows["rate_upper"] - rows["rate"],
-                 "arrayminus": rows["rate"] - rows["rate_lower"], "color": NEUTRAL},
+        **{error: {"type": "data", "symmetric": False, "array": rows["rate_upper"] - rows["rate"],
+                   "arrayminus": rows["rate"] - rows["rate_lower"], "color": NEUTRAL}},
         customdata=np.stack([rows["events"], rows["denominator"], rows["rate_lower"], rows["rate_upper"]], axis=-1),
-        hovertemplate=(f"<b>%{{x}}</b><br>%{{y:.2f}} {unit}<br>{conf * 100:g}% CI %{{customdata[2]:.2f}} "
+        hovertemplate=(f"<b>%{{{label}}}</b><br>%{{{value}:.2f}} {unit}<br>{conf * 100:g}% CI %{{customdata[2]:.2f}} "
                        "to %{customdata[3]:.2f}<br>%{customdata[0]:,} of %{customdata[1]:,}<extra></extra>"),
     ))
-    fig.update_yaxes(title=unit, rangemode="tozero", showgrid=True, gridcolor="#eeeeee")
-    fig.update_xaxes(title="")
-    return _layout(fig, title, subtitle or f"Bars: {conf * 100:g}% confidence intervals", height=380)
+    (fig.update_xaxes if horizontal else fig.update_yaxes)(title=unit, rangemode="tozero", showgrid=True,
+                                                           gridcolor="#eeeeee")
+    (fig.update_yaxes if horizontal else fig.update_xaxes)(title="")
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")
+    height = max(380, 160 + 28 * len(rows)) if horizontal else 380
+    return _layout(fig, title, subtitle or f"Bars: {conf * 100:g}% confidence intervals", height=height)
 
 
 # --------------------------------------------------------------------------------------------

@@ -229,3 +229,14 @@ def perturbed_five(store: Store, filters: Filters):
     from analytics import disparity
 
     return disparity.population_rates(store, filters)
+
+
+def test_the_detailed_rate_bars_are_one_row_per_group(store):
+    from analytics import charts
+
+    result = detailed.detailed_rates(store, Filters(roles=("suspect",), areas=(NORWICH,)))
+    assert result is not None
+    shown = result.table[result.table["group"] != schema.DETAILED_NOT_STATED]
+    bars = charts.rate_bars(shown, "t", "per 1,000 children per year", 0.95, horizontal=True).data[0]
+    assert bars.orientation == "h" and list(bars.y) == list(schema.DETAILED_LABELS.values())
+    assert bars.x[list(bars.y).index("Black: African")] == pytest.approx(10 / _black_children("B2") / YEARS * 1000)
