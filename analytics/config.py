@@ -55,6 +55,11 @@ class Settings:
     alerts: AlertSettings = DEFAULT_ALERT_SETTINGS  # the [alerts] table (analytics.alerts.config)
     follow_up_days: int = schema.DEFAULT_FOLLOW_UP_DAYS  # outcome cohorts' follow-up (issue 13)
 
+    def key_configured(self) -> bool:
+        """Whether a pseudonymisation key is configured (its value is not read): the loaders then read an
+        extract in a separate process (``analytics.load.isolated``), since it may carry raw identifiers."""
+        return bool(os.environ.get(KEY_ENV) or os.environ.get(KEY_FILE_ENV) or self.key_file)
+
     def pseudonymisation_key(self) -> bytes | None:
         """The HMAC key, or None when none is configured. Never print the returned value.
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
+import json
 import os
 import random
 import re
@@ -445,6 +446,38 @@ def test_no_raw_identifier_reaches_any_file_under_the_database_folder(tmp_path, 
     for path in folder.rglob("*"):
         if path.is_file() and not path.is_symlink():
             assert path.stat().st_mode & 0o077 == 0, path  # never readable by others
+
+
+PROBE = PROJECT / "tests" / "raw_memory_probe.py"
+
+
+def probe_memory_after(kind: str, *args: Path, env: dict[str, str]) -> dict:
+    """Run ``tests/raw_memory_probe.py``: a load in its own process, then a search of that process's
+    memory for raw identifiers."""
+    result = subprocess.run([sys.executable, str(PROBE), kind, *map(str, args)], capture_output=True, text=True,
+                            cwd=PROJECT, env={**os.environ, **env}, timeout=HANG_GUARD_S)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("form", ["csv", "parquet"])
+def test_the_publishing_process_never_holds_a_raw_identifier(tmp_path, population, form):
+    """DuckDB writes the slack of its memory blocks into spill and database files as it finds it
+    (duckdb/duckdb#23382): a raw value anywhere in the publishing process's heap can reach a file. With a
+    key configured the extract is read and hashed in a child process, so after a 20,000-row load (CSV) or a
+    5,000-row one (Parquet) the loading process's own memory holds no raw value. (Before the child
+    process, the same probe found raw values in the loader's memory, and CI found one in a spill file.)"""
+    extract, _ = write_raw_extract(tmp_path / "raw.csv", 20_000 if form == "csv" else 5_000)
+    if form == "parquet":
+        frame = pd.read_csv(extract, dtype=str, keep_default_na=False, on_bad_lines="skip")
+        extract = tmp_path / "raw.parquet"
+        frame.to_parquet(extract, index=False)
+        del frame
+    database = tmp_path / "data" / "monitor.duckdb"
+    found = probe_memory_after("extract", extract, database, population, env={"MONITOR_PSEUDONYMISATION_KEY": RAW_KEY})
+    assert found == {"hits": 0, "sample": []}
+    expected = 20_000 - 2 if form == "csv" else 5_000 - 2  # less the malformed line and the adult
+    assert query(database, "SELECT COUNT(*) AS n FROM records")["n"].iloc[0] == expected
 
 
 def _raw_rows_extract(path: Path, refs: list[tuple[str, str]]) -> Path:

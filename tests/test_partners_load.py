@@ -5,6 +5,7 @@ against the raw download with pandas, and flags keyed by the crime loader's keye
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -280,6 +281,21 @@ def test_flags_every_rejection_and_person_ref_hashed_as_the_crime_loader(publish
     assert list(zip(rejected["source_line"], rejected["reason"], strict=True)) == [
         (i + 3, reason) for i, (_, reason) in enumerate(FLAG_REJECTIONS)]
     assert not rejected["raw_line"].str.contains("REF-1").any()  # the raw reference is never stored
+
+
+def test_the_linking_process_never_holds_a_raw_person_ref(published, tmp_path):
+    """As for the crime loader (tests/test_load.py): with a key configured, a flags extract's person_ref is
+    read and hashed in a child process, so the linking process's memory holds no raw reference after
+    linking 5,000 flags."""
+    rows = [flag(person_ref=f"FLAG{'REF'}-{i:07d}", flag_start=f"2024-{1 + i % 12:02d}-01") for i in range(5_000)]
+    path = write_rows(tmp_path / "flags.csv", rows, FLAG_HEADER)
+    probe = PROJECT / "tests" / "raw_memory_probe.py"
+    result = subprocess.run([sys.executable, str(probe), "flags", str(path), str(published)], capture_output=True,
+                            text=True, cwd=PROJECT, timeout=HANG_GUARD_S,
+                            env={**os.environ, "MONITOR_PSEUDONYMISATION_KEY": "a-test-key-of-some-length-0123456789"})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"hits": 0, "sample": []}
+    assert len(PartnerStore(Store(published)).flags()) == 5_000
 
 
 def test_flags_with_person_ref_and_no_key_are_refused(published, tmp_path):

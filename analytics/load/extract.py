@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,8 +20,9 @@ import pandas as pd
 
 from analytics import schema
 from analytics.config import ConfigError, Settings, load_settings
+from analytics.load.isolated import stage_isolated
 from analytics.load.population import area_names, current_population, read_population
-from analytics.load.pseudonymise import identifier_pads, raw_identifier_columns
+from analytics.load.pseudonymise import no_key_error, raw_identifier_columns
 from analytics.load.publish import build_and_publish, scratch_path, versions_dir
 from analytics.load.read import (
     LoadError,
@@ -31,7 +33,7 @@ from analytics.load.read import (
     normalise_line_endings,
     stage_extract,
 )
-from analytics.store import DatabaseError, PublicationBuilder, current_publication, printable
+from analytics.store import DatabaseError, Pads, PublicationBuilder, current_publication, printable
 from analytics.store.errors import one_line
 
 
@@ -80,8 +82,9 @@ def load_extract(
     today = today or date.today()
     check_readable(source)
     parquet = is_parquet(source)
-    text = None if parquet else fingerprint_and_check_text(source)
-    digest = text.digest if text is not None else file_digest(source)
+    isolated = settings.key_configured()  # the extract may carry raw identifiers: only a child reads it
+    text = None if parquet or isolated else fingerprint_and_check_text(source)
+    digest = None if isolated else text.digest if text is not None else file_digest(source)
 
     given = read_population(Path(population)) if population is not None else None
 
@@ -92,18 +95,36 @@ def load_extract(
         if population_table is None:
             raise LoadError(f"--db {printable(str(database))}: no population table yet (nothing published there, or "
                             "its publication cannot be read); pass --population FILE")
-        readable = normalise_line_endings(source, scratch_path(built)) if text and text.mixed_line_endings else source
-        return _build(readable, source.name, parquet, digest, population_table, built, database, settings, today)
+        if isolated:
+            def stage(builder: PublicationBuilder) -> tuple[int, str]:
+                read = stage_isolated(builder, source, source.name, parquet, settings)
+                return read.malformed, read.digest
+        else:
+            readable = normalise_line_endings(source, scratch_path(built)) if text and text.mixed_line_endings \
+                else source
+
+            def stage(builder: PublicationBuilder) -> tuple[int, str]:
+                assert digest is not None
+                return stage_extract(builder, readable, source.name, parquet, _no_raw_identifiers(source.name)), digest
+        return _build(stage, source.name, population_table, built, database, settings, today)
 
     return build_and_publish(database, build, f"{source.name}: could not be read")
 
 
 
+def _no_raw_identifiers(source_name: str) -> Callable[[list[str]], Pads | None]:
+    """Staging in this process: an extract with raw identifiers is refused (no key is configured, or the
+    extract would have been read by ``analytics.load.isolated``)."""
+    def refuse(names: list[str]) -> Pads | None:
+        if present := raw_identifier_columns(names):
+            raise no_key_error(source_name, present)
+        return None
+    return refuse
+
+
 def _build(
-    source: Path,
+    stage: Callable[[PublicationBuilder], tuple[int, str]],
     source_name: str,
-    parquet: bool,
-    digest: str,
     population: pd.DataFrame,
     built: Path,
     database: Path,
@@ -118,8 +139,7 @@ def _build(
         except DatabaseError as exc:
             raise LoadError(f"--db {printable(str(database))}: the current publication cannot be read "
                             f"({one_line(exc)})") from None
-        malformed = stage_extract(builder, source, source_name, parquet, lambda names: (
-            identifier_pads(source_name, settings, present) if (present := raw_identifier_columns(names)) else None))
+        malformed, digest = stage(builder)
         builder.add_missing_columns()
         builder.classify(today, settings.serious_youth_violence)
         if malformed:

@@ -2,9 +2,9 @@
 
 The hash is HMAC-SHA256 (RFC 2104), first 32 hex digits, of the identifier trimmed of surrounding white
 space (``IDENTIFIER_WHITESPACE``); a blank identifier is missing, never a person. DuckDB computes it while it
-reads the extract (``PublicationBuilder.stage_csv``/``stage_parquet`` with the key's HMAC pads), so the raw
-values exist only in the reader's memory and are never written to the database file, its WAL or its spill
-files. ``pseudonymise`` is the same function in Python (tests check the two agree).
+reads the extract, in a separate process that writes no file (``analytics.load.isolated``), so the raw
+values never reach the process that writes the database file, its WAL or its spill files. ``pseudonymise`` is
+the same function in Python (tests check the two agree).
 """
 
 from __future__ import annotations
@@ -45,11 +45,14 @@ def identifier_pads(source_name: str, settings: Settings, present: list[str]) ->
     except ConfigError as exc:
         raise LoadError(f"{source_name}: {exc}") from None
     if key is None:
-        raise LoadError(
-            f"{source_name}: has raw identifiers ({', '.join(present)}) but no pseudonymisation key is "
-            "configured (set MONITOR_PSEUDONYMISATION_KEY_FILE)"
-        )
+        raise no_key_error(source_name, present)
     return hmac_pads(key)
+
+
+def no_key_error(source_name: str, present: list[str]) -> LoadError:
+    """The refusal of an extract with the raw identifier columns ``present`` when no key is configured."""
+    return LoadError(f"{source_name}: has raw identifiers ({', '.join(present)}) but no pseudonymisation key is "
+                     "configured (set MONITOR_PSEUDONYMISATION_KEY_FILE)")
 
 
 def raw_identifier_columns(names: list[str]) -> list[str]:

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analytics import schema
-from analytics.store import PublicationBuilder
-from analytics.store.build import Pads
+from analytics.store import Pads, PublicationBuilder
 from analytics.store.errors import one_line
 
 CHUNK = 1 << 24  # 16 MiB

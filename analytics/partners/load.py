@@ -17,16 +17,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from analytics.config import ConfigError, Settings, load_settings
-from analytics.load import LoadError, build_and_publish, normalise_identifier, pseudonymise, versions_dir
+from analytics.load import LoadError, build_and_publish, versions_dir
 from analytics.partners.contract import (
-    FLAG_COLUMNS,
-    FLAG_OPTIONAL_COLUMNS,
     INDICATOR_COLUMNS,
     Checked,
     validate_flags,
     validate_indicators,
 )
-from analytics.partners.read import PartnerFile, read_partner_csv
+from analytics.partners.isolated import read_flags
+from analytics.partners.read import PartnerFile, hash_person_refs, read_partner_csv
 from analytics.store import PartnerBuilder, current_publication
 
 
@@ -132,37 +131,15 @@ def link_flags(source: str | os.PathLike, database: str | os.PathLike | None = N
     does, and publish it (it replaces the flags held)."""
     settings = _settings(settings)
     database = Path(database) if database else settings.database
-    parsed = read_partner_csv(Path(source), FLAG_COLUMNS, FLAG_OPTIONAL_COLUMNS, {"person_ref": "person_id"})
+    parsed = read_flags(Path(source), settings)
     _previous(database, parsed.path.name)
-    rows = _hashed(parsed, settings)
+    rows = hash_person_refs(parsed, settings)  # in this process only when no key is configured: raw refs refused
     checked = validate_flags(rows, today or date.today())
     if checked.loaded.empty:
         raise LoadError(f"{parsed.path.name}: no row passed validation ({len(checked.rejected):,} rejected); "
                         "nothing was published")
     return build_and_publish(database, lambda built: _build_flags(parsed, checked, database, built),
                              f"{parsed.path.name}: could not be loaded")
-
-
-def _hashed(parsed: PartnerFile, settings: Settings) -> list[tuple[int, dict[str, str] | None, str]]:
-    """The rows with ``person_ref`` replaced by its keyed hash in ``person_id`` (the raw value is dropped)."""
-    if not any(fields is not None and "person_ref" in fields for _, fields, _ in parsed.rows):
-        return list(parsed.rows)
-    try:
-        key = settings.pseudonymisation_key()
-    except ConfigError as exc:
-        raise LoadError(f"{parsed.path.name}: {exc}") from None
-    if key is None:
-        raise LoadError(f"{parsed.path.name}: has raw identifiers (person_ref) but no pseudonymisation key is "
-                        "configured (set MONITOR_PSEUDONYMISATION_KEY_FILE)")
-    out = []
-    for line, fields, raw in parsed.rows:
-        if fields is not None:
-            fields = dict(fields)
-            ref = normalise_identifier(fields.pop("person_ref", ""))  # as the crime loader: trimmed, blank = none
-            fields["person_id"] = pseudonymise([ref], key)[0] if ref else ""
-            raw = "(person_ref withheld)"  # a rejected row never stores the raw identifier
-        out.append((line, fields, raw if fields is not None else "(malformed line withheld)"))
-    return out
 
 
 def _build_flags(parsed: PartnerFile, checked: Checked, database: Path, built: Path) -> PartnerLoadResult:

@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analytics import schema
+from analytics.config import ConfigError, Settings
 from analytics.load import (
     LoadError,
     check_readable,
     fingerprint_and_check_text,
     normalise_column_name,
+    normalise_identifier,
+    pseudonymise,
     read_header,
 )
 
@@ -74,3 +77,25 @@ def read_partner_csv(path: Path, required: tuple[str, ...], optional: tuple[str,
     if not rows:
         raise LoadError(f"{path.name}: has a header but no data rows")
     return PartnerFile(path, digest, [n for n in names if n in (*required, *optional, *alternatives)], rows)
+
+
+def hash_person_refs(parsed: PartnerFile, settings: Settings) -> list[Row]:
+    """The rows with ``person_ref`` replaced by its keyed hash in ``person_id`` (the raw value is dropped)."""
+    if not any(fields is not None and "person_ref" in fields for _, fields, _ in parsed.rows):
+        return list(parsed.rows)
+    try:
+        key = settings.pseudonymisation_key()
+    except ConfigError as exc:
+        raise LoadError(f"{parsed.path.name}: {exc}") from None
+    if key is None:
+        raise LoadError(f"{parsed.path.name}: has raw identifiers (person_ref) but no pseudonymisation key is "
+                        "configured (set MONITOR_PSEUDONYMISATION_KEY_FILE)")
+    out = []
+    for line, fields, raw in parsed.rows:
+        if fields is not None:
+            fields = dict(fields)
+            ref = normalise_identifier(fields.pop("person_ref", ""))  # as the crime loader: trimmed, blank = none
+            fields["person_id"] = pseudonymise([ref], key)[0] if ref else ""
+            raw = "(person_ref withheld)"  # a rejected row never stores the raw identifier
+        out.append((line, fields, raw if fields is not None else "(malformed line withheld)"))
+    return out

@@ -3,6 +3,7 @@
 * ``where``: the fixed SQL vocabularies and the WHERE clauses ``Filters``/``SearchFilters`` stand for.
 * ``reader``/``read``: ``Store``, read-only named queries on the published database.
 * ``build``: ``PublicationBuilder``, which builds a new database file for the loaders.
+* ``staging``: the SQL that reads an extract, and ``ExtractReader``, which reads one without writing any file.
 * ``searches``: the stop-and-search tables (``SearchBuilder``, ``SearchStore``).
 * ``partners``: the partner tables and the children's journeys (``PartnerBuilder``, ``PartnerStore``).
 * ``audit``: ``AuditLog``, the append-only audit log (SQLite, a keyed chain and an anchor).
@@ -15,8 +16,6 @@ as ``DatabaseError`` (one-line message).
 from analytics.store.audit import AUDIT_FIELDS, AuditCheck, AuditError, AuditLog, AuditTampered, AuditUnusable
 from analytics.store.build import (
     BUILD_MEMORY_LIMIT,
-    CSV_OPTIONS,
-    IDENTIFIER_WHITESPACE,
     PARTNER_TABLE_COLUMNS,
     PARTNER_TABLES,
     SEARCH_TABLE_COLUMNS,
@@ -29,6 +28,7 @@ from analytics.store.partners import JOURNEY_COLUMNS, PartnerBuilder, PartnerSto
 from analytics.store.read import Store, decision_counts_statement, ethnicity_units_statement, event_counts_statement
 from analytics.store.reader import not_a_publication
 from analytics.store.searches import SearchBuilder, SearchOptions, SearchStore, search_counts_statement
+from analytics.store.staging import CSV_OPTIONS, IDENTIFIER_WHITESPACE, ExtractReader, Pads
 from analytics.store.where import (
     COUNT_EXPRESSIONS,
     DIMENSION_COLUMNS,
@@ -68,7 +68,9 @@ __all__ = [
     "AuditTampered",
     "AuditUnusable",
     "DatabaseError",
+    "ExtractReader",
     "NoDataError",
+    "Pads",
     "PartnerBuilder",
     "PartnerStore",
     "PublicationBuilder",

@@ -16,13 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from analytics import schema
 from analytics.store.errors import connect, database_errors
-
-CSV_OPTIONS = (
-    "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-    "ignore_errors = true, store_rejects = true, strict_mode = true, parallel = false"
+from analytics.store.staging import (
+    MALFORMED_LINES_SQL,
+    Pads,
+    parquet_schema_statement,
+    parquet_types_statement,
+    quoted,
+    staged_csv_select,
+    staged_parquet_select,
+    top_level_names,
 )
 
 # The stop-and-search tables (issue 8): built by ``SearchBuilder``, read by ``SearchStore``, carried
@@ -92,13 +98,6 @@ PERSON_KEY_EXPRESSION = "CAST('0x' || left(sha256('ckm-person:' || c.person_id),
 #: default is 80 % of RAM, which a 10^7-record load fills (7 GB measured); ``MONITOR_LOAD_MEMORY_LIMIT``
 #: overrides, e.g. ``8GB``.
 BUILD_MEMORY_LIMIT = "2500MB"
-#: The zone a Parquet timestamp with a time zone is converted to before its date is taken (the force's own).
-RECORDING_TIME_ZONE = "Europe/London"
-
-#: A pseudonymisation key's HMAC pads (inner, outer): ``analytics.load.pseudonymise.hmac_pads``.
-Pads = tuple[bytes, bytes]
-#: What is trimmed from both ends of a raw identifier before it is hashed (ASCII white space).
-IDENTIFIER_WHITESPACE = " \t\n\r\x0b\x0c"
 
 
 class PublicationBuilder:
@@ -127,7 +126,7 @@ class PublicationBuilder:
             return self._con.execute(sql).df()
 
     @contextmanager
-    def _registered(self, name: str, frame: pd.DataFrame) -> Iterator[None]:
+    def _registered(self, name: str, frame: pd.DataFrame | pa.RecordBatchReader) -> Iterator[None]:
         """``frame`` readable as the view ``name`` inside the block."""
         with database_errors():
             self._con.register(name, frame)
@@ -141,83 +140,45 @@ class PublicationBuilder:
         """Read a CSV as text into ``staged``; returns the number of malformed lines set aside.
 
         Raw identifier columns (``person_ref``, ``crime_ref``) are hashed as they are read (``pads``: the
-        key's HMAC pads), so only their pseudonyms are ever stored."""
-        columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
-        select = ", ".join(self._staged_column(f'"c{i}"', rename[name], pads)
-                           for i, name in enumerate(header) if name in rename)
-        self._run(
-            f"CREATE TABLE staged AS SELECT row_number() OVER () AS source_row, * FROM (SELECT {select} "
-            f"FROM read_csv($path, columns = $columns, {CSV_OPTIONS}))",
-            {"path": str(source), "columns": columns, **_pad_params(rename, pads)},
-        )
-        self._run(
-            "CREATE TABLE malformed AS SELECT line, min(error_type) AS error_type FROM reject_errors GROUP BY line"
-        )
+        key's HMAC pads). The loaders pass pads only to ``ExtractReader`` in a separate process
+        (``analytics.load.isolated``), never here: see ``analytics.store.staging``."""
+        sql, params = staged_csv_select(source, header, rename, pads)
+        self._run(f"CREATE TABLE staged AS {sql}", params)
+        self._run(f"CREATE TABLE malformed AS {MALFORMED_LINES_SQL}")
         # the reject tables (in memory) hold the raw text of malformed lines: gone as soon as they are counted
         self._run("DROP TABLE IF EXISTS reject_errors")
         self._run("DROP TABLE IF EXISTS reject_scans")
         return self._scalar("SELECT COUNT(*) FROM malformed")
 
-    @staticmethod
-    def _staged_column(value: str, target: str, pads: Pads | None) -> str:
-        """``value`` (text) as the staged column ``target``; a raw identifier becomes its pseudonym."""
-        if target not in schema.RAW_IDENTIFIER_COLUMNS:
-            return f'{value} AS "{target}"'
-        if pads is None:
-            raise ValueError(f"{target} cannot be staged without a pseudonymisation key")
-        trimmed = f"trim({value}, $identifier_whitespace)"
-        pseudonym = f"left(sha256($opad || unhex(sha256($ipad || encode({trimmed})))), 32)"
-        return (f"CASE WHEN {trimmed} = '' THEN NULL ELSE {pseudonym} END "
-                f'AS "{schema.RAW_IDENTIFIER_COLUMNS[target]}"')
-
     def stage_parquet(self, source: Path, rename: dict[str, str], pads: Pads | None = None) -> None:
-        """Read a Parquet file into ``staged`` with every kept column cast to text.
+        """Read a Parquet file into ``staged`` with every kept column cast to text
+        (``analytics.store.staging.staged_parquet_select``)."""
+        sql, params = staged_parquet_select(source, self._parquet_types(source), rename, pads)
+        self._run(f"CREATE TABLE staged AS {sql}", params)
 
-        Source names come from the file, so they are quoted as identifiers (a ``"`` doubled); a date or
-        timestamp column meant as a date is written as ``YYYY-MM-DD`` (the time of day is dropped; a timestamp with
-        a time zone is an instant, taken as its date in Europe/London, never the server's zone). Raw
-        identifiers are hashed as they are read, as in ``stage_csv``.
-        """
-        types = self._parquet_types(source)
-        dates = {"recorded_date", "outcome_date"}
+    def stage_rows(self, rows: pa.RecordBatchReader) -> None:
+        """``staged`` from rows staged elsewhere (``ExtractReader`` in ``analytics.load.isolated``)."""
+        with self._registered("staged_stream", rows):
+            self._run("CREATE TABLE staged AS SELECT * FROM staged_stream")
 
-        def text(name: str, target: str) -> str:
-            column = quoted(name)
-            kind = types.get(name, "")
-            if target in dates and ("TIME ZONE" in kind or kind.startswith("TIMESTAMPTZ")):  # an instant
-                local = f"timezone($recording_zone, CAST({column} AS TIMESTAMPTZ))"  # its date in England
-                return self._staged_column(f"strftime(CAST({local} AS DATE), '%Y-%m-%d')", target, pads)
-            if target in dates and kind.startswith(("DATE", "TIMESTAMP")):
-                return self._staged_column(f"strftime(CAST({column} AS DATE), '%Y-%m-%d')", target, pads)
-            return self._staged_column(f"CAST({column} AS VARCHAR)", target, pads)
-
-        select = ", ".join(text(name, target) for name, target in rename.items())
-        self._run(
-            f"CREATE TABLE staged AS SELECT row_number() OVER () AS source_row, * FROM (SELECT {select} "
-            "FROM read_parquet($path))",
-            {"path": str(source), **_pad_params(rename, pads),
-             **({"recording_zone": RECORDING_TIME_ZONE} if "$recording_zone" in select else {})},
-        )
+    def stage_malformed(self, lines: list[tuple[int, str]]) -> None:
+        """The malformed lines (line number, DuckDB's error type) the reader of those rows set aside."""
+        frame = pd.DataFrame({"line": pd.Series([line for line, _ in lines], dtype="int64"),
+                              "error_type": pd.Series([kind for _, kind in lines], dtype="object")})
+        with self._registered("malformed_frame", frame):
+            self._run("CREATE TABLE malformed AS SELECT line, error_type FROM malformed_frame")
 
     def _parquet_types(self, source: Path) -> dict[str, str]:
         """Top-level column name -> DuckDB type name (nested fields are not columns)."""
         with database_errors():
-            result = self._con.execute("SELECT * FROM read_parquet($path) LIMIT 0", {"path": str(source)})
+            result = self._con.execute(*parquet_types_statement(source))
             description = result.description
             result.fetchall()
         return {str(d[0]): str(d[1]) for d in description}
 
     def parquet_columns(self, source: Path) -> list[str]:
         """The file's top-level column names as written (the fields inside nested columns are skipped)."""
-        rows = self._rows("SELECT name, num_children FROM parquet_schema($path)", {"path": str(source)})
-        names, skip = [], 0
-        for name, children in rows[1:]:  # the first row is the schema root
-            if skip:
-                skip += (children or 0) - 1
-                continue
-            names.append(str(name))
-            skip = children or 0
-        return names
+        return top_level_names(self._rows(*parquet_schema_statement(source)))
 
     def staged_columns(self) -> list[str]:
         """The columns of the staged extract, in order."""
@@ -493,18 +454,6 @@ class PublicationBuilder:
             "ORDER BY table_name", {"db": database},
         )
         return [r[0] for r in rows]
-
-
-def _pad_params(rename: dict[str, str], pads: Pads | None) -> dict[str, Any]:
-    """The HMAC pads and the trimmed characters as parameters, when a raw identifier column is staged."""
-    if pads is None or not set(rename.values()) & set(schema.RAW_IDENTIFIER_COLUMNS):
-        return {}
-    return {"ipad": pads[0], "opad": pads[1], "identifier_whitespace": IDENTIFIER_WHITESPACE}
-
-
-def quoted(identifier: str) -> str:
-    """A catalog identifier (read from the file or duckdb_tables(), never user input) as a quoted SQL name."""
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def current_publication(database: Path) -> Path | None:
