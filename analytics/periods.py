@@ -36,6 +36,18 @@ def rate_note(period: Period, by_month: bool = False) -> str:
     return f"Period: {period.label}. {CONVENTION}{by_month_note}"
 
 
+def month_name(value: object, pattern: str = "%B %Y") -> str:
+    """A month as users read it ("September 2026"; ``pattern="%b %Y"``: "Sep 2026") from a date, a timestamp or an
+    ISO "2026-09" or "2026-09-01" string; "" for a missing month. A bare "2026-09" would read as a code, or in the
+    scrutiny edition as a count of nine."""
+    if value is None or value == "" or value != value:  # NaN and NaT differ from themselves
+        return ""
+    if isinstance(value, datetime | date):
+        return value.strftime(pattern)
+    text = str(value).strip()
+    return datetime.strptime(text[:7], "%Y-%m").strftime(pattern)
+
+
 def month_end(day: date) -> date:
     """The last day of ``day``'s month."""
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])

@@ -8,12 +8,12 @@ import math
 import pandas as pd
 import streamlit as st
 
-from analytics import access, suppression
+from analytics import access, periods, suppression
 from analytics.alerts import disclosure, figure
 from analytics.alerts.config import AlertSettings
 from analytics.alerts.grid import COUNTY, Finding
 from analytics.alerts.service import AlertRun, monthly_alerts, with_acknowledgements
-from analytics.alerts.table import ROLE_PLURAL, area_label
+from analytics.alerts.table import ROLE_PLURAL, area_label, rule_sentence
 from analytics.config import load_settings
 from analytics.store.alerts import AlertRegister, register_path
 from analytics.store.audit import AuditError
@@ -69,7 +69,8 @@ def _interval(finding: Finding) -> str:
     if change is None:
         return "not estimable"
     upper = "∞" if math.isinf(change.upper) else f"{change.upper:.2f}"
-    return (f"{finding.verdict.label} than the baseline: {change.estimate:.2f} times "
+    against = "than" if finding.verdict.is_difference else "from"
+    return (f"{finding.verdict.label} {against} the baseline: {change.estimate:.2f} times "
             f"({change.lower:.2f} to {upper}, {change.level:.1%} interval, Benjamini–Yekutieli adjusted "
             f"across the grid; {change.method})")
 
@@ -121,7 +122,7 @@ def _item(finding: Finding, row: pd.Series, run: AlertRun, scrutiny: bool) -> No
         else:
             colour = "red" if row["level"] == "alert" else "orange"
             st.markdown(f":{colour}[**{title}**]")
-        since = f"since {row['first_month']}" if row["first_month"] else ""
+        since = f"since {periods.month_name(row['first_month'])}" if row["first_month"] else ""
         message = row["message"] if not scrutiny else _scrutiny_sentence(finding, row, run)
         st.markdown(f":gray[{message}]" if acknowledged else message)
         st.markdown(f"**Verdict:** {_interval(finding)} · signalling {since} "
@@ -143,9 +144,10 @@ def _item(finding: Finding, row: pd.Series, run: AlertRun, scrutiny: bool) -> No
 def _scrutiny_sentence(finding: Finding, row: pd.Series, run: AlertRun) -> str:
     s = finding.result.series
     direction = "rose" if finding.result.direction > 0 else "fell"
+    rules = "; ".join(rule_sentence(rule, sign, run.settings) for rule, sign in finding.result.rules)
     return (f"{ROLE_PLURAL[s.role]}, {s.group}, {area_label(s.area, run.data.area_names)}: the "
             f"{MEASURE_NAMES[s.measure]} {direction} in {finding.result.month:%B %Y} beyond what the baseline "
-            f"explains (rule: {row['rule']}); events in the last {run.settings.recent_months} months: {row['events']}.")
+            f"explains ({rules}); events in the last {run.settings.recent_months} months: {row['events']}.")
 
 
 def _acknowledge_form(finding: Finding, row: pd.Series, run: AlertRun, key: str) -> None:

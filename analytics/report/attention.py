@@ -10,6 +10,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics import periods
 from analytics.alerts import disclosure, figure
 from analytics.alerts.service import monthly_alerts
 from analytics.alerts.table import ROLE_PLURAL, area_label
@@ -97,9 +98,7 @@ def _table(table: pd.DataFrame, caption: str) -> Table:
 
 def _month(value: object, pattern: str) -> str:
     """A month in words ("April 2026"): a bare "2026-04" reads as a count of four in the scrutiny edition."""
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
-        return ""
-    return pd.Timestamp(str(value)).strftime(pattern)
+    return periods.month_name(value, pattern)
 
 
 def _words(number: int) -> str:
