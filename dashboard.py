@@ -8,10 +8,19 @@ import streamlit as st
 from analytics import charts, schema
 from ui import cached, findings, render
 from ui.page import PAGES, setup
+from ui.slicers import Uses
 
 page = setup("Overview", ":material/home:",
              "Are children of some ethnic groups over-represented as victims, suspects and offenders of youth "
-             "violence in the selected period, and are outcomes such as outcome 22 applied fairly?")
+             "violence in the selected period, and are outcomes such as outcome 22 applied fairly?",
+             uses=Uses(partly=(
+                 ("dates", "the main findings always cover the 12 months to the last month in view."),
+                 ("roles", "the counts and headline ratios show every role side by side; the outcome 22 section "
+                           "uses the chosen role (suspects when none is chosen)."),
+                 ("outcome_codes", "narrows the counts and headline ratios; the outcome 22 shares always count "
+                                   "every concluded outcome (the decision-point ratio)."),
+                 ("counting_unit", "the outcome 22 shares count records: one decision per child per crime."),
+             ), population_rates=True))
 filters, version = page.filters, page.version
 meta = page.publication
 period_from, period_to = page.period
@@ -75,7 +84,7 @@ for role, table in tables.items():
             "Interval (adjusted)": render.interval(row.ratio_lower, row.ratio_upper),
             "Verdict": render.verdict_label(row.verdict), "Reliability": row.reliability,
         })
-st.dataframe(pd.DataFrame(headline), hide_index=True, width="stretch", height=38 + 35 * len(headline))
+render.table(pd.DataFrame(headline), hide_index=True, width="stretch", height=38 + 35 * len(headline))
 
 st.subheader("Outcome 22 by group")
 render.chart(
@@ -89,13 +98,13 @@ st.subheader("What changed")
 last_month = pd.Timestamp(period_to).to_period("M").to_timestamp().date()
 changes = cached.what_changed(filters, version)  # equally mature months, with the test of change and its verdict
 st.markdown(f"**The latest complete month against the month before and a year earlier** ({unit.lower()})")
-st.dataframe(render.what_changed_display(changes), hide_index=True, width="stretch")
+render.table(render.what_changed_display(changes), hide_index=True, width="stretch")
 st.caption(render.what_changed_caption(changes, cached.outcome_maturity(filters, version)))
 comparison = cached.compare_years(filters.replace(roles=("suspect",)), version, last_month)
 joined = comparison.joined()
 joined = joined[joined["group"].isin(schema.ETHNIC_GROUPS) & (joined["group"] != filters.reference_group)]
 st.markdown(f"**Suspect ratios: {comparison.current_label} against {comparison.previous_label}**")
-st.dataframe(pd.DataFrame({
+render.table(pd.DataFrame({
     "Group": joined["group"],
     "Ratio now": joined["ratio"].round(2),
     "Interval now": render.intervals(joined["ratio_lower"], joined["ratio_upper"]),

@@ -8,6 +8,7 @@ unknown value is refused with a message naming it before any query runs.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -87,8 +88,9 @@ class Filters:
         """Ratio tables compare all groups: the ethnic-group slicer narrows displays, not denominators."""
         return self.replace(ethnic_groups=())
 
-    def describe(self) -> str:
-        """The filters in one plain-English line (shown at the top of each page and in exports)."""
+    def describe(self, area_names: Mapping[str, str] | None = None) -> str:
+        """The filters in one plain-English line (shown at the top of each page and in exports); districts by
+        name where ``area_names`` has them."""
         parts = []
         if self.date_from or self.date_to:
             parts.append(f"{self.date_from or 'start'} to {self.date_to or 'latest'}")
@@ -98,6 +100,8 @@ class Filters:
         }
         for name, label in labels.items():
             values = getattr(self, name)
+            if name == "areas" and area_names:
+                values = tuple(area_names.get(code, code) for code in values)
             if values:
                 parts.append(f"{label}: {', '.join(values)}")
         if self.serious_youth_violence_only:

@@ -332,6 +332,9 @@ MAX_FOLLOW_UP_DAYS = 3650
 
 #: Dimensions a table can be split or stratified by; the SQL column for each is fixed in store.py.
 SPLIT_DIMENSIONS: tuple[str, ...] = ("area", "offence_group", "age_band", "sex", "month")
+#: The split and stratum dimensions as users read them (a column name is never shown).
+DIMENSION_LABELS = MappingProxyType({"area": "district", "offence_group": "offence group", "age_band": "age band",
+                                     "sex": "sex", "month": "month", "role": "role"})
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,10 @@ from analytics import geography, schema
 from analytics.filters import format_confidence
 from ui import cached, render
 from ui.page import setup
+from ui.slicers import Uses
 
-page = setup("About the data", ":material/info:", "What every number means and where it comes from.")
+page = setup("About the data", ":material/info:", "What every number means and where it comes from.",
+             uses=Uses.only("counting_unit", "reference_group", "ethnicity_source", "confidence"))
 filters, version = page.filters, page.version
 meta, definitions = page.publication, cached.definitions(version)
 
@@ -67,7 +69,8 @@ st.markdown(
 population = cached.population_counts(filters.replace(areas=(), age_bands=(), sexes=()), version, ("area",))
 st.dataframe(
     population.pivot_table(index="area", columns="ethnic_group", values="population", aggfunc="sum")
-    .rename(index=page.area_names).reindex(columns=list(schema.ETHNIC_GROUPS)),
+    .rename(index=page.area_names).reindex(columns=list(schema.ETHNIC_GROUPS))
+    .rename_axis(index="District", columns=None),
     width="stretch",
 )
 

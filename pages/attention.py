@@ -6,12 +6,13 @@ import streamlit as st
 
 from ui import attention
 from ui.page import setup
+from ui.slicers import NONE
 
 page = setup("What needs attention", ":material/notifications:",
              "Where has a rate, a ratio or an outcome share started to move this month, beyond what its own history "
              "explains? Every series of role × district × ethnic group is checked each month with control charts "
-             "(NHS England's *Making Data Count* rules) and an exact test against its baseline.")
-st.caption("The sidebar's filters do not apply here: the alerts always cover the whole grid.")
+             "(NHS England's *Making Data Count* rules) and an exact test against its baseline. The alerts always "
+             "cover the whole grid, whatever the sidebar's filters say.", uses=NONE)
 
 latest = attention.alert_run(page.version)
 months = attention.months(latest, latest.settings)

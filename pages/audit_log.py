@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import auth
 from ui.page import setup
+from ui.slicers import NONE
 
 SHOWN = 2_000
 
@@ -13,7 +14,7 @@ setup("Audit log", ":material/history:",
       "Every download from this dashboard and every monthly pack generated here or with `python -m analytics report`: "
       "who, with which role, when, what, with which filters and from which data version. The log is append-only "
       "and tamper-evident: each entry is chained to the one before with a key kept outside the log, and the last "
-      "entry is anchored in a separate file. It is not affected by the sidebar's filters.")
+      "entry is anchored in a separate file. It is not affected by the sidebar's filters.", uses=NONE)
 
 log = auth.audit_view(SHOWN)
 (st.success if log.intact else st.error)(f"{log.summary}. Stored in `{log.path}`.")

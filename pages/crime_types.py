@@ -7,11 +7,14 @@ import streamlit as st
 from analytics import charts
 from ui import cached, render
 from ui.page import setup
+from ui.slicers import Uses
 
 page = setup("Crime types and risk markers", ":material/category:",
              "Is over-representation concentrated in some offences? Ratios by Home Office offence group, and for "
              "crimes flagged as knife crime, child criminal exploitation (CCE), child sexual exploitation (CSE), "
-             "county lines and gangs.")
+             "county lines and gangs.",
+             uses=Uses(partly=(("risk_markers", "the risk-marker rows set each marker to Only in turn (the other "
+                                                "markers as chosen)."),), population_rates=True))
 filters, version = page.filters, page.version
 
 with st.spinner("Computing ratios by offence and marker…"):

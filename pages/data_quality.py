@@ -8,10 +8,13 @@ import streamlit as st
 from analytics import charts, schema
 from ui import cached, render
 from ui.page import setup
+from ui.slicers import Uses
 
 page = setup("Data quality", ":material/fact_check:",
              "How well is ethnicity recorded? Every ratio in this monitor depends on it: inspectors found most "
-             "crime records lacked ethnicity.")
+             "crime records lacked ethnicity.",
+             uses=Uses(("counting_unit", "reference_group", "ethnicity_source"), partly=(
+                 ("dates", "the rows rejected or excluded always cover the whole of the last load."),)))
 filters, version = page.filters, page.version
 
 with st.spinner("Computing recording quality…"):
@@ -45,7 +48,8 @@ columns = st.columns(len(by_role))
 for column, row in zip(columns, by_role.to_dict("records"), strict=True):
     share = row["self_share"]
     column.metric(f"{str(row['role']).capitalize()} records with self-defined ethnicity", _share(share),
-                  delta=None if pd.isna(share) else f"{share - target:+.0%} against the {target:.0%} target",
+                  delta=None if pd.isna(share) else f"{100 * (share - target):+.0f} percentage points against the "
+                                                    f"{target:.0%} target".replace("%", " %"),
                   delta_color="normal",
                   help=f"{_count(row['self_stated'])} of {_count(row['records'])} records; "
                        f"any ethnicity (self or officer): {_share(row['any_share'])}")
@@ -73,9 +77,9 @@ def _completeness_table(frame: pd.DataFrame, label: str, column: str, names: dic
 
 
 st.subheader("By role")
-st.dataframe(_completeness_table(by_role, "Role", "role"), hide_index=True, width="stretch")
+render.table(_completeness_table(by_role, "Role", "role"), hide_index=True, width="stretch")
 st.subheader("By district")
-st.dataframe(_completeness_table(by_area, "District", "area", page.area_names), hide_index=True, width="stretch")
+render.table(_completeness_table(by_area, "District", "area", page.area_names), hide_index=True, width="stretch")
 if render.controlling():
     st.caption("[c]: a count from 1 to 4, or one that would reveal such a count, is not shown (disclosure control); "
                "–: the share is not shown because its count is not.")
@@ -107,8 +111,11 @@ st.markdown("By default each table reallocates a child who has only an officer-d
             "Not stated.")
 if render.audience() == "analyst":
     concordance = cached.concordance(filters, version)
-    st.dataframe(concordance.rename(columns={"stratum": "District (or whole selection)",
-                                             "officer_group": "Officer-defined", "children": "Children with both"}),
+    concordance = concordance.assign(stratum=concordance["stratum"].map(
+        {"selection": "Whole selection", **page.area_names}).fillna(concordance["stratum"]))
+    render.table(concordance.rename(columns={"stratum": "District (or whole selection)",
+                                             "officer_group": "Officer-defined", "children": "Children with both"})
+                 .rename_axis(columns=None),
                  hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.1f") for c in concordance.columns
                                 if c.endswith("%")})
@@ -123,7 +130,7 @@ st.markdown(f"Rows read **{_count(shown['rows_read'])}** = loaded **{_count(show
 if problems.empty:
     st.success("No rows were rejected or excluded.")
 else:
-    st.dataframe(problems.assign(rows=render.counts(problems["rows"]))
+    render.table(problems.assign(rows=render.counts(problems["rows"]))
                  .rename(columns={"kind": "Kind", "reason": "Reason", "rows": "Rows"}),
                  hide_index=True, width="stretch")
     render.download(problems, "load-rejections.csv", [f"Data version {version}", f"Source file {meta['source_file']}"],

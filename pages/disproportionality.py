@@ -9,6 +9,7 @@ from analytics import access, charts, schema
 from ui import auth, cached, partners, render, state
 from ui import detailed as detailed_view
 from ui.page import setup
+from ui.slicers import Uses
 
 SPLITS = {None: "No split", "area": "District", "offence_group": "Offence group", "age_band": "Age band",
           "sex": "Sex", "month": "Month"}
@@ -16,7 +17,7 @@ STRATA = {"area": "District", "age_band": "Age band", "sex": "Sex"}
 
 page = setup("Disproportionality", ":material/balance:",
              "Rates per 1,000 children of each group in the population per year, and how many times the reference "
-             "group's rate each group's rate is, with confidence intervals.")
+             "group's rate each group's rate is, with confidence intervals.", uses=Uses(population_rates=True))
 filters, version = page.filters, page.version
 
 view = detailed_view.view_control(st)
@@ -120,7 +121,7 @@ st.markdown(f"Ethnicity was not stated for **{int(missing['events']):,}** of {in
             f"children counted ({missing['rate']:.1f} %). Each ratio could lie anywhere between the last two columns "
             "depending on who those children are.")
 if len(bounds):
-    st.dataframe(pd.DataFrame({
+    render.table(pd.DataFrame({
         "Group": bounds["group"],
         "Ratio (not stated shared out in proportion)": bounds["if_proportional"].round(2),
         "If all not stated were this group": bounds["if_all_to_group"].round(2),

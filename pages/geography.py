@@ -8,10 +8,16 @@ import streamlit as st
 from analytics import charts, geography, schema
 from ui import cached, partners, render, state
 from ui.page import setup
+from ui.slicers import Uses
 
 page = setup("Geography", ":material/map:",
              "Where is the gap largest? Each district's rate or ratio for a chosen group, and each district "
-             "against the force average with 95 % and 99.8 % control limits.")
+             "against the force average with 95 % and 99.8 % control limits.",
+             uses=Uses(partly=(
+                 ("ethnic_groups", "the map, the funnel plot and the districts' table show the group chosen below."),
+                 ("outcome_codes", "narrows the rates and ratios; the outcome 22 funnel plot counts every concluded "
+                                   "outcome (the decision-point share)."),
+             ), population_rates=True))
 filters, version = page.filters, page.version
 
 left, middle, right = st.columns(3)
@@ -86,7 +92,7 @@ table = pd.DataFrame({  # for scrutiny, ``districts`` is already through disclos
     "Verdict": render.verdict_labels(districts["verdict"]),
     "Reliability": districts["reliability"],
 })
-st.dataframe(table, hide_index=True, width="stretch")
+render.table(table, hide_index=True, width="stretch")
 if render.controlling():
     st.caption("[c]: a count from 1 to 4, or one that would reveal such a count, is not shown (disclosure control); "
                "such a district's rate and ratio are not shown, and it is left out of the funnel plot.")
@@ -94,7 +100,7 @@ funnel_verdicts = render.funnel_verdicts(funnel.points) if funnel is not None el
 if funnel_verdicts:
     st.warning(f"Against the force average, after adjustment for every district: {funnel_verdicts}.")
 render.download(table, f"districts-{group.lower()}.csv",
-                [f"Filters: {filters.describe()}", "Population: Census 2021 based (modelled)",
+                [f"Filters: {filters.describe(page.area_names)}", "Population: Census 2021 based (modelled)",
                  f"Rates per 1,000 children per year, {period_label} (years = days ÷ 365.25)",
                  geography.ATTRIBUTION],
                 key="download-districts")

@@ -7,11 +7,13 @@ import streamlit as st
 
 from ui import journeys, render, state
 from ui.page import setup
+from ui.slicers import Uses
 
 page = setup("Children's journeys", ":material/route:",
              "Children recorded as victims who later appear as suspects, and the reverse; the pathway from a child's "
              "first role to the next; which roles and risk markers go together; and how soon a next involvement "
-             "follows, by ethnic group.")
+             "follows, by ethnic group.",
+             uses=Uses(("roles", "counting_unit")))
 filters, version = page.filters, page.version
 
 flag = None

@@ -8,12 +8,15 @@ import streamlit as st
 from analytics import access, report
 from ui import auth, cached, render, state
 from ui.page import setup
+from ui.slicers import Uses
 
 page = setup("Monthly pack", ":material/picture_as_pdf:",
              "The printable monthly pack: key findings in plain English, ratios with their uncertainty, districts, "
              "trends and ethnicity recording, for senior officers (exact counts) or the PCC's scrutiny panel "
              "(small numbers suppressed). The sidebar's filters apply; its date range only limits the months offered, "
-             "since the pack always covers the 12 months to the chosen month.")
+             "since the pack always covers the 12 months to the chosen month.",
+             uses=Uses(partly=(("dates", "only limits the months offered: the pack covers the 12 months to the "
+                                         "chosen month."),), population_rates=True))
 
 
 if cached.counts(page.filters, page.version, ("role",))["events"].sum() == 0:

@@ -7,14 +7,18 @@ import streamlit as st
 from analytics import access, charts, schema
 from ui import auth, cached, render, state
 from ui.page import setup
+from ui.slicers import Uses
 
 page = setup("Outcomes and diversion", ":material/alt_route:",
              "Are children of each group equally likely to be diverted? Home Office outcome 22 is diversionary, "
              "educational or intervention activity instead of prosecution. Among the cases where diversion was an "
              "option, the share ending in outcome 22 is compared with the reference group's share (the "
-             "decision-point ratio).")
+             "decision-point ratio).",
+             uses=Uses(("outcome_codes", "counting_unit"), partly=(
+                 ("roles", "suspects when no role is chosen."),)))
 filters, version = page.filters, page.version
-decision_filters = filters if filters.roles else filters.replace(roles=("suspect",))
+# every figure here counts concluded records, whatever the sidebar's outcome filter (the page's own choice below)
+decision_filters = (filters if filters.roles else filters.replace(roles=("suspect",))).replace(outcome_codes=())
 
 denominators = tuple(schema.DECISION_DENOMINATORS)
 configured = cached.configured_decision_denominator()

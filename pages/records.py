@@ -7,13 +7,15 @@ import streamlit as st
 from analytics import access
 from ui import cached, render
 from ui.page import setup
+from ui.slicers import Uses
 
 SHOWN = 5_000
 DOWNLOAD_LIMIT = 1_000_000
 
 page = setup("Records", ":material/table_rows:",
              "The pseudonymised records behind the figures, for analysts checking a number. No names, dates of birth "
-             "or addresses are held; person and crime identifiers are keyed hashes.")
+             "or addresses are held; person and crime identifiers are keyed hashes.",
+             uses=Uses(("counting_unit", "reference_group", "confidence")))
 filters, version = page.filters, page.version
 
 with st.spinner("Fetching records…"):
@@ -27,10 +29,10 @@ if matching == 0:
 st.markdown(f"**{matching:,}** records match"
             + (f" (the download holds the newest {DOWNLOAD_LIMIT:,})" if matching > DOWNLOAD_LIMIT else "")
             + f"; the newest {min(SHOWN, matching):,} are shown.")
-st.dataframe(rows, hide_index=True, width="stretch",
-             column_config={"recorded_date": st.column_config.DateColumn("Recorded", format="DD/MM/YYYY"),
-                            "outcome_date": st.column_config.DateColumn("Outcome date", format="DD/MM/YYYY")})
-notes = [f"Filters: {filters.describe()}", f"Data version {version}",
+render.table(render.records_display(rows, page.area_names), hide_index=True, width="stretch",
+             missing=f"{render.MISSING}: not in the record (no outcome yet while the investigation is open; no MSOA or "
+                     "offence code supplied).")
+notes = [f"Filters: {filters.describe(page.area_names)}", f"Data version {version}",
          "Record-level data for analysts only: do not publish.", *render.disclosure_rules("analyst")]
 render.download_file(
     "Download CSV", lambda: cached.records_csv(filters, DOWNLOAD_LIMIT, notes),

@@ -11,11 +11,13 @@ from analytics.filters import format_confidence
 from ui import render
 from ui import searches as search_ui
 from ui.page import setup
+from ui.slicers import Uses
 
 page = setup("Stop and search", ":material/front_hand:",
              "Are children of some ethnic groups searched more often than White children, and are searches of "
              "them less often productive? From the stop-and-search records every force publishes monthly on "
-             "data.police.uk.", allow_no_records=True)
+             "data.police.uk.",
+             uses=Uses.only("reference_group", "ethnicity_source", "confidence"), allow_no_records=True)
 version = page.version
 st.caption("The sidebar's slicers describe crime records; this page has its own filters below. The reference "
            "group, confidence level and ethnicity source come from the sidebar.")
@@ -101,7 +103,7 @@ with right:
 render.ratio_table(find, "stop-search-find-rates")
 missing = search_ui.controlled_cells(pd.DataFrame(find.not_recorded).T, controlling)
 st.markdown("**Searches with no outcome recorded** (not counted in either side of the outcome test):")
-st.dataframe(missing, width="stretch")
+render.table(missing, width="stretch")
 with st.expander("Only outcomes linked to the object of search"):
     st.markdown("The same test counting only actions where the outcome was linked to what the officer searched for.")
     render.ratio_table(linked, "stop-search-linked-find-rates")
@@ -129,7 +131,7 @@ render.chart(charts.monthly_lines(render.for_chart(monthly, ("value",)), "Search
 
 st.subheader("Every age range")
 st.markdown("Searches by age range and group, for all the other filters (children under 10 on their own row).")
-st.dataframe(ages.apply(render.counts), width="stretch")
+render.table(render.plain_names(ages.apply(render.counts)), width="stretch")
 
 # ------------------------------------------------------------------------------------------------
 st.subheader("Ethnicity recording: self-defined against officer-defined")
@@ -144,7 +146,7 @@ with left:
                  "Officers have no code for Mixed, so a Mixed self-definition can never agree.", key="ss-agreement")
 with right:
     st.markdown("**Where each search's group came from**")
-    st.dataframe(sources.assign(searches=render.counts(sources["searches"]))
+    render.table(sources.assign(searches=render.counts(sources["searches"]))
                  .rename(columns={"source": "Source", "searches": "Searches"}), hide_index=True, width="stretch")
     if not agreement_shown:
         st.markdown("Agreement is not shown for this selection: a count in the table behind it is suppressed "
@@ -162,19 +164,19 @@ with left:
     if controlling:
         statuses = render.controlled_counts(statuses, ("searches",), totals_published=True).drop(columns="suppressed")
         statuses["searches"] = render.counts(statuses["searches"])
-    st.dataframe(statuses.rename(columns={"location_status": "Location", "searches": "Searches"}), hide_index=True,
+    render.table(statuses.rename(columns={"location_status": "Location", "searches": "Searches"}), hide_index=True,
                  width="stretch")
     st.caption("Norfolk searches are placed in districts by their published coordinates; a search without "
                "coordinates is 'Location not published'.")
 with right:
-    st.dataframe(search_ui.loads(version), hide_index=True, width="stretch")
+    render.table(render.plain_names(search_ui.loads(version)), hide_index=True, width="stretch")
     reasons = search_ui.rejection_reasons(version)
     if controlling and len(reasons):
         count = next(c for c in reasons.columns if pd.api.types.is_integer_dtype(reasons[c]))
         reasons = render.controlled_counts(reasons, (count,), totals_published=True).drop(columns="suppressed")
         reasons[count] = render.counts(reasons[count])
     if len(reasons):
-        st.dataframe(reasons, hide_index=True, width="stretch")
+        render.table(render.plain_names(reasons), hide_index=True, width="stretch")
     else:
         st.caption("No row of the loaded files was rejected.")
 

@@ -10,9 +10,13 @@ import streamlit as st
 from analytics import charts, schema
 from ui import cached, render
 from ui.page import setup
+from ui.slicers import Uses
 
 page = setup("Trends", ":material/timeline:",
-             "Is the gap growing or shrinking? Monthly counts by group and the ratio over each 12-month window.")
+             "Is the gap growing or shrinking? Monthly counts by group and the ratio over each 12-month window.",
+             uses=Uses(partly=(("dates", "the charts cover the date range; what changed and this year against last "
+                                         "compare whole months up to its end, from earlier months if need be."),),
+                       population_rates=True))
 filters, version = page.filters, page.version
 
 with st.spinner("Computing trends…"):
@@ -63,7 +67,7 @@ render.chart(
 last_month = pd.Timestamp(page.period[1]).to_period("M").to_timestamp().date()
 st.subheader("What changed: the latest complete month against the month before and a year earlier")
 changes = cached.what_changed(filters, version)
-st.dataframe(render.what_changed_display(changes), hide_index=True, width="stretch")
+render.table(render.what_changed_display(changes), hide_index=True, width="stretch")
 st.caption(render.what_changed_caption(changes, maturity))
 comparison = cached.compare_years(filters, version, last_month)
 comparison = dataclasses.replace(comparison, current=render.controlled(comparison.current),
@@ -71,7 +75,7 @@ comparison = dataclasses.replace(comparison, current=render.controlled(compariso
 st.subheader("This year against last")
 joined = comparison.joined()
 joined = joined[joined["group"].isin(schema.ETHNIC_GROUPS) & (joined["group"] != filters.reference_group)]
-st.dataframe(pd.DataFrame({
+render.table(pd.DataFrame({
     "Group": joined["group"],
     comparison.current_label: joined["ratio"].round(2),
     "Interval (adjusted)": render.intervals(joined["ratio_lower"], joined["ratio_upper"]),
@@ -83,6 +87,6 @@ st.caption("Ratios over 12 months, against the population of each group (rates p
               "offenders (cases still concluding)." if offenders_in_view and maturity.first_incomplete_month else ""))
 
 render.download(rolling, "rolling-12-month-ratios.csv",
-                [f"Filters: {filters.describe()}",
+                [f"Filters: {filters.describe(page.area_names)}",
                  "Exact conditional (binomial) interval for each window's rate ratio"],
                 key="download-rolling")

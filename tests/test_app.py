@@ -138,7 +138,7 @@ def test_page_renders_when_the_filter_leaves_nothing(path, store):
     assert_no_exception(at, f"{path} with a filter that leaves nothing ({query})")
     assert not at.error, f"{path} shows an error: {texts(at, 'error')}"
     summary = filter_summary(at)
-    assert f"{day} to {day}" in summary and f"district: {NORWICH}" in summary and "role: victim" in summary
+    assert f"{day} to {day}" in summary and "district: Norwich" in summary and "role: victim" in summary
     if path in STATIC_PAGES:
         return
     messages = texts(at, "info") + texts(at, "warning") + texts(at, "markdown")
@@ -161,7 +161,7 @@ def test_overview_counts_follow_the_district_slicer(store):
         assert metric(at, f"Distinct children as {role}s") == f"{int(norwich[role]):,}", role
     assert norwich["suspect"] != everyone["suspect"]
     assert at.query_params.get("area") == NORWICH, "the choice is reflected in the URL"
-    assert f"district: {NORWICH}" in filter_summary(at)
+    assert "district: Norwich" in filter_summary(at)
 
 
 def test_overview_headline_verdict_matches_the_analytics_layer(store):
@@ -230,7 +230,7 @@ def test_filter_survives_a_page_change(store):
     assert_no_exception(at, "Disproportionality after choosing Norwich on the Overview")
     assert at.title[0].value == "Disproportionality"
     assert at.multiselect(key=state.widget_key("areas")).value == [NORWICH]
-    assert f"district: {NORWICH}" in filter_summary(at)
+    assert "district: Norwich" in filter_summary(at)
     assert at.query_params.get("area") == NORWICH
     expected = disparity.population_rates(store, Filters(areas=(NORWICH,))).table.set_index("group")
     assert _ratio(table_with(at, "Group", "Ratio"), "Black") == pytest.approx(round(expected["ratio"]["Black"], 2))

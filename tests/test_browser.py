@@ -137,13 +137,13 @@ def test_filter_chosen_on_one_page_applies_on_another(page, server):
     TIMINGS["overview: choose a district (click to charts redrawn), s"] = round(seconds, 3)
     page.keyboard.press("Escape")
     assert query(page.url).get("area") == NORWICH
-    assert f"district: {NORWICH}" in filter_summary(page)
+    assert "district: Norwich" in filter_summary(page)
 
     page.locator(bs.PAGE_LINK).filter(has_text="Disproportionality").click()
     page.wait_for_url("**/disproportionality**")
     bs.wait_loaded(page, 2)
     assert_healthy(page, "Disproportionality after choosing Norwich on the Overview")
-    assert f"district: {NORWICH}" in filter_summary(page)
+    assert "district: Norwich" in filter_summary(page)
     assert NORWICH_NAME in bs.sidebar_multiselect(page, "District").inner_text()
     page.wait_for_function("code => location.search.includes('area=' + code)", arg=NORWICH, timeout=STEP_GUARD_MS)
     assert query(page.url).get("area") == NORWICH
@@ -169,7 +169,7 @@ def test_deep_link_on_a_fresh_server_shows_the_same_figures(browser, server, das
             assert_healthy(tab, "a deep link as the first request to a fresh server")
             assert tab.locator('[data-testid="stHeading"]').first.inner_text().strip() == "Disproportionality"
             summary = filter_summary(tab)
-            assert f"district: {NORWICH}" in summary and "role: suspect" in summary
+            assert "district: Norwich" in summary and "role: suspect" in summary
             assert NORWICH_NAME in bs.sidebar_multiselect(tab, "District").inner_text()
             assert query(tab.url) == {"area": NORWICH, "role": "suspect"}
             deep = bs.charts_signature(tab)

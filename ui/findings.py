@@ -22,6 +22,9 @@ FINDING_PAGES = {"role": ("pages/disproportionality.py", "Disproportionality"),
                  "district": ("pages/geography.py", "Geography"),
                  "marker": ("pages/crime_types.py", "Crime types and risk markers")}
 ATTENTION = ("higher", "lower")
+#: The word leading each sentence of a verdict's list ("Too few to compare" read "**Too.**" when cut at a space).
+VERDICT_WORDS = {"higher": "Higher", "lower": "Lower", "similar": "Similar", "not estimable": "Too few to compare",
+                 "withheld": "Withheld"}
 VERDICT_ICONS = {"higher": ":material/arrow_upward:", "lower": ":material/arrow_downward:",
                  "similar": ":material/drag_handle:", "not estimable": ":material/help:",
                  "withheld": ":material/lock:"}
@@ -47,7 +50,8 @@ def main_findings(filters: Filters, version: str, last: date) -> None:
     for group in groups:
         with st.expander(f"{group.heading} ({len(group.sentences)})", expanded=group.verdict in ATTENTION,
                          icon=VERDICT_ICONS.get(group.verdict)):
-            st.markdown("\n".join(f"- **{group.heading.split(' ')[0]}.** {text}" for text in group.sentences))
+            word = VERDICT_WORDS.get(group.verdict, group.heading)
+            st.markdown("\n".join(f"- **{word}.** {text}" for text in group.sentences))
     st.caption("The same findings, in the same words, as the monthly pack. Higher or lower: the difference holds "
                "after allowing for every comparison made (the interval shown is adjusted to match); similar: any "
                "difference could be chance. Methods: *About the data* and the pack's annex.")

@@ -85,9 +85,9 @@ def match_rate_panel(filters: Filters, version: str) -> None:
     partner_side, police_side = match_rates(filters, version, render.audience())
     left, right = st.columns(2)
     left.markdown("**Partner children found in the police records** (by the partner's recorded group)")
-    left.dataframe(_share_table(partner_side, "matched", "Matched"), hide_index=True, width="stretch")
+    render.table(_share_table(partner_side, "matched", "Matched"), where=left, hide_index=True, width="stretch")
     right.markdown("**Children in view with any partner flag** (by the police group)")
-    right.dataframe(_share_table(police_side, "flagged", "With a flag"), hide_index=True, width="stretch")
+    render.table(_share_table(police_side, "flagged", "With a flag"), where=right, hide_index=True, width="stretch")
     st.caption("Linkage that fails more often for some groups makes their flagged children look fewer: read the "
                "linked views with these match rates. Shares with Wilson intervals; counts 1-4 shown as [c] for "
                "scrutiny.")
@@ -103,7 +103,7 @@ def crossover_view(filters: Filters, version: str, flag: str | None, key: str) -
         render.chart(charts.forest_plot(compared, f"{label}: ratio to {filters.reference_group} children",
                                         filters.reference_group, filters.confidence, label_column="label"),
                      " ".join(result.notes), key=f"{key}-{direction}")
-        st.dataframe(pd.DataFrame({
+        render.table(pd.DataFrame({
             "Window": table["split"],
             "Group": table["group"] + table["is_reference"].map({True: " (reference)", False: ""}),
             "Children in the cohort": render.counts(table["denominator"]),
@@ -122,7 +122,7 @@ def pathway_view(filters: Filters, version: str, flag: str | None, key: str) -> 
                  "A child's first record (victim, suspect, or both on the first day) and the role of its next record "
                  "on a later date. Links of fewer than 5 children are not drawn for scrutiny.", key=f"{key}-sankey")
     shown = paths.assign(children=render.counts(paths["children"]))
-    st.dataframe(shown.rename(columns={"first": "First role", "next": "Next involvement", "children": "Children"}),
+    render.table(shown.rename(columns={"first": "First role", "next": "Next involvement", "children": "Children"}),
                  hide_index=True, width="stretch")
 
 
@@ -140,7 +140,7 @@ def incidence_view(filters: Filters, version: str, flag: str | None, key: str) -
                                           filters.confidence), result.method + ".", key=f"{key}-incidence")
     table = result.table
     if len(table):
-        st.dataframe(pd.DataFrame({
+        render.table(pd.DataFrame({
             "Group": table["group"], "Months": table["months"], "Children": render.counts(table["children"]),
             "Next involvements": render.counts(table["events"]), "Still followed": render.counts(table["at_risk"]),
             "Cumulative incidence": [("" if pd.isna(v) else f"{100 * v:.1f} %") for v in table["incidence"]],

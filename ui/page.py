@@ -12,7 +12,7 @@ import streamlit as st
 from analytics import access
 from analytics.filters import Filters
 from analytics.store import NoDataError
-from ui import auth, cached, sidebar, state
+from ui import auth, cached, errors, sidebar, slicers, state
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,11 +56,14 @@ class PageContext:
         return start, end
 
 
-def setup(title: str, icon: str, intro: str = "", allow_no_records: bool = False) -> PageContext:
+def setup(title: str, icon: str, intro: str = "", *, uses: slicers.Uses,
+          allow_no_records: bool = False) -> PageContext:
     """Configure the page, check data is loaded, draw navigation and slicers, return the context.
 
+    ``uses``: the sidebar slicers the page uses (issue 15, part 3: a slicer that does not apply is said so).
     ``allow_no_records``: the page works on a publication without crime records (e.g. searches only).
     """
+    errors.install(title)  # an uncaught exception from here on: an error id for the user, the traceback logged
     # an emoji favicon: a ":material/…:" page icon makes the browser fetch its image from the internet
     st.set_page_config(page_title=f"{title} · Youth Disproportionality Monitor", page_icon="⚖️", layout="wide")
     # Access first (issue 6): nothing else is drawn for a user who may not see this page.
@@ -87,7 +90,7 @@ def setup(title: str, icon: str, intro: str = "", allow_no_records: bool = False
         auth.set_context(page, Filters().describe(), version)
         return PageContext(Filters(), version, None, None, area_names)
     values = state.current(first, last, tuple(area_names))
-    sidebar.draw(values, first, last, area_names)
+    sidebar.draw(values, first, last, area_names, uses)
     try:
         filters = state.to_filters(values)
     except ValueError as exc:
@@ -103,7 +106,8 @@ def setup(title: str, icon: str, intro: str = "", allow_no_records: bool = False
     ignored = st.session_state.pop("yvdm_ignored_params", [])
     if ignored:
         st.warning(f"Ignored unknown link values: {', '.join(ignored)}")
-    st.caption(f"**Filters:** {filters.describe()} · **Data version** {version}")
+    st.caption(f"**Filters:** {filters.describe(area_names)} · **Data version** {version}")
+    slicers.page_notes(uses, st.session_state[state.STATE_KEY], first, last)
     return PageContext(filters, version, first, last, area_names)
 
 

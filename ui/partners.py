@@ -73,7 +73,7 @@ def overlay_section(page, police: pd.DataFrame, police_label: str, group: str, a
         "The bars are each table's shown intervals: a bar clear of 1 is a verdict of higher or lower.",
         key=f"{key}-forest",
     )
-    st.dataframe(overlay_table(frame, filters.reference_group), hide_index=True, width="stretch")
+    render.table(overlay_table(frame, filters.reference_group), hide_index=True, width="stretch")
     for note in result.notes:
         st.caption(note)
     st.caption("Partner figures: the latest period loaded for each measure; every period is in the monthly pack's "

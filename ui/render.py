@@ -36,12 +36,90 @@ def yes_no(value) -> str:
     return "Yes" if bool(value) else "No"
 
 
+MISSING = "–"  # a missing value on screen (Streamlit's grid shows "None" for a null), explained under its table
+
+
 def interval(low: float | None, high: float | None, digits: int = 2) -> str:
-    """An interval in words ("0.85 to 1.20"; an infinite upper limit as ∞), or "" when there is none."""
-    if low is None or pd.isna(low):
-        return ""
-    high_text = "∞" if high is not None and not pd.isna(high) and math.isinf(high) else f"{high:.{digits}f}"
+    """An interval in words ("0.85 to 1.20"; an infinite upper limit as ∞); "–" when there is none (e.g. the
+    reference group's), "– (not estimable)" when only one limit could be computed."""
+    low_missing, high_missing = low is None or pd.isna(low), high is None or pd.isna(high)
+    if low_missing or high_missing:
+        return MISSING if low_missing and high_missing else f"{MISSING} (not estimable)"
+    high_text = "∞" if math.isinf(high) else f"{high:.{digits}f}"  # type: ignore[arg-type]
     return f"{low:.{digits}f} to {high_text}"
+
+
+def missing_reason() -> str:
+    """Why a cell shows "–", for the caption under a table that has one."""
+    withheld = " or withheld by disclosure control" if controlling() else ""
+    return (f"{MISSING}: no value for this row: not estimable (no events, too few, or none in the reference "
+            f"group){withheld}.")
+
+
+def without_nulls(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with every missing value (NaN, None, NaT) shown as "–" instead of Streamlit's "None"; a column
+    with one becomes text throughout (the grid needs one type a column)."""
+    shown = frame.copy()
+    for column in shown.columns:
+        values = shown[column]
+        if values.isna().any():
+            shown[column] = values.map(_cell_text)
+    return shown
+
+
+def _cell_text(value: object) -> str:
+    if value is None or pd.isna(value):  # type: ignore[call-overload]
+        return MISSING
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}"
+    return f"{value:,}" if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+
+
+#: The record-level columns as people read them (the CSV download keeps the data contract's names).
+RECORD_LABELS = {
+    "record_id": "Record", "person_id": "Person (pseudonym)", "crime_id": "Crime (pseudonym)", "role": "Role",
+    "recorded_date": "Recorded", "age": "Age", "age_band": "Age band", "sex": "Sex",
+    "ethnicity_self": "Self-defined ethnicity code", "ethnicity_officer": "Officer-defined ethnicity code",
+    "ethnic_group": "Ethnic group", "area_code": "District", "msoa_code": "MSOA", "offence_group": "Offence group",
+    "offence_code": "Offence code", "outcome_code": "Outcome code", "outcome_group": "Outcome group",
+    "outcome_date": "Outcome date", **schema.RISK_MARKER_LABELS, "serious_youth_violence": "Serious youth violence",
+}
+
+
+def records_display(rows: pd.DataFrame, area_names: dict[str, str]) -> pd.DataFrame:
+    """Records as people read them: plain column names, districts by name, dates as DD/MM/YYYY."""
+    shown = rows.assign(area_code=rows["area_code"].map(area_names).fillna(rows["area_code"]))
+    for column in ("recorded_date", "outcome_date"):
+        dates = pd.to_datetime(shown[column])
+        shown[column] = dates.dt.strftime("%d/%m/%Y").where(dates.notna(), None)
+    for column in (*schema.RISK_MARKERS, "serious_youth_violence"):
+        shown[column] = shown[column].map({True: "Yes", False: "No"})
+    return shown.rename(columns=RECORD_LABELS)
+
+
+#: Column names whose plain form is not just the words of the name.
+PLAIN_NAMES = {"source_sha256": "Source file SHA-256", "ethnic_group": "Ethnic group", "age_range": "Age range"}
+
+
+def plain_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table straight from the store with its column and axis names in words ('rows_read' -> 'Rows read')."""
+    def plain(name: Any) -> Any:
+        if not isinstance(name, str) or "_" not in name:
+            return name
+        return PLAIN_NAMES.get(name, name.replace("_", " ").capitalize())
+    shown = frame.rename(columns=plain)
+    shown.index = shown.index.rename(plain(frame.index.name))  # new index objects: the cached frame is untouched
+    shown.columns = shown.columns.rename(plain(frame.columns.name))
+    return shown
+
+
+def table(frame: pd.DataFrame, where: Any = None, missing: str | None = None, **options: Any) -> None:
+    """``st.dataframe`` with missing values as "–" and, where there are any, a caption saying why (``missing``,
+    else ``missing_reason``)."""
+    where = where or st
+    where.dataframe(without_nulls(frame), **options)
+    if frame.isna().to_numpy().any():
+        where.caption(missing or missing_reason())
 
 
 def compared(table: pd.DataFrame) -> pd.DataFrame:
@@ -98,7 +176,7 @@ def counts(column: pd.Series) -> pd.Series:
     """Counts as they are; a column that disclosure control has mixed with ``[c]`` becomes text throughout."""
     if pd.api.types.is_numeric_dtype(column):
         return column
-    return column.map(lambda v: v if isinstance(v, str) else ("" if pd.isna(v) else f"{int(v):,}"))
+    return column.map(lambda v: v if isinstance(v, str) else (MISSING if pd.isna(v) else f"{int(v):,}"))
 
 
 def _value_with_unit(value, unit: str) -> str:
@@ -219,7 +297,7 @@ def suppressed_note() -> str:
 def ratio_table(result: RatioTable, key: str, label: str = "Group") -> None:
     """The table under a chart, with its download (CSV with the definitions stated)."""
     result = controlled(result)
-    st.dataframe(ratio_display(result, label), hide_index=True, width="stretch")
+    table(ratio_display(result, label), hide_index=True, width="stretch")
     download(result.csv_frame(), f"{key}.csv", export_notes(result), key=f"download-{key}",
              permission=access.EXACT_COUNTS if audience() == "analyst" else access.CONTROLLED_EXPORT)
 
@@ -271,16 +349,21 @@ def download_file(label: str, data: bytes | Callable[[], bytes], file_name: str,
                           **({"icon": ":material/download:"} | button))
 
 
+def dimension_names(names: str) -> str:
+    """'area, age_band' -> 'district, age band': dimensions by their plain names."""
+    return ", ".join(schema.DIMENSION_LABELS.get(n.strip(), n.strip()) for n in str(names).split(",") if n.strip())
+
+
 def adjusted_table(adjusted: pd.DataFrame) -> None:
     """Crude beside Mantel–Haenszel adjusted ratios, with the homogeneity test."""
-    st.dataframe(pd.DataFrame({
+    table(pd.DataFrame({
         "Group": adjusted["group"],
         "Crude ratio": adjusted["crude_ratio"].round(2),
         "Crude interval": intervals(adjusted["crude_lower"], adjusted["crude_upper"]),
         "Adjusted ratio": adjusted["adjusted_ratio"].round(2),
         verdicts.interval_heading(adjusted.get("interval_level", pd.Series(dtype=float))):
             intervals(adjusted["adjusted_lower"], adjusted["adjusted_upper"]),
-        "Adjusted for": adjusted["adjusted_for"],
+        "Adjusted for": adjusted["adjusted_for"].map(dimension_names),
         "Strata used": adjusted["strata_used"],
         "Homogeneity p": adjusted["homogeneity_p"].map(lambda p: "" if pd.isna(p) else f"{p:.3f}"),
         "Verdict": adjusted["verdict"].map(verdicts.label_of),

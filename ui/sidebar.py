@@ -8,7 +8,7 @@ import streamlit as st
 
 from analytics import schema
 from analytics.filters import MARKER_MODES, OPEN_OUTCOME_TOKEN, format_confidence
-from ui import state
+from ui import slicers, state
 
 MARKER_MODE_LABELS = {"any": "Any", "only": "Only", "exclude": "Exclude"}
 
@@ -19,11 +19,14 @@ def _outcome_label(code: str) -> str:
     return f"{code}: {schema.OUTCOME_CODES[code]}"
 
 
-def draw(values: dict, first: date | None, last: date | None, area_names: dict[str, str]) -> None:
-    """Draw every slicer; each change is copied into the session state by its callback."""
+def draw(values: dict, first: date | None, last: date | None, area_names: dict[str, str],
+         uses: slicers.Uses) -> None:
+    """Draw every slicer, under a note naming those the page does not use; each change is copied into the
+    session state by its callback."""
     state.copy_into_widgets(values)
     sidebar = st.sidebar
     sidebar.markdown("### Filters")
+    slicers.sidebar_note(uses)
     sidebar.date_input("Date range (recorded)", min_value=first, max_value=last, key=state.widget_key("dates"),
                        on_change=_remember_dates, format="DD/MM/YYYY")
     _multi(sidebar, "Role", "roles", schema.ROLES, str.capitalize)

@@ -211,7 +211,7 @@ def _share_table(counts, filters, split, events_column, denominator_column, miss
     table = _finish(rows, filters)
     total_missing = sum(sum(v.values()) for v in not_recorded.values())
     notes = (f"{total_missing:,} searches with {missing_label} are not in the numerators or denominators "
-             "(counted by group in not_recorded).",
+             "(counted by group in the table of searches without one).",
              "The unit is the search; ratios use the Koopman score interval, shares the Wilson interval.")
     return SearchTable(table, measure, filters, numerator=numerator, denominator=denominator,
                        denominator_source="the searches themselves", split=split, not_recorded=not_recorded,
