@@ -236,3 +236,30 @@ def test_the_pack_names_a_chosen_district(sample_store):
     pack = report.build_pack(sample_store, date(2026, 9, 1), "scrutiny", Filters(areas=("E07000148",)))
     assert pack.html.count("district: Norwich") == 2
     assert "district: E07000148" not in pack.html
+
+
+# --------------------------------------------------------------------------------------------
+# Months in words
+# --------------------------------------------------------------------------------------------
+def test_month_name_reads_any_month_in_words():
+    from datetime import date
+
+    import pandas as pd
+
+    from analytics.periods import month_name
+
+    assert month_name(date(2026, 9, 1)) == month_name("2026-09") == month_name("2026-09-30") == "September 2026"
+    assert month_name(pd.Timestamp("2026-09-01"), "%b %Y") == "Sep 2026"
+    assert month_name(None) == month_name("") == month_name(float("nan")) == month_name(pd.NaT) == ""
+
+
+@pytest.mark.parametrize("role", ["analyst", "scrutiny"])
+def test_what_needs_attention_shows_months_in_words(role, monkeypatch):
+    """'signalling since 2026-09' read as a code (and, to scrutiny, a bare '09' as a count): months in words."""
+    at = run("pages/attention.py", role, monkeypatch)
+    assert not at.exception, [e.message for e in at.exception]
+    text = [readable(s) for s in shown_strings(at, "pages/attention.py")]
+    assert [t for t in text if re.search(r"\b20\d\d-\d\d\b(?!-\d)", t) and "ata version" not in t] == []
+    if role == "analyst":
+        assert [t for t in text if re.search(r"signalling since (January|February|March|April|May|June|July|August|"
+                                             r"September|October|November|December) 20\d\d", t)]
