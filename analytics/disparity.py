@@ -92,8 +92,7 @@ def population_rates(store: Store, filters: Filters, split: str | None = None) -
     dims = (split,) if split else ()
     population_dims = dims if split in POPULATION_DIMENSIONS else ()
     outside = sex_outside_population(store, filters)
-    return _population_table(store, filters, split, store.event_counts(population_sexes(filters), dims),
-                             store.population_counts(filters, population_dims),
+    return _population_table(store, filters, split, store.population_counts(filters, population_dims),
                              shown_count(store, int(outside["events"].sum())))
 
 
@@ -107,50 +106,35 @@ class RoleRates:
 
 def rates_by_role(store: Store, filters: Filters) -> RoleRates:
     """The tables ``population_rates(store, filters.replace(roles=(role,)))`` for victims, suspects and
-    offenders, and the events in each role, from one scan of the records instead of four.
+    offenders, and the events in each role.
 
     A child's ethnic group is one per child, so children by role are the sum of children by role and
-    group over the chosen groups."""
+    group over the chosen groups. Each role's table is its own query (the concordance and the crimes shared by
+    its children are by role)."""
     events = store.event_counts(filters.replace(roles=()), ("role",))
-    population = store.population_counts(filters)
-    if ethnicity.uses_estimator(filters.ethnicity_source, filters.counting_unit):  # the concordance is by role
-        tables = {role: population_rates(store, filters.replace(roles=(role,))) for role in schema.ROLES}
-    else:
-        counted = population_sexes(filters)
-        rated = events if counted == filters else store.event_counts(counted.replace(roles=()), ("role",))
-        outside = sex_outside_population(store, filters.replace(roles=()), ("role",)).set_index("role")["events"]
-        tables = {role: _population_table(store, filters.replace(roles=(role,)), None,
-                                          rated[rated["role"] == role].drop(columns="role"), population,
-                                          shown_count(store, int(outside.get(role, 0))))
-                  for role in schema.ROLES}
+    tables = {role: population_rates(store, filters.replace(roles=(role,))) for role in schema.ROLES}
     chosen = events[events["ethnic_group"].isin(filters.ethnic_groups)] if filters.ethnic_groups else events
     counts = chosen.groupby("role")["events"].sum().reindex(list(schema.ROLES), fill_value=0).astype(int)
     return RoleRates(tables, counts)
 
 
-def _population_table(store: Store, filters: Filters, split: str | None, events: pd.DataFrame,
-                      population: pd.DataFrame, sex_outside: int | str = 0) -> DisparityTable:
-    """``events`` are counted with ``population_sexes(filters)``; ``sex_outside`` children (records) recorded with sex
-    U or X (``_shown_count``) were left out of them."""
+def _population_table(store: Store, filters: Filters, split: str | None, population: pd.DataFrame,
+                      sex_outside: int | str = 0) -> DisparityTable:
+    """Events counted with ``population_sexes(filters)`` (estimates with the two-way variance, children and the
+    crimes they share: ``analytics.ethnicity``); ``sex_outside`` children (records) recorded with sex U or X
+    (``_shown_count``) were left out of them."""
     population_dims = (split,) if split in POPULATION_DIMENSIONS else ()
     population_by = by_split(population, split if population_dims else None, "population")
-    parts: list[Any]
-    method, concordance = _ethnicity_method(filters, None)
-    if ethnicity.uses_estimator(filters.ethnicity_source, filters.counting_unit):
-        dims = (split,) if split else ()
-        units = store.ethnicity_units(population_sexes(filters), dims)
-        concordance = _concordance(store, population_sexes(filters), units if not dims else None)
-        method, _ = _ethnicity_method(filters, concordance)
-        estimates = ethnicity.rate_estimates(units, dims, filters.ethnicity_source, filters.counting_unit,
-                                             filters.reference_group, concordance)
-        parts = [ethnicity.as_rate_part(split_value, estimates.get(split_value if split else None),
-                                        population_by.get(split_value if population_dims else None, {}))
-                 for split_value in split_values(units, population, split)]
-    else:
-        events_by = by_split(events, split, "events")
-        parts = [(split_value, events_by.get(split_value if split else None, {}),
-                  population_by.get(split_value if population_dims else None, {}))
-                 for split_value in split_values(events, population, split)]
+    dims = (split,) if split else ()
+    counted = population_sexes(filters)
+    units = store.ethnicity_units(counted, dims)
+    concordance = _concordance(store, counted, units if not dims else None)
+    method, _ = _ethnicity_method(filters, concordance)
+    estimates = ethnicity.rate_estimates(units, dims, filters.ethnicity_source, filters.counting_unit,
+                                         filters.reference_group, concordance, store.co_offending(counted, dims))
+    parts = [ethnicity.as_rate_part(split_value, estimates.get(split_value if split else None),
+                                    population_by.get(split_value if population_dims else None, {}))
+             for split_value in split_values(units, population, split)]
     period = rate_period_of(store, filters)
     table = _finish(rate_rows(parts, filters.reference_group, filters.confidence,
                               years=split_years(period, split, [part[0] for part in parts])), filters)
@@ -182,21 +166,15 @@ def marker_rates(store: Store, filters: Filters) -> DisparityTable:
     population = by_group(store.population_counts(filters), None, None, "population")
     counted = population_sexes(filters)  # girls and boys only: the population's sexes
     outside = shown_count(store, int(sex_outside_population(store, filters)["events"].sum()))
-    parts: list[Any]
-    method, concordance = _ethnicity_method(filters, None)
-    if ethnicity.uses_estimator(filters.ethnicity_source, filters.counting_unit):
-        concordance = _concordance(store, counted)  # the concordance of the whole selection, for every marker
-        method, _ = _ethnicity_method(filters, concordance)
-        parts = []
-        for marker in schema.RISK_MARKERS:
-            estimates = ethnicity.rate_estimates(store.ethnicity_units(counted.replace(**{marker: "only"})), (),
-                                                 filters.ethnicity_source, filters.counting_unit,
-                                                 filters.reference_group, concordance)
-            parts.append(ethnicity.as_rate_part(schema.RISK_MARKER_LABELS[marker], estimates.get(None), population))
-    else:
-        parts = [(schema.RISK_MARKER_LABELS[marker],
-                  by_group(store.event_counts(counted.replace(**{marker: "only"})), None, None, "events"), population)
-                 for marker in schema.RISK_MARKERS]
+    concordance = _concordance(store, counted)  # the concordance of the whole selection, for every marker
+    method, _ = _ethnicity_method(filters, concordance)
+    parts: list[Any] = []
+    for marker in schema.RISK_MARKERS:
+        flagged = counted.replace(**{marker: "only"})
+        estimates = ethnicity.rate_estimates(store.ethnicity_units(flagged), (), filters.ethnicity_source,
+                                             filters.counting_unit, filters.reference_group, concordance,
+                                             store.co_offending(flagged))
+        parts.append(ethnicity.as_rate_part(schema.RISK_MARKER_LABELS[marker], estimates.get(None), population))
     period = rate_period_of(store, filters)
     rows = rate_rows(parts, filters.reference_group, filters.confidence, years=period.years)
     unit = schema.COUNTING_UNITS[filters.counting_unit].lower()
@@ -237,14 +215,14 @@ def decision_ratios(
     # decisions are counted in records: always the estimates (records clustered in children; the concordance)
     units = store.ethnicity_units(filters, dims, tuple(outcome_codes), schema.DECISION_DENOMINATORS[denominator])
     concordance = (_concordance(store, filters) if filters.ethnicity_source == ethnicity.SOURCE else None)
-    method, _ = _ethnicity_method(filters.replace(counting_unit="records"), concordance)
+    method = ethnicity.method_text(filters.ethnicity_source, "records", concordance, co_offending=False)
     estimates = ethnicity.share_estimates(units, dims, filters.ethnicity_source, concordance)
     rows = []
     for split_value in split_values(units, None, split):
         cell = estimates.get(split_value if split else None, ethnicity.CellEstimate())
         rows += decision_rows(split_value, cell.events, cell.denominator, filters.reference_group,
                               filters.confidence, cell.share_variance)
-    table = _finish(rows, filters, records=True)
+    table = _finish(rows, filters, decision=True)
     if len(table):  # the CSV states the denominator beside every number
         cases = schema.DECISION_DENOMINATOR_SHORT[denominator]
         table["method"] = table["method"].astype(str) + f"; denominator: {cases}"
@@ -448,9 +426,12 @@ def _bounds(measure: str, row, reference, missing) -> dict:
 # --------------------------------------------------------------------------------------------
 # Checks and wording
 # --------------------------------------------------------------------------------------------
-def _finish(rows: list[dict[str, Any]], filters: Filters, records: bool = False) -> pd.DataFrame:
+def _finish(rows: list[dict[str, Any]], filters: Filters, decision: bool = False) -> pd.DataFrame:
+    """The finished table, each row's method stating the ethnicity source and the clustering (rates: children and
+    crimes; decision shares: records in children)."""
     table = finish_table(pd.DataFrame(rows), filters.confidence, filters.reference_group, filters.ethnic_groups)
-    suffix = ethnicity.row_method(filters.ethnicity_source, records or filters.counting_unit == "records")
+    suffix = ethnicity.row_method(filters.ethnicity_source, decision or filters.counting_unit == "records",
+                                  co_offending=not decision)
     if suffix and len(table):
         table["method"] = table["method"].astype(str) + suffix
     return table

@@ -25,7 +25,13 @@ from analytics.store.build import (
 )
 from analytics.store.errors import DatabaseError, NoDataError, printable
 from analytics.store.partners import JOURNEY_COLUMNS, PartnerBuilder, PartnerStore
-from analytics.store.read import Store, decision_counts_statement, ethnicity_units_statement, event_counts_statement
+from analytics.store.read import (
+    Store,
+    co_offending_statement,
+    decision_counts_statement,
+    ethnicity_units_statement,
+    event_counts_statement,
+)
 from analytics.store.reader import not_a_publication
 from analytics.store.searches import SearchBuilder, SearchOptions, SearchStore, search_counts_statement
 from analytics.store.staging import CSV_OPTIONS, IDENTIFIER_WHITESPACE, ExtractReader, Pads
@@ -80,6 +86,7 @@ __all__ = [
     "Statement",
     "Store",
     "Where",
+    "co_offending_statement",
     "current_publication",
     "decision_counts_statement",
     "ethnicity_units_statement",

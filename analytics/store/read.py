@@ -16,6 +16,7 @@ import pandas as pd
 
 from analytics import schema
 from analytics.filters import Filters
+from analytics.store.co_offending import co_offending_statement
 from analytics.store.errors import NoDataError, printable
 from analytics.store.reader import PublicationReader
 from analytics.store.where import (
@@ -298,6 +299,12 @@ class Store(PublicationReader):
         if self.perturbing:  # each published cell (dims x the source's group) perturbed, as event_counts' cells
             frame = self._perturbed_units(frame, filters, dims, outcome_codes is not None)
         return self._renamed(frame, dims)
+
+    def co_offending(self, filters: Filters, dims: tuple[str, ...] = ()) -> pd.DataFrame:
+        """The pairs of children of a cell who share a crime (``co_offending_statement``). Not perturbed: these
+        second moments only widen intervals, like ``records_squared``."""
+        statement = co_offending_statement(filters, dims)
+        return self._renamed(self._query(statement.sql, statement.params), dims)
 
     @staticmethod
     def _perturbed_units(frame: pd.DataFrame, filters: Filters, dims: tuple[str, ...],
