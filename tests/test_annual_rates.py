@@ -100,23 +100,34 @@ def test_annual_rate_matches_the_hand_computation(sample_store, suspects, popula
     for group in ("White", "Black", "Asian", "Mixed", "Other"):
         assert shown.loc[group, "unit"] == "per 1,000 children per year"
         assert shown.loc[group, "rate"] == pytest.approx(expected[group], rel=1e-9)
-    # counting children (plain Poisson intervals: no records-per-child correction), the interval on the count
-    # divided by the person-years: Garwood below 10 children, Byar's formula from 10 (both written out here)
+    # counting children: the interval on the count divided by the person-years, Garwood below 10, Byar's formula from
+    # 10 (both written out here), on the effective count x^2 / V with the person-years scaled by x / V, where
+    # V = x + 2 * (pairs of the group's children who share a crime), the co-offending variance (issue 13; the pairs
+    # found here with a pandas self-merge on crime_id)
     children = disparity.population_rates(sample_store, Filters(roles=("suspect",), ethnicity_source="self_only",
                                                                 date_from=start, date_to=end)).table.set_index("group")
     within = suspects[(suspects["day"] >= table.period.start) & (suspects["day"] <= table.period.end)]
     for group in ("Other", "Black", "White"):
         x = within.loc[within["group"] == group, "person_id"].nunique()
-        person_years = population[group] * years
-        assert children.loc[group, "rate"] == pytest.approx(x / person_years * 1000, rel=1e-9)
-        if x < 10:
-            low, high = sps.chi2.ppf(0.025, 2 * x) / 2, sps.chi2.ppf(0.975, 2 * x + 2) / 2
+        variance = x + 2 * _co_offending_pairs(within[within["group"] == group])
+        xe, person_years = x * x / variance, population[group] * years * x / variance
+        assert children.loc[group, "rate"] == pytest.approx(x / (population[group] * years) * 1000, rel=1e-9)
+        if xe < 10:
+            low, high = sps.chi2.ppf(0.025, 2 * xe) / 2, sps.chi2.ppf(0.975, 2 * xe + 2) / 2
         else:
             z = sps.norm.ppf(0.975)
-            low = x * (1 - 1 / (9 * x) - z / (3 * x ** 0.5)) ** 3
-            high = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * (x + 1) ** 0.5)) ** 3
+            low = xe * (1 - 1 / (9 * xe) - z / (3 * xe ** 0.5)) ** 3
+            high = (xe + 1) * (1 - 1 / (9 * (xe + 1)) + z / (3 * (xe + 1) ** 0.5)) ** 3
         assert children.loc[group, "rate_lower"] == pytest.approx(low / person_years * 1000, rel=1e-6)
         assert children.loc[group, "rate_upper"] == pytest.approx(high / person_years * 1000, rel=1e-6)
+
+
+def _co_offending_pairs(records: pd.DataFrame) -> int:
+    """Pairs of distinct children among ``records`` who share at least one crime."""
+    links = records[["person_id", "crime_id"]].drop_duplicates()
+    pairs = links.merge(links, on="crime_id")
+    pairs = pairs[pairs["person_id_x"] < pairs["person_id_y"]]
+    return len(pairs[["person_id_x", "person_id_y"]].drop_duplicates())
 
 
 def test_the_same_annual_rate_whatever_the_period_length(sample_store, suspects, population):

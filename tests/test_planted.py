@@ -147,6 +147,16 @@ def test_outcome_22_ratio_crude_and_adjusted(sample_store):
     assert black["adjusted_lower"] <= truth <= black["adjusted_upper"]
 
 
+def _effective(children: int, population: float, suspects: pd.DataFrame, group: str) -> tuple[float, float]:
+    """The effective count x^2 / V and population scaled by x / V of a group's children, V = x + 2 * (pairs of the
+    group's distinct children who share a crime: the co-offending variance, issue 13)."""
+    links = suspects.loc[suspects["child_group"] == group, ["person_id", "crime_id"]].drop_duplicates()
+    pairs = links.merge(links, on="crime_id")
+    pairs = pairs[pairs["person_id_x"] < pairs["person_id_y"]][["person_id_x", "person_id_y"]].drop_duplicates()
+    variance = children + 2 * len(pairs)
+    return children * children / variance, population * children / variance
+
+
 def test_cli_table_equals_a_computation_from_the_raw_csv(sample_db, sample_files):
     """Suspects in Norwich, distinct children, self-defined ethnicity: pandas + scipy from the CSV."""
     extract, population = sample_files
@@ -161,8 +171,9 @@ def test_cli_table_equals_a_computation_from_the_raw_csv(sample_db, sample_files
     valid["group"] = valid["ethnicity_self"].map(lambda c: codes.get(c[:1]) if c not in ("", "NS") else None)
     stated = valid.dropna(subset=["group"]).sort_values(["recorded_date", "record_id"])
     person_group = stated.groupby("person_id")["group"].last()  # the latest stated code
-    suspects = valid[(valid["role"] == "suspect") & (valid["area_code"] == NORWICH)]
-    children = suspects.drop_duplicates("person_id")["person_id"].map(person_group).fillna("Not stated")
+    suspects = valid[(valid["role"] == "suspect") & (valid["area_code"] == NORWICH)].copy()
+    suspects["child_group"] = suspects["person_id"].map(person_group).fillna("Not stated")
+    children = suspects.drop_duplicates("person_id")["child_group"]
     events = children.value_counts()
     population_by_group = pop[pop["area_code"] == NORWICH].groupby("ethnic_group")["population"].sum()
 
@@ -184,9 +195,13 @@ def test_cli_table_equals_a_computation_from_the_raw_csv(sample_db, sample_files
         assert int(row["events"]) == a and int(row["denominator"]) == t1
         assert float(row["rate"]) == pytest.approx(1000 * a / t1 / years, rel=1e-5)
         assert float(row["ratio"]) == pytest.approx((a / t1) / (white_events / white_pop), rel=1e-5)
-        ci = sps.binomtest(a, a + white_events, t1 / (t1 + white_pop)).proportion_ci(0.95, "exact")
-        low = ci.low / (1 - ci.low) * white_pop / t1
-        high = ci.high / (1 - ci.high) * white_pop / t1
+        # the exact conditional interval (Clopper-Pearson limits as beta quantiles) on the effective counts
+        # x^2 / V over person-time scaled by x / V, V = x + 2 * (pairs of the group's children sharing a crime)
+        ae, t1e = _effective(a, t1, suspects, group)
+        be, t0e = _effective(white_events, white_pop, suspects, "White")
+        low_share, high_share = sps.beta.ppf(0.025, ae, be + 1), sps.beta.ppf(0.975, ae + 1, be)
+        low = low_share / (1 - low_share) * t0e / t1e
+        high = high_share / (1 - high_share) * t0e / t1e
         assert float(row["ratio_lower_unadjusted"]) == pytest.approx(low, rel=1e-4)
         assert float(row["ratio_upper_unadjusted"]) == pytest.approx(high, rel=1e-4)
     assert int(table["Not stated"]["events"]) == events.get("Not stated", 0)
