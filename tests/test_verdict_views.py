@@ -167,15 +167,17 @@ def test_perturbed_verdicts_differ_from_exact_ones_only_rarely_as_the_rules_text
     with the interval shown beside it; ``rules.PERTURBED_VERDICTS`` tells readers that this can class a
     comparison differently from exact counts "about 3 in 100" times. Recounted here over the sample's
     population-rate comparisons (three roles, persons and records, overall and by four splits): 17 of 560 when
-    measured (2 December 2026); the rules text stays true while the share is under 5 in 100. Every comparison
-    that differs rests on perturbed counts that differ from the exact ones."""
+    measured (2 December 2026), 12 of 560 with the co-offending variance (issue 13); the rules text stays true
+    while the share is under 5 in 100. Every comparison that differs rests on perturbed counts that differ from
+    the exact ones: its own (10 of the 12) or, through the table's Benjamini-Hochberg family and the concordance,
+    another of its table (2), and its adjusted p-value moved."""
     from analytics import disparity
     from analytics.filters import Filters
     from analytics.store import Store
     from analytics.suppression.rules import PERTURBED_VERDICTS, rules_text
 
     store = Store(sample_db)
-    compared = differing = 0
+    compared = differing = own_counts_same = 0
     for role in ("victim", "suspect", "offender"):
         for unit in ("persons", "records"):
             for split in (None, "area", "age_band", "sex", "offence_group"):
@@ -186,8 +188,13 @@ def test_perturbed_verdicts_differ_from_exact_ones_only_rarely_as_the_rules_text
                 both = exact.merge(perturbed, on=keys, suffixes=("", "_perturbed"))
                 both = both[both["verdict"].notna() & both["verdict_perturbed"].notna()]
                 changed = both[both["verdict"] != both["verdict_perturbed"]]
-                assert (changed["events"] != changed["events_perturbed"]).all()
+                # a verdict is decided over the table's Benjamini-Hochberg family, and under the default source the
+                # concordance comes from the perturbed counts too: a comparison can change with another count of
+                # its table, but only where its own adjusted p-value moved and some count of the table differs
+                assert (changed["p_adjusted"] != changed["p_adjusted_perturbed"]).all()
+                assert changed.empty or (both["events"] != both["events_perturbed"]).any()
+                own_counts_same += int((changed["events"] == changed["events_perturbed"]).sum())
                 compared, differing = compared + len(both), differing + len(changed)
-    print(f"perturbed verdicts differing: {differing} of {compared}")
+    print(f"perturbed verdicts differing: {differing} of {compared} ({own_counts_same} with their own counts exact)")
     assert compared > 500 and 0 < differing < 0.05 * compared
     assert PERTURBED_VERDICTS in rules_text("scrutiny") and PERTURBED_VERDICTS not in rules_text("officer")
