@@ -284,7 +284,7 @@ def test_pages_a_role_may_not_open_are_refused_on_the_server(role, monkeypatch):
 def test_records_page_works_for_an_analyst(monkeypatch):
     at = open_page("pages/records.py", "analyst", monkeypatch, {"area": "E07000148"})
     assert not refused(at) and not at.error
-    assert at.dataframe and "person_id" in at.dataframe[0].value.columns
+    assert at.dataframe and "Person (pseudonym)" in at.dataframe[0].value.columns
     assert len(at.get("page_link")) == len(PAGES)  # every page for an analyst
 
 
