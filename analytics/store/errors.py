@@ -43,6 +43,12 @@ def connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(path), read_only=read_only, config=dict(CONNECTION_CONFIG))
 
 
+def connect_in_memory(**settings: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB (extension autoloading and autoinstalling off, as ``connect``) with ``settings``."""
+    with database_errors():
+        return duckdb.connect(":memory:", config={**CONNECTION_CONFIG, **settings})
+
+
 @contextmanager
 def database_errors(path: Path | None = None) -> Iterator[None]:
     """Turn any DuckDB error raised inside the block into ``DatabaseError`` with a one-line message. Reading a

@@ -19,11 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
 from analytics import schema
-from analytics.store.errors import CONNECTION_CONFIG, database_errors
+from analytics.store.errors import connect_in_memory, database_errors
 
 CSV_OPTIONS = (
     "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
@@ -131,8 +130,8 @@ class ExtractReader:
     temporary directory, so it cannot spill (past ``memory_limit`` it fails with an out-of-memory error)."""
 
     def __init__(self, memory_limit: str):
+        self._con = connect_in_memory(temp_directory="")
         with database_errors():
-            self._con = duckdb.connect(":memory:", config={**CONNECTION_CONFIG, "temp_directory": ""})
             self._con.execute("SET memory_limit = $limit", {"limit": memory_limit})
 
     def close(self) -> None:
