@@ -1,6 +1,6 @@
 # Two commands for a newcomer: `make run` (set up, build the sample database if missing, serve the
 # dashboard on http://127.0.0.1:8501; `make run PORT=8600` for another port) and `make test` (set up, run the
-# whole test suite on both cores). `make lint` checks the house rules (ruff, then mypy).
+# test suite but its slow tier on both cores; `make test-slow` runs that tier, `make test-all` everything). `make lint` checks the house rules (ruff, then mypy).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -14,7 +14,7 @@ TEST_WORKERS ?= 2
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 PYTEST_ARGS ?=  # e.g. PYTEST_ARGS=--durations=40
 
-.PHONY: run test test-fast lint bench sample clean-data
+.PHONY: run test test-slow test-all test-fast lint bench sample clean-data
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -35,7 +35,15 @@ run: $(VENV)/.synced $(DB)
 	$(PY) -m streamlit run dashboard.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
+# `make test`: every tier but the slow one (unit, data, app, browser). `make test-slow`: the long simulations, stress
+# and concurrency tests and the twenty browser sessions. CI (.ci/run) runs both; `make test-all` runs both at once.
 test: $(VENV)/.synced
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not slow" $(PYTEST_ARGS)
+
+test-slow: $(VENV)/.synced
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m slow $(PYTEST_ARGS)
+
+test-all: $(VENV)/.synced
 	$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.synced
