@@ -466,3 +466,30 @@ def test_a_notes_small_count_is_shown_as_c_for_scrutiny(sample_store):
         else:
             assert shown == f"{exact:,}"
     assert seen_small
+
+
+def test_a_decision_notes_counts_are_perturbed_for_scrutiny(sample_db):
+    """The decision-point notes publish two totals (records still open; concluded records outside the 'live'
+    denominator). For scrutiny each is the Cell Key Method's perturbation of the exact total with the cell key of
+    its records (the sum of their record keys modulo 256), recomputed here by direct SQL; before, the notes showed
+    exact totals of 5 or more beside perturbed tables, which two selections could difference."""
+    from analytics import disparity
+    from analytics.store import Store
+    from tests.sql_support import query
+
+    conditions = {"open": "outcome_code = ''",
+                  "outside": "outcome_code <> '' AND NOT list_contains($live, outcome_code)"}
+    live = list(disparity.schema.DECISION_DENOMINATORS["live"])
+    for role in ("suspect", "offender"):
+        filters = Filters(roles=(role,), follow_up_days=0)
+        notes = " ".join(disparity.decision_ratios(Store(sample_db).perturbed(), filters, denominator="live").notes)
+        exact_notes = " ".join(disparity.decision_ratios(Store(sample_db), filters, denominator="live").notes)
+        for name, condition in conditions.items():
+            exact = query(sample_db, f"SELECT COUNT(*) AS n, COALESCE(SUM(record_ckey), 0) % {KEY_RANGE} AS k "
+                                     f"FROM records WHERE role = $role AND {condition}",
+                          {"role": role, **({"live": live} if "$live" in condition else {})})
+            n, key = int(exact["n"].iloc[0]), int(exact["k"].iloc[0])
+            shown = int(perturb([n], [key])[0])
+            phrase = "records with an open investigation" if name == "open" else "concluded records whose outcome"
+            assert f"{n:,} {phrase}" in exact_notes
+            assert f"{shown:,} {phrase}" in notes, (role, name, n, shown)

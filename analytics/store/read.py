@@ -130,8 +130,10 @@ def ethnicity_units_statement(filters: Filters, dims: tuple[str, ...] = (),
                  "SUM(o) AS open, SUM(x) AS outside")
         if cell_keys:
             measures += "".join(f", COALESCE(SUM(record_ckey) FILTER (WHERE {DECISION_CONDITIONS[name]}), 0) AS {k}"
-                                for name, k in (("events", "ak"), ("denominator", "dk")))
-            sums += ", SUM(ak)::BIGINT AS a_ckey, SUM(dk)::BIGINT AS d_ckey"
+                                for name, k in (("events", "ak"), ("denominator", "dk"), ("open", "ok"),
+                                                ("outside", "xk")))
+            sums += (", SUM(ak)::BIGINT AS a_ckey, SUM(dk)::BIGINT AS d_ckey, SUM(ok)::BIGINT AS open_ckey, "
+                     "SUM(xk)::BIGINT AS outside_ckey")
     sql = (
         f"WITH units AS (SELECT {cell}person_key, arg_max(area_code, (recorded_date, record_id)) AS district, "
         "any_value(person_group_self) AS self_group, any_value(person_group_officer) AS officer_group, "
@@ -310,7 +312,8 @@ class Store(PublicationReader):
     def _perturbed_units(frame: pd.DataFrame, filters: Filters, dims: tuple[str, ...],
                          decisions: bool) -> pd.DataFrame:
         """``ethnicity_units`` rows with the published cells' counts perturbed: children and records, and the
-        outcome and concluded records (the outcome count never above the concluded count of its row)."""
+        outcome and concluded records (the outcome count never above the concluded count of its row); the open and
+        the outside-the-denominator records, which the notes publish as one total each, perturbed as those totals."""
         self_group, officer_group = frame["self_group"], frame["officer_group"]
         published = {"officer_only": officer_group,
                      "self_then_officer": self_group.where(self_group != "Not stated", officer_group)}
@@ -323,6 +326,9 @@ class Store(PublicationReader):
                               first="no_officer_code")
         if decisions:
             frame["a"] = frame["a"].clip(upper=frame["d"])
+            # the notes publish one total each (records still open; concluded outside the denominator): one cell
+            frame = perturb_cells(frame.assign(note_cell=0), ["note_cell"], ("open", "outside")).drop(
+                columns="note_cell")
         return frame.drop(columns=["published_group", "no_officer_code"])
 
     def counts(self, filters: Filters, dims: tuple[str, ...]) -> pd.DataFrame:
