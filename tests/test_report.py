@@ -107,6 +107,30 @@ def person_counts(db: Path, role: str, period, source: str, area: str | None = N
         return dict(con.execute(sql, params).fetchall())
 
 
+def co_offending_pairs(db: Path, role: str, period, source: str, area: str | None = None) -> dict[str, int]:
+    """Pairs of distinct children of one group who share a crime, by group (the co-offending variance, issue 13)."""
+    area_sql = "AND area_code = $area" if area else ""
+    sql = (f"WITH links AS (SELECT DISTINCT person_id, crime_id, {GROUP_SQL[source]} AS g FROM records "
+           f"WHERE role = $role AND recorded_date BETWEEN $start AND $end {area_sql}), "
+           "pairs AS (SELECT DISTINCT a.g, a.person_id AS first, b.person_id AS second FROM links a JOIN links b "
+           "ON a.crime_id = b.crime_id AND a.g = b.g AND a.person_id < b.person_id) "
+           "SELECT g, COUNT(*) FROM pairs GROUP BY ALL")
+    params = {"role": role, "start": period[0], "end": period[1]} | ({"area": area} if area else {})
+    with duckdb.connect(str(db), read_only=True, config=dict(CONNECTION_CONFIG)) as con:
+        return dict(con.execute(sql, params).fetchall())
+
+
+def effective(db: Path, role: str, period, source: str, area: str | None, group: str) -> tuple[float, float]:
+    """A group's children x as the effective count x^2 / V and its population scaled by x / V, where
+    V = x + 2 * (pairs of its children sharing a crime); (0, population) without children."""
+    x = person_counts(db, role, period, source, area).get(group, 0)
+    people = population(db, area)[group]
+    if not x:
+        return 0.0, float(people)
+    variance = x + 2 * co_offending_pairs(db, role, period, source, area).get(group, 0)
+    return x * x / variance, people * x / variance
+
+
 def population(db: Path, area: str | None = None) -> dict[str, int]:
     sql = ("SELECT ethnic_group, SUM(population) FROM population" + (" WHERE area_code = $area" if area else "")
            + " GROUP BY ALL")
@@ -114,8 +138,8 @@ def population(db: Path, area: str | None = None) -> dict[str, int]:
         return {g: int(n) for g, n in con.execute(sql, {"area": area} if area else {}).fetchall()}
 
 
-def exact_rate_ratio(a: int, p1: int, b: int, p0: int, conf: float = 0.95) -> tuple[float, float, float]:
-    """Rate ratio with the exact conditional (Clopper–Pearson on a/(a+b)) interval."""
+def exact_rate_ratio(a: float, p1: float, b: float, p0: float, conf: float = 0.95) -> tuple[float, float, float]:
+    """Rate ratio with the exact conditional (Clopper–Pearson on a/(a+b), as beta quantiles) interval."""
     alpha = 1 - conf
     low = scipy_stats.beta.ppf(alpha / 2, a, b + 1) if a > 0 else 0.0
     high = scipy_stats.beta.ppf(1 - alpha / 2, a + 1, b) if b > 0 else 1.0
@@ -130,10 +154,14 @@ def change_is_significant(now: tuple, before: tuple, conf: float = 0.95) -> bool
     return 2 * scipy_stats.norm.sf(abs(statistic)) < 1 - conf
 
 
-def central_p(a: int, t1: int, b: int, t0: int) -> float:
-    """Two-sided exact conditional p-value, twice the smaller binomial tail (the test the exact interval inverts)."""
-    n, pi = a + b, t1 / (t1 + t0)
-    return min(1.0, 2 * min(scipy_stats.binom.cdf(a, n, pi), scipy_stats.binom.sf(a - 1, n, pi)))
+def central_p(a: float, t1: float, b: float, t0: float) -> float:
+    """Two-sided exact conditional p-value, twice the smaller binomial tail (the test the exact interval inverts),
+    the tails in their beta form for effective (real) counts: P(X <= a) = I_(1-pi)(b, a + 1), P(X >= a) =
+    I_pi(a, b + 1) (the binomial's cdf and sf at whole counts)."""
+    pi = t1 / (t1 + t0)
+    lower = scipy_stats.beta.cdf(1 - pi, b, a + 1) if b > 0 else 1.0
+    upper = scipy_stats.beta.cdf(pi, a, b + 1) if a > 0 else 1.0
+    return min(1.0, 2 * min(lower, upper))
 
 
 def by_level(pvalues: list[float], q: float = 0.05) -> float:
@@ -148,25 +176,23 @@ def family_level(db: Path, role: str, source: str, areas: tuple[str | None, ...]
     """The shown intervals' level of a role table: every stated group against White in every split."""
     pvalues = []
     for area in areas:
-        pop, counts = population(db, area), person_counts(db, role, CURRENT, source, area)
+        b, t0 = effective(db, role, CURRENT, source, area, "White")
         for group in ("Asian", "Black", "Mixed", "Other"):
-            a, b = counts.get(group, 0), counts.get("White", 0)
+            a, t1 = effective(db, role, CURRENT, source, area, group)
             if a + b:
-                pvalues.append(central_p(a, pop[group], b, pop["White"]))
+                pvalues.append(central_p(a, t1, b, t0))
     return by_level(pvalues)
 
 
 def expected_sentence(db: Path, role: str, source: str, area: str | None,
                       significant_change: bool | None = None) -> str:
-    pop = population(db, area)
-    results = []
-    for period in (CURRENT, PREVIOUS):
-        counts = person_counts(db, role, period, source, area)
-        results.append(exact_rate_ratio(counts["Black"], pop["Black"], counts["White"], pop["White"]))
+    # children's counts as effective counts (the co-offending variance, issue 13)
+    results = [exact_rate_ratio(*effective(db, role, period, source, area, "Black"),
+                                *effective(db, role, period, source, area, "White")) for period in (CURRENT, PREVIOUS)]
     before = results[1]
     level = family_level(db, role, source, (area,))
-    counts = person_counts(db, role, CURRENT, source, area)
-    r, lo, hi = exact_rate_ratio(counts["Black"], pop["Black"], counts["White"], pop["White"], level)
+    r, lo, hi = exact_rate_ratio(*effective(db, role, CURRENT, source, area, "Black"),
+                                 *effective(db, role, CURRENT, source, area, "White"), level)
     direction = ("the same as a year earlier" if f"{r:.1f}" == f"{before[0]:.1f}"
                  else f"{'up' if r > before[0] else 'down'} from {before[0]:.1f} a year earlier")
     change = (", a statistically significant change" if change_is_significant(results[0], before)
@@ -191,7 +217,7 @@ def test_norwich_black_suspect_sentence_self_defined(norwich_self, sample_db):
     assert text == expected_sentence(sample_db, "suspect", "self_only", NORWICH)
     # The literal values, so a change in the sample or the method shows up as a diff here.
     assert text.startswith("In the 12 months to October 2026, Black children were 2.5 times (97.5 % adjusted interval "
-                           "1.5 to 4.1) "
+                           "1.4 to 4.3) "
                            "as likely as White children to be recorded as suspects; this is statistically significant")
     assert text in norwich_self.html
 
@@ -208,10 +234,10 @@ def test_county_black_suspect_sentence(fallback, sample_db):
 def test_norwich_district_finding_in_county_pack(fallback, sample_db):
     """The district findings name Norwich with its own ratio (planted higher there than elsewhere)."""
     f = finding(fallback, "district", (NORWICH, "Black"))
-    pop = population(sample_db, NORWICH)
-    counts = person_counts(sample_db, "suspect", CURRENT, "self_then_officer", NORWICH)
     level = family_level(sample_db, "suspect", "self_then_officer", tuple(schema.KNOWN_AREA_NAMES))
-    r, lo, hi = exact_rate_ratio(counts["Black"], pop["Black"], counts["White"], pop["White"], level)
+    black, white = (effective(sample_db, "suspect", CURRENT, "self_then_officer", NORWICH, group)
+                    for group in ("Black", "White"))
+    r, lo, hi = exact_rate_ratio(*black, *white, level)
     assert f.verdict == "higher" and f.interval_level == pytest.approx(level)
     assert narrative.sentence(f, 0.95) == (
         f"In Norwich, in the 12 months to October 2026, Black children were {r:.1f} times "
