@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from analytics.filters import Filters
-from analytics.load import LoadError, load_extract, pseudonymise, versions_dir
+from analytics.load import LoadError, fingerprint_and_check_text, load_extract, pseudonymise, versions_dir
 from analytics.store import NoDataError, Store
 from analytics.store.errors import CONNECTION_CONFIG
 from tests.extracts import many_rows, row, write_extract, write_population
@@ -236,6 +236,42 @@ def test_file_level_problems_refuse_the_file_and_leave_the_database(tmp_path, pu
     assert result.stdout == ""
     assert _bytes(published) == before
     assert list(versions_dir(published).glob("building-*")) == []
+
+
+@pytest.mark.parametrize("case", [c for c in FILE_PROBLEMS if c != "raw ids without key"])
+def test_file_level_problems_read_in_the_child_process_give_the_same_one_line(tmp_path, published, case):
+    """With a key configured the extract is read in a child process (``analytics.load.isolated``): each file
+    problem is still the same one line, exit 2, and the published database is untouched."""
+    make, message = FILE_PROBLEMS[case]
+    bad = tmp_path / "bad.csv"
+    make(bad)
+    before = _bytes(published)
+    result = run_cli("load", str(bad), "--db", str(published), env={"MONITOR_PSEUDONYMISATION_KEY": RAW_KEY})
+    assert (result.returncode, result.stderr, result.stdout) == (2, f"error: {message}\n", "")
+    assert _bytes(published) == before
+    assert list(versions_dir(published).glob("building-*")) == []
+
+
+def test_a_raw_extract_with_mixed_line_endings_loads_through_the_child(tmp_path, population, monkeypatch):
+    """A CSV mixing CRLF and LF is normalised by the child process in a private folder outside the database
+    folder: the 40 rows load as they do from the same file with LF only, with the same pseudonyms."""
+    monkeypatch.setenv("MONITOR_PSEUDONYMISATION_KEY", RAW_KEY)
+    crlf = _raw_rows_extract(tmp_path / "crlf.csv", [(f"P{i}", f"C{i}") for i in range(40)])  # csv's CRLF
+    lines = crlf.read_bytes().split(b"\r\n")
+    lf = tmp_path / "lf.csv"
+    lf.write_bytes(b"\n".join(lines))
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes(b"".join(line + (b"\r\n" if i % 2 else b"\n") for i, line in enumerate(lines[:-1])))
+    assert fingerprint_and_check_text(mixed).mixed_line_endings
+    loaded = {}
+    for name, extract in (("lf", lf), ("mixed", mixed)):
+        database = tmp_path / name / "monitor.duckdb"
+        result = load_extract(extract, database, population=population, today=TODAY)
+        assert (result.loaded, result.rejected) == (40, 0)
+        loaded[name] = query(database, "SELECT person_id, crime_id FROM records ORDER BY record_id")
+        assert not any(p.name.startswith("monitor-extract-") for p in database.parent.rglob("*"))
+    pd.testing.assert_frame_equal(loaded["lf"], loaded["mixed"])
+    assert loaded["lf"]["person_id"].iloc[0] == pseudonymise(["P0"], RAW_KEY.encode())[0]
 
 
 def test_missing_file_and_bad_population(tmp_path, published, population):

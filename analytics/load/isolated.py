@@ -67,7 +67,7 @@ class ChildReader:
     """``python -m MODULE REQUEST`` in a child process (this package importable, the key's environment
     variables inherited): read ``stdout`` inside the ``with``; on leaving it the child is waited for, and
     ``summary`` holds its JSON summary, or ``LoadError`` carries its refusal (raised in place of any error
-    met reading its output, which the refusal explains)."""
+    met reading its output, which the refusal explains); an error of this side's own stands otherwise."""
 
     def __init__(self, module: str, request: dict[str, Any], source_name: str):
         self._command = [sys.executable, "-m", module, json.dumps(request)]
@@ -90,11 +90,12 @@ class ChildReader:
             last = (self._messages.read().decode("utf-8", "replace").strip().splitlines() or [""])[-1]
         if status == REFUSED and last:
             raise LoadError(last) from None
+        if error is not None:  # this side failed first (the child then stopped as its reader went): that stands
+            return
         if status != 0:
             raise LoadError(f"{self._source_name}: could not be read (the reading process failed with status "
                             f"{status})") from None
-        if error is None:
-            self.summary = json.loads(last)
+        self.summary = json.loads(last)
 
 
 def stage_isolated(builder: PublicationBuilder, source: Path, source_name: str, parquet: bool,
