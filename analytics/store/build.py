@@ -24,7 +24,7 @@ from analytics.store.staging import (
     MALFORMED_LINES_SQL,
     Pads,
     parquet_schema_statement,
-    parquet_types_statement,
+    parquet_types,
     quoted,
     staged_csv_select,
     staged_parquet_select,
@@ -153,7 +153,7 @@ class PublicationBuilder:
     def stage_parquet(self, source: Path, rename: dict[str, str], pads: Pads | None = None) -> None:
         """Read a Parquet file into ``staged`` with every kept column cast to text
         (``analytics.store.staging.staged_parquet_select``)."""
-        sql, params = staged_parquet_select(source, self._parquet_types(source), rename, pads)
+        sql, params = staged_parquet_select(source, parquet_types(self._con, source), rename, pads)
         self._run(f"CREATE TABLE staged AS {sql}", params)
 
     def stage_rows(self, rows: pa.RecordBatchReader) -> None:
@@ -167,14 +167,6 @@ class PublicationBuilder:
                               "error_type": pd.Series([kind for _, kind in lines], dtype="object")})
         with self._registered("malformed_frame", frame):
             self._run("CREATE TABLE malformed AS SELECT line, error_type FROM malformed_frame")
-
-    def _parquet_types(self, source: Path) -> dict[str, str]:
-        """Top-level column name -> DuckDB type name (nested fields are not columns)."""
-        with database_errors():
-            result = self._con.execute(*parquet_types_statement(source))
-            description = result.description
-            result.fetchall()
-        return {str(d[0]): str(d[1]) for d in description}
 
     def parquet_columns(self, source: Path) -> list[str]:
         """The file's top-level column names as written (the fields inside nested columns are skipped)."""

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from analytics import schema
@@ -97,8 +98,13 @@ def staged_parquet_select(source: Path, types: dict[str, str], rename: dict[str,
     return sql, {"path": str(source), **pad_params(rename, pads), **zone}
 
 
-def parquet_types_statement(source: Path) -> Statement:
-    return "SELECT * FROM read_parquet($path) LIMIT 0", {"path": str(source)}
+def parquet_types(connection: duckdb.DuckDBPyConnection, source: Path) -> dict[str, str]:
+    """A Parquet file's top-level column name -> DuckDB type name (nested fields are not columns)."""
+    with database_errors():
+        result = connection.execute("SELECT * FROM read_parquet($path) LIMIT 0", {"path": str(source)})
+        description = result.description
+        result.fetchall()
+    return {str(d[0]): str(d[1]) for d in description}
 
 
 def parquet_schema_statement(source: Path) -> Statement:
@@ -142,11 +148,7 @@ class ExtractReader:
             return top_level_names(self._con.execute(*parquet_schema_statement(source)).fetchall())
 
     def parquet_types(self, source: Path) -> dict[str, str]:
-        with database_errors():
-            result = self._con.execute(*parquet_types_statement(source))
-            description = result.description
-            result.fetchall()
-        return {str(d[0]): str(d[1]) for d in description}
+        return parquet_types(self._con, source)
 
     def stream(self, statement: Statement) -> pa.RecordBatchReader:
         """The staged rows of ``statement`` (from ``staged_*_select``), read a batch at a time as they are
