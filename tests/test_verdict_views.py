@@ -165,7 +165,7 @@ def test_stop_and_search_charts_agree_with_its_tables(with_searches, role, monke
 def test_perturbed_verdicts_differ_from_exact_ones_only_rarely_as_the_rules_text_says(sample_db):
     """The scrutiny edition decides each comparison from its perturbed counts, so that a verdict always agrees
     with the interval shown beside it; ``rules.PERTURBED_VERDICTS`` tells readers that this can class a
-    comparison differently from exact counts "about 2 in 100" times. Recounted here over the sample's
+    comparison differently from exact counts "occasionally". Recounted here over the sample's
     population-rate comparisons (three roles, persons and records, overall and by four splits): 17 of 560 when
     measured (2 December 2026), 12 of 560 with the co-offending variance (issue 13); the rules text stays true
     while the share is under 5 in 100. Every comparison that differs rests on perturbed counts that differ from
