@@ -33,7 +33,7 @@ findings.main_findings(filters, version, period_to)
 if render.audience() == "scrutiny":  # the scrutiny home: the findings and a way into every page it may open
     findings.page_links(PAGES)
     st.stop()
-st.subheader("Counts and ratios for the selected period")
+st.header("Counts and ratios for the selected period")
 
 with st.spinner("Computing the overview…"):
     roles = cached.rates_by_role(filters, version)  # one scan for the three roles' tables and counts
@@ -57,7 +57,7 @@ columns[3].metric("Ethnicity recorded (self-defined)", f"{overall['self_share'].
                   help=f"Any ethnicity (self- or officer-defined): {overall['any_share'].iloc[0]:.0%}; "
                        f"target {schema.ETHNICITY_COMPLETENESS_TARGET:.0%}")
 
-st.subheader(f"Headline ratios: each group against {filters.reference_group} children")
+st.header(f"Headline ratios: each group against {filters.reference_group} children")
 combined = pd.concat(
     [t.table.assign(role=role.capitalize(), label=f"{role.capitalize()} · " + t.table["group"])
      for role, t in tables.items()],
@@ -86,7 +86,7 @@ for role, table in tables.items():
         })
 render.table(pd.DataFrame(headline), hide_index=True, width="stretch", height=38 + 35 * len(headline))
 
-st.subheader("Outcome 22 by group")
+st.header("Outcome 22 by group")
 render.chart(
     charts.rate_bars(outcome.table, "Share of concluded suspect records ending in outcome 22", "%",
                      filters.confidence),
@@ -94,7 +94,7 @@ render.chart(
     "for a group means its children were less often diverted. Open investigations are excluded.",
     key="overview-outcome22",
 )
-st.subheader("What changed")
+st.header("What changed")
 last_month = pd.Timestamp(period_to).to_period("M").to_timestamp().date()
 changes = cached.what_changed(filters, version)  # equally mature months, with the test of change and its verdict
 st.markdown(f"**The latest complete month against the month before and a year earlier** ({unit.lower()})")

@@ -16,7 +16,7 @@ page = setup("About the data", ":material/info:", "What every number means and w
 filters, version = page.filters, page.version
 meta, definitions = page.publication, cached.definitions(version)
 
-st.subheader("Definitions in force")
+st.header("Definitions in force")
 st.markdown(
     f"- **Serious youth violence:** {definitions['serious_youth_violence']}\n"
     f"- **Counting unit:** {schema.COUNTING_UNITS[filters.counting_unit]} (change it in the sidebar). A child "
@@ -31,7 +31,7 @@ st.markdown(
     "of records with self-defined ethnicity."
 )
 
-st.subheader("Measures and methods")
+st.header("Measures and methods")
 st.markdown(
     "- **Rate per 1,000 children per year:** children (or records) of a group in the period ÷ children of that group "
     "in the population ÷ the period's years (days ÷ 365.25) × 1,000, so a 46-month view and a 12-month pack are on "
@@ -58,7 +58,7 @@ st.markdown(
     "if the not-stated children were all of the group or all of the reference group."
 )
 
-st.subheader("Denominators")
+st.header("Denominators")
 st.markdown(
     f"Population: **{meta['population_source']}**. The sample population is modelled from real Census 2021 tables "
     "(TS007 single year of age, TS021 ethnic group, ONS ethnic group by age and sex for England and Wales): the "
@@ -74,19 +74,19 @@ st.dataframe(
     width="stretch",
 )
 
-st.subheader("Disclosure control")
+st.header("Disclosure control")
 for audience in ("analyst", "scrutiny"):
     st.markdown(f"**{audience.capitalize()} view**")
     st.markdown("\n".join(f"- {rule}" for rule in render.disclosure_rules(audience)))
 
-st.subheader("Code lists")
+st.header("Code lists")
 left, right = st.columns(2)
 left.dataframe(pd.DataFrame([(c, label, group) for c, (label, group) in schema.SELF_DEFINED_ETHNICITY.items()],
                             columns=["Self-defined code", "Label", "Group"]), hide_index=True, width="stretch")
 right.dataframe(pd.DataFrame([(c, label, schema.outcome_group(c)) for c, label in schema.OUTCOME_CODES.items()],
                              columns=["Outcome", "Label", "Outcome group"]), hide_index=True, width="stretch")
 
-st.subheader("This publication")
+st.header("This publication")
 st.markdown(
     f"- Data version **{version}**, loaded {meta['loaded_at']} from `{meta['source_file']}` "
     f"(SHA-256 `{meta['source_sha256'][:16]}…`).\n"

@@ -76,15 +76,15 @@ def _completeness_table(frame: pd.DataFrame, label: str, column: str, names: dic
     })
 
 
-st.subheader("By role")
+st.header("By role")
 render.table(_completeness_table(by_role, "Role", "role"), hide_index=True, width="stretch")
-st.subheader("By district")
+st.header("By district")
 render.table(_completeness_table(by_area, "District", "area", page.area_names), hide_index=True, width="stretch")
 if render.controlling():
     st.caption("[c]: a count from 1 to 4, or one that would reveal such a count, is not shown (disclosure control); "
                "–: the share is not shown because its count is not.")
 
-st.subheader("Self-defined against officer-defined ethnicity")
+st.header("Self-defined against officer-defined ethnicity")
 left, right = st.columns([1.2, 1])
 with left:
     render.chart(charts.agreement_heatmap(crosstab, "Records by self-defined and officer-defined group"),
@@ -104,7 +104,7 @@ with right:
                        "Above 0.8 is usually read as strong agreement.")
         st.markdown(agreement.describe())
 
-st.subheader("Concordance used to reallocate children without a self-defined code")
+st.header("Concordance used to reallocate children without a self-defined code")
 st.markdown("By default each table reallocates a child who has only an officer-defined code across the self-defined "
             "groups in these proportions, observed among the children of the selection with both codes (a district's "
             "own row where it has at least 30 such children for the code). Children with neither code stay "
@@ -122,7 +122,7 @@ if render.audience() == "analyst":
 else:
     st.caption("The concordance table (exact counts of children) is shown to analysts.")
 
-st.subheader("Rows rejected or excluded at the last load")
+st.header("Rows rejected or excluded at the last load")
 meta = page.publication
 problems, shown = render.controlled_load_report(rejected[rejected["kind"] != "loaded"], meta)
 st.markdown(f"Rows read **{_count(shown['rows_read'])}** = loaded **{_count(shown['loaded'])}** + rejected "

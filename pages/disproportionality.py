@@ -83,7 +83,7 @@ else:
             "every comparison of the table.")
 
 if split:
-    st.subheader(f"By {SPLITS[split].lower()}")
+    st.header(f"By {SPLITS[split].lower()}")
     split_table = table.table
     labelled = split_table.assign(label=split_table["split"].astype(str) + " · " + split_table["group"])
     if split == "area":
@@ -95,12 +95,12 @@ if split:
                                filters.reference_group, filters.confidence, label_column="label"),
             f"Verdicts and intervals: {table.metadata()['multiple_comparisons']}.", key="disp-split-forest",
         )
-st.subheader("The table")
+st.header("The table")
 render.ratio_table(table, key=f"disproportionality-{split or 'all'}")
 render.method_note(table)
 
 if adjusted is not None and len(adjusted):
-    st.subheader("Crude and adjusted ratios")
+    st.header("Crude and adjusted ratios")
     render.adjusted_table(adjusted)
 
 others = [g for g in schema.ETHNIC_GROUPS if g != filters.reference_group]  # partner overlay (issue 17)
@@ -111,7 +111,7 @@ state.to_link("partner_group", partner_group, others[partner_default])
 partners.overlay_section(page, overall.table, f"Police: {roles} (children per 1,000 per year)", partner_group,
                          filters.areas, key="disp-partners")
 
-st.subheader("Sensitivity to missing ethnicity")
+st.header("Sensitivity to missing ethnicity")
 if not exact:
     st.info("Not shown to the scrutiny role: these bounds are worked from exact counts of children.")
     st.stop()

@@ -81,7 +81,7 @@ else:
         key="geo-funnel",
     )
 
-st.subheader("Districts")
+st.header("Districts")
 table = pd.DataFrame({  # for scrutiny, ``districts`` is already through disclosure control (ui.cached)
     "District": districts["area_code"].map(page.area_names).fillna(districts["area_code"]),
     f"{group} children (events)": render.counts(districts["events"]),

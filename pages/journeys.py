@@ -21,7 +21,7 @@ if journeys.flags_available(version):
     flag = st.selectbox("Partner flag (cohort)", journeys.FLAG_CHOICES, format_func=journeys.flag_label,
                         key="journey_flag", **state.from_link("journey_flag", "flag", journeys.FLAG_CHOICES))
     state.to_link("flag", flag, None)
-    st.subheader("Match rate of the partner flags")
+    st.header("Match rate of the partner flags")
     journeys.match_rate_panel(filters, version)
 if not journeys.has_records(filters, version, flag):
     render.nothing_matches(filters)
@@ -29,11 +29,11 @@ if not journeys.has_records(filters, version, flag):
 st.caption(f"Cohort: {journeys.flag_label(flag).lower()}; a child's records in the period and filters in view "
            "(every role).")
 
-st.subheader("Victims who later appear as suspects, and the reverse")
+st.header("Victims who later appear as suspects, and the reverse")
 journeys.crossover_view(filters, version, flag, key="journeys")
-st.subheader("From the first role to the next")
+st.header("From the first role to the next")
 journeys.pathway_view(filters, version, flag, key="journeys")
-st.subheader("Roles and risk markers")
+st.header("Roles and risk markers")
 journeys.upset_view(filters, version, flag, key="journeys")
-st.subheader("Time to a next involvement")
+st.header("Time to a next involvement")
 journeys.incidence_view(filters, version, flag, key="journeys")

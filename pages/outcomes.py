@@ -84,13 +84,13 @@ render.chart(
     key="outcomes-share",
 )
 
-st.subheader(f"The {label} decision-point ratio")
+st.header(f"The {label} decision-point ratio")
 render.ratio_table(crude, key="outcome-decision-ratios")
 render.method_note(crude)
 if len(adjusted):
     render.adjusted_table(adjusted)
 
-st.subheader(f"Use of {label} over time")
+st.header(f"Use of {label} over time")
 maturity = cached.outcome_maturity(decision_filters, version)
 render.chart(
     charts.mark_incomplete(

@@ -61,7 +61,7 @@ columns[3].metric("Ethnicity not stated", not_stated_share,
                   help="Neither self-defined nor officer-defined ethnicity recorded")
 
 # ------------------------------------------------------------------------------------------------
-st.subheader(f"Searches per 1,000 children aged 10-17 per year, against {reference} children")
+st.header(f"Searches per 1,000 children aged 10-17 per year, against {reference} children")
 if filters.age_ranges != (searches.CHILD,):
     st.info("Rates per 1,000 children per year need the age range 10-17 alone: choose only 10-17 in the filters above. "
             "The weapons and outcome-test tables below use the age ranges chosen.")
@@ -86,7 +86,7 @@ else:
     st.caption(f"Population: {rates.denominator_source}.")
 
 # ------------------------------------------------------------------------------------------------
-st.subheader("The outcome test: how often a search led to action")
+st.header("The outcome test: how often a search led to action")
 find = render.controlled(search_ui.ratios(filters, version, "find"))
 linked = render.controlled(search_ui.ratios(filters, version, "find", linked=True))
 left, right = st.columns(2)
@@ -103,7 +103,7 @@ with right:
 render.ratio_table(find, "stop-search-find-rates")
 missing = search_ui.controlled_cells(pd.DataFrame(find.not_recorded).T, controlling)
 st.markdown("**Searches with no outcome recorded** (not counted in either side of the outcome test):")
-render.table(missing, width="stretch")
+render.table(missing.rename_axis("Split"), width="stretch")  # a named index: no empty header cell (axe)
 with st.expander("Only outcomes linked to the object of search"):
     st.markdown("The same test counting only actions where the outcome was linked to what the officer searched for.")
     render.ratio_table(linked, "stop-search-linked-find-rates")
@@ -111,7 +111,7 @@ with st.expander("Only outcomes linked to the object of search"):
         st.caption(note)
 
 # ------------------------------------------------------------------------------------------------
-st.subheader("Searches for offensive weapons")
+st.header("Searches for offensive weapons")
 weapons = render.controlled(search_ui.ratios(filters, version, "weapons"))
 render.chart(charts.rate_bars(weapons.table, "Share of searches that were for offensive weapons", "%",
                               filters.confidence),
@@ -121,7 +121,7 @@ render.ratio_table(weapons, "stop-search-weapons")
 st.caption(weapons.notes[0])
 
 # ------------------------------------------------------------------------------------------------
-st.subheader("Monthly trend")
+st.header("Monthly trend")
 monthly = render.controlled_counts(search_ui.monthly_counts(filters, version), ("value",), ("month",),
                                   totals_published=True)
 render.chart(charts.monthly_lines(render.for_chart(monthly, ("value",)), "Searches per month by ethnic group",
@@ -129,12 +129,12 @@ render.chart(charts.monthly_lines(render.for_chart(monthly, ("value",)), "Search
              "Searches by the month of the search date, for the age ranges and filters chosen."
              + render.suppressed_note(), key="ss-monthly")
 
-st.subheader("Every age range")
+st.header("Every age range")
 st.markdown("Searches by age range and group, for all the other filters (children under 10 on their own row).")
 render.table(render.plain_names(ages.apply(render.counts)), width="stretch")
 
 # ------------------------------------------------------------------------------------------------
-st.subheader("Ethnicity recording: self-defined against officer-defined")
+st.header("Ethnicity recording: self-defined against officer-defined")
 agreement = search_ui.agreement(filters, version)
 sources = search_ui.group_sources(filters, version)
 crosstab, agreement_shown = render.controlled_agreement(agreement)
@@ -157,7 +157,7 @@ with right:
         st.markdown("No search in view has both self-defined and officer-defined ethnicity, so agreement cannot be "
                     "measured.")
 
-st.subheader("Location and loading")
+st.header("Location and loading")
 left, right = st.columns(2)
 with left:
     statuses = search_ui.location_statuses(filters, version)

@@ -65,14 +65,14 @@ render.chart(
 )
 
 last_month = pd.Timestamp(page.period[1]).to_period("M").to_timestamp().date()
-st.subheader("What changed: the latest complete month against the month before and a year earlier")
+st.header("What changed: the latest complete month against the month before and a year earlier")
 changes = cached.what_changed(filters, version)
 render.table(render.what_changed_display(changes), hide_index=True, width="stretch")
 st.caption(render.what_changed_caption(changes, maturity))
 comparison = cached.compare_years(filters, version, last_month)
 comparison = dataclasses.replace(comparison, current=render.controlled(comparison.current),
                                  previous=render.controlled(comparison.previous))
-st.subheader("This year against last")
+st.header("This year against last")
 joined = comparison.joined()
 joined = joined[joined["group"].isin(schema.ETHNIC_GROUPS) & (joined["group"] != filters.reference_group)]
 render.table(pd.DataFrame({

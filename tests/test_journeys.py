@@ -234,7 +234,7 @@ def test_the_journeys_page(app_db, monkeypatch, role):
     at.switch_page("pages/journeys.py")
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    headings = [s.value for s in at.subheader]
+    headings = [s.value for s in at.header]
     assert headings[:2] == ["Match rate of the partner flags", "Victims who later appear as suspects, and the reverse"]
     at.selectbox(key="journey_flag").set_value("known_to_yjs").run()
     assert not at.exception, [e.message for e in at.exception]

@@ -172,7 +172,7 @@ def test_pages_show_the_overlay(app_db, page):
     at.switch_page(page)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    assert "Partner data beside the police ratio" in [s.value for s in at.subheader]
+    assert "Partner data beside the police ratio" in [s.value for s in at.header]
     frame = overlay_frame(at)
     assert frame["Measure"].str.startswith("Police").iloc[0]
     assert frame["Period"].tolist()[1:] == ["2023/24", "2023/24", "2024/25"]

@@ -115,7 +115,7 @@ def test_overview_opens_with_the_packs_findings(role, monkeypatch, sample_store)
     """The Overview's first section is the pack's key findings, in the pack's own words, for the role's edition."""
     at = run("dashboard.py", role, monkeypatch)
     assert not at.error
-    headers = [h.value for h in at.subheader]
+    headers = [h.value for h in at.header]
     assert headers[0].startswith("Main findings")
     audience = "officers" if role != "scrutiny" else "scrutiny"
     expected = report.plain_findings(report.build_data(sample_store, last_month(sample_store), audience, Filters()))

@@ -45,7 +45,7 @@ def main_findings(filters: Filters, version: str, last: date) -> None:
     except ValueError as exc:  # e.g. a month outside the data
         st.info(f"Main findings are not available for this selection: {exc}.")
         return
-    st.subheader(f"Main findings: the 12 months to {month:%B %Y}")
+    st.header(f"Main findings: the 12 months to {month:%B %Y}")
     attention_strip(groups, role)
     for group in groups:
         with st.expander(f"{group.heading} ({len(group.sentences)})", expanded=group.verdict in ATTENTION,

@@ -57,7 +57,7 @@ def overlay_section(page, police: pd.DataFrame, police_label: str, group: str, a
     """The partner ratios for ``group`` and ``areas`` beside the police ratio (a row of ``police``, a finished and
     disclosure-controlled ratio table), as a forest plot and a table with every period and source stated."""
     filters, version = page.filters, page.version
-    st.subheader("Partner data beside the police ratio")
+    st.header("Partner data beside the police ratio")
     result = overlay(version, areas, filters.reference_group, filters.confidence, render.audience())
     if not result.tables:
         st.info("No partner data is loaded. An analyst loads it with `python -m analytics partners load FILE` "
