@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from analytics import schema, verdicts
+from analytics.chart_access import PATTERNS, SYMBOLS, wrap_label
 
 #: Okabe & Ito (2008) colour-blind-safe palette, one colour per group, used by every chart.
 GROUP_COLOURS = {
@@ -28,6 +29,8 @@ GROUP_COLOURS = {
     "Other": "#D55E00",
     "Not stated": "#8C8C8C",
 }
+#: One marker symbol per group beside its colour, so a line is told apart without colour (WCAG 1.4.1).
+GROUP_SYMBOLS = dict(zip(GROUP_COLOURS, SYMBOLS, strict=False))
 NEUTRAL = "#444444"
 LIMIT_95 = "#0072B2"
 LIMIT_998 = "#D55E00"
@@ -105,7 +108,7 @@ def forest_plot(
     rows = rows[np.isfinite(rows["ratio"]) & (rows["ratio"] > 0)]
     if rows.empty:
         return empty_figure(title, "No ratio can be shown for this selection (too few events).")
-    rows["label"] = rows[label_column].astype(str)
+    rows["label"] = rows[label_column].astype(str).map(wrap_label)  # a long label wraps, not squeezing the plot
     rows["verdict_label"] = [verdicts.label_of(v) or verdicts.Verdict.NOT_ESTIMABLE.label
                              for v in rows.get("verdict", pd.Series(None, index=rows.index))]
     fig = go.Figure()
@@ -128,6 +131,7 @@ def forest_plot(
                      "arrayminus": part["ratio"] - part["ratio_lower"], "thickness": 2, "width": 6, "color": colour},
             customdata=np.stack([part["events"], part["denominator"], part["ratio_lower"], part["ratio_upper"],
                                  part["reliability"], levels, part["verdict_label"]], axis=-1),
+            meta={"columns": FOREST_COLUMNS},  # names the customdata columns of the chart's table
             hovertemplate=(f"<b>%{{y}}</b><br>Ratio to {reference}: %{{x:.2f}}<br>"
                            "Interval (%{customdata[5]}, adjusted) %{customdata[2]:.2f} to %{customdata[3]:.2f}<br>"
                            "Verdict: %{customdata[6]}<br>"
@@ -157,6 +161,8 @@ def forest_plot(
     return _layout(fig, title, subtitle or FOREST_SUBTITLE, height=height)
 
 
+#: The forest plot's customdata columns as its "show as a table" alternative names them (analytics.chart_access).
+FOREST_COLUMNS = ("Events", "Denominator", "Interval from", "Interval to", "Reliability", "Interval level", "Verdict")
 #: The verdict colours of every forest plot (the map's red and blue ends; grey for no clear difference), always with
 #: the verdict in words beside the point and in the legend: never colour alone.
 VERDICT_COLOURS = {
@@ -195,6 +201,7 @@ def rate_bars(table: pd.DataFrame, title: str, unit: str, conf: float, subtitle:
         **{error: {"type": "data", "symmetric": False, "array": rows["rate_upper"] - rows["rate"],
                    "arrayminus": rows["rate"] - rows["rate_lower"], "color": NEUTRAL}},
         customdata=np.stack([rows["events"], rows["denominator"], rows["rate_lower"], rows["rate_upper"]], axis=-1),
+        meta={"columns": ("Events", "Denominator", "Interval from", "Interval to")},
         hovertemplate=(f"<b>%{{{label}}}</b><br>%{{{value}:.2f}} {unit}<br>{conf * 100:g}% CI %{{customdata[2]:.2f}} "
                        "to %{customdata[3]:.2f}<br>%{customdata[0]:,} of %{customdata[1]:,}<extra></extra>"),
     ))
@@ -326,8 +333,9 @@ def funnel_plot(
             # a label centred over a district near the axis was cut at the plot's edge ("orth Norfolk")
             text=np.where(flagged, points["label"], ""),
             textposition=np.where(points["n"] < 0.2 * max_n, "top right", "top center").tolist(),
-            marker={"size": 11, "color": np.where(flagged, "#B2182B", "#222222")},
-            name="District (red: outside 95 % limits)",
+            marker={"size": 11, "color": np.where(flagged, "#B2182B", "#222222"),
+                    "symbol": np.where(flagged, "diamond", "circle")},
+            name="District (red diamond, named: outside 95 % limits)",
             hovertext=points.get("hover"), hoverinfo="text" if "hover" in points else "x+y",
         ))
         first_upper = max(float(np.nan_to_num(upper[0], posinf=0)) for _, _, upper in limits.values()) if limits else 0
@@ -352,7 +360,8 @@ def monthly_lines(frame: pd.DataFrame, title: str, y_label: str, subtitle: str =
         fig.add_trace(go.Scatter(
             x=part["month"], y=part["value"], mode="lines+markers", name=group,
             line={"color": GROUP_COLOURS[group], "width": 2, "dash": "dot" if group == schema.NOT_STATED else "solid"},
-            marker={"size": 4}, hovertemplate=f"<b>{group}</b> %{{x|%b %Y}}: %{{y:,}}<extra></extra>",
+            marker={"size": 6, "symbol": GROUP_SYMBOLS[group]},
+            hovertemplate=f"<b>{group}</b> %{{x|%b %Y}}: %{{y:,}}<extra></extra>",
         ))
     fig.update_xaxes(title="Month recorded", showgrid=False)
     fig.update_yaxes(title=y_label, rangemode="tozero", showgrid=True, gridcolor="#eeeeee")
@@ -380,7 +389,7 @@ def ratio_band(frame: pd.DataFrame, title: str, reference: str, conf: float, sub
                                  legendgroup=group))
         fig.add_trace(go.Scatter(
             x=part["month"], y=part[value], mode="lines+markers", name=group, legendgroup=group,
-            line={"color": colour, "width": 2.5}, marker={"size": 5},
+            line={"color": colour, "width": 2.5}, marker={"size": 7, "symbol": GROUP_SYMBOLS[group]},
             customdata=np.stack([part["lower"], part["upper"], part["events"]], axis=-1),
             hovertemplate=(f"<b>{group}</b>, 12 months to %{{x|%b %Y}}<br>{value} %{{y:.2f}} "
                            f"({conf * 100:g}% CI %{{customdata[0]:.2f}} to %{{customdata[1]:.2f}}); "
@@ -421,7 +430,8 @@ def completeness_lines(frame: pd.DataFrame, series: str, title: str, target: flo
         fig.add_trace(go.Scatter(
             # markers too: a month between two months left out (disclosure control) is still seen
             x=part["month"], y=100 * part["share"], mode="lines+markers", name=str(name),
-            line={"color": palette[index % len(palette)], "width": 2}, marker={"size": 4},
+            line={"color": palette[index % len(palette)], "width": 2},
+            marker={"size": 6, "symbol": SYMBOLS[index % len(SYMBOLS)]},
             customdata=np.stack([part["stated"], part["records"]], axis=-1),
             hovertemplate=(f"<b>{name}</b> %{{x|%b %Y}}: %{{y:.1f}}% "
                            "(%{customdata[0]:,} of %{customdata[1]:,})<extra></extra>"),
@@ -444,6 +454,9 @@ def outcome_shares(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(share=100 * frame["records"] / totals)
 
 
+OTHER_PATTERNS = tuple(p for p in PATTERNS if p != "/")  # the hatching "/" is outcome 22's alone
+
+
 def outcome_mix(frame: pd.DataFrame, title: str, subtitle: str = "") -> go.Figure:
     """Share of concluded outcomes by outcome group within each ethnic group (``group, outcome_group, records``;
     with a ``share`` column, as given: a segment whose share is missing, e.g. suppressed, is left out)."""
@@ -461,7 +474,8 @@ def outcome_mix(frame: pd.DataFrame, title: str, subtitle: str = "") -> go.Figur
         fig.add_trace(go.Bar(
             y=part["group"], x=part["share"], orientation="h", name=outcome,
             marker_color="#000000" if outcome == "Outcome 22" else palette[index % len(palette)],
-            marker_pattern_shape="/" if outcome == "Outcome 22" else "",
+            # a pattern beside each colour (outcome 22 hatched black): segments told apart without colour
+            marker_pattern_shape="/" if outcome == "Outcome 22" else OTHER_PATTERNS[index % len(OTHER_PATTERNS)],
             customdata=part["records"],
             hovertemplate=f"<b>%{{y}}</b>: {outcome} %{{x:.1f}}% (%{{customdata:,}} records)<extra></extra>",
         ))
@@ -492,12 +506,13 @@ def stacked_counts(frame: pd.DataFrame, x: str, colour: str, title: str, y_label
     if frame.empty:
         return empty_figure(title, "No records match the filters.")
     fig = go.Figure()
-    for name in order or sorted(frame[colour].unique()):
+    for index, name in enumerate(order or sorted(frame[colour].unique())):
         part = frame[frame[colour] == name]
         if part.empty:
             continue
         fig.add_trace(go.Bar(x=part[x], y=part["value"], name=str(name),
                              marker_color=(colours or {}).get(name),
+                             marker_pattern_shape=PATTERNS[index % len(PATTERNS)],
                              hovertemplate=f"<b>{name}</b> %{{x}}: %{{y:,}}<extra></extra>"))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title=y_label, showgrid=True, gridcolor="#eeeeee")

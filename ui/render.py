@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import access, exports, quality, schema, suppression, verdicts
+from analytics import access, chart_access, exports, quality, schema, suppression, verdicts
 from analytics.filters import Filters, format_confidence
 from analytics.tables import RatioTable
 from ui import auth
@@ -23,10 +23,21 @@ PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "modeBarButtonsToRemove":
                                  "responsive": True}
 
 
+#: The label that opens a chart's table (the text alternative of issue 15, part 7), followed by the chart's title.
+TABLE_LABEL = "Show as a table:"
+
+
 def chart(fig: go.Figure, caption: str, key: str | None = None) -> None:
-    """A plotly chart and a plain-language caption under it."""
-    st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, key=key)
+    """A plotly chart, a plain-language caption under it (its description), and the chart's data as a table in an
+    expander labelled with the chart's title (``chart_access.figure_table``: the numbers the chart itself draws,
+    after the same disclosure control). ``theme=None``: the figure's own colours, whose contrast is tested, not
+    Streamlit's chart theme (light grey ticks)."""
+    st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, key=key, theme=None)
     st.caption(caption)
+    table = chart_access.figure_table(fig)
+    if len(table):
+        with st.expander(f"{TABLE_LABEL} {chart_access.figure_title(fig)}", icon=":material/table:"):
+            st.dataframe(table, hide_index=True, width="stretch")
 
 
 def yes_no(value) -> str:

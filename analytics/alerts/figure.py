@@ -11,6 +11,8 @@ from analytics.alerts.table import RULE_SHORT, displayed
 
 #: A point's colour is its first rule in Making Data Count's precedence; its label names every rule that fired.
 RULE_COLOURS = {"beyond_limits": "#d62728", "trend": "#9467bd", "two_of_three": "#ff7f0e", "shift": "#1f77b4"}
+#: The points' letters and the chart's text (WCAG 1.4.3: 4.5:1 or more on the white and #f4f4f4 backgrounds).
+LABEL_COLOUR = "#222222"
 #: The one-letter labels on the points (the legend spells them out): a point fired by several rules shows each.
 RULE_CODES = {"beyond_limits": "L", "trend": "T", "two_of_three": "N", "shift": "S"}
 UNITS = {"rate": "per 1,000 children per year", "ratio": "rate ratio", "count": "children",
@@ -53,9 +55,10 @@ def spc_figure(finding: Finding, title: str, hidden: np.ndarray | None = None, h
             x=months[points], y=values[points], name=f"{RULE_CODES[rule]}: {RULE_SHORT[rule]}", mode="markers+text",
             marker={"color": colour, "size": 10, "line": {"color": "white", "width": 1}}, text=labels,
             textposition=["top center" if i % 2 else "bottom center" for i in points],
-            textfont={"color": colour, "size": 10}))
+            textfont={"color": LABEL_COLOUR, "size": 10}))  # the letters in near-black: readable on any colour
     unit = UNITS[result.series.measure]
-    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=height,
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=height, template="simple_white",
+                      font={"color": LABEL_COLOUR},
                       margin={"l": 50, "r": 20, "t": 50, "b": 40}, yaxis_title=unit, plot_bgcolor="white",
                       legend={"orientation": "h", "y": -0.2, "font": {"size": 10}})
     fig.update_xaxes(showgrid=False)

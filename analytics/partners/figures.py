@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from analytics.chart_access import DASHES
 from analytics.charts import FONT, GROUP_COLOURS, NEUTRAL, empty_figure
 from analytics.partners.journeys import SET_LABELS
 
@@ -86,7 +87,7 @@ def incidence_curves(curves: pd.DataFrame, title: str, conf: float) -> go.Figure
     if curves.empty:
         return empty_figure(title, "Too few children to estimate the curves for this selection.")
     fig = go.Figure()
-    for group, part in curves.groupby("group", sort=False):
+    for index, (group, part) in enumerate(curves.groupby("group", sort=False)):
         colour = GROUP_COLOURS.get(str(group), NEUTRAL)
         fig.add_trace(go.Scatter(x=part["months"], y=100 * part["upper"], mode="lines", line={"width": 0},
                                  line_shape="hv", showlegend=False, hoverinfo="skip"))
@@ -94,7 +95,8 @@ def incidence_curves(curves: pd.DataFrame, title: str, conf: float) -> go.Figure
                                  line_shape="hv", fill="tonexty", fillcolor=_faint(colour), showlegend=False,
                                  hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=part["months"], y=100 * part["incidence"], mode="lines", name=str(group),
-                                 line={"color": colour, "width": 2}, line_shape="hv",
+                                 line={"color": colour, "width": 2, "dash": DASHES[index % len(DASHES)]},
+                                 line_shape="hv",
                                  hovertemplate=f"<b>{group}</b> %{{x:.1f}} months: %{{y:.1f}} %<extra></extra>"))
     fig.update_xaxes(title_text="Months since the child's first record")
     fig.update_yaxes(title_text="Children with a next involvement (%)", rangemode="tozero")
