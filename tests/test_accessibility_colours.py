@@ -140,7 +140,7 @@ def test_every_text_colour_in_a_chart_reads_at_4_5_to_1(name):
 
 def test_map_labels_read_on_the_darkest_district_fill():
     """A district's label is #111111 on a 75 % white box over the fill: the worst case is the darkest fill."""
-    darkest = min([charts.DIVERGING[0][1], charts.DIVERGING[-1][1], charts.NO_CLEAR_DIFFERENCE],
+    darkest = min([str(charts.DIVERGING[0][1]), str(charts.DIVERGING[-1][1]), charts.NO_CLEAR_DIFFERENCE],
                   key=chart_access.relative_luminance)
     box = blend(WHITE, darkest, 0.75)
     assert contrast_ratio("#111111", box) >= AA_TEXT

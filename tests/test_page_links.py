@@ -114,7 +114,7 @@ def test_a_link_sets_the_outcomes_counted_as_the_decision(monkeypatch):
     at = run("pages/outcomes.py", "analyst", monkeypatch, {"out_of": "all", "decision": "22,8"})
     assert at.radio(key="decision_denominator").value == "all"
     assert at.multiselect(key="outcome_codes_chosen_all").value == ["22", "8"]
-    assert any("outcomes 22, 8" in s.value for s in [*at.subheader, *at.caption, *at.markdown]), "the view follows"
+    assert any("outcomes 22, 8" in s.value for s in [*at.header, *at.caption, *at.markdown]), "the view follows"
     at.multiselect(key="outcome_codes_chosen_all").set_value(["22"]).run()
     assert "decision" not in at.query_params, "outcome 22 alone is the default"
     at.multiselect(key="outcome_codes_chosen_all").set_value(["22", "21"]).run()
