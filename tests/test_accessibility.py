@@ -38,8 +38,15 @@ CHARTS_WITH_DATA = """
 () => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot'))
     .filter(gd => (gd.data || []).some(t => t.hoverinfo !== 'skip')).length
 """
+#: Every chart drawn, and at least as many charts as "show as a table" expanders (an expander is drawn at once, its
+#: chart when plotly's component has loaded: without this wait a scrutiny page was counted before its charts came).
 ALL_CHARTS_DRAWN = f"""
-() => Array.from(document.querySelectorAll('{bs.CHART}')).every(c => c.querySelector('.js-plotly-plot .main-svg'))
+label => {{
+  const charts = document.querySelectorAll('{bs.CHART}').length;
+  const tables = Array.from(document.querySelectorAll('[data-testid="stExpander"] summary'))
+      .filter(s => s.textContent.includes(label)).length;
+  return charts >= tables && document.querySelectorAll('{bs.DRAWN_CHART}').length === charts;
+}}
 """
 #: Where the keyboard focus is: inside the sidebar's filters, inside a chart (its toolbar), or elsewhere.
 FOCUS_PLACE = """
@@ -154,7 +161,7 @@ def test_every_page_as_every_role_is_accessible_and_error_free(served, tab, axe,
     tab.goto(f"{server.url}/{bs.url_path(path)}")
     opens = access.can_open(role, path)
     bs.wait_loaded(tab, bs.EXPECTED_CHARTS[path] if opens and role != access.SCRUTINY else 0)
-    tab.wait_for_function(ALL_CHARTS_DRAWN, timeout=STEP_GUARD_MS)
+    tab.wait_for_function(ALL_CHARTS_DRAWN, arg=render.TABLE_LABEL, timeout=STEP_GUARD_MS)
     what = f"{path} as {role}"
     assert tab.locator(bs.EXCEPTION).count() == 0, f"{what}: {tab.locator(bs.EXCEPTION).first.inner_text()[:1000]}"
     assert tab.locator(bs.ERROR_ALERT).count() == 0, f"{what}: {tab.locator(bs.ERROR_ALERT).first.inner_text()[:500]}"
