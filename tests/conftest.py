@@ -24,8 +24,8 @@ SAMPLE_TODAY = date(2026, 11, 30)
 
 #: Modules whose tests share no module fixture and are long enough to be worth spreading over both processes.
 SPREAD_MODULES = frozenset({"test_concurrency", "test_load", "test_stats_coverage"})
-#: The longest work, queued first (about 4 min, 4 min in all, 2.5 min, 1 min, 1 min on a busy 2-core machine).
-LONGEST_FIRST = ("test_sessions", "test_concurrency", "test_browser", "test_oidc", "test_load")
+#: The longest work, queued first (about 7 to 15, 4, 4 min in all, 2.5, 1 and 1 min on a busy 2-core machine).
+LONGEST_FIRST = ("test_accessibility", "test_sessions", "test_concurrency", "test_browser", "test_oidc", "test_load")
 
 
 @pytest.hookimpl(tryfirst=True)
