@@ -590,3 +590,25 @@ def test_leftovers_of_any_shape_never_stop_the_next_load(tmp_path, published):
     assert list(versions.glob("building-*")) == []
     assert list(published.parent.glob(f".{published.name}.link-*")) == []
     assert query(published, "SELECT COUNT(*) AS n FROM records")["n"].iloc[0] == 9
+
+
+def test_the_childs_standard_output_carries_the_data_alone():
+    """Whatever else the child prints to standard output (DuckDB's progress bar on a read over 2 s broke a
+    400,000-row load's Arrow stream: "Expected to read 942743565 metadata bytes") goes to standard error; the
+    data and the summary arrive intact."""
+    script = (
+        "import sys\n"
+        "from analytics.load.isolated import serve\n"
+        "def work(request, out):\n"
+        "    print('progress 50%', flush=True)\n"
+        "    out.write(b'DATA-' + request['name'].encode())\n"
+        "    sys.stdout.write('more noise\\n')\n"
+        "    return {'digest': 'abc'}\n"
+        "sys.exit(serve(sys.argv, work))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, json.dumps({"name": "x.csv"})], capture_output=True,
+                            cwd=PROJECT, timeout=HANG_GUARD_S)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b"DATA-x.csv"
+    lines = result.stderr.decode().strip().splitlines()
+    assert lines[:2] == ["progress 50%", "more noise"] and json.loads(lines[-1]) == {"digest": "abc"}

@@ -25,7 +25,8 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -174,13 +175,25 @@ def _write_stream(rows: pa.RecordBatchReader, out: IO[bytes]) -> int:
     return count
 
 
+@contextmanager
+def _private_output() -> Iterator[IO[bytes]]:
+    """Standard output kept for the data alone: anything else printed to it (DuckDB's progress bar on a long read,
+    a library's message) goes to standard error instead of corrupting the stream."""
+    sys.stdout.flush()
+    data = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    with data:
+        yield data
+        data.flush()
+
+
 def serve(argv: list[str], work: Callable[[dict[str, Any], IO[bytes]], dict[str, Any]]) -> int:
     """The child's side of ``ChildReader``: ``work(request, stdout)``, then its summary (or refusal) as the
     last line on standard error; the exit status."""
     request = json.loads(argv[1])
     try:
-        summary = work(request, sys.stdout.buffer)
-        sys.stdout.flush()
+        with _private_output() as out:
+            summary = work(request, out)
     except BrokenPipeError:  # the parent has gone: nothing to report to
         return 1
     except LoadError as exc:

@@ -139,6 +139,7 @@ class ExtractReader:
         self._con = connect_in_memory(temp_directory="")
         with database_errors():
             self._con.execute("SET memory_limit = $limit", {"limit": memory_limit})
+            self._con.execute("SET enable_progress_bar = false")  # it would print into the data stream
 
     def close(self) -> None:
         self._con.close()
