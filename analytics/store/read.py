@@ -311,9 +311,8 @@ class Store(PublicationReader):
     @staticmethod
     def _perturbed_units(frame: pd.DataFrame, filters: Filters, dims: tuple[str, ...],
                          decisions: bool) -> pd.DataFrame:
-        """``ethnicity_units`` rows with the published cells' counts perturbed: children and records, and the
-        outcome and concluded records (the outcome count never above the concluded count of its row); the open and
-        the outside-the-denominator records, which the notes publish as one total each, perturbed as those totals."""
+        """``ethnicity_units`` rows with the published cells' counts perturbed: children, records, outcome and
+        concluded records (outcomes never above the concluded records of their row), and the notes' two totals."""
         self_group, officer_group = frame["self_group"], frame["officer_group"]
         published = {"officer_only": officer_group,
                      "self_then_officer": self_group.where(self_group != "Not stated", officer_group)}
@@ -326,9 +325,8 @@ class Store(PublicationReader):
                               first="no_officer_code")
         if decisions:
             frame["a"] = frame["a"].clip(upper=frame["d"])
-            # the notes publish one total each (records still open; concluded outside the denominator): one cell
-            frame = perturb_cells(frame.assign(note_cell=0), ["note_cell"], ("open", "outside")).drop(
-                columns="note_cell")
+            # the notes publish one total each (open; concluded outside the denominator): one cell each
+            frame = perturb_cells(frame.assign(note=0), ["note"], ("open", "outside")).drop(columns="note")
         return frame.drop(columns=["published_group", "no_officer_code"])
 
     def counts(self, filters: Filters, dims: tuple[str, ...]) -> pd.DataFrame:
