@@ -321,8 +321,9 @@ def controlled_table(result, role: str | None):
 
 def controlled_detailed(result, role: str | None, five_group=None):
     """A ``detailed.DetailedTable`` as ``role`` may see it: unchanged with exact counts; for scrutiny through
-    ``suppression.apply_to_detailed_table``, keeping hidden what the 5-group table ``five_group`` (already controlled)
-    hides: its suppressed groups and total. Idempotent."""
+    ``suppression.apply_to_detailed_table``, against the self-defined and the self-then-officer 5-group totals
+    (``result.officer_only``) whatever the source chosen (the detailed rows do not depend on it), keeping hidden
+    what the 5-group table ``five_group`` (already controlled) hides: its suppressed groups and total. Idempotent."""
     import dataclasses
 
     from analytics import schema, suppression
@@ -331,14 +332,23 @@ def controlled_detailed(result, role: str | None, five_group=None):
         return result
     hidden: set[str] = set()
     hidden_total = False
+    source = schema.DEFAULT_ETHNICITY_SOURCE
     if five_group is not None:
         table = five_group.table
         hidden = set(table.loc[table["events"].astype(str).eq(suppression.SUPPRESSED), "group"])
         margins = table.attrs.get("suppressed_totals", {})
         hidden_total = bool(margins.get("overall")) or bool(margins.get("splits"))
+        source = five_group.filters.ethnicity_source
+    # what the 5-group table hides stays hidden in the totals it publishes: self-defined ones (self_only), the
+    # self-then-officer ones, or (concordance) its Not stated, children with neither code; any other total is taken
+    # as published, which only makes the audit stricter
+    own = hidden if source == "self_only" else set()
+    fallback = hidden if source == "self_then_officer" else hidden & {schema.NOT_STATED} if source == "concordance" \
+        else set()
     table = suppression.apply_to_detailed_table(result.table, "scrutiny", result.group_of(),
-                                                schema.DETAILED_LABELS[result.reference], hidden_groups=hidden,
-                                                hidden_total=hidden_total)
+                                                schema.DETAILED_LABELS[result.reference], hidden_groups=own,
+                                                hidden_total=hidden_total, officer_only=result.officer_only,
+                                                neither=result.neither, hidden_fallback=fallback)
     return dataclasses.replace(result, table=table)
 
 

@@ -17,7 +17,8 @@ intervals, the family adjustment and the verdicts are those of every rate table 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -47,6 +48,10 @@ class DetailedTable(RatioTable):
 
     filters: Filters
     reference: str = schema.DEFAULT_DETAILED_REFERENCE
+    #: the children (records) of the Not-stated row with an officer-defined code, by its 5-group, and those with
+    #: neither code: what the 5-group tables add to the detailed rows (``suppression.apply_to_detailed_table``)
+    officer_only: Mapping[str, int] = field(default_factory=dict)
+    neither: int = 0
 
     def metadata(self) -> dict[str, Any]:
         return {**super().metadata(), "reference_group": schema.DETAILED_LABELS[self.reference]}
@@ -115,12 +120,15 @@ def detailed_rates(store: Store, filters: Filters, reference: str = schema.DEFAU
     part = ("All", {labels[c]: events.get(c, 0) for c in codes} | {schema.DETAILED_NOT_STATED: events.get("NS", 0)},
             {labels[c]: round(population.get(c, 0.0), 6) for c in codes})
     period = periods.rate_period_of(store, filters)
+    officer_only = officer_only_counts(store, filters)
     rows = rate_rows([part], labels[reference], filters.confidence, years=period.years,
                      groups=tuple(labels.values()), not_stated=schema.DETAILED_NOT_STATED)
     unit = schema.COUNTING_UNITS[filters.counting_unit].lower()
     return DetailedTable(
         table=finish_table(pd.DataFrame(rows), filters.confidence, labels[reference]),
         measure="rate", filters=filters, reference=reference, period=period,
+        officer_only={g: n for g, n in officer_only.items() if g != schema.NOT_STATED},
+        neither=officer_only.get(schema.NOT_STATED, 0),
         numerator=f"{unit} (girls and boys) recorded in the period, by their latest self-defined code",
         denominator="children of the detailed group in the selected districts, age bands and sexes (modelled)",
         denominator_source=DENOMINATOR_SOURCE,
@@ -129,3 +137,14 @@ def detailed_rates(store: Store, filters: Filters, reference: str = schema.DEFAU
                f"{schema.DETAILED_NOT_STATED}: its share of all the children counted (Wilson interval); it has no "
                "population denominator."),
     )
+
+
+def officer_only_counts(store: Store, filters: Filters) -> dict[str, int]:
+    """Children (records) with no self-defined code by officer-defined 5-group (``Not stated``: neither code), as
+    the default concordance table counts them (with a perturbing store, that table's noise on its Not-stated cell
+    goes to the children with neither code first, so these are the counts its Not stated differs from the detailed
+    one by)."""
+    units = store.ethnicity_units(population_sexes(filters).replace(ethnicity_source="concordance", ethnic_groups=()))
+    unit = "records" if filters.counting_unit == "records" else "children"
+    unstated = units[units["self_group"] == schema.NOT_STATED]
+    return {str(g): int(n) for g, n in unstated.groupby("officer_group")[unit].sum().items()}

@@ -189,14 +189,112 @@ def test_a_five_group_count_hidden_elsewhere_is_not_recovered_from_its_detailed_
     assert controlled["suppressed"].sum() >= 2
 
 
+def _differences(detailed_table: pd.DataFrame, five_table: pd.DataFrame) -> dict[str, object]:
+    """The reader's subtraction: each 5-group's count less its detailed rows, and the detailed Not-stated row less the
+    5-group Not stated; None where a term is not shown."""
+    def shown(table: pd.DataFrame, group: str) -> int | None:
+        value = table.loc[table["group"] == group, "events"].iloc[0]
+        return None if str(value) == suppression.SUPPRESSED else int(value)
+
+    found: dict[str, object] = {}
+    for group in ("Black", schema.NOT_STATED):
+        members = BLACK if group == "Black" else [schema.DETAILED_NOT_STATED]
+        parts = [shown(detailed_table, m) for m in members]
+        whole = shown(five_table, group)
+        found[group] = None if whole is None or None in parts else \
+            (whole - sum(parts) if group == "Black" else sum(parts) - whole)  # type: ignore[arg-type]
+    return found
+
+
+def test_officer_only_counts_are_not_recovered_by_differencing():
+    """Black: Caribbean 6, African 12, Other Black 0, and 3 Black children with only an officer-defined code. The
+    self-then-officer 5-group table shows Black 6 + 12 + 3 = 21 and Not stated 27 (neither code), the detailed table
+    Not stated 30: 21 - 18 = 3 and 30 - 27 = 3, unless the officer-only cells are in the audit."""
+    counts = {"W1": 100, "W2": 7, "W9": 20, "M1": 9, "A1": 8, "B1": 6, "B2": 12, "O9": 6, "NS": 30}
+    five = pd.DataFrame({"group": ["Asian", "Black", "Mixed", "White", "Other", schema.NOT_STATED],
+                         "events": [8, 21, 9, 127, 6, 27]})
+    for audience in ("analyst", "officer"):  # exact figures: the subtraction gives the officer-only count
+        exact = suppression.apply_to_detailed_table(_table(counts), audience, GROUP_OF, "White: British",
+                                                    officer_only={"Black": 3}, neither=27)
+        assert _differences(exact, five) == {"Black": 3, schema.NOT_STATED: 3}
+    without = suppression.apply_to_detailed_table(_table(counts), "scrutiny", GROUP_OF, "White: British")
+    assert _differences(without, five) == {"Black": 3, schema.NOT_STATED: 3}  # the leak the audit closes
+    controlled = suppression.apply_to_detailed_table(_table(counts), "scrutiny", GROUP_OF, "White: British",
+                                                     officer_only={"Black": 3}, neither=27)
+    assert _differences(controlled, five) == {"Black": None, schema.NOT_STATED: None}
+    hidden = set(controlled.loc[controlled["suppressed"], "group"])
+    assert hidden == {"Black: Caribbean", "Black: African", schema.DETAILED_NOT_STATED}, hidden
+
+
+def _officer_records() -> list[dict]:
+    rows: list[dict[str, str]] = []
+
+    def add(prefix: str, n: int, self_code: str, officer: str) -> None:
+        rows.extend(row(record_id=f"{prefix}{i}", person_id=f"{prefix}{i}", crime_id=f"C{prefix}{i}",
+                        area_code=NORWICH, ethnicity_self=self_code, ethnicity_officer=officer) for i in range(n))
+
+    add("WB", 40, "W1", "IC1")
+    add("WI", 6, "W2", "IC1")
+    add("WO", 9, "W9", "IC1")
+    add("MX", 6, "M1", "IC3")
+    add("AI", 8, "A1", "IC4")
+    add("BC", 7, "B1", "IC3")
+    add("BA", 12, "B2", "IC3")
+    add("OB", 3, "NS", "IC3")  # three Black children with an officer-defined code only
+    add("NS", 7, "", "")
+    return rows
+
+
+@pytest.fixture(scope="module")
+def officer_store(tmp_path_factory) -> Store:
+    folder = tmp_path_factory.mktemp("officer")
+    extract = write_extract(folder / "extract.csv", _officer_records())
+    result = load_extract(extract, folder / "monitor.duckdb", population=_population(folder / "population.csv"),
+                          today=date(2026, 11, 30))
+    assert result.loaded == 98
+    return Store(result.database)
+
+
+@pytest.mark.parametrize("source", ["self_then_officer", "concordance"])
+def test_officer_only_children_stay_hidden_from_scrutiny(officer_store, source):
+    """The 3 Black children with only an officer code (Black: Caribbean 7, African 12; 22 Black children under the
+    self-then-officer source; 7 with neither code; 10 in the detailed Not-stated row): analysts get 3 by subtraction,
+    scrutiny (perturbed and controlled) gets no figure."""
+    from analytics import disparity
+
+    filters = Filters(roles=("suspect",), areas=(NORWICH,), ethnicity_source=source)
+    exact = detailed.detailed_rates(officer_store, filters)
+    assert exact is not None and (exact.officer_only, exact.neither) == ({"Black": 3}, 7)
+    five = disparity.population_rates(officer_store, filters)
+    analyst = access.controlled_detailed(exact, "analyst", five)
+    expected = {"Black": 3, schema.NOT_STATED: 3} if source == "self_then_officer" else {schema.NOT_STATED: 3}
+    assert {k: v for k, v in _differences(analyst.table, five.table).items() if k in expected} == expected
+    perturbed = officer_store.perturbed()
+    raw = detailed.detailed_rates(perturbed, filters)
+    assert raw is not None
+    five = access.controlled_table(disparity.population_rates(perturbed, filters), "scrutiny")
+    if source == "concordance":  # the Not-stated cells share their noise: perturbation alone gives 3 back
+        assert _differences(raw.table, five.table)[schema.NOT_STATED] == 3
+    controlled = access.controlled_detailed(raw, "scrutiny", five)
+    assert _differences(controlled.table, five.table) == {"Black": None, schema.NOT_STATED: None}
+
+
 def test_no_published_sum_gives_back_a_single_hidden_count_on_random_tables():
     """On 40 random tables, the line rule checked independently of the algorithm: a 5-group total (the sum of its
     detailed cells, published by the 5-group table unless that table hides it) never has exactly one hidden cell,
-    nor the grand total (the 5-group totals and Not stated) exactly one unknown term."""
+    nor the grand total (the 5-group totals and Not stated) exactly one unknown term where Not stated holds 1-4 (a
+    larger Not-stated row hidden for the officer-only total is the self-only 5-group table's own Not stated, shown
+    there: hiding it protects against the other sources' tables). With officer-only counts
+    (self-then-officer total = detailed cells + officer-only; detailed Not stated = neither + all officer-only): a
+    group's officer-only count of 1-4 has a hidden detailed cell beside it; an officer-only total of 1-4 has the
+    Not-stated row hidden, a partner for it on the grand total, and an unknown officer-only count (a group with some
+    and a hidden cell) to add up to it."""
     rng = np.random.default_rng(15)
     codes = list(schema.DETAILED_LABELS)
     for _ in range(40):
         counts = {c: int(rng.choice([0, 1, 2, 3, 4, 6, 9, 15, 40])) for c in codes} | {"NS": int(rng.integers(0, 8))}
+        officer = {g: int(rng.choice([0, 0, 1, 2, 3, 4, 6, 12])) for g in ("Asian", "Black", "White", "Other")}
+        counts["NS"] += sum(officer.values())
         totals = {g: sum(n for c, n in counts.items() if detailed.CODE_GROUP.get(c) == g) for g in schema.ETHNIC_GROUPS}
         five = suppression.apply_to_ratio_table(pd.DataFrame({  # the 5-group table beside it (self-defined groups)
             "split": "All", "group": [*totals, schema.NOT_STATED], "events": [*totals.values(), counts["NS"]],
@@ -204,13 +302,18 @@ def test_no_published_sum_gives_back_a_single_hidden_count_on_random_tables():
             "ratio_upper": 2.0, "p_value": 0.5, "p_adjusted": 0.5, "verdict": "similar"}), "scrutiny")
         hidden_five = set(five.loc[five["suppressed"], "group"])
         controlled = suppression.apply_to_detailed_table(_table(counts), "scrutiny", GROUP_OF, "White: British",
-                                                         hidden_groups=hidden_five)
+                                                         hidden_groups=hidden_five, officer_only=officer,
+                                                         neither=counts["NS"] - sum(officer.values()))
         hidden = dict(zip(controlled["group"], controlled["events"].astype(str).eq("[c]"), strict=True))
+        hidden_in = {group: sum(hidden[m] for m, g in GROUP_OF.items() if g == group) for group in schema.ETHNIC_GROUPS}
         for group in schema.ETHNIC_GROUPS:
-            members = [label for label, g in GROUP_OF.items() if g == group]
-            assert group in hidden_five or sum(hidden[m] for m in members) != 1, (group, counts)
+            assert group in hidden_five or hidden_in[group] != 1, (group, counts)
+            assert not 1 <= officer.get(group, 0) <= 4 or hidden_in[group] >= 1, (group, counts, officer)
         unknown = sum(g in hidden_five for g in schema.ETHNIC_GROUPS) + hidden[schema.DETAILED_NOT_STATED]
-        assert unknown != 1, counts
+        assert unknown != 1 or not 1 <= counts["NS"] <= 4, counts
+        if 1 <= sum(officer.values()) <= 4:
+            assert hidden[schema.DETAILED_NOT_STATED] and sum(hidden.values()) >= 2, (counts, officer)
+            assert any(officer[g] and hidden_in[g] for g in officer), (counts, officer)
 
 
 def test_scrutiny_sees_the_detailed_table_controlled(store):

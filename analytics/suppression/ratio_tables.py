@@ -14,7 +14,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from analytics.schema import SUPPRESSION_THRESHOLD, UNRELIABLE_BELOW, WITHHOLD_RATIO_BELOW
+from analytics.schema import (
+    NOT_STATED,
+    SUPPRESSION_THRESHOLD,
+    UNRELIABLE_BELOW,
+    WITHHOLD_RATIO_BELOW,
+)
 from analytics.suppression.audience import SUPPRESSED, audience_applies_suppression, check_audience
 from analytics.suppression.cells import Counts, Mask, check_threshold, secondary_mask
 from analytics.suppression.equations import Equation, suppress_with_equations
@@ -202,48 +207,126 @@ def apply_to_detailed_table(
     *,
     hidden_groups: Collection[str] = (),
     hidden_total: bool = False,
+    officer_only: Mapping[str, int] | None = None,
+    neither: int = 0,
+    hidden_fallback: Collection[str] = (),
 ) -> pd.DataFrame:
     """:func:`apply_to_ratio_table` for a table of detailed groups (``group_of``: each detailed row's 5-group; rows
-    not in it, such as Not stated, belong to none), with secondary suppression against the 5-group totals too.
+    not in it, the Not-stated row, belong to none), with secondary suppression against the 5-group tables too.
 
-    For scrutiny, each 5-group's total (the sum of its detailed rows) and the grand total are taken as published:
-    the 5-group table beside it, or a reader's own addition, gives them. A detailed count must not be recoverable as
-    its 5-group's total minus the other detailed counts, nor a 5-group count hidden in the 5-group table
+    For scrutiny, each 5-group's self-defined total (the sum of its detailed rows) and the grand total are taken as
+    published: the 5-group table beside it, or a reader's own addition, gives them. A detailed count must not be
+    recoverable as its 5-group's total minus the other detailed counts, nor a 5-group count hidden in the 5-group table
     (``hidden_groups``; ``hidden_total``: its total) from the detailed counts, so the equations are audited together
     (:func:`analytics.suppression.equations.suppress_with_equations`); the totals are never complements here (what
-    only they could protect, such as a small Not-stated count, the 5-group table protects). The Not-stated row's
-    denominator is the grand total and is shown as ``[c]`` where that total is hidden or small."""
+    only they could protect, such as a small Not-stated count, the 5-group table protects).
+
+    ``officer_only``: the children (records) with no self-defined code, by their officer-defined 5-group, and
+    ``neither``: those with neither code. Where a child with no self-defined code takes its officer-defined group
+    (the ``self_then_officer`` source), a 5-group's total is its detailed rows plus its officer-only count, and Not
+    stated (``neither``, the default concordance table's Not stated too) is the detailed Not-stated row less all
+    the officer-only counts: a reader of the detailed table and either 5-group table would get those officer-only
+    counts by subtraction. They are unpublished cells of a second system of equations (``hidden_fallback``: the
+    totals the self-then-officer table hides, Not stated among them), audited in turn with the first until neither
+    suppresses more, so that no officer-only count of 1 to threshold - 1 can be worked out against either table.
+    The Not-stated row's denominator is the grand total and is shown as ``[c]`` where that total is hidden or
+    small."""
     out = apply_to_ratio_table(df, audience, threshold, split=None, reference_group=reference_group)
     if not audience_applies_suppression(audience) or not len(out):
         return out
-    groups = list(df["group"])
-    five = sorted({group_of[g] for g in groups if g in group_of})
-    size = len(groups) + len(five) + 1
-    values = np.zeros(size, dtype=np.int64)
-    values[: len(groups)] = pd.to_numeric(df["events"]).to_numpy(dtype=np.int64)
-    equations: list[Equation] = []
-    for j, five_group in enumerate(five):
-        cells = tuple(i for i, g in enumerate(groups) if group_of.get(g) == five_group)
-        values[len(groups) + j] = values[list(cells)].sum()
-        equations.append((cells, len(groups) + j))
-    outside = tuple(i for i, g in enumerate(groups) if g not in group_of)
-    values[-1] = values[: len(groups)].sum()
-    equations.append((tuple(range(len(groups), len(groups) + len(five))) + outside, size - 1))
-    already = np.zeros(size, dtype=bool)
-    already[: len(groups)] = out["suppressed"].to_numpy(dtype=bool)
-    already[len(groups): -1] = [g in hidden_groups for g in five]
-    already[-1] = hidden_total
-    published = np.zeros(size, dtype=bool)
-    published[len(groups):] = True  # the 5-group totals and the grand total: never complements here
-    mask = suppress_with_equations(values, equations, threshold, already, fixed=published)
-    _hide_rows(out, mask[: len(groups)] & ~already[: len(groups)])
-    if (mask[: len(groups)] & (df["group"] == reference_group).to_numpy()).any():
+    cells = _DetailedCells(list(df["group"]), group_of, pd.to_numeric(df["events"]).to_numpy(dtype=np.int64),
+                           officer_only, neither)
+    already = cells.hidden(out["suppressed"].to_numpy(dtype=bool), hidden_groups, hidden_total, hidden_fallback)
+    mask = already.copy()
+    while True:
+        before = mask.copy()
+        for equations in cells.systems():
+            mask = suppress_with_equations(cells.values, equations, threshold, mask, fixed=cells.published,
+                                           unpublished=cells.unpublished)
+        if (mask == before).all():
+            break
+    n = len(cells.groups)
+    _hide_rows(out, mask[:n] & ~already[:n])
+    if (mask[:n] & (df["group"] == reference_group).to_numpy()).any():
         _blank(out, RATIO_COLUMNS + REFERENCE_EFFECTIVE_COLUMNS, np.ones(len(out), dtype=bool))
-    if mask[-1] or 1 <= values[-1] < threshold:
-        share_rows = np.isin(np.arange(len(out)), outside)
+    if mask[cells.grand_total] or 1 <= cells.values[cells.grand_total] < threshold:
+        share_rows = np.isin(np.arange(len(out)), cells.outside)
         out["denominator"] = out["denominator"].astype(object).mask(pd.Series(share_rows, index=out.index), SUPPRESSED)
         _blank(out, RATE_COLUMNS, share_rows)
     return out
+
+
+class _DetailedCells:
+    """The cells of a detailed table's equations, in one vector: the detailed rows; each 5-group's self-defined total
+    and the grand total; with ``officer_only``, each 5-group's self-then-officer total, its officer-only children
+    (unpublished), the children with neither code, and all officer-only children (unpublished)."""
+
+    def __init__(self, groups: list[str], group_of: Mapping[str, str], events: npt.NDArray[np.int64],
+                 officer_only: Mapping[str, int] | None, neither: int):
+        self.groups = groups
+        self.five = sorted({group_of[g] for g in groups if g in group_of})
+        self.members = {f: tuple(i for i, g in enumerate(groups) if group_of.get(g) == f) for f in self.five}
+        self.outside = tuple(i for i, g in enumerate(groups) if g not in group_of)
+        n, k = len(groups), len(self.five)
+        self.grand_total = n + k
+        self.with_officer = officer_only is not None
+        size = n + k + 1 + (2 * k + 2 if officer_only is not None else 0)
+        self.values = np.zeros(size, dtype=np.int64)
+        self.values[:n] = events
+        for j, f in enumerate(self.five):
+            self.values[n + j] = events[list(self.members[f])].sum()
+        self.values[self.grand_total] = events.sum()
+        self.published = np.zeros(size, dtype=bool)
+        self.published[n: n + k + 1] = True  # totals: never complements here
+        self.unpublished = np.zeros(size, dtype=bool)
+        if officer_only is not None:
+            self._officer_cells(officer_only, neither)
+
+    def _officer_cells(self, officer_only: Mapping[str, int], neither: int) -> None:
+        """Values of the second system: each self-then-officer total (detailed rows plus officer-only) and Not stated
+        as published, the officer-only counts as unpublished. A count of 0 is taken as known: a reader who finds
+        all of them 0 (the Not-stated rows agree) knows each is, Mixed has no officer code, and taking it as known
+        only makes the audit stricter."""
+        n, k = len(self.groups), len(self.five)
+        totals, only, self.neither, self.officer_only = n + k + 1, n + 2 * k + 1, n + 3 * k + 1, n + 3 * k + 2
+        for j, f in enumerate(self.five):
+            self.values[only + j] = officer_only.get(f, 0)
+            self.values[totals + j] = self.values[n + j] + self.values[only + j]
+        self.values[self.neither] = neither
+        self.values[self.officer_only] = sum(officer_only.values())
+        officer = np.r_[only: only + k, self.officer_only]
+        self.unpublished[officer] = self.values[officer] > 0
+        self.published[officer] = self.values[officer] == 0
+        self.published[totals: totals + k] = True
+        self.published[self.neither] = True
+
+    def hidden(self, rows: Mask, hidden_groups: Collection[str], hidden_total: bool,
+               hidden_fallback: Collection[str]) -> Mask:
+        """The cells hidden before the audit: suppressed rows, and totals the 5-group tables hide."""
+        n, k = len(self.groups), len(self.five)
+        hidden = np.zeros(len(self.values), dtype=bool)
+        hidden[:n] = rows
+        hidden[n: n + k] = [f in hidden_groups for f in self.five]
+        hidden[self.grand_total] = hidden_total
+        if self.with_officer:
+            hidden[n + k + 1: n + 2 * k + 1] = [f in hidden_fallback for f in self.five]
+            hidden[self.neither] = NOT_STATED in hidden_fallback
+        return hidden
+
+    def systems(self) -> list[list[Equation]]:
+        """The self-defined system (5-group totals, grand total) and, with officer-only cells, the self-then-officer
+        one."""
+        n, k = len(self.groups), len(self.five)
+        own: list[Equation] = [(self.members[f], n + j) for j, f in enumerate(self.five)]
+        own.append((tuple(range(n, n + k)) + self.outside, self.grand_total))
+        if not self.with_officer:
+            return [own]
+        officer: list[Equation] = [((*self.members[f], n + 2 * k + 1 + j), n + k + 1 + j)
+                                   for j, f in enumerate(self.five)]
+        officer.append((tuple(range(n + 2 * k + 1, n + 3 * k + 1)), self.officer_only))
+        officer += [((self.neither, self.officer_only), not_stated) for not_stated in self.outside]
+        officer.append((tuple(range(n)), self.grand_total))
+        return [own, officer]
 
 
 def _hide_rows(out: pd.DataFrame, rows: Mask) -> None:
