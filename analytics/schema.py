@@ -318,6 +318,8 @@ DEFAULT_SYV = SeriousYouthViolence()
 # Definitions a user can see and change (DESIGN.md section 4)
 # --------------------------------------------------------------------------------------------
 COUNTING_UNITS = MappingProxyType({"persons": "Distinct children", "records": "Records"})
+#: What a count is of, in a title or caption: "Children recorded as suspects ..." / "Records of suspects ..."
+COUNTED_NOUNS = MappingProxyType({"persons": "children", "records": "records"})
 CONFIDENCE_LEVELS: tuple[float, ...] = (0.95, 0.998)
 DEFAULT_CONFIDENCE = 0.95
 SUPPRESSION_THRESHOLD = 5  # counts 1..4 shown as [c] for scrutiny/publication

@@ -58,12 +58,12 @@ if adjusted is not None and not exact:  # a ratio withheld from the table is not
 roles = " or ".join(filters.roles) if filters.roles else "victims, suspects or offenders"
 render.chart(
     charts.rate_bars(overall.table[overall.table["group"] != schema.NOT_STATED],
-                     f"Children recorded as {roles} per 1,000 children per year, {overall.period.label}"
-                     if overall.period else f"Children recorded as {roles} per 1,000 children per year",
+                     f"{render.counted_as(filters, roles)} per 1,000 children per year"
+                     + (f", {overall.period.label}" if overall.period else ""),
                      "per 1,000 children per year", filters.confidence),
-    "Each bar is the number of children of the group recorded in the period per 1,000 children of that group "
-    "living in the selected districts (Census 2021 based), divided by the period's years (days ÷ 365.25), so any "
-    "period gives the same yearly scale. Error bars show the confidence interval.",
+    f"Each bar is the number of {render.counted(filters)} of the group recorded in the period per 1,000 "
+    "children of that group living in the selected districts (Census 2021 based), divided by the period's years "
+    "(days ÷ 365.25), so any period gives the same yearly scale. Error bars show the confidence interval.",
     key="disp-rates",
 )
 render.chart(
@@ -108,7 +108,8 @@ partner_default = others.index("Black") if "Black" in others else 0
 partner_group = st.selectbox("Group for the partner overlay", others, key="disp_partner_group",
                              **state.from_link("disp_partner_group", "partner_group", others, index=partner_default))
 state.to_link("partner_group", partner_group, others[partner_default])
-partners.overlay_section(page, overall.table, f"Police: {roles} (children per 1,000 per year)", partner_group,
+police_title = f"Police: {roles} ({render.counted(filters)} per 1,000 children per year)"
+partners.overlay_section(page, overall.table, police_title, partner_group,
                          filters.areas, key="disp-partners")
 
 st.header("Sensitivity to missing ethnicity")

@@ -67,7 +67,8 @@ if funnel is None:
 elif funnel.points.empty:
     st.info("No district has events for this measure and filter.")
 else:
-    title = (f"{group} children per 1,000 per year by district, {period_label}" if funnel_measure == "rate"
+    title = (f"{render.counted_as(filters, group + ' children')} per 1,000 children per year by district, "
+             f"{period_label}" if funnel_measure == "rate"
              else f"Share of suspect records ending in outcome 22, by district: "
                   f"{schema.DECISION_DENOMINATOR_SHORT[denominator]}")
     x_label = (f"{group} children in the population" if funnel_measure == "rate"
@@ -112,5 +113,6 @@ chosen = st.selectbox("Area for the partner overlay", tuple(names), format_func=
 state.to_link("partner_area", chosen, "")
 police_rows = (render.controlled(cached.population_rates(filters, version)).table if not chosen
                else districts[districts["area_code"] == chosen].assign(group=group, unit="per 1,000 children per year"))
-partners.overlay_section(page, police_rows, f"Police: {names[chosen]} (children per 1,000 per year)", group,
+police_title = f"Police: {names[chosen]} ({render.counted(filters)} per 1,000 children per year)"
+partners.overlay_section(page, police_rows, police_title, group,
                          (chosen,) if chosen else filters.areas, key="geo-partners")

@@ -43,11 +43,12 @@ def section(page: PageContext, five_group: RatioTable) -> None:
     label = schema.DETAILED_LABELS[reference]
     table = result.table
     period = f", {result.period.label}" if result.period else ""
+    noun = render.counted(filters)
     render.chart(
         charts.rate_bars(table[table["group"] != schema.DETAILED_NOT_STATED],
-                         f"Children per 1,000 children per year by detailed group{period}",
+                         f"{noun.capitalize()} per 1,000 children per year by detailed group{period}",
                          "per 1,000 children per year", filters.confidence, horizontal=True),
-        "Each bar: children of the group (latest self-defined code) per 1,000 children of the group in the selected "
+        f"Each bar: {noun} of the group (latest self-defined code) per 1,000 children of the group in the selected "
         "districts per year; the denominators are modelled (see the method note). Error bars: the confidence "
         "interval." + render.suppressed_note(), key="disp-detail-rates")
     render.chart(charts.forest_plot(table[~table["is_reference"]], f"Ratio to {label} children", label,

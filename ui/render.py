@@ -40,6 +40,16 @@ def chart(fig: go.Figure, caption: str, key: str | None = None) -> None:
             st.dataframe(table, hide_index=True, width="stretch")
 
 
+def counted(filters: Filters) -> str:
+    """What the figures count, for titles and captions: "children" or "records" (issue 15 point 3)."""
+    return schema.COUNTED_NOUNS[filters.counting_unit]
+
+
+def counted_as(filters: Filters, roles: str) -> str:
+    """A rate title's subject: "Children recorded as suspects" or "Records of suspects"."""
+    return f"Records of {roles}" if filters.counting_unit == "records" else f"Children recorded as {roles}"
+
+
 def yes_no(value) -> str:
     """'Yes'/'No' for a flag, '' where it does not apply (missing)."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
