@@ -446,8 +446,10 @@ def test_the_estimates_of_scrutiny_rest_on_perturbed_cells(sample_store):
 
 
 def test_a_notes_small_count_is_shown_as_c_for_scrutiny(sample_store):
-    """The decision-point notes count the open investigations left out: 1-4 of them read [c] for scrutiny, as in
-    the tables (Norwich suspects, month by month in 2025: the sample has such months)."""
+    """The decision-point notes count the open investigations left out: for scrutiny the count is perturbed like
+    a table's (``test_a_decision_notes_counts_are_perturbed_for_scrutiny``) and 1-4 read [c], so a true count of
+    1-4 never shows as itself: [c], or 0 where the noise took it there, as in the tables (Norwich suspects, month
+    by month in 2025: the sample has such months)."""
     import datetime as dt
 
     from analytics import disparity
@@ -462,9 +464,10 @@ def test_a_notes_small_count_is_shown_as_c_for_scrutiny(sample_store):
         shown = disparity.decision_ratios(sample_store.perturbed(), filters).notes[0].split(" records")[0]
         if 1 <= exact <= 4:
             seen_small += 1
-            assert shown == "[c]"
+            assert shown in ("[c]", "0")
         else:
-            assert shown == f"{exact:,}"
+            assert shown == "[c]" or abs(int(shown.replace(",", "")) - exact) <= 2  # the noise is at most 2
+            assert exact != 0 or shown == "0"  # a true zero always shows 0
     assert seen_small
 
 
