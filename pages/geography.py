@@ -67,7 +67,7 @@ if funnel is None:
 elif funnel.points.empty:
     st.info("No district has events for this measure and filter.")
 else:
-    title = (f"{render.counted_as(filters, group + ' children')} per 1,000 children per year by district, "
+    title = (f"{render.counted_of(filters, group + ' children')} per 1,000 children per year by district, "
              f"{period_label}" if funnel_measure == "rate"
              else f"Share of suspect records ending in outcome 22, by district: "
                   f"{schema.DECISION_DENOMINATOR_SHORT[denominator]}")

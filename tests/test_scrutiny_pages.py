@@ -167,7 +167,8 @@ def test_geography_funnel_leaves_out_the_districts_the_table_hides(monkeypatch):
     events = table["Asian children (events)"]
     hidden_districts = set(table.loc[events.astype(str) == suppression.SUPPRESSED, "District"])
     assert len(hidden_districts) >= 2, "the sample's Asian children are few in some districts"
-    funnel = next(f for f in figures(at) if "per 1,000 per year by district" in json.dumps(f["layout"].get("title")))
+    funnel = next(f for f in figures(at)
+                  if "per 1,000 children per year by district" in json.dumps(f["layout"].get("title")))
     on_funnel = {text.split("</b>")[0].removeprefix("<b>") for trace in funnel["data"]
                  for text in (trace.get("hovertext") or []) if text}
     assert on_funnel, "the funnel shows the districts whose counts are not hidden"

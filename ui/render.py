@@ -50,6 +50,11 @@ def counted_as(filters: Filters, roles: str) -> str:
     return f"Records of {roles}" if filters.counting_unit == "records" else f"Children recorded as {roles}"
 
 
+def counted_of(filters: Filters, children: str) -> str:
+    """A group's count in a title: "Black children" or "Records of Black children"."""
+    return f"Records of {children}" if filters.counting_unit == "records" else children
+
+
 def yes_no(value) -> str:
     """'Yes'/'No' for a flag, '' where it does not apply (missing)."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
