@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,12 @@ def test_the_pack_has_a_what_needs_attention_section(app_data, audience):
     assert len(attention.charts) == 4
     levels = {r.cells[0] for r in attention.table.rows}
     assert levels == ({"alert", "watch"} if audience == "officers" else {"alert"})
+    # the table in words: districts by name, rules without internal names (a screenshot showed E07000143 and
+    # beyond_limits_up+shift_up, and the table ran off the page at eleven columns)
+    cells = [str(c) for r in attention.table.rows for c in r.cells]
+    assert len(attention.table.headers) == 8
+    assert not [c for c in cells if re.search(r"E0[6-9]\d{6}|_up\b|_down\b|beyond_limits", c)]
+    assert any("Breckland" in c for c in cells) and any("beyond limits (up)" in c for c in cells)
     assert ("watch" in attention.status) == (audience == "officers")
 
 

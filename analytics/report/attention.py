@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from analytics import periods
 from analytics.alerts import disclosure, figure
 from analytics.alerts.service import monthly_alerts
-from analytics.alerts.table import ROLE_PLURAL, area_label
+from analytics.alerts.table import ROLE_PLURAL, RULE_SHORT, area_label
 from analytics.config import load_settings
 from analytics.report.tables import Row, Table, row
 
@@ -80,20 +80,29 @@ def attention(database: object, month: date, suppressing: bool) -> Attention:
                                          "fired (L beyond the limits, T trend, N two of three near a limit, S shift)."))
     caption = (f"Value: the month's value; Expected: the centre line; Events: in the last "
                f"{_words(run.settings.recent_months)} months.")
-    return Attention(status, tuple(sentences), _table(table, caption) if len(table) else None, tuple(charts),
+    return Attention(status, tuple(sentences), _table(table, caption, names) if len(table) else None, tuple(charts),
                      suppressing)
 
 
-def _table(table: pd.DataFrame, caption: str) -> Table:
-    headers = ("Level", "Role", "Measure", "Area", "Group", "Since", "Rule", "Value", "Expected", "Limits", "Events")
+def _table(table: pd.DataFrame, caption: str, names: dict[str, str]) -> Table:
+    """One row per finding, in words: the series by name (role, group, district), the rules that fired."""
+    headers = ("Level", "Series", "Measure", "Since", "Rule", "Value", "Expected (limits)", "Events")
     rows: list[Row] = []
     for item in table.to_dict("records"):
-        limits = (f"{_num(item['lower_limit'])} to {_num(item['upper_limit'])}")
-        since = _month(item["first_month"], "%b %Y")
-        rows.append(row((item["level"], item["role"], item["measure"], item["area"], item["group"], since,
-                         item["rule"], _num(item["value"]), _num(item["expected"]), limits, item["events"]),
-                        ("label",) * 7 + ("n",) * 4))
+        series = f"{ROLE_PLURAL[item['role']]}, {item['group']}, {area_label(item['area'], names)}"
+        expected = f"{_num(item['expected'])} ({_num(item['lower_limit'])} to {_num(item['upper_limit'])})"
+        rows.append(row((item["level"], series, item["measure"], _month(item["first_month"], "%b %Y"),
+                         _rules_in_words(str(item["rule"])), _num(item["value"]), expected, item["events"]),
+                        ("label",) * 5 + ("n",) * 3))
     return Table(headers, tuple(rows), caption)
+
+
+def _rules_in_words(rules: str) -> str:
+    """``beyond_limits_up+shift_up`` as "beyond limits (up), shift (up)"."""
+    def words(rule: str) -> str:
+        name, _, direction = rule.rpartition("_")
+        return f"{RULE_SHORT.get(name, name.replace('_', ' '))} ({direction})"
+    return ", ".join(words(rule) for rule in rules.split("+") if rule)
 
 
 def _month(value: object, pattern: str) -> str:
