@@ -68,14 +68,13 @@ def attention_strip(groups: tuple[report.VerdictList, ...], role: str | None) ->
         st.success("Nothing needs attention: no group's figure is clearly higher or lower than the reference group's.")
         return
     st.markdown("**What needs attention**")
-    columns = st.columns(len(counts))
-    for column, (kind, n) in zip(columns, counts.items(), strict=True):
+    for kind, n in counts.items():  # one link a line: side by side, the links' labels were cut short
         path, label = FINDING_PAGES[kind]
         text = f"{n} finding{'s' if n != 1 else ''} higher or lower: {label}"
         if access.can_open(role, path):
-            column.page_link(path, label=text, icon=":material/priority_high:")
+            st.page_link(path, label=text, icon=":material/priority_high:")
         else:
-            column.markdown(text)
+            st.markdown(text)
 
 
 def page_links(pages: tuple[tuple[str, str, str], ...]) -> None:
