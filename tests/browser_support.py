@@ -296,3 +296,17 @@ def clear(folder: Path) -> None:
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
+
+
+#: The browser tests' window (the accessibility and page tests share it).
+VIEWPORT = {"width": 1440, "height": 1000}
+
+
+def full_page_screenshot(tab, path: Path) -> None:
+    """Streamlit scrolls inside its main section, not the document: grow the viewport to the content first."""
+    height = tab.evaluate("() => Math.max(document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0,"
+                          " document.body.scrollHeight)")
+    tab.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(height, VIEWPORT["height"]), 12_000)})
+    tab.wait_for_timeout(400)  # plotly relayouts to the new size
+    tab.screenshot(path=str(path), full_page=True)
+    tab.set_viewport_size(VIEWPORT)

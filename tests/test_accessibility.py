@@ -27,7 +27,7 @@ from ui.page import PAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-VIEWPORT = {"width": 1440, "height": 1000}
+VIEWPORT = bs.VIEWPORT
 #: Violations inside Streamlit's own widgets that the app cannot change: (rule id, CSS selector of the element as
 #: axe reports it) -> why. Anything else axe finds fails the test. Stated in the README's accessibility paragraph.
 ALLOWED: dict[tuple[str, str], str] = {}
@@ -145,16 +145,6 @@ def tabs_to_filters(page) -> list[str]:
     return places
 
 
-def full_page_screenshot(page, path: Path) -> None:
-    """Streamlit scrolls inside its main section: grow the viewport to the content first (as tests/test_browser)."""
-    height = page.evaluate("() => Math.max(document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0,"
-                           " document.body.scrollHeight)")
-    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(height, VIEWPORT["height"]), 12_000)})
-    page.wait_for_timeout(400)  # plotly relayouts to the new size
-    page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size(VIEWPORT)
-
-
 @pytest.mark.parametrize("path", [p for p, _, _ in PAGES], ids=[Path(p).stem for p, _, _ in PAGES])
 def test_every_page_as_every_role_is_accessible_and_error_free(served, tab, axe, path):
     role, server = served
@@ -174,7 +164,7 @@ def test_every_page_as_every_role_is_accessible_and_error_free(served, tab, axe,
     assert tables.count() == with_data, f"{what}: {with_data} charts with data, {tables.count()} 'show as a table'"
 
     violations = new_violations(axe.run(tab).response)
-    full_page_screenshot(tab, bs.screenshot_dir(f"test_accessibility/{role}") / f"{Path(path).stem}.png")
+    bs.full_page_screenshot(tab, bs.screenshot_dir(f"test_accessibility/{role}") / f"{Path(path).stem}.png")
     assert not violations, f"{what}: axe-core found\n" + "\n".join(violations)
     if opens:
         places = tabs_to_filters(tab)

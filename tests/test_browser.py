@@ -22,7 +22,7 @@ from ui.page import PAGES
 pytestmark = pytest.mark.browser
 
 NORWICH, NORWICH_NAME = "E07000148", "Norwich"
-VIEWPORT = {"width": 1440, "height": 1000}
+VIEWPORT = bs.VIEWPORT
 EXPECTED_CHARTS = bs.EXPECTED_CHARTS
 TIMINGS: dict[str, float] = {}
 #: Off-host fetches tolerated: the favicon Streamlit fetches for set_page_config(page_icon=":material/...:").
@@ -98,16 +98,6 @@ def assert_healthy(tab, what: str) -> None:
     assert not tab.outside_requests, f"{what} fetched from outside the server: {tab.outside_requests[:5]}"
 
 
-def full_page_screenshot(tab, path: Path) -> None:
-    """Streamlit scrolls inside its main section, not the document: grow the viewport to the content first."""
-    height = tab.evaluate("() => Math.max(document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0,"
-                          " document.body.scrollHeight)")
-    tab.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(height, VIEWPORT["height"]), 12_000)})
-    tab.wait_for_timeout(400)  # plotly relayouts to the new size
-    tab.screenshot(path=str(path), full_page=True)
-    tab.set_viewport_size(VIEWPORT)
-
-
 # --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("path", [p for p, _, _ in PAGES], ids=[Path(p).stem for p, _, _ in PAGES])
 def test_page_loads_and_draws_its_charts(page, server, path):
@@ -127,7 +117,7 @@ def test_page_loads_and_draws_its_charts(page, server, path):
     assert page.locator(bs.PAGE_LINK).count() == links, "the navigation lists the role's pages"
     assert "Filters:" in filter_summary(page)
     assert page.locator('[data-testid="stHeading"]').first.inner_text().strip().startswith(label.split(" and")[0])
-    full_page_screenshot(page, bs.screenshot_dir("test_page_loads_and_draws_its_charts") / f"{Path(path).stem}.png")
+    bs.full_page_screenshot(page, bs.screenshot_dir("test_page_loads_and_draws_its_charts") / f"{Path(path).stem}.png")
 
 
 def test_filter_chosen_on_one_page_applies_on_another(page, server):
