@@ -49,17 +49,18 @@ label => {{
 }}
 """
 #: Where the keyboard focus is: inside the sidebar's filters, inside a chart (its toolbar), or elsewhere.
+FILTER_WIDGETS = '[data-testid="stMultiSelect"], [data-testid="stDateInput"], [data-testid="stSelectbox"]'
 FOCUS_PLACE = """
 () => {
   const el = document.activeElement;
   if (!el || el === document.body) return 'none';
   if (el.closest('[data-testid="stPlotlyChart"]') || el.closest('[data-testid="stElementToolbar"]')) return 'chart';
   const sidebar = el.closest('[data-testid="stSidebar"]');
-  if (sidebar && el.closest('[data-testid="stMultiSelect"], [data-testid="stDateInput"], [data-testid="stSelectbox"]'))
+  if (sidebar && el.closest('__FILTERS__'))
     return 'filter';
   return 'other';
 }
-"""
+""".replace("__FILTERS__", FILTER_WIDGETS)
 MAX_TABS = 80  # a hang guard: the page links and the sidebar's first controls come well before
 
 
@@ -133,8 +134,21 @@ def new_violations(results: dict) -> list[str]:
     return found
 
 
-def tabs_to_filters(page) -> list[str]:
-    """Press Tab from the top of the page until the focus is in a sidebar filter; the places the focus went."""
+SETTLED = f"""
+() => !document.querySelector('[data-stale="true"]')
+      && document.querySelector('{bs.IDLE}')
+      && document.querySelector('[data-testid="stSidebar"] :is({FILTER_WIDGETS})')
+"""
+
+
+def tabs_to_filters(page, title: str) -> list[str]:
+    """Press Tab from the top of the page until the focus is in a sidebar filter; the places the focus went.
+
+    First wait until the page is the one asked for (its title), its script has finished, no element is left stale
+    from an earlier run and the sidebar's filters are drawn: on a loaded machine (CI) the keyboard otherwise walked a
+    half-drawn page that held no filter yet and wrapped round it."""
+    page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=STEP_GUARD_MS)
+    page.wait_for_function(SETTLED, timeout=STEP_GUARD_MS)
     page.locator("body").focus()
     places = []
     for _ in range(MAX_TABS):
@@ -143,6 +157,9 @@ def tabs_to_filters(page) -> list[str]:
         if places[-1] == "filter":
             break
     return places
+
+
+TITLES = {path: label for path, label, _ in PAGES}
 
 
 @pytest.mark.parametrize("path", [p for p, _, _ in PAGES], ids=[Path(p).stem for p, _, _ in PAGES])
@@ -167,6 +184,6 @@ def test_every_page_as_every_role_is_accessible_and_error_free(served, tab, axe,
     bs.full_page_screenshot(tab, bs.screenshot_dir(f"test_accessibility/{role}") / f"{Path(path).stem}.png")
     assert not violations, f"{what}: axe-core found\n" + "\n".join(violations)
     if opens:
-        places = tabs_to_filters(tab)
+        places = tabs_to_filters(tab, TITLES[path])
         assert places[-1] == "filter", f"{what}: {MAX_TABS} presses of Tab never reached a filter: {places}"
         assert "chart" not in places, f"{what}: the keyboard reached a chart's toolbar before the filters: {places}"
