@@ -212,11 +212,14 @@ def decision_ratios(
     _check_outcomes(outcome_codes, denominator)
     filters = decision_filters(filters)
     dims = (split,) if split else ()
-    # decisions are counted in records: always the estimates (records clustered in children; the concordance)
-    units = store.ethnicity_units(filters, dims, tuple(outcome_codes), schema.DECISION_DENOMINATORS[denominator])
+    # decisions are counted in records: always the estimates (records clustered in children and in the crimes
+    # co-defendants share; the concordance)
+    codes = schema.DECISION_DENOMINATORS[denominator]
+    units = store.ethnicity_units(filters, dims, tuple(outcome_codes), codes)
     concordance = (_concordance(store, filters) if filters.ethnicity_source == ethnicity.SOURCE else None)
-    method = ethnicity.method_text(filters.ethnicity_source, "records", concordance, co_offending=False)
-    estimates = ethnicity.share_estimates(units, dims, filters.ethnicity_source, concordance)
+    method = ethnicity.method_text(filters.ethnicity_source, "records", concordance, decision=True)
+    estimates = ethnicity.share_estimates(units, dims, filters.ethnicity_source, concordance,
+                                          store.decision_co_offending(filters, tuple(outcome_codes), dims, codes))
     rows = []
     for split_value in split_values(units, None, split):
         cell = estimates.get(split_value if split else None, ethnicity.CellEstimate())
@@ -427,11 +430,11 @@ def _bounds(measure: str, row, reference, missing) -> dict:
 # Checks and wording
 # --------------------------------------------------------------------------------------------
 def _finish(rows: list[dict[str, Any]], filters: Filters, decision: bool = False) -> pd.DataFrame:
-    """The finished table, each row's method stating the ethnicity source and the clustering (rates: children and
-    crimes; decision shares: records in children)."""
+    """The finished table, each row's method stating the ethnicity source and the clustering (children and the
+    crimes they share: rates' counts, decision shares' records)."""
     table = finish_table(pd.DataFrame(rows), filters.confidence, filters.reference_group, filters.ethnic_groups)
     suffix = ethnicity.row_method(filters.ethnicity_source, decision or filters.counting_unit == "records",
-                                  co_offending=not decision)
+                                  decision=decision)
     if suffix and len(table):
         table["method"] = table["method"].astype(str) + suffix
     return table

@@ -53,8 +53,13 @@ ratio's interval conservative (wider).
 
 **Decision-point shares** (outcome 22 among concluded records) are ratio estimators A_g / D_g over children: the
 same reallocation of A and D, and the linearised variance sum_i (a_i - p d_i)^2 / D^2 (the ratio-estimator variance
-over clusters; Cochran 1977 section 6.4), plus the imputation terms in z_i = a_i - p d_i. The index-reference
-covariance is not folded for shares (it is of the order of the reallocated share of the smaller group).
+over clusters; Cochran 1977 section 6.4), plus the imputation terms in z_i = a_i - p d_i. Co-defendants share one
+crime and usually one decision, so their records are correlated too: as for counts, the variance is the pairwise
+two-way one, plus 2 sum p_ig p_jg z_i z_j / D^2 over the pairs of distinct children who share a crime in which both
+have a record in the share's denominator (``decision_pair_terms``, from ``Store.decision_co_offending``). Unlike the
+counts' terms these can be negative (co-defendants on either side of the share); a variance below the binomial
+one gives the binomial interval (``tables.share_effective_counts``). The index-reference covariance is not folded
+for shares (it is of the order of the reallocated share of the smaller group).
 
 **The sensitivity sources** (self-defined only, officer-defined only, the naive fallback) assign each child one
 group; their record counts get the cluster variance W_g alone (for distinct children it is the Poisson variance,
@@ -86,7 +91,7 @@ METHOD_TEXT = (
     "selection); children with neither code stay Not stated. Expected counts with Rubin's multiple-imputation "
     "variance (analytical limit), carried into the intervals as effective counts."
 )
-#: The clustering beside a rate table, by counting unit (``method_text``).
+#: The clustering beside a table: rates by counting unit, and decision shares (``method_text``).
 CLUSTER_TEXT = {
     "persons": ("Children counted: several children share one crime (co-offending), so the variance of each "
                 "group's count is two-way clustered, over children and over the crimes they share (pairwise form: "
@@ -96,8 +101,11 @@ CLUSTER_TEXT = {
                 "the variance of each group's count is two-way clustered, over children and over the crimes they "
                 "share (pairwise form: Cameron, Gelbach & Miller 2011; Aronow, Samii & Assenova 2015), carried into "
                 "the intervals as effective counts."),
-    "records_in_children": ("Records counted: variance of the record counts over children (records per child), "
-                            "carried into the intervals as effective counts."),
+    "decision": ("Records counted (one decision per child per crime): several records belong to one child, and "
+                 "co-defendants share one crime and usually one decision, so each share's variance (ratio "
+                 "estimator, linearised) is two-way clustered, over children and over the crimes they share "
+                 "(pairwise form: Cameron, Gelbach & Miller 2011; Aronow, Samii & Assenova 2015), carried into the "
+                 "intervals as effective counts."),
 }
 
 
@@ -221,20 +229,43 @@ def co_offending_terms(pairs: pd.DataFrame | None, dims: tuple[str, ...], source
     over the pairs of distinct children sharing a crime (``Store.co_offending``), of y_i y_j p_ig p_jg (y = 1 for
     children, the child's records in the cell for records; p_ig the chance child i is in group g: 1 or 0 but for
     reallocated children, whose imputations are independent)."""
+    column = "pairs" if counting_unit == "persons" else "record_pairs"
+    return {key: {str(group): 2 * float(value) for group, value in sums[column].items()}
+            for key, sums in pair_sums(pairs, dims, source, concordance_, [column]).items()}
+
+
+def decision_pair_terms(pairs: pd.DataFrame | None, dims: tuple[str, ...], source: str,
+                        concordance_: Concordance | None) -> dict[Any, dict[str, tuple[float, float, float]]]:
+    """By cell and group, the sums over the pairs of distinct children sharing a crime in a decision share's
+    denominator (``Store.decision_co_offending``) of p_ig p_jg times a_i a_j, a_i d_j + d_i a_j and d_i d_j: the
+    share's cross terms sum z_i z_j = aa - p ad + p^2 dd, z = a - p d (``share_estimates``)."""
+    return {key: {str(group): (float(row["aa"]), float(row["ad"]), float(row["dd"]))
+                  for group, row in sums.iterrows()}
+            for key, sums in pair_sums(pairs, dims, source, concordance_, ["aa", "ad", "dd"]).items()}
+
+
+def pair_sums(pairs: pd.DataFrame | None, dims: tuple[str, ...], source: str, concordance_: Concordance | None,
+              columns: list[str]) -> dict[Any, pd.DataFrame]:
+    """By cell, a frame indexed by group (``GROUPS`` and Not stated) of the sums over the pairs of children of
+    ``columns`` (pair moments from the store) times p_ig p_jg, the chance both children are in group g
+    (``group_weights``; independent imputations)."""
     if pairs is None or not len(pairs):
         return {}
-    weight = pairs["pairs" if counting_unit == "persons" else "record_pairs"].to_numpy(dtype=float)
     first = group_weights(pairs, source, concordance_)
     other = pairs[["other_district", "other_self_group", "other_officer_group"]]
     second = group_weights(other.set_axis(["district", "self_group", "officer_group"], axis=1), source, concordance_)
+    both = first * second
     labels = [*GROUPS, NOT_STATED]
-    products = pd.DataFrame(2 * weight[:, None] * first * second, columns=labels)
+    values = pairs[columns].to_numpy(dtype=float)
+    products = pd.DataFrame({(column, group): values[:, c] * both[:, g] for c, column in enumerate(columns)
+                             for g, group in enumerate(labels)})
     if not dims:
-        return {None: {g: float(products[g].sum()) for g in labels}}
+        return {None: products.sum().unstack(0)}
     keys = pairs[list(dims)].reset_index(drop=True)
-    terms = pd.concat([keys, products], axis=1).groupby(list(dims) if len(dims) > 1 else dims[0], sort=False,
-                                                        dropna=False)[labels].sum()
-    return {key: {str(g): float(value) for g, value in row.items()} for key, row in terms.iterrows()}
+    by = list(dims) if len(dims) > 1 else dims[0]
+    sums = pd.concat([keys, products], axis=1).groupby(by, sort=False, dropna=False)[list(products.columns)].sum()
+    sums.columns = products.columns
+    return {key: row.unstack(0) for key, row in sums.iterrows()}
 
 
 def group_weights(rows: pd.DataFrame, source: str, concordance_: Concordance | None) -> np.ndarray:
@@ -277,10 +308,28 @@ def _child_clustered_estimates(units: pd.DataFrame, dims: tuple[str, ...], sourc
     return cells
 
 
-def share_estimates(units: pd.DataFrame, dims: tuple[str, ...], source: str,
-                    concordance_: Concordance | None) -> dict[Any, CellEstimate]:
+def share_estimates(units: pd.DataFrame, dims: tuple[str, ...], source: str, concordance_: Concordance | None,
+                    pairs: pd.DataFrame | None = None) -> dict[Any, CellEstimate]:
     """Expected events (records ending in the outcomes) and denominators (concluded records) by cell and group,
-    and each share's variance (ratio estimator over children, plus the imputation terms)."""
+    and each share's variance (ratio estimator over children, plus the imputation terms); with ``pairs``
+    (``Store.decision_co_offending``, same filters, outcomes and dims) two-way, children and crimes: plus
+    2 sum p_ig p_jg z_i z_j / D^2 over the pairs of co-defendants (module doc)."""
+    cells = _child_clustered_shares(units, dims, source, concordance_)
+    for key, terms in decision_pair_terms(pairs, dims, source, concordance_).items():
+        cell = cells.get(key)
+        if cell is None:
+            continue
+        for group, (aa, ad, dd) in terms.items():
+            d = cell.denominator.get(group, 0.0)
+            if d > 0:
+                share = cell.events[group] / d
+                cell.share_variance[group] += 2 * (aa - share * ad + share * share * dd) / d**2
+    return cells
+
+
+def _child_clustered_shares(units: pd.DataFrame, dims: tuple[str, ...], source: str,
+                            concordance_: Concordance | None) -> dict[Any, CellEstimate]:
+    """``share_estimates`` with the variances clustered in children only."""
     cells: dict[Any, CellEstimate] = {}
     for key, part in _cells(units, dims):
         cell = cells.setdefault(key, CellEstimate())
@@ -400,31 +449,29 @@ def _reallocate_shares(part: pd.DataFrame, concordance_: Concordance, cell: Cell
         cell.share_variance[NOT_STATED] = _z2(leftover, a / d) / d**2
 
 
-def method_text(source: str, counting_unit: str, concordance_: Concordance | None, co_offending: bool = True) -> str:
-    """The ethnicity and clustering method beside a table: rates' counts (children or records) clustered in
-    children and in the crimes they share; without ``co_offending`` (decision shares) records in children."""
+def method_text(source: str, counting_unit: str, concordance_: Concordance | None, decision: bool = False) -> str:
+    """The ethnicity and clustering method beside a table: rates' counts (children or records), or with
+    ``decision`` a decision share's records, clustered in children and in the crimes they share."""
     parts = [schema.ETHNICITY_SOURCES[source] + "."]
     if source == SOURCE:
         parts.append(METHOD_TEXT.format(min=MIN_CONCORDANT))
         if concordance_ is not None:
             parts.append(concordance_.describe().capitalize() + ".")
-    parts.append(CLUSTER_TEXT[counting_unit if co_offending else "records_in_children"])
+    parts.append(CLUSTER_TEXT["decision" if decision else counting_unit])
     return " ".join(parts)
 
 
-def row_method(source: str, records: bool, co_offending: bool = True) -> str:
-    """The ethnicity and clustering method in each row's ``method`` text (the CSV states it beside every number);
-    ``co_offending`` for counts clustered in the crimes children share (rates), not for decision shares."""
+def row_method(source: str, records: bool, decision: bool = False) -> str:
+    """The ethnicity and clustering method in each row's ``method`` text (the CSV states it beside every number):
+    counts (``records`` or children), or with ``decision`` a share's records, clustered in children and in the
+    crimes they share."""
     parts = []
     if source == SOURCE:
         parts.append("ethnicity: self-defined, only-officer-coded children reallocated through the self/officer "
                      "concordance (Rubin variance; see metadata)")
-    if co_offending:
-        parts.append(("records" if records else "children") + " clustered in children and in the crimes they share "
-                     "(two-way cluster variance, pairwise form: Cameron, Gelbach & Miller 2011; Aronow, Samii & "
-                     "Assenova 2015)")
-    elif records:
-        parts.append("records clustered in children (cluster variance)")
+    counted = "the share's records" if decision else "records" if records else "children"
+    parts.append(f"{counted} clustered in children and in the crimes they share (two-way cluster variance, pairwise "
+                 "form: Cameron, Gelbach & Miller 2011; Aronow, Samii & Assenova 2015)")
     return "".join(f"; {p}" for p in parts)
 
 

@@ -28,6 +28,7 @@ from analytics.store.partners import JOURNEY_COLUMNS, PartnerBuilder, PartnerSto
 from analytics.store.read import (
     Store,
     co_offending_statement,
+    decision_co_offending_statement,
     decision_counts_statement,
     ethnicity_units_statement,
     event_counts_statement,
@@ -88,6 +89,7 @@ __all__ = [
     "Where",
     "co_offending_statement",
     "current_publication",
+    "decision_co_offending_statement",
     "decision_counts_statement",
     "ethnicity_units_statement",
     "event_counts_statement",

@@ -16,12 +16,13 @@ import pandas as pd
 
 from analytics import schema
 from analytics.filters import Filters
-from analytics.store.co_offending import co_offending_statement
+from analytics.store.co_offending import co_offending_statement, decision_co_offending_statement
 from analytics.store.errors import NoDataError, printable
 from analytics.store.reader import PublicationReader
 from analytics.store.where import (
     CELL_KEY_EXPRESSIONS,
     COUNT_EXPRESSIONS,
+    DECISION_CONDITIONS,
     DIMENSION_COLUMNS,
     END_OF_DATA,
     GROUP_EXPRESSIONS,
@@ -37,14 +38,6 @@ from analytics.suppression.perturbation import perturb_cells, perturb_columns
 
 #: Every outcome code: the denominator of a share of all concluded records.
 ALL_OUTCOMES: tuple[str, ...] = schema.DECISION_DENOMINATORS["all"]
-#: The counts of a decision point, each a condition on a record's outcome (``$chosen_outcomes``: the decision;
-#: ``$denominator_outcomes``: the outcomes in the denominator; blank: open).
-DECISION_CONDITIONS = {
-    "events": "list_contains($chosen_outcomes, outcome_code)",
-    "denominator": "list_contains($denominator_outcomes, outcome_code)",
-    "open": "outcome_code = ''",
-    "outside": "outcome_code <> '' AND NOT list_contains($denominator_outcomes, outcome_code)",
-}
 
 
 def event_counts_statement(filters: Filters, dims: tuple[str, ...] = (), cell_keys: bool = False) -> Statement:
@@ -306,6 +299,13 @@ class Store(PublicationReader):
         """The pairs of children of a cell who share a crime (``co_offending_statement``). Not perturbed: these
         second moments only widen intervals, like ``records_squared``."""
         statement = co_offending_statement(filters, dims)
+        return self._renamed(self._query(statement.sql, statement.params), dims)
+
+    def decision_co_offending(self, filters: Filters, outcome_codes: tuple[str, ...], dims: tuple[str, ...] = (),
+                              denominator_codes: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """The pairs of children of a cell who share a crime in a decision point's denominator, with their outcome
+        moments (``decision_co_offending_statement``). Not perturbed, as ``co_offending``."""
+        statement = decision_co_offending_statement(filters, outcome_codes, dims, denominator_codes or ALL_OUTCOMES)
         return self._renamed(self._query(statement.sql, statement.params), dims)
 
     @staticmethod

@@ -35,6 +35,14 @@ GROUP_EXPRESSIONS = {
     "self_only": "COALESCE(person_group_self, 'Not stated')",
     "officer_only": "COALESCE(person_group_officer, 'Not stated')",
 }
+#: The counts of a decision point, each a condition on a record's outcome (``$chosen_outcomes``: the decision;
+#: ``$denominator_outcomes``: the outcomes in the denominator; blank: open).
+DECISION_CONDITIONS = {
+    "events": "list_contains($chosen_outcomes, outcome_code)",
+    "denominator": "list_contains($denominator_outcomes, outcome_code)",
+    "open": "outcome_code = ''",
+    "outside": "outcome_code <> '' AND NOT list_contains($denominator_outcomes, outcome_code)",
+}
 #: The group as recorded on one record (used for recording-quality measures).
 RECORD_GROUP_EXPRESSIONS = {
     "concordance": "COALESCE(group_self, 'Not stated')",
