@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from analytics import schema, verdicts
+from analytics import map_labels, schema, verdicts
 from analytics.chart_access import PATTERNS, SYMBOLS, wrap_label
 
 #: Okabe & Ito (2008) colour-blind-safe palette, one colour per group, used by every chart.
@@ -217,12 +217,6 @@ def rate_bars(table: pd.DataFrame, title: str, unit: str, conf: float, subtitle:
 # --------------------------------------------------------------------------------------------
 # Geography
 # --------------------------------------------------------------------------------------------
-def _rings(geometry: dict) -> list[list[list[float]]]:
-    if geometry["type"] == "Polygon":
-        return [geometry["coordinates"][0]]
-    return [polygon[0] for polygon in geometry["coordinates"]]
-
-
 #: Ticks of a ratio map's colour bar (a log axis: equal steps are equal multiples).
 RATIO_MAP_TICKS = (0.25, 0.5, 1, 2, 4, 8)
 NO_CLEAR_DIFFERENCE = "#d9d9d9"  # grey: a district whose verdict is similar or not estimable
@@ -237,8 +231,11 @@ def choropleth(
     name_property: str = "areanm",
     diverging_at: float | None = None,
     subtitle: str = "",
+    height: int = 520,
 ) -> go.Figure:
-    """Districts filled by ``values`` (columns ``area_code, value, hover``, optionally ``verdict``); no base map.
+    """Districts filled by ``values`` (columns ``area_code, value, hover``, optionally ``verdict`` and ``note``, a
+    mark added to the label); no base map. Labels sit inside a district where they fit, else beside the county
+    with a leader line (:func:`analytics.map_labels.annotate`).
 
     With ``diverging_at`` (ratios) the colour axis is logarithmic (log10 of the ratio, ticks at
     :data:`RATIO_MAP_TICKS`, white at ``diverging_at``), and where ``values`` has a ``verdict`` column only a
@@ -261,12 +258,12 @@ def choropleth(
                       "ticktext": [f"{t:.1f}" if t >= 1 else f"{t:g}" for t in ticks],
                       "title": {"text": f"{value_label} (log scale)", "side": "right"}}
     has_verdict = diverging_at is not None and "verdict" in by_code.columns
-    fig = go.Figure()
-    mean_lat = np.mean([pt[1] for f in geojson["features"] for ring in _rings(f["geometry"]) for pt in ring])
+    fig, labels = go.Figure(), {}
+    mean_lat = np.mean([pt[1] for f in geojson["features"] for ring in map_labels.rings(f["geometry"]) for pt in ring])
     for feature in geojson["features"]:
         code, name = feature["properties"][code_property], feature["properties"][name_property]
         xs, ys = [], []
-        for ring in _rings(feature["geometry"]):
+        for ring in map_labels.rings(feature["geometry"]):
             xs += [p[0] for p in ring] + [None]
             ys += [p[1] for p in ring] + [None]
         value = by_code["value"].get(code, np.nan)
@@ -288,11 +285,11 @@ def choropleth(
             name=name, hoveron="fills", text=f"<b>{name}</b><br>{hover}", hoverinfo="text", showlegend=False,
             **({"fillpattern": pattern} if pattern else {}),
         ))
-        centre_x = np.mean([p[0] for p in _rings(feature["geometry"])[0]])
-        centre_y = np.mean([p[1] for p in _rings(feature["geometry"])[0]])
-        words = f"<br>{verdicts.label_of(verdict)}" if has_verdict and verdict is not None else ""
-        fig.add_annotation(x=centre_x, y=centre_y, text=f"{name}<br><b>{_fmt(value)}</b>{words}", showarrow=False,
-                           font={"size": 11, "color": "#111111"}, bgcolor="rgba(255,255,255,0.75)")
+        shown = _fmt(value) if value is not None and np.isfinite(value) else "–"
+        words = [verdicts.label_of(verdict)] if has_verdict and verdict is not None else []
+        labels[code] = [*wrap_label(name, 18).split("<br>"), f"<b>{shown}</b>", *words]
+        labels[code][-1] += f" {by_code['note'].get(code)}" if "note" in by_code and by_code["note"].get(code) else ""
+    map_labels.annotate(fig, geojson, labels, code_property, height)
     fig.add_trace(go.Scatter(
         x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
         marker={"colorscale": scale, "cmin": low, "cmax": high, "color": [low], "showscale": True,
@@ -300,7 +297,9 @@ def choropleth(
     ))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(mean_lat)))
-    return _layout(fig, title, subtitle, height=520)
+    _layout(fig, title, subtitle, height=height)
+    return fig.update_layout(margin={"b": 10})
+
 
 
 def funnel_plot(

@@ -133,17 +133,12 @@ def map_chart(data: PackData) -> ChartSpec:
         "value": focus_rows["ratio"].astype(float),
         "verdict": focus_rows.get("verdict"),
         "hover": [map_hover(r, focus, conf, districts.name(r["split"])) for r in focus_rows.to_dict("records")],
+        "note": [DAGGER if reliability == "unreliable" else "not shown" if pd.isna(ratio) else ""
+                 for reliability, ratio in zip(focus_rows["reliability"], focus_rows["ratio"], strict=True)],
     })
     title = f"{focus} to {reference} rate ratio, child {ROLE_PLURAL[role]}, by district"
-    fig = charts.choropleth(geography.load_boundaries(), values, title, "Ratio", diverging_at=1.0,
+    fig = charts.choropleth(geography.load_boundaries(), values, title, "Ratio", diverging_at=1.0, height=480,
                             subtitle=f"{data.period_label}; grey: not shown (too few events); † fewer than 10 events")
-    reliability = dict(zip(focus_rows["split"], focus_rows["reliability"], strict=True))
-    code_by_name = {v: k for k, v in districts.area_names.items()}
-    for annotation in fig.layout.annotations:
-        name = annotation.text.split("<br>")[0]
-        if reliability.get(code_by_name.get(name)) == "unreliable":
-            annotation.text += f" {DAGGER}"
-    fig.update_layout(height=480, margin={"l": 10, "r": 10, "t": 80, "b": 10})
     return ChartSpec("map", title, fig,
                      f"Each district's rate ratio: {focus} children recorded as {ROLE_PLURAL[role]} per 1,000 {focus} "
                      f"children per year, divided by the same rate for {reference} children. Colour (log scale): "
