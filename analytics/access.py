@@ -39,6 +39,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from analytics import schema
+
 ANALYST, OFFICER, SCRUTINY = "analyst", "officer", "scrutiny"
 #: Most to least privileged.
 ROLES: tuple[str, ...] = (ANALYST, OFFICER, SCRUTINY)
@@ -303,15 +305,56 @@ def check_command(role: str, command: str, *, audience: str | None = None, subco
         require(role, EXACT_COUNTS)
 
 
+# One ethnicity source for scrutiny (issue 14) -----------------------------------------------------
+#: The only ethnicity source the scrutiny audience sees. Two tables of one selection under different sources differ
+#: exactly by the children the sources place differently (self_then_officer minus self_only: the children with an
+#: officer-defined code only, by group), and the Cell Key Method cannot hide that: cells holding the same children
+#: carry the same key, so the same noise, and their difference is exact. One source leaves nothing to subtract.
+SCRUTINY_ETHNICITY_SOURCE = schema.DEFAULT_ETHNICITY_SOURCE
+ONE_SOURCE_REASON = (f"scrutiny sees one ethnicity source only, {SCRUTINY_ETHNICITY_SOURCE} (all the evidence), since "
+                     "tables under two sources subtract to counts of children with an officer-defined code only")
+
+#: What a page tells the scrutiny audience in place of the choice.
+ONE_SOURCE_NOTE = (f"{schema.ETHNICITY_SOURCES[SCRUTINY_ETHNICITY_SOURCE].lower()}. Scrutiny sees this one source "
+                   "only: tables under two sources could be subtracted to give back counts of children with an "
+                   "officer-defined code only.")
+
+
+def ethnicity_sources(role: str | None) -> tuple[str, ...]:
+    """The ethnicity sources ``role`` may choose: every source with exact counts, else the default only."""
+    return tuple(schema.ETHNICITY_SOURCES) if can(role, EXACT_COUNTS) else (SCRUTINY_ETHNICITY_SOURCE,)
+
+
+def check_ethnicity_source(role: str | None, source: str | None) -> None:
+    """Refuse (``AccessDenied``, one line) an ethnicity source ``role`` may not see; None is the default."""
+    if source is not None and source not in ethnicity_sources(role):
+        raise AccessDenied(f"--ethnicity-source {source}: {ONE_SOURCE_REASON}")
+
+
+def edition_source(audience: str, source: str) -> str:
+    """The ethnicity source a pack edition is built under: the scrutiny edition's own, else ``source``."""
+    return SCRUTINY_ETHNICITY_SOURCE if audience == "scrutiny" else source
+
+
+def check_edition_source(audience: str | None, source: str | None) -> None:
+    """The scrutiny edition of the pack (whoever builds it) is under the scrutiny source only."""
+    if audience == "scrutiny" and source is not None and source != SCRUTINY_ETHNICITY_SOURCE:
+        raise AccessDenied(f"the scrutiny edition with ethnicity source {source}: {ONE_SOURCE_REASON}")
+
+
 # Disclosure control by role ------------------------------------------------------------------------
 def controlled_table(result, role: str | None):
     """A ``disparity.DisparityTable`` as ``role`` may see it: unchanged with exact counts; otherwise through
-    ``suppression.apply_to_ratio_table`` for the scrutiny audience. Idempotent."""
+    ``suppression.apply_to_ratio_table`` for the scrutiny audience, refused (``AccessDenied``) under any ethnicity
+    source but ``SCRUTINY_ETHNICITY_SOURCE``. Idempotent."""
     import dataclasses
 
     from analytics import suppression
 
-    if can(role, EXACT_COUNTS) or "suppressed" in result.table.columns:
+    if can(role, EXACT_COUNTS):
+        return result
+    check_ethnicity_source(role, result.filters.ethnicity_source)
+    if "suppressed" in result.table.columns:
         return result
     table = suppression.apply_to_ratio_table(result.table, "scrutiny", reference_group=result.filters.reference_group,
                                              denominator_is_count=result.measure != "rate")
@@ -323,30 +366,31 @@ def controlled_detailed(result, role: str | None, five_group=None):
     """A ``detailed.DetailedTable`` as ``role`` may see it: unchanged with exact counts; for scrutiny through
     ``suppression.apply_to_detailed_table``, against the self-defined and the self-then-officer 5-group totals
     (``result.officer_only``) whatever the source chosen (the detailed rows do not depend on it), keeping hidden
-    what the 5-group table ``five_group`` (already controlled) hides: its suppressed groups and total. Idempotent."""
+    what the 5-group table ``five_group`` (already controlled) hides: its suppressed groups and total. Refused
+    under any ethnicity source but ``SCRUTINY_ETHNICITY_SOURCE``, as ``controlled_table``. Idempotent."""
     import dataclasses
 
-    from analytics import schema, suppression
+    from analytics import suppression
 
-    if can(role, EXACT_COUNTS) or "suppressed" in result.table.columns:
+    if can(role, EXACT_COUNTS):
+        return result
+    check_ethnicity_source(role, result.filters.ethnicity_source)
+    if five_group is not None:
+        check_ethnicity_source(role, five_group.filters.ethnicity_source)
+    if "suppressed" in result.table.columns:
         return result
     hidden: set[str] = set()
     hidden_total = False
-    source = schema.DEFAULT_ETHNICITY_SOURCE
     if five_group is not None:
         table = five_group.table
         hidden = set(table.loc[table["events"].astype(str).eq(suppression.SUPPRESSED), "group"])
         margins = table.attrs.get("suppressed_totals", {})
         hidden_total = bool(margins.get("overall")) or bool(margins.get("splits"))
-        source = five_group.filters.ethnicity_source
-    # what the 5-group table hides stays hidden in the totals it publishes: self-defined ones (self_only), the
-    # self-then-officer ones, or (concordance) its Not stated, children with neither code; any other total is taken
-    # as published, which only makes the audit stricter
-    own = hidden if source == "self_only" else set()
-    fallback = hidden if source == "self_then_officer" else hidden & {schema.NOT_STATED} if source == "concordance" \
-        else set()
+    # what the 5-group (concordance) table hides stays hidden in the totals it publishes: its Not stated, children
+    # with neither code; any other total is taken as published, which only makes the audit stricter
+    fallback = hidden & {schema.NOT_STATED}
     table = suppression.apply_to_detailed_table(result.table, "scrutiny", result.group_of(),
-                                                schema.DETAILED_LABELS[result.reference], hidden_groups=own,
+                                                schema.DETAILED_LABELS[result.reference], hidden_groups=(),
                                                 hidden_total=hidden_total, officer_only=result.officer_only,
                                                 neither=result.neither, hidden_fallback=fallback)
     return dataclasses.replace(result, table=table)
@@ -357,7 +401,7 @@ def hide_split_totals(table):
     denominator is the split's total: ``[c]`` where that total is 1-4 or listed as suppressed (issue 15)."""
     import pandas as pd
 
-    from analytics import schema, suppression
+    from analytics import suppression
 
     hidden = set(table.attrs.get("suppressed_totals", {}).get("splits", []))
     numeric = pd.to_numeric(table["denominator"], errors="coerce")

@@ -45,6 +45,10 @@ if audience not in audiences:
     st.error("Your role cannot produce this edition of the pack.")
     st.stop()
 filters = page.filters.replace(date_from=None, date_to=None)
+edition_source = access.edition_source(audience, filters.ethnicity_source)
+if edition_source != filters.ethnicity_source:
+    st.info(f"The scrutiny edition is under one ethnicity source: {access.ONE_SOURCE_NOTE}")
+    filters = filters.replace(ethnicity_source=edition_source)
 
 with st.spinner("Building the pack…"):
     html_text, stem = cached.pack_html(filters, page.version, month, audience)

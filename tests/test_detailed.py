@@ -259,7 +259,7 @@ def officer_store(tmp_path_factory) -> Store:
 def test_officer_only_children_stay_hidden_from_scrutiny(officer_store, source):
     """The 3 Black children with only an officer code (Black: Caribbean 7, African 12; 22 Black children under the
     self-then-officer source; 7 with neither code; 10 in the detailed Not-stated row): analysts get 3 by subtraction,
-    scrutiny (perturbed and controlled) gets no figure."""
+    scrutiny (perturbed and controlled) gets no figure, and no self-then-officer table at all (one source)."""
     from analytics import disparity
 
     filters = Filters(roles=("suspect",), areas=(NORWICH,), ethnicity_source=source)
@@ -270,6 +270,12 @@ def test_officer_only_children_stay_hidden_from_scrutiny(officer_store, source):
     expected = {"Black": 3, schema.NOT_STATED: 3} if source == "self_then_officer" else {schema.NOT_STATED: 3}
     assert {k: v for k, v in _differences(analyst.table, five.table).items() if k in expected} == expected
     perturbed = officer_store.perturbed()
+    if source != schema.DEFAULT_ETHNICITY_SOURCE:  # scrutiny gets the default source only (issue 14): refused
+        with pytest.raises(PermissionError, match="one source only"):
+            disparity.population_rates(perturbed, filters)
+        with pytest.raises(access.AccessDenied, match="one ethnicity source only"):
+            access.controlled_detailed(exact, "scrutiny", five)
+        return
     raw = detailed.detailed_rates(perturbed, filters)
     assert raw is not None
     five = access.controlled_table(disparity.population_rates(perturbed, filters), "scrutiny")

@@ -89,8 +89,9 @@ def setup(title: str, icon: str, intro: str = "", *, uses: slicers.Uses,
             st.stop()
         auth.set_context(page, Filters().describe(), version)
         return PageContext(Filters(), version, None, None, area_names)
-    values = state.current(first, last, tuple(area_names))
-    sidebar.draw(values, first, last, area_names, uses)
+    sources = access.ethnicity_sources(identity.role)  # scrutiny: one (issue 14), whatever the link says
+    values = state.current(first, last, tuple(area_names), sources)
+    sidebar.draw(values, first, last, area_names, uses, sources)
     try:
         filters = state.to_filters(values)
     except ValueError as exc:

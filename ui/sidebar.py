@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from analytics import schema
+from analytics import access, schema
 from analytics.filters import MARKER_MODES, OPEN_OUTCOME_TOKEN, format_confidence
 from ui import slicers, state
 
@@ -20,9 +20,9 @@ def _outcome_label(code: str) -> str:
 
 
 def draw(values: dict, first: date | None, last: date | None, area_names: dict[str, str],
-         uses: slicers.Uses) -> None:
+         uses: slicers.Uses, sources: tuple[str, ...] = tuple(schema.ETHNICITY_SOURCES)) -> None:
     """Draw every slicer, under a note naming those the page does not use; each change is copied into the
-    session state by its callback."""
+    session state by its callback. ``sources``: the ethnicity sources the role may choose (one: no choice drawn)."""
     state.copy_into_widgets(values)
     sidebar = st.sidebar
     sidebar.markdown("### Filters")
@@ -52,11 +52,14 @@ def draw(values: dict, first: date | None, last: date | None, area_names: dict[s
                   on_change=state.remember, args=("counting_unit",))
     sidebar.selectbox("Reference group", schema.ETHNIC_GROUPS, key=state.widget_key("reference_group"),
                       on_change=state.remember, args=("reference_group",))
-    sidebar.selectbox("Ethnicity from", tuple(schema.ETHNICITY_SOURCES), key=state.widget_key("ethnicity_source"),
-                      format_func=schema.ETHNICITY_SOURCES.__getitem__, on_change=state.remember,
-                      args=("ethnicity_source",),
-                      help="Self-defined is what the child said; officer-defined is the officer's view "
-                           "(no code for Mixed).")
+    if len(sources) > 1:
+        sidebar.selectbox("Ethnicity from", sources, key=state.widget_key("ethnicity_source"),
+                          format_func=schema.ETHNICITY_SOURCES.__getitem__, on_change=state.remember,
+                          args=("ethnicity_source",),
+                          help="Self-defined is what the child said; officer-defined is the officer's view "
+                               "(no code for Mixed).")
+    else:
+        sidebar.caption(f"**Ethnicity from:** {access.ONE_SOURCE_NOTE}")
     sidebar.radio("Confidence level", schema.CONFIDENCE_LEVELS, key=state.widget_key("confidence"),
                   format_func=format_confidence, horizontal=True, on_change=state.remember, args=("confidence",))
     sidebar.button("Reset all filters", on_click=state.reset, args=(first, last), type="primary", width="stretch")

@@ -35,6 +35,12 @@ CHOICE_FIELDS = {
     **{m: (m, MARKER_MODES) for m in schema.RISK_MARKERS},
 }
 MAX_PARAM_LENGTH = 2000
+ALL_SOURCES: tuple[str, ...] = tuple(schema.ETHNICITY_SOURCES)
+
+
+def choice_fields(sources: tuple[str, ...]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """``CHOICE_FIELDS`` with the ethnicity sources narrowed to ``sources`` (a role's own)."""
+    return {**CHOICE_FIELDS, "ethnicity_source": ("ethnicity", sources)}
 
 
 def defaults(first: date | None, last: date | None) -> dict:
@@ -51,9 +57,11 @@ def defaults(first: date | None, last: date | None) -> dict:
 
 
 def from_query(
-    params: dict[str, str], first: date | None, last: date | None, areas: tuple[str, ...]
+    params: dict[str, str], first: date | None, last: date | None, areas: tuple[str, ...],
+    sources: tuple[str, ...] = ALL_SOURCES,
 ) -> tuple[dict[str, Any], list[str]]:
-    """State from URL parameters; returns it with a list of the values that were ignored."""
+    """State from URL parameters; returns it with a list of the values that were ignored. ``sources``: the
+    ethnicity sources the role may choose (``access.ethnicity_sources``; scrutiny: one)."""
     state, ignored = defaults(first, last), []
     for name, (key, allowed) in LIST_FIELDS.items():
         raw = str(params.get(key, ""))[:MAX_PARAM_LENGTH]
@@ -63,13 +71,14 @@ def from_query(
         permitted = areas if allowed is None else allowed  # areas: the loaded ones
         state[name] = [v for v in values if v in permitted]
         ignored += [f"{key}={v[:40]}" for v in values if v not in permitted]
-    for name, (key, allowed) in CHOICE_FIELDS.items():
+    for name, (key, allowed) in choice_fields(sources).items():
         raw = str(params.get(key, ""))[:MAX_PARAM_LENGTH]
         if raw:
             if raw in allowed:
                 state[name] = raw
-            else:
-                ignored.append(f"{key}={raw[:40]}")
+            else:  # a known value the role may not choose (scrutiny's ethnicity source) says so
+                reason = " (not open to this role)" if raw in CHOICE_FIELDS[name][1] else ""
+                ignored.append(f"{key}={raw[:40]}{reason}")
     state["serious_youth_violence_only"] = str(params.get("syv", "")) == "1"
     conf = str(params.get("conf", ""))
     if conf:
@@ -138,20 +147,23 @@ def to_filters(state: dict) -> Filters:
     )
 
 
-def current(first: date | None, last: date | None, areas: tuple[str, ...]) -> dict:
-    """The session's state, created from the URL on a session's first run."""
+def current(first: date | None, last: date | None, areas: tuple[str, ...],
+            sources: tuple[str, ...] = ALL_SOURCES) -> dict:
+    """The session's state, created from the URL on a session's first run; ``sources`` as ``from_query``."""
     if STATE_KEY not in st.session_state:
-        state, ignored = from_query(dict(st.query_params), first, last, areas)
+        state, ignored = from_query(dict(st.query_params), first, last, areas, sources)
         st.session_state[STATE_KEY] = state
         st.session_state["yvdm_ignored_params"] = ignored
-    dropped = sanitise(st.session_state[STATE_KEY], first, last, areas)
+    dropped = sanitise(st.session_state[STATE_KEY], first, last, areas, sources)
     if dropped:  # shown by the page as a warning, like unknown link values
         st.session_state["yvdm_ignored_params"] = [*st.session_state.get("yvdm_ignored_params", []), *dropped]
     return st.session_state[STATE_KEY]
 
 
-def sanitise(state: dict, first: date | None, last: date | None, areas: tuple[str, ...]) -> list[str]:
-    """Drop (in place) any value in the state outside the fixed lists and return what was dropped.
+def sanitise(state: dict, first: date | None, last: date | None, areas: tuple[str, ...],
+             sources: tuple[str, ...] = ALL_SOURCES) -> list[str]:
+    """Drop (in place) any value in the state outside the fixed lists (ethnicity sources: ``sources``) and return
+    what was dropped.
 
     The widgets only offer known values and the URL is checked by ``from_query``, but the state lives in
     the session and may be set by other code: nothing unknown is passed on to a query.
@@ -164,7 +176,7 @@ def sanitise(state: dict, first: date | None, last: date | None, areas: tuple[st
         values = list(values) if isinstance(values, list | tuple) else ([] if values is None else [values])
         state[name] = [v for v in values if isinstance(v, str) and v in permitted]
         dropped += [f"{key}={str(v)[:40]}" for v in values if not (isinstance(v, str) and v in permitted)]
-    for name, (key, allowed) in CHOICE_FIELDS.items():
+    for name, (key, allowed) in choice_fields(sources).items():
         if state.get(name) not in allowed:
             dropped.append(f"{key}={str(state.get(name))[:40]}")
             state[name] = base[name]

@@ -200,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
                              subcommand=getattr(args, "searches_command", None)
                              or getattr(args, "partners_command", None) or getattr(args, "audit_command", None)
                              or getattr(args, "action", None))
+        access.check_ethnicity_source(args.access_role, getattr(args, "ethnicity_source", None))
+        if args.command == "report":
+            access.check_edition_source(args.audience, args.ethnicity_source)
     except access.AccessDenied as exc:
         return fail(f"not allowed: {exc}")
     except (ConfigError, ValueError) as exc:

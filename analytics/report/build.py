@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics import change, disparity, geography, periods, quality, schema, searches, suppression, trends
+from analytics import access, change, disparity, geography, periods, quality, schema, searches, suppression, trends
 from analytics.config import load_settings
 from analytics.filters import Filters
 from analytics.report import attention as report_attention
@@ -123,6 +123,7 @@ def build_data(store: Store, month: date, audience: str = DEFAULT_AUDIENCE, filt
     month = month.replace(day=1)
     first, _ = check_month(store, month)
     base = (filters or Filters()).replace(date_from=None, date_to=None)
+    access.check_edition_source(audience, base.ethnicity_source)  # the scrutiny edition: one source (issue 14)
     store.check_areas(base.areas)
     f12 = pack_filters(base, month)
     control = Control(audience, f12.reference_group)

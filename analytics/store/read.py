@@ -18,6 +18,7 @@ from analytics import schema
 from analytics.filters import Filters
 from analytics.store.co_offending import co_offending_statement, decision_co_offending_statement
 from analytics.store.errors import NoDataError, printable
+from analytics.store.one_source import perturbed_view
 from analytics.store.reader import PublicationReader
 from analytics.store.where import (
     CELL_KEY_EXPRESSIONS,
@@ -143,7 +144,7 @@ class Store(PublicationReader):
 
     ``store.perturbed()`` is the same store for the scrutiny audience: every count it returns is perturbed
     by the Cell Key Method (``analytics.suppression.perturbation``), from cell keys computed in the same
-    query, and it refuses to return records.
+    query; it refuses records, and counts under any ethnicity source but the default (``one_source``).
     """
 
     def __init__(self, path: str | os.PathLike[str] | PublicationReader):
@@ -155,9 +156,7 @@ class Store(PublicationReader):
         """The same store (sharing its connection) with every count perturbed; idempotent."""
         if self.perturbing:
             return self
-        view = Store(self)
-        view.perturbing = True
-        return view
+        return perturbed_view(Store(self))  # under the default ethnicity source only (issue 14)
 
     def _counts_query(self, sql: str, params: dict[str, Any], columns: tuple[str, ...]) -> pd.DataFrame:
         """Run a count query whose SQL carries ``<column>_ckey`` for each count column when perturbing, and
