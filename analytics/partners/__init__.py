@@ -9,10 +9,13 @@
 * ``journeys``, ``survival``, ``figures``: children's journeys (crossover, pathways, roles x markers,
   cumulative incidence with lifelines) and their charts.
 
+``overlay``, ``linkage``, ``journeys``, ``survival`` and ``figures`` are imported where they are used
+(``from analytics.partners import survival``), not here: loading partner files (``partners load|link``, the flags'
+child reader) never needs lifelines, ``scipy.stats`` or plotly, which take about 3 s to import.
+
 Pure Python; the SQL is in ``analytics.store.partners``.
 """
 
-from analytics.partners import figures, journeys, linkage, overlay, survival
 from analytics.partners.contract import (
     AGE_BANDS,
     ETHNIC_GROUPS,
@@ -53,13 +56,8 @@ __all__ = [
     "PartnerLoadResult",
     "academic_year",
     "convert_dfe",
-    "figures",
-    "journeys",
     "link_flags",
-    "linkage",
     "load_indicators",
-    "overlay",
-    "survival",
     "validate_flags",
     "validate_indicators",
 ]
