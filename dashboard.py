@@ -53,8 +53,9 @@ for column, role in zip(columns, schema.ROLES, strict=False):
     column.metric(f"{unit} as {role}s", f"{count:,}",
                   help=f"Self-defined ethnicity stated on {share:.0%} of {role} records" if pd.notna(share) else None)
 overall = cached.completeness(filters.replace(roles=()), version, ())
-columns[3].metric("Ethnicity recorded (self-defined)", f"{overall['self_share'].iloc[0]:.0%}",
-                  help=f"Any ethnicity (self- or officer-defined): {overall['any_share'].iloc[0]:.0%}; "
+columns[3].metric("Self-defined ethnicity", f"{overall['self_share'].iloc[0]:.0%}",
+                  help=f"Share of records with self-defined ethnicity recorded. Any ethnicity (self- or "
+                       f"officer-defined): {overall['any_share'].iloc[0]:.0%}; "
                        f"target {schema.ETHNICITY_COMPLETENESS_TARGET:.0%}")
 
 st.header(f"Headline ratios: each group against {filters.reference_group} children")

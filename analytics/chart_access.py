@@ -22,6 +22,7 @@ DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 #: Bar patterns that tell stacked segments apart without colour (plotly's pattern shapes; "" is solid).
 PATTERNS = ("", "/", ".", "x", "\\", "-", "|", "+")
 _TAG = re.compile(r"<[^>]+>")
+_BOLD = re.compile(r"<b>(.*?)</b>", re.S)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]00:00:00(\.0+)?)?")
 
 
@@ -57,9 +58,11 @@ def plain(text: object) -> str:
 
 
 def figure_title(fig: go.Figure) -> str:
-    """The chart's title in plain text (the bold first line of the plotly title, without the subtitle)."""
+    """The chart's title in plain text: its bold lines (one, or several where it was wrapped to fit), without the
+    subtitle; a title with no bold line is its first line."""
     title = fig.layout.title.text or ""
-    return plain(title.split("<br>")[0])
+    bold = _BOLD.findall(title)
+    return plain(" ".join(bold)) if bold else plain(title.split("<br>")[0])
 
 
 def figure_table(fig: go.Figure) -> pd.DataFrame:

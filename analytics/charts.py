@@ -425,7 +425,7 @@ def completeness_lines(frame: pd.DataFrame, series: str, title: str, target: flo
         return empty_figure(title, "No records match the filters.")
     fig = go.Figure()
     palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
-    for index, (name, part) in enumerate(frame.groupby(series, sort=True)):
+    for index, (name, part) in enumerate(frame.groupby(series, sort=True, observed=True)):  # categories in order
         fig.add_trace(go.Scatter(
             # markers too: a month between two months left out (disclosure control) is still seen
             x=part["month"], y=100 * part["share"], mode="lines+markers", name=str(name),
@@ -438,7 +438,7 @@ def completeness_lines(frame: pd.DataFrame, series: str, title: str, target: flo
     # width and opacity explicit: the simple_white template gives shapes a zero-width line at 0.3 opacity
     fig.add_hline(y=100 * target, line={"color": "#B2182B", "dash": "dash", "width": 2}, opacity=1,
                   annotation_text=f"target {target:.0%}", annotation_position="top left")
-    fig.update_yaxes(title="% of records with self-defined ethnicity", range=[0, 100], showgrid=True,
+    fig.update_yaxes(title="% of records", range=[0, 100], showgrid=True,
                      gridcolor="#eeeeee")
     fig.update_xaxes(title="Month recorded")
     return _layout(fig, title, subtitle)

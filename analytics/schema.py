@@ -17,6 +17,8 @@ from types import MappingProxyType
 # Record contract
 # --------------------------------------------------------------------------------------------
 ROLES: tuple[str, ...] = ("victim", "suspect", "offender")
+#: A role as every table, legend and heading names it.
+ROLE_NAMES = MappingProxyType({"victim": "Victims", "suspect": "Suspects", "offender": "Offenders"})
 
 #: Columns every extract must have (``person_ref``/``crime_ref`` may stand in for the ids).
 REQUIRED_COLUMNS: tuple[str, ...] = (

@@ -43,16 +43,25 @@ def _share(value, digits: int = 0) -> str:
     return "–" if pd.isna(value) else f"{value:.{digits}%}"
 
 
+def _in_role_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in the product's order of roles (victims, suspects, offenders), each named as everywhere else."""
+    order = pd.CategoricalDtype([schema.ROLE_NAMES[r] for r in schema.ROLES], ordered=True)
+    return frame.assign(role=frame["role"].map(schema.ROLE_NAMES).astype(order)).sort_values("role", kind="stable")
+
+
+by_role, by_month = _in_role_order(by_role), _in_role_order(by_month)
 target = schema.ETHNICITY_COMPLETENESS_TARGET
+target_text = f"{target:.0%}".replace("%", " %")
+st.caption(f"Share of each role's records with self-defined ethnicity; below it, the distance from the "
+           f"{target_text} target in percentage points.")
 columns = st.columns(len(by_role))
 for column, row in zip(columns, by_role.to_dict("records"), strict=True):
     share = row["self_share"]
-    column.metric(f"{str(row['role']).capitalize()} records with self-defined ethnicity", _share(share),
-                  delta=None if pd.isna(share) else f"{100 * (share - target):+.0f} percentage points against the "
-                                                    f"{target:.0%} target".replace("%", " %"),
+    column.metric(f"{row['role']}: self-defined ethnicity", _share(share),
+                  delta=None if pd.isna(share) else f"{100 * (share - target):+.0f} percentage points",
                   delta_color="normal",
-                  help=f"{_count(row['self_stated'])} of {_count(row['records'])} records; "
-                       f"any ethnicity (self or officer): {_share(row['any_share'])}")
+                  help=f"{_count(row['self_stated'])} of {_count(row['records'])} {str(row['role']).lower()} "
+                       f"records; target {target_text}; any ethnicity (self or officer): {_share(row['any_share'])}")
 
 render.chart(
     charts.completeness_lines(render.for_chart(by_month.assign(stated=by_month["self_stated"],
@@ -69,17 +78,20 @@ def _completeness_table(frame: pd.DataFrame, label: str, column: str, names: dic
         label: frame[column].map(names).fillna(frame[column]) if names else frame[column],
         "Records": render.counts(frame["records"]),
         "Self-defined stated": frame["self_share"].map(lambda v: _share(v, 1)),
-        "Interval": ["–" if pd.isna(lo) else f"{lo:.1%} to {hi:.1%}"
+        f"{render.format_confidence(filters.confidence)} CI": ["–" if pd.isna(lo) else f"{lo:.1%} to {hi:.1%}"
                      for lo, hi in zip(frame["self_lower"], frame["self_upper"], strict=True)],
         "Any ethnicity stated": frame["any_share"].map(lambda v: _share(v, 1)),
         "Meets target": frame["meets_target"].map(render.yes_no),
     })
 
 
+COUNT_COLUMNS = {"Records": st.column_config.NumberColumn(format="localized")}  # 6,396, not 6396
 st.header("By role")
-render.table(_completeness_table(by_role, "Role", "role"), hide_index=True, width="stretch")
+render.table(_completeness_table(by_role, "Role", "role"), hide_index=True, width="stretch",
+             column_config=COUNT_COLUMNS)
 st.header("By district")
-render.table(_completeness_table(by_area, "District", "area", page.area_names), hide_index=True, width="stretch")
+render.table(_completeness_table(by_area, "District", "area", page.area_names), hide_index=True, width="stretch",
+             column_config=COUNT_COLUMNS)
 if render.controlling():
     st.caption("[c]: a count from 1 to 4, or one that would reveal such a count, is not shown (disclosure control); "
                "–: the share is not shown because its count is not.")
@@ -90,7 +102,7 @@ with left:
     render.chart(charts.agreement_heatmap(crosstab, "Records by self-defined and officer-defined group"),
                  "Rows: what the child said; columns: what the officer recorded. Officers have no code for Mixed, so "
                  "Mixed children are always recorded as another group." + render.suppressed_note(),
-                 key="quality-agreement")
+                 key="quality-agreement", width=render.HALF_WIDTH)
 with right:
     if not agreement_shown:
         st.info("Agreement and kappa are not shown for this selection: a count in the table behind them is "

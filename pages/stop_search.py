@@ -53,10 +53,11 @@ shown_searched = search_ui.count_text(searched, controlling)
 not_stated_share = search_ui.share_text(not_stated, searched, controlling)
 columns = st.columns(4)
 columns[0].metric("Searches in view", shown_searched)
-columns[1].metric("Searches of children aged 10-17", search_ui.searches_of(ages, searches.CHILD),
-                  help="All filters except age range")
-columns[2].metric("Searches of children under 10", search_ui.searches_of(ages, searches.UNDER_10),
-                  help="Shown separately; not in the rates per 1,000 children aged 10-17 per year")
+columns[1].metric("Searches, aged 10-17", search_ui.searches_of(ages, searches.CHILD),
+                  help="Searches of children aged 10-17; all filters except age range")
+columns[2].metric("Searches, under 10", search_ui.searches_of(ages, searches.UNDER_10),
+                  help="Searches of children under 10: shown separately; not in the rates per 1,000 children aged "
+                       "10-17 per year")
 columns[3].metric("Ethnicity not stated", not_stated_share,
                   help="Neither self-defined nor officer-defined ethnicity recorded")
 
@@ -75,13 +76,14 @@ else:
                                       "per 1,000 per year", filters.confidence),
                      "Bars: searches of children of the group per 1,000 children aged 10-17 in the force area per "
                      f"year (the selected months' searches ÷ their years, days ÷ 365.25); whiskers: {conf} confidence "
-                     "interval.", key="ss-rate-bars")
+                     "interval.", key="ss-rate-bars", width=render.HALF_WIDTH)
     with right:
         render.chart(charts.forest_plot(render.compared(rates.table), "Search rate ratio", reference,
                                         filters.confidence),
                      f"How many times as often children of each group were searched as {reference} children, per head "
                      "of population. The bars are the table's intervals adjusted for every comparison in it, matching "
-                     "its verdicts. Hollow points rest on fewer than 10 searches.", key="ss-rate-forest")
+                     "its verdicts. Hollow points rest on fewer than 10 searches.", key="ss-rate-forest",
+                     width=render.HALF_WIDTH)
     render.ratio_table(rates, "stop-search-rates")
     st.caption(f"Population: {rates.denominator_source}.")
 
@@ -95,11 +97,11 @@ with left:
                                   filters.confidence),
                  "Share of searches with an outcome recorded that ended in an arrest, summons, caution, warning, "
                  "penalty notice or community resolution. A lower share for a group suggests its members were "
-                 "searched on weaker grounds.", key="ss-find-bars")
+                 "searched on weaker grounds.", key="ss-find-bars", width=render.HALF_WIDTH)
 with right:
     render.chart(charts.forest_plot(render.compared(find.table), "Find-rate ratio", reference, filters.confidence),
                  f"Each group's share of searches leading to action divided by the {reference} share (Koopman score "
-                 "interval).", key="ss-find-forest")
+                 "interval).", key="ss-find-forest", width=render.HALF_WIDTH)
 render.ratio_table(find, "stop-search-find-rates")
 missing = search_ui.controlled_cells(pd.DataFrame(find.not_recorded).T, controlling)
 st.markdown("**Searches with no outcome recorded** (not counted in either side of the outcome test):")
@@ -143,7 +145,8 @@ if controlling:
 left, right = st.columns(2)
 with left:
     render.chart(charts.agreement_heatmap(crosstab, "Searches by self-defined and officer-defined group"),
-                 "Officers have no code for Mixed, so a Mixed self-definition can never agree.", key="ss-agreement")
+                 "Officers have no code for Mixed, so a Mixed self-definition can never agree.", key="ss-agreement",
+                 width=render.HALF_WIDTH)
 with right:
     st.markdown("**Where each search's group came from**")
     render.table(sources.assign(searches=render.counts(sources["searches"]))

@@ -310,3 +310,34 @@ def full_page_screenshot(tab, path: Path) -> None:
     tab.wait_for_timeout(400)  # plotly relayouts to the new size
     tab.screenshot(path=str(path), full_page=True)
     tab.set_viewport_size(VIEWPORT)
+
+
+#: The narrowest screen the pages are laid out for (a 1280-pixel laptop); charts are titled for it (render.FULL_WIDTH).
+NARROW_VIEWPORT = {"width": 1280, "height": 1000}
+#: Metric labels, values and deltas whose text is wider than its box (Streamlit cuts it with an ellipsis).
+CUT_METRICS_JS = """() => [...document.querySelectorAll(
+    '[data-testid="stMetricLabel"], [data-testid="stMetricValue"], [data-testid="stMetricDelta"]')]
+  .filter(e => [e, ...e.querySelectorAll('*')].some(x => x.scrollWidth > x.clientWidth + 1))
+  .map(e => e.innerText)"""
+#: Chart titles, axis titles, annotations and legend entries drawn past the edge of their chart's svg.
+CUT_CHART_TEXT_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(plot => {
+  const svg = plot.querySelector('.main-svg');
+  if (!svg) return [];
+  const edge = svg.getBoundingClientRect();
+  return [...plot.querySelectorAll('.gtitle, .g-xtitle, .g-ytitle, .annotation, .legendtext')].filter(t => {
+    const r = t.getBoundingClientRect();
+    return r.width > 0 && (r.left < edge.left - 1 || r.right > edge.right + 1 || r.top < edge.top - 1
+                           || r.bottom > edge.bottom + 1);
+  }).map(t => t.textContent);
+})"""
+
+
+def cut_text(tab) -> list[str]:
+    """Text the page cuts at the narrow viewport: metric labels, values and deltas cut short, and chart text past its
+    chart's edge (the page is resized first and plotly given time to relayout)."""
+    tab.set_viewport_size(NARROW_VIEWPORT)
+    tab.wait_for_timeout(800)
+    cut = [f"metric: {text}" for text in tab.evaluate(CUT_METRICS_JS)]
+    cut += [f"chart: {text}" for text in tab.evaluate(CUT_CHART_TEXT_JS)]
+    tab.set_viewport_size(VIEWPORT)
+    return cut

@@ -117,6 +117,8 @@ def test_page_loads_and_draws_its_charts(page, server, path):
     assert page.locator(bs.PAGE_LINK).count() == links, "the navigation lists the role's pages"
     assert "Filters:" in filter_summary(page)
     assert page.locator('[data-testid="stHeading"]').first.inner_text().strip().startswith(label.split(" and")[0])
+    cut = bs.cut_text(page)
+    assert not cut, f"{path} cuts text on a {bs.NARROW_VIEWPORT['width']}-pixel screen: {cut}"
     bs.full_page_screenshot(page, bs.screenshot_dir("test_page_loads_and_draws_its_charts") / f"{Path(path).stem}.png")
 
 

@@ -12,6 +12,7 @@ query as made, are not scanned.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from pathlib import Path
@@ -112,14 +113,21 @@ def test_the_leak_scan_finds_what_it_looks_for():
 
 def test_data_quality_states_a_gap_to_the_target_in_percentage_points(monkeypatch):
     """'−26 %' read as a relative fall; the gap between two percentages is in percentage points. Each role's
-    delta is its share in the table below (one decimal) minus the 90 % target, rounded to a whole point."""
+    delta is its share in the table below (one decimal) minus the 90 % target, rounded to a whole point; the
+    caption above the metrics names the target. Roles are named as everywhere else (Victims, not 'victim'), in the
+    product's order, in the metrics, the table and the monthly chart's legend."""
     at = run("pages/data_quality.py", "analyst", monkeypatch)
     by_role = next(f.value for f in at.dataframe if "Role" in f.value.columns)
+    assert list(by_role["Role"]) == ["Victims", "Suspects", "Offenders"]
     target = round(100 * schema.ETHNICITY_COMPLETENESS_TARGET)
+    assert any(f"the {target} % target in percentage points" in c.value for c in at.caption)
     for role, stated in zip(by_role["Role"], by_role["Self-defined stated"], strict=True):
-        expected = f"{round(float(stated.rstrip('%')) - target):+d} percentage points against the {target} % target"
-        deltas = [m.proto.delta for m in at.metric if m.label.startswith(f"{str(role).capitalize()} records")]
+        expected = f"{round(float(stated.rstrip('%')) - target):+d} percentage points"
+        deltas = [m.proto.delta for m in at.metric if m.label == f"{role}: self-defined ethnicity"]
         assert deltas == [expected], (role, stated, deltas)
+    monthly = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "by month" in c.proto.spec)
+    assert [trace["name"] for trace in monthly["data"] if trace.get("mode") == "lines+markers"] == [
+        "Victims", "Suspects", "Offenders"]
 
 
 # --------------------------------------------------------------------------------------------

@@ -197,7 +197,7 @@ def test_data_quality_hides_nothing_recoverable(monkeypatch):
     """The self/officer crosstab (its margins are the records by group) and the records by district (they add up to
     the records by role) leave no hidden count recoverable from their totals."""
     at = run("pages/data_quality.py", "scrutiny", monkeypatch, WIDE_SMALL)
-    heatmap = next(f for f in figures(at) if "self-defined and officer-defined" in json.dumps(f["layout"]))
+    heatmap = next(f for f in figures(at) if "officer-defined group" in json.dumps(f["layout"]))
     cells = pd.DataFrame(heatmap["data"][0]["text"]).map(lambda v: v.replace(",", ""))
     assert hidden(cells), "the slice has small cells"
     assert not recoverable(cells, rows_add_up=True, columns_add_up=True)
@@ -216,8 +216,8 @@ def test_stop_and_search_shows_scrutiny_no_small_count(with_searches, monkeypatc
     ages = next(f.value for f in at.dataframe if "Total" in f.value.columns)
     assert hidden(ages), "the sample has age ranges with few searches of a group"
     assert not suppression.find_disclosures(ages.astype(object), col_total="Total")
-    assert [m.value for m in at.metric if m.label == "Searches of children aged 10-17"] == ["266"]
+    assert [m.value for m in at.metric if m.label == "Searches, aged 10-17"] == ["266"]
     analyst = run("pages/stop_search.py", "analyst", monkeypatch)
     assert small_anywhere(analyst)
-    assert [m.value for m in analyst.metric if m.label == "Searches of children aged 10-17"] == ["266"]
+    assert [m.value for m in analyst.metric if m.label == "Searches, aged 10-17"] == ["266"]
     assert schema.NOT_STATED in ages.columns

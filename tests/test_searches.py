@@ -445,10 +445,10 @@ def test_stop_search_page_renders_the_gwent_searches(norfolk_db, tmp_path):
         at.run()
         assert not at.exception, [e.message for e in at.exception]
         assert at.title[0].value == "Stop and search"
-        assert any(m.label == "Searches of children aged 10-17" for m in at.metric)
+        assert any(m.label == "Searches, aged 10-17" for m in at.metric)
         at.multiselect(key="search_slicer_forces").set_value(["gwent"]).run()
         assert not at.exception, [e.message for e in at.exception]
-        shown = [m.value for m in at.metric if m.label == "Searches of children aged 10-17"]
+        shown = [m.value for m in at.metric if m.label == "Searches, aged 10-17"]
         assert shown == ["266"]
     finally:
         if previous is None:

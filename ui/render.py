@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import access, chart_access, exports, quality, schema, suppression, verdicts
+from analytics import access, chart_access, chart_text, exports, quality, schema, suppression, verdicts
 from analytics.filters import Filters, format_confidence
 from analytics.tables import RatioTable
 from ui import auth
@@ -27,11 +27,17 @@ PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "modeBarButtonsToRemove":
 TABLE_LABEL = "Show as a table:"
 
 
-def chart(fig: go.Figure, caption: str, key: str | None = None) -> None:
+#: The narrowest a chart is drawn (pixels): across the page, and in one of two columns, on a 1280-pixel screen.
+FULL_WIDTH, HALF_WIDTH = 800, 390
+
+
+def chart(fig: go.Figure, caption: str, key: str | None = None, width: int = FULL_WIDTH) -> None:
     """A plotly chart, a plain-language caption under it (its description), and the chart's data as a table in an
     expander labelled with the chart's title (``chart_access.figure_table``: the numbers the chart itself draws,
     after the same disclosure control). ``theme=None``: the figure's own colours, whose contrast is tested, not
-    Streamlit's chart theme (light grey ticks)."""
+    Streamlit's chart theme (light grey ticks). Titles are wrapped to ``width``, the narrowest the chart is drawn
+    (``HALF_WIDTH`` in one of two columns), so none is cut at the chart's edge."""
+    chart_text.fit(fig, width)
     st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, key=key, theme=None)
     st.caption(caption)
     table = chart_access.figure_table(fig)

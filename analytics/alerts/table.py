@@ -13,7 +13,7 @@ from analytics.alerts import spc
 from analytics.alerts.config import AlertSettings
 from analytics.alerts.grid import COLUMNS, COUNTY, Finding, SeriesResult
 
-ROLE_PLURAL = {"suspect": "Suspects", "victim": "Victims", "offender": "Offenders"}
+ROLE_PLURAL = schema.ROLE_NAMES
 RULE_SHORT = {"beyond_limits": "beyond limits", "shift": "shift", "trend": "trend", "two_of_three": "two of three"}
 
 
