@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from analytics.filters import Filters
 from analytics.load import LoadError, fingerprint_and_check_text, load_extract, pseudonymise, versions_dir
 from analytics.store import NoDataError, Store
 from analytics.store.errors import CONNECTION_CONFIG
+from tests import cli_batch
 from tests.extracts import many_rows, row, write_extract, write_population
 from tests.guards import HANG_GUARD_S
 from tests.sql_support import query
@@ -223,32 +225,67 @@ FILE_PROBLEMS = {
 }
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """One file problem run through the command line against a database of its own."""
+
+    result: subprocess.CompletedProcess
+    published: Path
+    before: bytes
+
+
+def refuse_each_problem(folders: pytest.TempPathFactory, cases: list[str], env: dict[str, str]) -> dict[str, Refusal]:
+    """Each case's ``bad.csv`` loaded with ``python -m analytics load`` into its own freshly published database,
+    the runs in one process (tests/cli_batch.py) with ``env``; the database's bytes taken before the runs."""
+    prepared = {}
+    for case in cases:
+        folder = folders.mktemp("refusal")
+        published = folder / "monitor.duckdb"
+        load_extract(write_extract(folder / "good.csv", many_rows(20)), published,
+                     population=write_population(folder / "population.csv"), today=TODAY)
+        FILE_PROBLEMS[case][0](folder / "bad.csv")
+        prepared[case] = (published, _bytes(published))
+    results = cli_batch.run([["load", str(db.parent / "bad.csv"), "--db", str(db)] for db, _ in prepared.values()],
+                            env=env)
+    return {case: Refusal(result, published, before)
+            for (case, (published, before)), result in zip(prepared.items(), results, strict=True)}
+
+
+@pytest.fixture(scope="module")
+def refusals_without_key(tmp_path_factory) -> dict[str, Refusal]:
+    return refuse_each_problem(tmp_path_factory, list(FILE_PROBLEMS),
+                               {"MONITOR_PSEUDONYMISATION_KEY": "", "MONITOR_PSEUDONYMISATION_KEY_FILE": ""})
+
+
+@pytest.fixture(scope="module")
+def refusals_in_the_child(tmp_path_factory) -> dict[str, Refusal]:
+    return refuse_each_problem(tmp_path_factory, [c for c in FILE_PROBLEMS if c != "raw ids without key"],
+                               {"MONITOR_PSEUDONYMISATION_KEY": RAW_KEY})
+
+
+@pytest.mark.xdist_group("test_load-refusals")  # one worker builds the module fixture (conftest.SPREAD_MODULES)
 @pytest.mark.parametrize("case", list(FILE_PROBLEMS))
-def test_file_level_problems_refuse_the_file_and_leave_the_database(tmp_path, published, case):
-    make, message = FILE_PROBLEMS[case]
-    bad = tmp_path / "bad.csv"
-    make(bad)
-    before = _bytes(published)
-    env = {"MONITOR_PSEUDONYMISATION_KEY": "", "MONITOR_PSEUDONYMISATION_KEY_FILE": ""}
-    result = run_cli("load", str(bad), "--db", str(published), env=env)
+def test_file_level_problems_refuse_the_file_and_leave_the_database(refusals_without_key, case):
+    message = FILE_PROBLEMS[case][1]
+    refusal = refusals_without_key[case]
+    result, published = refusal.result, refusal.published
     assert result.returncode == 2
     assert result.stderr == f"error: {message}\n"
     assert result.stdout == ""
-    assert _bytes(published) == before
+    assert _bytes(published) == refusal.before
     assert list(versions_dir(published).glob("building-*")) == []
 
 
+@pytest.mark.xdist_group("test_load-child-refusals")
 @pytest.mark.parametrize("case", [c for c in FILE_PROBLEMS if c != "raw ids without key"])
-def test_file_level_problems_read_in_the_child_process_give_the_same_one_line(tmp_path, published, case):
+def test_file_level_problems_read_in_the_child_process_give_the_same_one_line(refusals_in_the_child, case):
     """With a key configured the extract is read in a child process (``analytics.load.isolated``): each file
     problem is still the same one line, exit 2, and the published database is untouched."""
-    make, message = FILE_PROBLEMS[case]
-    bad = tmp_path / "bad.csv"
-    make(bad)
-    before = _bytes(published)
-    result = run_cli("load", str(bad), "--db", str(published), env={"MONITOR_PSEUDONYMISATION_KEY": RAW_KEY})
+    message = FILE_PROBLEMS[case][1]
+    refusal = refusals_in_the_child[case]
+    result, published = refusal.result, refusal.published
     assert (result.returncode, result.stderr, result.stdout) == (2, f"error: {message}\n", "")
-    assert _bytes(published) == before
+    assert _bytes(published) == refusal.before
     assert list(versions_dir(published).glob("building-*")) == []
 
 

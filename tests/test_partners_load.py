@@ -19,6 +19,7 @@ from analytics.load import LoadError, load_extract, pseudonymise, versions_dir
 from analytics.partners import INDICATOR_COLUMNS, convert_dfe, link_flags, load_indicators
 from analytics.store import DatabaseError, PartnerBuilder, PartnerStore, Store
 from sample_data.partners import DFE_FILE, FTE_FILE, PARTNERS_DIR
+from tests import cli_batch
 from tests.extracts import many_rows, write_extract, write_population
 from tests.guards import HANG_GUARD_S
 from tests.sql_support import query
@@ -158,13 +159,28 @@ FILE_PROBLEMS = {
 }
 
 
+@pytest.fixture(scope="module")
+def refusals(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProcess, Path, bytes]]:
+    """Each problem's ``bad.csv`` loaded with ``python -m analytics partners load`` into its own freshly published
+    database, the runs in one process (tests/cli_batch.py); each database's state taken before the runs."""
+    prepared = {}
+    for problem, (write, _) in FILE_PROBLEMS.items():
+        folder = tmp_path_factory.mktemp("refusal")
+        database = folder / "monitor.duckdb"
+        load_extract(write_extract(folder / "good.csv", many_rows(20)), database,
+                     population=write_population(folder / "population.csv"), today=TODAY)
+        write(folder / "bad.csv")
+        prepared[problem] = (database, _state(database))
+    results = cli_batch.run([["partners", "load", str(db.parent / "bad.csv"), "--db", str(db)]
+                             for db, _ in prepared.values()])
+    return {problem: (result, database, before)
+            for (problem, (database, before)), result in zip(prepared.items(), results, strict=True)}
+
+
 @pytest.mark.parametrize("problem", sorted(FILE_PROBLEMS))
-def test_file_level_refusal_one_line_exit_2_nothing_changed(published, tmp_path, problem):
-    write, message = FILE_PROBLEMS[problem]
-    bad = tmp_path / "bad.csv"
-    write(bad)
-    before = _state(published)
-    process = run_cli("partners", "load", str(bad), "--db", str(published))
+def test_file_level_refusal_one_line_exit_2_nothing_changed(refusals, problem):
+    message = FILE_PROBLEMS[problem][1]
+    process, published, before = refusals[problem]
     assert process.returncode == 2, process.stderr
     assert process.stderr.count("\n") == 1 and message in process.stderr and "Traceback" not in process.stderr
     assert process.stdout == ""
