@@ -17,6 +17,7 @@ import pytest
 
 from analytics.cli import choices, options
 from analytics.cli.main import RUNNERS, build_parser, main
+from tests import cli_batch
 
 PROJECT = Path(__file__).resolve().parents[1]
 HEAVY = ("pandas", "scipy", "numpy", "duckdb", "plotly", "pyarrow", "streamlit")
@@ -259,18 +260,23 @@ def test_a_default_list_is_replaced_not_extended():
     assert parser.parse_args(["searches", "ratios", "--age-range", "18-24"]).age_range == ["18-24"]
 
 
-def ratios_json(db, *args):
-    process = subprocess.run([sys.executable, "-m", "analytics", "ratios", "--format", "json", "--db", str(db), *args],
-                             cwd=PROJECT, capture_output=True, text=True)
-    assert process.returncode == 0, process.stderr
-    return json.loads(process.stdout)
+def ratios_json(db, *arg_lists: tuple[str, ...]) -> list[dict]:
+    """Each of ``arg_lists`` as ``python -m analytics ratios --format json --db DB *args``, the runs in one process
+    (tests/cli_batch.py); each run's JSON document."""
+    processes = cli_batch.run([["ratios", "--format", "json", "--db", str(db), *args] for args in arg_lists])
+    for process in processes:
+        assert process.returncode == 0, process.stderr
+    return [json.loads(process.stdout) for process in processes]
 
 
 def test_repeated_age_bands_count_both_bands(sample_db):
     """The defect: ``--age-band 10-13 --age-band 14-15`` meant 14-15 alone."""
-    together = ratios_json(sample_db, "--role", "suspect", "--age-band", "10-13", "14-15")
-    repeated = ratios_json(sample_db, "--role", "suspect", "--age-band", "10-13", "--age-band", "14-15")
-    alone = {band: ratios_json(sample_db, "--role", "suspect", "--age-band", band) for band in ("10-13", "14-15")}
+    bands = ("10-13", "14-15")
+    together, repeated, *each = ratios_json(
+        sample_db, ("--role", "suspect", "--age-band", "10-13", "14-15"),
+        ("--role", "suspect", "--age-band", "10-13", "--age-band", "14-15"),
+        *[("--role", "suspect", "--age-band", band) for band in bands])
+    alone = dict(zip(bands, each, strict=True))
     assert together == repeated
     assert "age: 10-13, 14-15" in repeated["metadata"]["filters"]
     for i, row in enumerate(repeated["rows"]):  # children are in one age band per record; no child is in both here
@@ -287,9 +293,10 @@ def test_json_and_csv_keep_full_precision(sample_db, sample_store):
     from analytics.filters import Filters
 
     computed = disparity.population_rates(sample_store, Filters(roles=("suspect",))).table
-    document = ratios_json(sample_db, "--role", "suspect")
-    csv_text = subprocess.run([sys.executable, "-m", "analytics", "ratios", "--role", "suspect", "--db",
-                               str(sample_db)], cwd=PROJECT, capture_output=True, text=True, check=True).stdout
+    json_run, csv_run = cli_batch.run([["ratios", "--format", "json", "--db", str(sample_db), "--role", "suspect"],
+                                       ["ratios", "--role", "suspect", "--db", str(sample_db)]])
+    assert json_run.returncode == csv_run.returncode == 0, json_run.stderr + csv_run.stderr
+    document, csv_text = json.loads(json_run.stdout), csv_run.stdout
     csv_rows = list(__import__("csv").DictReader(csv_text.splitlines()))
     tiny = 0
     for row, csv_row, (_, expected) in zip(document["rows"], csv_rows, computed.iterrows(), strict=True):
@@ -319,26 +326,36 @@ def test_a_p_value_of_2_9e_12_is_never_printed_as_0():
     assert exports.csv_bytes(frame).decode("utf-8-sig").splitlines()[1] == "2.9e-12,1"
 
 
-@pytest.mark.parametrize(("args", "message"), [
+OPTIONS_THAT_DO_NOT_APPLY = [
     (["--role", "suspect", "--measure", "outcome", "--count", "persons"],
      "error: --count persons does not apply to --measure outcome"),
     (["--role", "suspect", "--measure", "outcome", "--outcome-filter", "22"],
      "error: --outcome-filter does not apply to --measure outcome"),
     (["--role", "victim", "--measure", "outcome"], "error: --measure outcome does not apply to --role victim"),
     (["--role", "suspect", "--outcome", "22"], "error: --outcome applies to --measure outcome only"),
-])
-def test_options_that_do_not_apply_are_refused_in_one_line(sample_db, args, message):
-    process = subprocess.run([sys.executable, "-m", "analytics", "ratios", *args, "--db", str(sample_db)],
-                             cwd=PROJECT, capture_output=True, text=True)
+]
+
+
+@pytest.fixture(scope="module")
+def refused_options(sample_db) -> dict[tuple[str, ...], subprocess.CompletedProcess]:
+    """Each of ``OPTIONS_THAT_DO_NOT_APPLY`` as ``python -m analytics ratios``, in one process (tests/cli_batch.py)."""
+    argvs = [["ratios", *args, "--db", str(sample_db)] for args, _ in OPTIONS_THAT_DO_NOT_APPLY]
+    return {tuple(args): process
+            for (args, _), process in zip(OPTIONS_THAT_DO_NOT_APPLY, cli_batch.run(argvs), strict=True)}
+
+
+@pytest.mark.parametrize(("args", "message"), OPTIONS_THAT_DO_NOT_APPLY)
+def test_options_that_do_not_apply_are_refused_in_one_line(refused_options, args, message):
+    process = refused_options[tuple(args)]
     assert process.returncode == 2 and process.stdout == ""
     assert process.stderr.startswith(message) and len(process.stderr.strip().splitlines()) == 1, process.stderr
 
 
 def test_outcome_metadata_states_what_was_computed(sample_db):
     """Records are the unit of a decision point whatever ``--count`` says by default; no outcome filter is claimed."""
-    document = ratios_json(sample_db, "--role", "offender", "--measure", "outcome")
+    document, explicit = ratios_json(sample_db, ("--role", "offender", "--measure", "outcome"),
+                                     ("--role", "offender", "--measure", "outcome", "--count", "records"))
     metadata = document["metadata"]
     assert metadata["counting_unit"] == "records"
     assert "counting records" in metadata["filters"] and "outcome:" not in metadata["filters"]
-    explicit = ratios_json(sample_db, "--role", "offender", "--measure", "outcome", "--count", "records")
     assert explicit["rows"] == document["rows"]
