@@ -312,12 +312,12 @@ def test_a_raw_extract_with_mixed_line_endings_loads_through_the_child(tmp_path,
 
 
 def test_missing_file_and_bad_population(tmp_path, published, population):
-    result = run_cli("load", str(tmp_path / "nope.csv"), "--db", str(published))
-    assert (result.returncode, result.stderr) == (2, f"error: {tmp_path / 'nope.csv'}: file not found\n")
     bad_population = tmp_path / "pop.csv"
     pd.read_csv(population).iloc[:-1].to_csv(bad_population, index=False)
     good = write_extract(tmp_path / "good.csv", many_rows(3))
-    result = run_cli("load", str(good), "--population", str(bad_population), "--db", str(published))
+    missing, result = cli_batch.run([["load", str(tmp_path / "nope.csv"), "--db", str(published)],
+                                     ["load", str(good), "--population", str(bad_population), "--db", str(published)]])
+    assert (missing.returncode, missing.stderr) == (2, f"error: {tmp_path / 'nope.csv'}: file not found\n")
     assert result.returncode == 2
     assert result.stderr == ("error: pop.csv: area E07000149 has 39 population cells, expected 40 "
                              "(5 groups x 4 age bands x 2 sexes)\n")

@@ -188,9 +188,10 @@ def test_file_level_refusal_one_line_exit_2_nothing_changed(refusals, problem):
 
 
 def test_missing_file_and_no_database_are_refused(tmp_path):
-    process = run_cli("partners", "load", str(tmp_path / "none.csv"), "--db", str(tmp_path / "m.duckdb"))
-    assert process.returncode == 2 and "file not found" in process.stderr
-    process = run_cli("partners", "load", str(FTE), "--db", str(tmp_path / "m.duckdb"))
+    database = str(tmp_path / "m.duckdb")
+    missing, process = cli_batch.run([["partners", "load", str(tmp_path / "none.csv"), "--db", database],
+                                      ["partners", "load", str(FTE), "--db", database]])
+    assert missing.returncode == 2 and "file not found" in missing.stderr
     assert process.returncode == 2 and process.stderr.count("\n") == 1
     assert "no database is published" in process.stderr and "load the crime extract first" in process.stderr
 
