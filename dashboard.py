@@ -50,7 +50,7 @@ columns = st.columns(4)
 for column, role in zip(columns, schema.ROLES, strict=False):
     count = int(by_role.get(role, 0))
     share = completeness["self_share"].get(role, float("nan"))
-    column.metric(f"{unit} as {role}s", f"{count:,}",
+    column.metric(render.counted_as(filters, f"{role}s").replace("Children recorded", unit), f"{count:,}",
                   help=f"Self-defined ethnicity stated on {share:.0%} of {role} records" if pd.notna(share) else None)
 overall = cached.completeness(filters.replace(roles=()), version, ())
 columns[3].metric("Self-defined ethnicity", f"{overall['self_share'].iloc[0]:.0%}",
@@ -80,7 +80,7 @@ for role, table in tables.items():
         if row.is_reference or row.group == schema.NOT_STATED:
             continue
         headline.append({
-            "Role": role.capitalize(), "Group": row.group, "Children": row.events,
+            "Role": schema.ROLE_NAMES[role], "Group": row.group, unit: row.events,
             "Rate per 1,000 per year": round(row.rate, 2), "Ratio": round(row.ratio, 2),
             "Interval (adjusted)": render.interval(row.ratio_lower, row.ratio_upper),
             "Verdict": render.verdict_label(row.verdict), "Reliability": row.reliability,

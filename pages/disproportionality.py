@@ -119,8 +119,8 @@ if not exact:
 bounds = cached.missing_ethnicity_bounds(filters, version)
 missing = raw_overall.table[raw_overall.table["group"] == schema.NOT_STATED].iloc[0]
 st.markdown(f"Ethnicity was not stated for **{int(missing['events']):,}** of {int(missing['denominator']):,} "
-            f"children counted ({missing['rate']:.1f} %). Each ratio could lie anywhere between the last two columns "
-            "depending on who those children are.")
+            f"{render.counted(filters)} counted ({missing['rate']:.1f} %). Each ratio could lie anywhere between the "
+            "last two columns, depending on the ethnic groups they would have been recorded in.")
 if len(bounds):
     render.table(pd.DataFrame({
         "Group": bounds["group"],

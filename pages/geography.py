@@ -85,7 +85,7 @@ else:
 st.header("Districts")
 table = pd.DataFrame({  # for scrutiny, ``districts`` is already through disclosure control (ui.cached)
     "District": districts["area_code"].map(page.area_names).fillna(districts["area_code"]),
-    f"{group} children (events)": render.counts(districts["events"]),
+    f"{render.counted_of(filters, group + ' children')} (events)": render.counts(districts["events"]),
     "Population": districts["denominator"],
     "Rate per 1,000 children per year": pd.to_numeric(districts["rate"]).round(2),
     f"Ratio to {filters.reference_group}": pd.to_numeric(districts["ratio"]).round(2),

@@ -42,7 +42,7 @@ if offenders_in_view:  # a child becomes an offender when the case concludes: re
 render.chart(
     monthly_figure,
     "Counts, not rates: groups differ in size, so compare the shape over time, and the ratios below for fairness. "
-    "The dotted grey line is children whose ethnicity was not stated."
+    f"The dotted grey line is {render.counted(filters)} whose ethnicity was not stated."
     + (f" Shaded months are incomplete: offenders are recorded as cases conclude, and cases recorded after "
        f"{maturity.cutoff.isoformat()} have had less than the {maturity.follow_up_days}-day follow-up, so a low "
        "count there is not a fall." if offenders_in_view and maturity.first_incomplete_month else "")

@@ -271,3 +271,50 @@ def test_what_needs_attention_shows_months_in_words(role, monkeypatch):
     if role == "analyst":
         assert [t for t in text if re.search(r"signalling since (January|February|March|April|May|June|July|August|"
                                              r"September|October|November|December) 20\d\d", t)]
+
+
+# --------------------------------------------------------------------------------------------
+# Labels follow the counting unit (issue 15, part 3)
+# --------------------------------------------------------------------------------------------
+#: What says children are counted (wrong when records are) and what says records are (wrong when children are).
+#: "per 1,000 children" (the population) and a group's name ("Black children: ratio to White") are neither.
+SAYS_CHILDREN = re.compile(r"\b(?:Distinct children|children counted|Children recorded as|children whose ethnicity|"
+                           r"children as (?:victims|suspects|offenders))\b|^[A-Z]\w* children \(events\)|^Children$")
+SAYS_RECORDS = re.compile(r"\b(?:Records of (?:victims|suspects|offenders|[A-Z]\w+ children)|records counted|"
+                          r"records whose ethnicity)\b|^Records$")
+#: The pages whose "Not used on this page" does not list Count (seen on 2 December 2026; the other pages count
+#: one fixed unit and say so).
+UNIT_PAGES = ["dashboard.py", "pages/disproportionality.py", "pages/geography.py", "pages/crime_types.py",
+              "pages/trends.py", "pages/monthly_pack.py", "pages/about.py"]
+
+
+def unit_strings(at: AppTest) -> list[str]:
+    """Headings, text, captions, metric labels, table headers and every chart's title, axis titles and legend."""
+    found = [str(e.value) for kind in TEXT_KINDS for e in getattr(at, kind)] + [m.label for m in at.metric]
+    found += [str(c) for frame in at.dataframe for c in frame.value.columns]
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        layout = spec.get("layout", {})
+        found += [str((layout.get(key) or {}).get("title", {}).get("text", "")) for key in ("xaxis", "yaxis")]
+        found += [str(layout.get("title", {}).get("text", ""))]
+        found += [str(t["name"]) for t in spec.get("data", []) if t.get("name") and t.get("showlegend", True)]
+    return [" ".join(re.sub(r"<[^>]+>", " ", s).split()) for s in found]
+
+
+@pytest.mark.parametrize("path", UNIT_PAGES, ids=[Path(p).stem for p in UNIT_PAGES])
+def test_no_label_names_the_other_counting_unit(path, monkeypatch):
+    """Counting records, no heading, caption, metric, table header or chart title, axis or legend says children are
+    counted ('Distinct children', 'children counted', 'Black children (events)', a 'Children' column), and counting
+    children none says records are."""
+    for unit, wrong in (("records", SAYS_CHILDREN), ("persons", SAYS_RECORDS)):
+        at = run(path, "analyst", monkeypatch, {"count": unit})
+        assert not at.exception, [e.message for e in at.exception]
+        assert [s for s in unit_strings(at) if wrong.search(s)] == [], (path, unit)
+
+
+@pytest.mark.parametrize("path", ["dashboard.py", "pages/geography.py"])
+def test_the_counting_unit_scan_is_not_vacuous(path, monkeypatch):
+    """The same scan finds the counting unit named where it should be: records when records are counted, children
+    when children are (Overview's metrics and table, Geography's table and funnel title)."""
+    for unit, right in (("records", SAYS_RECORDS), ("persons", SAYS_CHILDREN)):
+        assert [s for s in unit_strings(run(path, "analyst", monkeypatch, {"count": unit})) if right.search(s)]
