@@ -392,7 +392,8 @@ def controlled_detailed(result, role: str | None, five_group=None):
     table = suppression.apply_to_detailed_table(result.table, "scrutiny", result.group_of(),
                                                 schema.DETAILED_LABELS[result.reference], hidden_groups=(),
                                                 hidden_total=hidden_total, officer_only=result.officer_only,
-                                                neither=result.neither, hidden_fallback=fallback)
+                                                neither=result.neither, hidden_fallback=fallback,
+                                                full=result.full_table)
     return dataclasses.replace(result, table=table)
 
 

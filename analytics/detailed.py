@@ -52,6 +52,9 @@ class DetailedTable(RatioTable):
     #: neither code: what the 5-group tables add to the detailed rows (``suppression.apply_to_detailed_table``)
     officer_only: Mapping[str, int] = field(default_factory=dict)
     neither: int = 0
+    #: every detailed group's rows whatever the rows shown (``filters.ethnic_groups``): disclosure control audits
+    #: this table, so what it hides never depends on the display filter (``access.controlled_detailed``)
+    full_table: pd.DataFrame | None = None
 
     def metadata(self) -> dict[str, Any]:
         return {**super().metadata(), "reference_group": schema.DETAILED_LABELS[self.reference]}
@@ -115,17 +118,18 @@ def detailed_rates(store: Store, filters: Filters, reference: str = schema.DEFAU
         return None
     counted = store.detailed_event_counts(population_sexes(filters))
     events = dict(zip(counted["code"], counted["events"].astype(int), strict=True))
-    codes = detailed_codes(filters, reference)
-    labels = {code: schema.DETAILED_LABELS[code] for code in codes}
-    part = ("All", {labels[c]: events.get(c, 0) for c in codes} | {schema.DETAILED_NOT_STATED: events.get("NS", 0)},
-            {labels[c]: round(population.get(c, 0.0), 6) for c in codes})
+    labels = dict(schema.DETAILED_LABELS)
+    part = ("All", {labels[c]: events.get(c, 0) for c in labels} | {schema.DETAILED_NOT_STATED: events.get("NS", 0)},
+            {labels[c]: round(population.get(c, 0.0), 6) for c in labels})
     period = periods.rate_period_of(store, filters)
     officer_only = officer_only_counts(store, filters)
-    rows = rate_rows([part], labels[reference], filters.confidence, years=period.years,
-                     groups=tuple(labels.values()), not_stated=schema.DETAILED_NOT_STATED)
+    rows = pd.DataFrame(rate_rows([part], labels[reference], filters.confidence, years=period.years,
+                                  groups=tuple(labels.values()), not_stated=schema.DETAILED_NOT_STATED))
+    shown = (*(labels[c] for c in detailed_codes(filters, reference)), schema.DETAILED_NOT_STATED)
     unit = schema.COUNTING_UNITS[filters.counting_unit].lower()
     return DetailedTable(
-        table=finish_table(pd.DataFrame(rows), filters.confidence, labels[reference]),
+        table=finish_table(rows.copy(), filters.confidence, labels[reference], shown),
+        full_table=finish_table(rows.copy(), filters.confidence, labels[reference]),
         measure="rate", filters=filters, reference=reference, period=period,
         officer_only={g: n for g, n in officer_only.items() if g != schema.NOT_STATED},
         neither=officer_only.get(schema.NOT_STATED, 0),

@@ -349,3 +349,53 @@ def test_the_detailed_rate_bars_are_one_row_per_group(store):
     bars = charts.rate_bars(shown, "t", "per 1,000 children per year", 0.95, horizontal=True).data[0]
     assert bars.orientation == "h" and list(bars.y) == list(schema.DETAILED_LABELS.values())
     assert bars.x[list(bars.y).index("Black: African")] == pytest.approx(10 / _black_children("B2") / YEARS * 1000)
+
+
+# --- the 'rows shown' filter does not change what is hidden (issue 14) ------------------------------------------------
+ROWS_SHOWN = [("Asian",), ("Black",), ("Mixed",), ("Other",), ("Black", "Mixed")]
+
+
+def _hidden(table: pd.DataFrame) -> set[str]:
+    return set(table.loc[table["suppressed"].astype(bool), "group"])
+
+
+def test_what_scrutiny_hides_does_not_depend_on_the_rows_shown(sample_store, sample_db, capsys):
+    """The sidebar's 'rows shown' (ethnic groups) narrows the detailed table's rows; the differencing audit runs on
+    every detailed group whatever it is, so a row is hidden in a narrowed view exactly when it is hidden in the whole
+    table, with the same counts shown. Audited on the rows shown alone, many views hid other cells (the reference,
+    White: British, shown in one view and hidden in the other), so two views gave back a hidden count. The Not-stated
+    row's share is of all the children counted, as SQL counts them, whatever the rows shown."""
+    from analytics import disparity
+    from tests.sql_support import query
+
+    perturbed = sample_store.perturbed()
+    views = before = 0
+    for role, area in itertools.product(schema.ROLES, sample_store.areas()["area_code"]):
+        base = Filters(roles=(role,), areas=(area,))
+        five = access.controlled_table(disparity.population_rates(perturbed, base), "scrutiny")
+        whole = access.controlled_detailed(detailed.detailed_rates(perturbed, base), "scrutiny", five).table
+        children = int(query(sample_db, "SELECT COUNT(DISTINCT person_key) AS n FROM records WHERE role = $role "
+                                        "AND area_code = $area AND sex IN ('M', 'F')",
+                             {"role": role, "area": area})["n"][0])
+        for groups in ROWS_SHOWN:
+            raw = detailed.detailed_rates(perturbed, base.replace(ethnic_groups=groups))
+            assert raw is not None
+            shown = access.controlled_detailed(raw, "scrutiny", five).table
+            expected_rows = {schema.DETAILED_LABELS[c] for c, g in detailed.CODE_GROUP.items() if g in groups}
+            assert set(shown["group"]) == expected_rows | {"White: British", schema.DETAILED_NOT_STATED}
+            assert _hidden(shown) == _hidden(whole) & set(shown["group"]), (role, area, groups)
+            same = whole.set_index("group").loc[list(shown["group"]), "events"].astype(str)
+            assert shown["events"].astype(str).tolist() == same.tolist()
+            exact = detailed.detailed_rates(sample_store, base.replace(ethnic_groups=groups))
+            assert exact is not None
+            assert _row(exact.table, schema.DETAILED_NOT_STATED)["denominator"] == children
+            alone = suppression.apply_to_detailed_table(  # the audit of the rows shown alone, as before
+                raw.table, "scrutiny", raw.group_of(), "White: British", officer_only=raw.officer_only,
+                neither=raw.neither, hidden_fallback=_hidden(five.table) & {schema.NOT_STATED},
+                hidden_total=bool(five.table.attrs["suppressed_totals"]["overall"]))
+            views += 1
+            before += _hidden(alone) != _hidden(shown)
+    with capsys.disabled():
+        print(f"\nrows shown: {views} narrowed views; audited on their own rows, {before} hid other cells than the "
+              "whole table; now none")
+    assert before >= views / 4

@@ -210,6 +210,7 @@ def apply_to_detailed_table(
     officer_only: Mapping[str, int] | None = None,
     neither: int = 0,
     hidden_fallback: Collection[str] = (),
+    full: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """:func:`apply_to_ratio_table` for a table of detailed groups (``group_of``: each detailed row's 5-group; rows
     not in it, the Not-stated row, belong to none), with secondary suppression against the 5-group tables too.
@@ -230,7 +231,16 @@ def apply_to_detailed_table(
     totals the self-then-officer table hides, Not stated among them), audited in turn with the first until neither
     suppresses more, so that no officer-only count of 1 to threshold - 1 can be worked out against either table.
     The Not-stated row's denominator is the grand total and is shown as ``[c]`` where that total is hidden or
-    small."""
+    small.
+
+    ``full``: every detailed group's rows where ``df`` shows only some (the 'rows shown' filter). The equations are
+    then audited on ``full`` and ``df``'s rows hidden as they are there, so what is hidden never depends on the rows
+    shown (two views with different rows shown cannot be played against each other)."""
+    if full is not None and audience_applies_suppression(audience):
+        audited = apply_to_detailed_table(full, audience, group_of, reference_group, threshold,
+                                          hidden_groups=hidden_groups, hidden_total=hidden_total,
+                                          officer_only=officer_only, neither=neither, hidden_fallback=hidden_fallback)
+        return _as_audited(df, audited, reference_group)
     out = apply_to_ratio_table(df, audience, threshold, split=None, reference_group=reference_group)
     if not audience_applies_suppression(audience) or not len(out):
         return out
@@ -327,6 +337,24 @@ class _DetailedCells:
         officer += [((self.neither, self.officer_only), not_stated) for not_stated in self.outside]
         officer.append((tuple(range(n)), self.grand_total))
         return [own, officer]
+
+
+def _as_audited(df: pd.DataFrame, audited: pd.DataFrame, reference_group: str) -> pd.DataFrame:
+    """``df`` (some rows of ``audited``'s table) with reliability marked as for every audience, then its rows
+    hidden, its ratios blanked (a hidden reference) and its share denominators shown as ``[c]`` exactly where
+    ``audited`` (the whole table, controlled) has them: no suppression of its own, whose totals would be the rows
+    shown."""
+    out = apply_to_ratio_table(df, "analyst", split=None)
+    out.attrs.update(audited.attrs)
+    by_group = audited.set_index("group")
+    hidden = by_group["suppressed"].reindex(out["group"]).fillna(False).to_numpy(dtype=bool)
+    _hide_rows(out, hidden)
+    if bool(by_group["suppressed"].get(reference_group, False)):
+        _blank(out, RATIO_COLUMNS + REFERENCE_EFFECTIVE_COLUMNS, np.ones(len(out), dtype=bool))
+    withheld = by_group["denominator"].reindex(out["group"]).astype(str).eq(SUPPRESSED).to_numpy()
+    out["denominator"] = out["denominator"].astype(object).mask(pd.Series(withheld, index=out.index), SUPPRESSED)
+    _blank(out, RATE_COLUMNS, withheld)
+    return out
 
 
 def _hide_rows(out: pd.DataFrame, rows: Mask) -> None:
