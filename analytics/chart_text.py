@@ -43,7 +43,8 @@ def fit(fig: go.Figure, width_px: float) -> go.Figure:
         fig.update_layout(margin={"t": margin + added}, title={"yref": "container", "yanchor": "top",
                                                                 "y": 1 - (8 + size) / _height(fig)})
     plot_height = _height(fig) - (fig.layout.margin.t or 80) - (fig.layout.margin.b or 80)
-    for axis, length in (("xaxis", width_px - 80), ("yaxis", plot_height)):
+    # an x title is centred on the plot, which long category labels push right: keep it within 60 % of the width
+    for axis, length in (("xaxis", (width_px - 80) * 0.6), ("yaxis", plot_height)):
         title = fig.layout[axis].title
         if title.text and len(lines := wrapped(title.text, length, AXIS_PX * PLAIN_EM)) > 1:
             title.text = "<br>".join(lines)

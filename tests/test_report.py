@@ -734,3 +734,27 @@ def test_completeness_target_line_is_drawn(scrutiny):
     shapes = json.loads(spec.figure.to_json())["layout"]["shapes"]
     target = [s for s in shapes if s.get("y0") == 100 * 0.9 or s.get("y0") == pytest.approx(90)]
     assert target and target[0]["line"]["width"] >= 1 and target[0].get("opacity", 1) == 1
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("edition", ["scrutiny", "officers"])
+def test_no_chart_text_runs_past_its_chart_in_the_pack(edition, request, tmp_path):
+    """Chromium draws the pack's HTML (the PDF is printed from it): no chart title, subtitle, axis title,
+    annotation or legend entry lies past its chart's edge (the funnel's subtitle was cut at 'the force ave', the
+    markers chart's axis title ran 9 px over)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import CUT_CHART_TEXT_JS, launch_chromium, require_chromium
+
+    require_chromium("the pack's chart text test")
+    page_file = tmp_path / "pack.html"
+    page_file.write_text(request.getfixturevalue(edition).html, encoding="utf-8")
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": 900, "height": 1000})
+        page.goto(page_file.as_uri())
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 7",
+                               timeout=STEP_GUARD_S * 1000)
+        cut = page.evaluate(CUT_CHART_TEXT_JS)
+        browser.close()
+    assert cut == []

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from analytics import charts, geography, schema, suppression, verdicts
+from analytics import chart_text, charts, geography, schema, suppression, verdicts
 from analytics.report.data import ROLE_PLURAL, PackData
 from analytics.report.formatting import DAGGER, count_text, interval, mark, num, percent
 
@@ -53,6 +53,7 @@ def pack_charts(data: PackData) -> tuple[ChartSpec, ...]:
             spec.figure.update_xaxes(title=f"Ratio to {reference} children (log scale; 1.0 = same as {reference})")
         if spec.key == "outcome22":
             spec.figure.update_yaxes(tickformat=".1f", title=f"% of {decision_cases(data)}")
+        chart_text.fit(spec.figure, CHART_WIDTH)  # titles wrapped to the page, never cut
     return shown
 
 
