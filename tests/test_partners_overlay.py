@@ -187,3 +187,14 @@ def test_scrutiny_overlay_on_disproportionality(app_db, monkeypatch):
     frame = overlay_frame(at)
     counts = pd.to_numeric(frame["Events"].str.replace(",", ""), errors="coerce")
     assert not counts.between(1, 4).any()
+
+
+def test_the_packs_partner_caption_names_the_area_and_ages(indicators):
+    """The pack's caption said 'area E10000020, age band 10-17': the county by name (Norfolk is E10000020 in the
+    Census files, analytics/reference_data/SOURCES.md) and the ages in words."""
+    from analytics.report.partners import PartnerSection, partner_tables
+
+    result = partner_table(indicators, "first_time_entrant")
+    assert result is not None and result.area_used == "E10000020"
+    (table,) = partner_tables(PartnerSection((result,)))
+    assert ", Norfolk, aged 10-17. Source:" in table.caption and "E10000020" not in table.caption

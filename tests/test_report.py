@@ -758,3 +758,4 @@ def test_no_chart_text_runs_past_its_chart_in_the_pack(edition, request, tmp_pat
         cut = page.evaluate(CUT_CHART_TEXT_JS)
         browser.close()
     assert cut == []
+

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.filters import Filters
+from analytics.partners import contract
 from analytics.partners import overlay as partner_overlay
 from analytics.report.formatting import DASH, count_text, estimate, reliability_note, verdict_text
 from analytics.report.tables import Table, row
@@ -55,8 +56,10 @@ def partner_tables(section: PartnerSection) -> tuple[Table, ...]:
                      DASH if is_ref else verdict_text(shown["verdict"]),
                      "suppressed at source" if source_suppressed else reliability_note(rel)]
             rows.append(row(cells, classes))
-        caption = (f"{result.measure}: {result.numerator} per {result.denominator}, area {result.area_used}, "
-                   f"age band {result.age_band}. Source: {', '.join(result.sources)} ({', '.join(result.licences)}).")
+        area = contract.UPPER_TIER_AREAS.get(result.area_used, result.area_used)  # by name, never the ONS code
+        ages = "all ages" if result.age_band == "all" else f"aged {result.age_band}"
+        caption = (f"{result.measure}: {result.numerator} per {result.denominator}, {area}, {ages}. "
+                   f"Source: {', '.join(result.sources)} ({', '.join(result.licences)}).")
         out.append(Table(headers, tuple(rows), caption))
     return tuple(out)
 
