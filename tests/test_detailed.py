@@ -399,3 +399,45 @@ def test_what_scrutiny_hides_does_not_depend_on_the_rows_shown(sample_store, sam
         print(f"\nrows shown: {views} narrowed views; audited on their own rows, {before} hid other cells than the "
               "whole table; now none")
     assert before >= views / 4
+
+
+# --- the concordance shown beside scrutiny's tables (issue 14) --------------------------------------------------------
+def _officer_only_from_shares(result, officer_group: str) -> list[int]:
+    """The attack: a group's expected count (rate x population x years / 1,000) is its self-defined children plus
+    each officer-only count times the concordance share, so the fractional parts fix ``officer_group``'s officer-only
+    children (below its concordant children) where the other officer groups' shares are all 0 or 1."""
+    rows = result.table.set_index("group")
+    expected = rows["rate"].astype(float) * rows["denominator"].astype(float) * result.period.years / 1000
+    shares = {r["officer_group"]: r["shares"] for r in result.concordance if r["stratum"] == "selection"}
+    if any(share is None for share in shares[officer_group].values()):
+        return []
+    assert all(share in (0.0, 1.0) for other, values in shares.items() if other != officer_group
+               for share in values.values())  # they add whole children: nothing in the fractional parts
+    children = next(r["children"] for r in result.concordance if r["officer_group"] == officer_group)
+    return [n for n in range(int(children)) if all(
+        abs((n * share - expected[group] + 0.5) % 1 - 0.5) < 1e-9 for group, share in shares[officer_group].items())]
+
+
+def test_the_concordance_shown_to_scrutiny_does_not_give_officer_only_children_back(officer_store, capsys):
+    """The 3 Black children with an officer-defined code only (IC3 children with both codes: 6 Mixed, 19 Black, so
+    shares 0.24 and 0.76, none resting on 1-4 children, which the earlier rule published): the shares and the
+    perturbed table's expected counts (3 x 0.76 = 2.28 in Black, 0.72 in Mixed) give 3 back exactly. Scrutiny now
+    gets the method and the concordant children, not the shares."""
+    from analytics import disparity
+    from tests.sql_support import query
+
+    filters = Filters(roles=("suspect",), areas=(NORWICH,))
+    truth = int(query(officer_store.path, "SELECT COUNT(DISTINCT person_key) AS n FROM records WHERE role = 'suspect' "
+                                          "AND person_group_self IS NULL AND person_group_officer = 'Black'")["n"][0])
+    raw = disparity.population_rates(officer_store.perturbed(), filters)
+    implied = [share * r["children"] for r in raw.concordance for share in r["shares"].values()]
+    assert not any(1 <= round(n) <= 4 for n in implied)  # the earlier rule withheld nothing here
+    before = _officer_only_from_shares(raw, "Black")
+    shown = access.controlled_table(raw, "scrutiny")
+    after = _officer_only_from_shares(shown, "Black")
+    with capsys.disabled():
+        print(f"\nconcordance shares: officer-only Black children {truth}; solved before {before}, after {after}")
+    assert truth == 3 and before == [truth]
+    assert after == [] and all(set(r["shares"].values()) == {None} for r in shown.concordance)
+    assert [r["children"] for r in shown.concordance] == [r["children"] for r in raw.concordance]
+    assert "concordance" in shown.table["method"].iloc[0]

@@ -413,8 +413,9 @@ def test_every_scrutiny_pack_variant_is_consistent_with_suppression(sample_store
 
 # --- the ethnicity estimate's inputs (issue 13's concordance) under the same control ---------------------------
 def test_the_concordance_shown_to_scrutiny_gives_no_small_count_back(sample_store):
-    """Shares times children give counts back: for scrutiny a stratum's shares are withheld where any rests on
-    1-4 children, and the analysts' concordance of the same selection does have such shares (not a vacuous pass)."""
+    """Shares times children give counts back: for scrutiny every stratum's shares are withheld (they also give
+    officer-only counts back, ``tests/test_detailed.py``), and the analysts' concordance of the same selection does
+    have shares resting on 1-4 children (not a vacuous pass)."""
     from analytics import access, disparity
 
     filters = Filters(roles=("suspect",))

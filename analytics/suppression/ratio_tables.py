@@ -39,6 +39,8 @@ RATIO_TABLE_COLUMNS: tuple[str, ...] = ("group", "events", "denominator", *RATE_
 #: The one ``method`` text of every suppressed row for the scrutiny audience (issue 14): the method of an
 #: interval (exact below 10 events, Byar's from 10) or "ratio withheld (fewer than 5 events)" would tell the
 #: reader how big the hidden count is.
+SHARES_WITHHELD = ("shares withheld for scrutiny: with the expected counts they would give back the children "
+                   "reallocated")
 SUPPRESSED_METHOD = "not shown: the count is suppressed (disclosure control)"
 #: The counts the inference used (``analytics.tables``): blanked with the count they come from.
 EFFECTIVE_COLUMNS: tuple[str, ...] = ("events_effective", "denominator_effective")
@@ -183,19 +185,14 @@ def apply_to_ratio_table(
 
 def controlled_concordance(records: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
     """The concordance the ethnicity estimate used (``Concordance.records``) as the scrutiny audience may see it:
-    a stratum's children of 1-4 as ``[c]``; its shares withheld altogether (``None``) where any self-defined group
-    holds 1-4 of its children, since a share times the children gives the count back and the other shares give a
-    single withheld one back (they add up to 1)."""
-    controlled = []
-    for record in records:
-        children = int(record["children"])
-        shares = record["shares"]
-        counts = [round(share * children) for share in shares.values() if share is not None]
-        small = children < SUPPRESSION_THRESHOLD or any(1 <= count < SUPPRESSION_THRESHOLD for count in counts)
-        controlled.append({**record, "children": SUPPRESSED if 1 <= children < SUPPRESSION_THRESHOLD else children,
-                           "shares": dict.fromkeys(shares) if small else dict(shares),
-                           **({"note": "shares withheld: some rest on fewer than 5 children"} if small else {})})
-    return tuple(controlled)
+    each stratum and officer-defined group with its children with both codes (1-4 as ``[c]``), never its shares.
+    A group's expected count is its self-defined children plus, for each officer-defined group, the children with
+    only that code times the group's share, so exact shares and the expected counts (rate x population x years)
+    give the officer-only children back from the fractional parts (issue 14); shares times children would also
+    give the concordant counts back. The method is stated beside every table; analysts see the shares."""
+    return tuple({**record, "children": SUPPRESSED if 1 <= int(record["children"]) < SUPPRESSION_THRESHOLD
+                  else int(record["children"]), "shares": dict.fromkeys(record["shares"]), "note": SHARES_WITHHELD}
+                 for record in records)
 
 
 def apply_to_detailed_table(
