@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 import streamlit as st
 
@@ -24,7 +26,9 @@ page = setup("Overview", ":material/home:",
 filters, version = page.filters, page.version
 meta = page.publication
 period_from, period_to = page.period
-st.markdown(f"**Period:** {period_from:%d %B %Y} to {period_to:%d %B %Y} · **Loaded** {meta['loaded_at']} "
+loaded_at = datetime.fromisoformat(str(meta["loaded_at"]))  # '2 December 2026, 08:27 UTC', not ISO 8601
+st.markdown(f"**Period:** {period_from:%d %B %Y} to {period_to:%d %B %Y} · **Loaded** "
+            f"{loaded_at:%d %B %Y, %H:%M} {loaded_at.tzname() or ''} "
             f"from `{meta['source_file']}` · {meta['loaded']:,} records ({meta['rejected']:,} rejected, "
             f"{meta['excluded']:,} aged 18+ excluded)")
 

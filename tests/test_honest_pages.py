@@ -318,3 +318,13 @@ def test_the_counting_unit_scan_is_not_vacuous(path, monkeypatch):
     when children are (Overview's metrics and table, Geography's table and funnel title)."""
     for unit, right in (("records", SAYS_RECORDS), ("persons", SAYS_CHILDREN)):
         assert [s for s in unit_strings(run(path, "analyst", monkeypatch, {"count": unit})) if right.search(s)]
+
+
+def test_the_overview_states_when_the_data_were_loaded_in_words(monkeypatch):
+    """'Loaded 2026-12-02T08:27:14+00:00' read as a code to a scrutiny member: the time is in words, to the minute,
+    with its zone."""
+    at = run("dashboard.py", "scrutiny", monkeypatch)
+    line = next(m.value for m in at.markdown if m.value.startswith("**Period:**"))
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d", line)
+    assert re.search(r"\*\*Loaded\*\* \d{2} (January|February|March|April|May|June|July|August|September|October|"
+                     r"November|December) \d{4}, \d{2}:\d{2} UTC from", line), line
