@@ -759,3 +759,18 @@ def test_no_chart_text_runs_past_its_chart_in_the_pack(edition, request, tmp_pat
         browser.close()
     assert cut == []
 
+
+
+def test_the_sections_state_their_findings_in_plain_words(scrutiny):
+    """The Districts and markers sections said '(99.643 % adjusted interval 1.6 to 9.8) ... statistically
+    significant' in the body of the pack; the body uses the Key findings' plain sentence (the 'likely range'),
+    the statistical one stays in Annex A."""
+    from analytics.report import findings as pack_findings
+    from analytics.report import sections as pack_sections
+
+    district = [f for f in scrutiny.data.findings if f.kind == "district" and f.is_difference]
+    assert district, "the sample has district findings"
+    sections = pack_sections.districts(scrutiny.data).sentences
+    assert sections == tuple(narrative.plain_sentence(f, scrutiny.data.confidence) for f in
+                             pack_findings.ordered(district))
+    assert all("likely range" in s and "adjusted interval" not in s for s in sections)

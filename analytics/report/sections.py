@@ -161,7 +161,8 @@ def outcome22(data: PackData) -> Outcome22:
 
 
 def significant_sentences(data: PackData, kind: str) -> tuple[str, ...]:
-    return tuple(narrative.sentence(f, data.confidence) for f in ordered(data.findings)
+    """A section's higher or lower findings in plain words (the statistical wording is in Annex A)."""
+    return tuple(narrative.plain_sentence(f, data.confidence) for f in ordered(data.findings)
                  if f.kind == kind and f.is_difference)
 
 
