@@ -678,6 +678,17 @@ def test_officers_pdf_is_marked_on_every_page(officers, tmp_path):
     assert len(pages) >= 10
     # at the top and at the bottom of every page, the cover included
     assert all(page.count("OFFICIAL-SENSITIVE") >= 2 for page in pages), [p.count("OFFICIAL-SENSITIVE") for p in pages]
+    # the bottom marking overlaps no word of the page footer beside it (it ran over "October 2026 · officers")
+    boxes = subprocess.run([PDFTOTEXT, "-bbox", str(written.pdf), "-"], capture_output=True, check=True,
+                           text=True).stdout
+    for page in re.findall(r"<page width=\S+ height=\"([\d.]+)\">(.*?)</page>", boxes, re.S):
+        words = [(float(x0), float(y0), float(x1), float(y1), word) for x0, y0, x1, y1, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page[1])]
+        bottom = [w for w in words if w[1] > float(page[0]) - 60]  # the bottom margin (18 mm = 51 pt)
+        marking = [w for w in bottom if w[4] == "OFFICIAL-SENSITIVE"]
+        assert len(marking) == 1
+        m = marking[0]
+        assert not [w[4] for w in bottom if w is not m and w[0] < m[2] and m[0] < w[2] and w[1] < m[3] and m[1] < w[3]]
 
 
 def test_no_section_tells_the_reader_to_run_a_command(scrutiny):
