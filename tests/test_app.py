@@ -170,7 +170,7 @@ def test_overview_headline_verdict_matches_the_analytics_layer(store):
     labels = {"higher": "Higher", "similar": "No clear difference", "lower": "Lower", "not_estimable": "Not estimable"}
     for role in schema.ROLES:
         expected = disparity.population_rates(store, Filters(roles=(role,))).table.set_index("group")
-        rows = shown[shown["Role"] == role.capitalize()].set_index("Group")
+        rows = shown[shown["Role"] == schema.ROLE_NAMES[role]].set_index("Group")
         assert len(rows) == 4, f"{role}: every stated group is compared with White"
         for group in rows.index:
             assert rows.loc[group, "Verdict"] == labels[expected.loc[group, "verdict"]], (
@@ -183,7 +183,7 @@ def test_overview_counts_follow_the_counting_unit(store):
     at.radio(key=state.widget_key("counting_unit")).set_value("records").run()
     assert_no_exception(at, "the Overview counting records")
     records = store.counts(Filters(counting_unit="records"), ("role",)).set_index("role")["events"]
-    assert metric(at, "Records as suspects") == f"{int(records['suspect']):,}"
+    assert metric(at, "Records of suspects") == f"{int(records['suspect']):,}"
     assert at.query_params.get("count") == "records"
 
 
