@@ -261,7 +261,7 @@ def test_dashboard_and_ratios_give_the_same_verdicts(app_data):
     compared = 0
     for role in schema.ROLES:
         expected = cli_verdicts(ratios_cli(app_data, "--role", role))
-        rows = shown[shown["Role"] == role.capitalize()]
+        rows = shown[shown["Role"] == schema.ROLE_NAMES[role]]
         assert len(rows) == len(expected) == 4
         for group, label in zip(rows["Group"], rows["Verdict"], strict=True):
             assert labels[label] == expected[("All", group)], (role, group)
