@@ -23,7 +23,7 @@ from analytics.store import Store
 SAMPLE_TODAY = date(2026, 11, 30)
 
 #: Modules whose tests share no module fixture and are long enough to be worth spreading over both processes.
-SPREAD_MODULES = frozenset({"test_concurrency", "test_load", "test_stats_coverage"})
+SPREAD_MODULES = frozenset({"test_concurrency", "test_stats_coverage"})
 #: The longest work, queued first (about 7 to 15, 4, 4 min in all, 2.5, 1 and 1 min on a busy 2-core machine).
 LONGEST_FIRST = ("test_accessibility", "test_sessions", "test_concurrency", "test_browser", "test_oidc", "test_load")
 

@@ -263,7 +263,6 @@ def refusals_in_the_child(tmp_path_factory) -> dict[str, Refusal]:
                                {"MONITOR_PSEUDONYMISATION_KEY": RAW_KEY})
 
 
-@pytest.mark.xdist_group("test_load-refusals")  # one worker builds the module fixture (conftest.SPREAD_MODULES)
 @pytest.mark.parametrize("case", list(FILE_PROBLEMS))
 def test_file_level_problems_refuse_the_file_and_leave_the_database(refusals_without_key, case):
     message = FILE_PROBLEMS[case][1]
@@ -276,7 +275,6 @@ def test_file_level_problems_refuse_the_file_and_leave_the_database(refusals_wit
     assert list(versions_dir(published).glob("building-*")) == []
 
 
-@pytest.mark.xdist_group("test_load-child-refusals")
 @pytest.mark.parametrize("case", [c for c in FILE_PROBLEMS if c != "raw ids without key"])
 def test_file_level_problems_read_in_the_child_process_give_the_same_one_line(refusals_in_the_child, case):
     """With a key configured the extract is read in a child process (``analytics.load.isolated``): each file
