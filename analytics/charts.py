@@ -258,7 +258,10 @@ def choropleth(
                       "ticktext": [f"{t:.1f}" if t >= 1 else f"{t:g}" for t in ticks],
                       "title": {"text": f"{value_label} (log scale)", "side": "right"}}
     has_verdict = diverging_at is not None and "verdict" in by_code.columns
-    fig, labels = go.Figure(), {}
+    fig = go.Figure()
+    labels: dict[str, list[str]] = {}
+    without_words: dict[str, list[str]] = {}
+    value_only: dict[str, list[str]] = {}
     mean_lat = np.mean([pt[1] for f in geojson["features"] for ring in map_labels.rings(f["geometry"]) for pt in ring])
     for feature in geojson["features"]:
         code, name = feature["properties"][code_property], feature["properties"][name_property]
@@ -285,11 +288,16 @@ def choropleth(
             name=name, hoveron="fills", text=f"<b>{name}</b><br>{hover}", hoverinfo="text", showlegend=False,
             **({"fillpattern": pattern} if pattern else {}),
         ))
-        shown = _fmt(value) if value is not None and np.isfinite(value) else "–"
-        words = [verdicts.label_of(verdict)] if has_verdict and verdict is not None else []
-        labels[code] = [*wrap_label(name, 18).split("<br>"), f"<b>{shown}</b>", *words]
-        labels[code][-1] += f" {by_code['note'].get(code)}" if "note" in by_code and by_code["note"].get(code) else ""
-    map_labels.annotate(fig, geojson, labels, code_property, height)
+        known = value is not None and np.isfinite(value)  # a withheld or missing value has no verdict to state
+        shown = _fmt(value) if known else "–"
+        words = [verdicts.label_of(verdict)] if has_verdict and verdict is not None and known else []
+        note = f" {by_code['note'].get(code)}" if "note" in by_code and by_code["note"].get(code) else ""
+        names = wrap_label(name, 18).split("<br>")
+        labels[code] = [*names, f"<b>{shown}</b>", *words]
+        labels[code][-1] += note
+        without_words[code], value_only[code] = [*names, f"<b>{shown}</b>{note}"], [f"<b>{shown}</b>{note}"]
+    # where the labels find no room: without the verdict's words (the hatching still tells them), then the value
+    map_labels.annotate(fig, geojson, labels, code_property, height, shorter=(without_words, value_only))
     fig.add_trace(go.Scatter(
         x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
         marker={"colorscale": scale, "cmin": low, "cmax": high, "color": [low], "showscale": True,

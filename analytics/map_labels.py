@@ -34,6 +34,10 @@ MAX_ORDERED = 4  # callouts up to this many are tried in every order
 SHRINK_STEPS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)  # map sizes tried, as shares of the largest that fits the plot
 
 
+class NoRoom(ValueError):
+    """No arrangement of the labels fits the plot at any of the map sizes tried."""
+
+
 @dataclass(frozen=True)
 class Placement:
     """One district's label: the point it names (inside the district) and the centre of its box (lon, lat)."""
@@ -228,7 +232,7 @@ def place(rings_by_code: dict[str, list[list[list[float]]]], sizes: dict[str, tu
         if callouts is not None:
             break
     else:
-        raise ValueError(f"sizes: no room for the map's labels in a plot of {plot_px} pixels")
+        raise NoRoom(f"sizes: no room for the map's labels in a plot of {plot_px} pixels")
 
     def lon_lat(cells: np.ndarray) -> tuple[float, float]:
         x, y = grid.origin + np.asarray(cells) * grid.cell
@@ -241,12 +245,30 @@ def place(rings_by_code: dict[str, list[list[list[float]]]], sizes: dict[str, tu
     return Layout(placements, (x0, x1), (y0, y1))
 
 
-def annotate(fig: go.Figure, geojson: dict, labels: dict[str, list[str]], code_property: str, height: int) -> None:
+def annotate(fig: go.Figure, geojson: dict, labels: dict[str, list[str]], code_property: str, height: int,
+             shorter: tuple[dict[str, list[str]], ...] = ()) -> None:
     """One annotation per district of ``labels`` (its lines): inside the district where it fits, else beside the
-    county with a leader line to a dot in the district; the axes get the ranges that hold every label."""
+    county with a leader line to a dot in the district; the axes get the ranges that hold every label.
+
+    Where the labels find no room, each of the ``shorter`` sets (e.g. without the verdict's words, then the value
+    alone) is tried in turn; where none fits, the map carries no labels and says so (its table has every figure),
+    rather than labels over one another or no map at all."""
     shapes = {f["properties"][code_property]: rings(f["geometry"]) for f in geojson["features"]}
-    sizes = {code: label_size(lines) for code, lines in labels.items()}
-    layout = place({code: shapes[code] for code in labels}, sizes, (MAP_WIDTH - 20 - COLOURBAR_PX, height - MARGINS_PX))
+    plot_px = (MAP_WIDTH - 20 - COLOURBAR_PX, height - MARGINS_PX)
+    for lines_of in (labels, *shorter):
+        sizes = {code: label_size(lines) for code, lines in lines_of.items()}
+        try:
+            layout = place({code: shapes[code] for code in lines_of}, sizes, plot_px)
+        except NoRoom:
+            continue
+        _draw(fig, layout, lines_of)
+        return
+    fig.add_annotation(text="District labels left out: no room for them at this size; the table has every figure.",
+                       xref="paper", yref="paper", x=0, y=-0.02, xanchor="left", yanchor="top", showarrow=False,
+                       font={"size": 11, "color": "#111111"})
+
+
+def _draw(fig: go.Figure, layout: Layout, labels: dict[str, list[str]]) -> None:
     for placed in layout.placements:
         where = ({"x": placed.anchor[0], "y": placed.anchor[1], "showarrow": True, "ax": placed.centre[0],
                   "ay": placed.centre[1], "axref": "x", "ayref": "y", "arrowhead": 0, "arrowwidth": 1,

@@ -112,3 +112,49 @@ def test_drawn_labels_never_overlap_and_stay_in_the_figure(tmp_path, width: int,
         assert figure[0] <= one[0] and one[2] <= figure[2] and figure[1] <= one[1] and one[3] <= figure[3], one
         for other in boxes[i + 1:]:
             assert one[2] <= other[0] or other[2] <= one[0] or one[3] <= other[1] or other[3] <= one[1], (one, other)
+
+
+def stop_search_like_map(notes: list[str]) -> go.Figure:
+    """The pack's stop-and-search map as it crashed (issue 15): two districts with a ratio and no clear difference,
+    five withheld ('–', note 'not shown')."""
+    boundaries = geography.load_boundaries()
+    codes = [f["properties"]["areacd"] for f in boundaries["features"]]
+    values = pd.DataFrame({"area_code": codes, "value": [np.nan, np.nan, 4.11, np.nan, np.nan, 3.44, np.nan],
+                           "verdict": ["similar"] * len(codes), "hover": "x", "note": notes})
+    return charts.choropleth(boundaries, values, "Searches", "Ratio to White", diverging_at=1.0, height=480)
+
+
+def test_a_withheld_district_states_no_verdict() -> None:
+    """A district whose ratio is withheld shows '–' and its note, never 'No clear difference' (there is no
+    comparison to judge; the pack's stop-and-search map said 'No clear difference not shown' on five districts);
+    a district with a ratio keeps its verdict in words. All seven labels are drawn."""
+    notes = ["not shown", "not shown", "†", "not shown", "not shown", "", "not shown"]
+    texts = [a.text for a in stop_search_like_map(notes).layout.annotations]
+    by_name = {t.split("<br>")[0]: t for t in texts}
+    assert len(texts) == 7
+    assert by_name["Breckland"] == "Breckland<br><b>–</b> not shown"
+    assert by_name["Great Yarmouth"] == "Great Yarmouth<br><b>4.11</b><br>No clear difference †"
+    assert by_name["Norwich"] == "Norwich<br><b>3.44</b><br>No clear difference"
+
+
+def squares() -> dict:
+    return {"features": [{"properties": {"code": name}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+                         for name, ring in (("big", BIG), ("small", SMALL))]}
+
+
+def test_labels_that_find_no_room_give_way_to_the_shorter_set() -> None:
+    """Full labels of 150 lines fit no plot; the shorter set (one short line each) does and is drawn."""
+    fig = go.Figure()
+    full = {"big": ["big"] * 150, "small": ["small"] * 150}
+    short = {"big": ["B"], "small": ["S"]}
+    map_labels.annotate(fig, squares(), full, "code", 480, shorter=(short,))
+    assert sorted(a.text for a in fig.layout.annotations) == ["B", "S"]
+
+
+def test_labels_that_fit_nowhere_are_left_out_with_a_note_not_an_error() -> None:
+    """Labels of 2,000 x 2,000 px fit no plot: the map is drawn without labels and says so."""
+    fig = go.Figure()
+    huge = {"big": ["x" * 300] * 150, "small": ["y" * 300] * 150}
+    map_labels.annotate(fig, squares(), huge, "code", 480, shorter=(huge,))
+    assert [a.text for a in fig.layout.annotations] == [
+        "District labels left out: no room for them at this size; the table has every figure."]
