@@ -259,16 +259,11 @@ def choropleth(
                       "title": {"text": f"{value_label} (log scale)", "side": "right"}}
     has_verdict = diverging_at is not None and "verdict" in by_code.columns
     fig = go.Figure()
-    labels: dict[str, list[str]] = {}
-    without_words: dict[str, list[str]] = {}
-    value_only: dict[str, list[str]] = {}
+    label_sets: tuple[dict[str, list[str]], ...] = ({}, {}, {})  # longest first (map_labels.district_label)
     mean_lat = np.mean([pt[1] for f in geojson["features"] for ring in map_labels.rings(f["geometry"]) for pt in ring])
     for feature in geojson["features"]:
         code, name = feature["properties"][code_property], feature["properties"][name_property]
-        xs, ys = [], []
-        for ring in map_labels.rings(feature["geometry"]):
-            xs += [p[0] for p in ring] + [None]
-            ys += [p[1] for p in ring] + [None]
+        xs, ys = map_labels.outline(feature["geometry"])
         value = by_code["value"].get(code, np.nan)
         verdict = verdicts.parse(by_code["verdict"].get(code)) if has_verdict else None
         clear = verdict in (verdicts.Verdict.HIGHER, verdicts.Verdict.LOWER) if has_verdict else True
@@ -292,12 +287,10 @@ def choropleth(
         shown = _fmt(value) if known else "–"
         words = [verdicts.label_of(verdict)] if has_verdict and verdict is not None and known else []
         note = f" {by_code['note'].get(code)}" if "note" in by_code and by_code["note"].get(code) else ""
-        names = wrap_label(name, 18).split("<br>")
-        labels[code] = [*names, f"<b>{shown}</b>", *words]
-        labels[code][-1] += note
-        without_words[code], value_only[code] = [*names, f"<b>{shown}</b>{note}"], [f"<b>{shown}</b>{note}"]
-    # where the labels find no room: without the verdict's words (the hatching still tells them), then the value
-    map_labels.annotate(fig, geojson, labels, code_property, height, shorter=(without_words, value_only))
+        lines = map_labels.district_label(wrap_label(name, 18), shown, words, note)
+        for chosen, label in zip(label_sets, lines, strict=True):
+            chosen[code] = label
+    map_labels.annotate(fig, geojson, label_sets[0], code_property, height, shorter=label_sets[1:])
     fig.add_trace(go.Scatter(
         x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
         marker={"colorscale": scale, "cmin": low, "cmax": high, "color": [low], "showscale": True,

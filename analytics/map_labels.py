@@ -245,6 +245,25 @@ def place(rings_by_code: dict[str, list[list[list[float]]]], sizes: dict[str, tu
     return Layout(placements, (x0, x1), (y0, y1))
 
 
+def outline(geometry: dict) -> tuple[list[float | None], list[float | None]]:
+    """A Polygon's or MultiPolygon's exterior rings as one trace's x and y, rings parted by None."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for ring in rings(geometry):
+        xs += [p[0] for p in ring] + [None]
+        ys += [p[1] for p in ring] + [None]
+    return xs, ys
+
+
+def district_label(name: str, value: str, words: list[str], note: str) -> tuple[list[str], ...]:
+    """A district's label lines, longest first: its name (``<br>`` where wrapped), value and verdict's words with
+    the note; then without the words (the map's hatching still tells them); then the value and note alone."""
+    names, value_line = name.split("<br>"), f"<b>{value}</b>"
+    full = [*names, value_line, *words]
+    full[-1] += note
+    return full, [*names, value_line + note], [value_line + note]
+
+
 def annotate(fig: go.Figure, geojson: dict, labels: dict[str, list[str]], code_property: str, height: int,
              shorter: tuple[dict[str, list[str]], ...] = ()) -> None:
     """One annotation per district of ``labels`` (its lines): inside the district where it fits, else beside the
