@@ -205,10 +205,17 @@ def p_text(p: float | None) -> str:
 
 
 def counts(column: pd.Series) -> pd.Series:
-    """Counts as they are; a column that disclosure control has mixed with ``[c]`` becomes text throughout."""
+    """Counts as they are; a column that disclosure control has mixed with ``[c]`` becomes text throughout, every
+    whole number in it with thousands separators (a count held as text, '4709', too)."""
     if pd.api.types.is_numeric_dtype(column):
         return column
-    return column.map(lambda v: v if isinstance(v, str) else (MISSING if pd.isna(v) else f"{int(v):,}"))
+    return column.map(_count_text)
+
+
+def _count_text(value: object) -> str:
+    if isinstance(value, str):
+        return f"{int(value):,}" if value.isdigit() else value
+    return MISSING if pd.isna(value) else f"{int(value):,}"  # type: ignore[call-overload]
 
 
 def _value_with_unit(value, unit: str) -> str:
