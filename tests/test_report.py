@@ -785,3 +785,36 @@ def test_the_sections_state_their_findings_in_plain_words(scrutiny):
     assert sections == tuple(narrative.plain_sentence(f, scrutiny.data.confidence) for f in
                              pack_findings.ordered(district))
     assert all("likely range" in s and "adjusted interval" not in s for s in sections)
+
+
+#: Tables wider than the text column, as Chromium lays the pack out for print (A4 less 15 mm margins each side).
+TABLES_PAST_THE_COLUMN_JS = """() => {
+  const body = document.body, style = getComputedStyle(body);
+  const right = body.getBoundingClientRect().right - parseFloat(style.paddingRight) + 0.5;
+  return [...document.querySelectorAll('table')].filter(t => t.getBoundingClientRect().right > right)
+    .map(t => (t.querySelector('caption, th') || t).textContent.trim().slice(0, 80));
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("edition", ["scrutiny", "officers"])
+def test_every_table_fits_the_printed_page(edition, request, tmp_path):
+    """Chromium lays the pack's HTML out as it prints it (print media, the A4 text column of 180 mm): no table is
+    wider than the column (the 'What changed' table had 11 columns and its verdicts were cut at the page edge:
+    'No clea difference')."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import launch_chromium, require_chromium
+
+    require_chromium("the pack's table width test")
+    page_file = tmp_path / "pack.html"
+    page_file.write_text(request.getfixturevalue(edition).html, encoding="utf-8")
+    column_px = round(180 / 25.4 * 96)
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": column_px, "height": 1000})
+        page.emulate_media(media="print")
+        page.goto(page_file.as_uri())
+        wide = page.evaluate(TABLES_PAST_THE_COLUMN_JS)
+        browser.close()
+    assert wide == []

@@ -186,20 +186,22 @@ def what_changed_table(data: PackData) -> Table:
         now_value = DASH if hidden or pd.isna(r.now_value) else num(r.now_value, digits)
         then_value = DASH if hidden or pd.isna(r.before_value) else num(r.before_value, digits)
         rows.append(row([
-            r.measure, r.comparison, month_label(r.month), _published_count(int(r.now), data.suppressing),
-            month_label(r.earlier_month), _published_count(int(r.before), data.suppressing), now_value, then_value,
-            DASH if hidden or pd.isna(r.ratio) else num(r.ratio),
-            DASH if pd.isna(r.p_adjusted) else p_text(r.p_adjusted),
-            verdict_text(r.verdict),
-        ], ("label", "", "", "n", "", "n", "", "", "", "", ""), "sig" if verdicts.is_difference(r.verdict) else ""))
+            r.measure, r.comparison,
+            f"{month_label(r.month)} ({_published_count(int(r.now), data.suppressing)})",
+            f"{month_label(r.earlier_month)} ({_published_count(int(r.before), data.suppressing)})",
+            now_value, then_value, DASH if hidden or pd.isna(r.ratio) else num(r.ratio),
+            DASH if pd.isna(r.p_adjusted) else p_text(r.p_adjusted), verdict_text(r.verdict),
+        ], ("label", "", "", "", "", "", "", "", ""), "sig" if verdicts.is_difference(r.verdict) else ""))
     maturity = data.maturity
     incomplete = (f" Months from {maturity.first_incomplete_month:%B %Y} are incomplete for offenders and outcomes "
                   f"(under the {maturity.follow_up_days}-day follow-up) and are not compared."
                   if maturity is not None and _incomplete_by(maturity, data.month) else "")
-    return Table(("Measure", "Compared with", "Latest complete month", "Count", "Earlier month", "Count then",
-                  f"Now ({periods.RATE_UNIT} or %)", "Then", "Change (ratio)", "Adjusted p", "Verdict"), tuple(rows),
-                 "Rates per 1,000 children per year over each month's days (exact conditional test of two Poisson "
-                 "counts); outcome 22 shares of concluded suspect records in the cohort (Fisher's exact test); "
+    # nine columns (eleven ran off the PDF page): each month with its count in brackets, units in the caption
+    return Table(("Measure", "Compared with", "Latest complete month (count)", "Earlier month (count)", "Now", "Then",
+                  "Change (ratio)", "Adjusted p", "Verdict"), tuple(rows),
+                 f"Now and Then: rates {periods.RATE_UNIT} over each month's days (exact conditional test of two "
+                 "Poisson counts), or outcome 22 shares, % of concluded suspect records in the cohort (Fisher's exact "
+                 "test); each month's count in brackets; "
                  f"verdicts adjusted for every comparison in the table.{incomplete}", counts=True)
 
 
