@@ -36,9 +36,11 @@ def partner_tables(section: PartnerSection) -> tuple[Table, ...]:
     out = []
     for result in section.tables:
         table = result.table
-        headers = ("Period", "Group", "Count", "Denominator", "Rate or share", "Ratio (adjusted interval)",
-                   "Verdict", "Note")
-        classes = ("label", "label", "n", "", "ci", "ci", "", "note")
+        rate_units = set(table["unit"].astype(str)) - {"%"}
+        shared = rate_units.pop() if len(rate_units) == 1 else None  # named once in the header, not in every cell
+        headers = ("Period", "Group", "Count", "Denominator", f"Rate {shared} or share" if shared else "Rate or share",
+                   "Ratio (adjusted interval)", "Verdict", "Note")
+        classes = ("label", "label", "n", "", "", "ci", "", "note")  # the rate may wrap: eight columns fit the page
         rows = []
         for _, shown in table.iterrows():
             rel = str(shown["reliability"])
@@ -47,7 +49,7 @@ def partner_tables(section: PartnerSection) -> tuple[Table, ...]:
             source_suppressed = bool(shown.get("source_suppressed", False))
             rate = (DASH if source_suppressed or pd.isna(shown["rate"]) else
                     estimate(shown["rate"], shown["rate_lower"], shown["rate_upper"], rel, digits)
-                    + (" %" if unit == "%" else f" {unit}"))
+                    + (" %" if unit == "%" else "" if unit == shared else f" {unit}"))
             is_ref = bool(shown["is_reference"])
             ratio = "reference" if is_ref else estimate(shown["ratio"], shown["ratio_lower"], shown["ratio_upper"], rel)
             cells = [shown["split"], f"{shown['group']} (reference)" if is_ref else shown["group"],
