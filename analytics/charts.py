@@ -39,10 +39,10 @@ DIVERGING = [[0.0, "#2166AC"], [0.5, "#F7F7F7"], [1.0, "#B2182B"]]
 FONT = {"family": "DejaVu Sans, Arial, sans-serif", "size": 13, "color": "#222222"}
 
 
-def _layout(fig: go.Figure, title: str, subtitle: str = "", height: int = 420) -> go.Figure:  # long titles: smaller
+def _layout(fig: go.Figure, title: str, subtitle: str = "", height: int = 420) -> go.Figure:  # wrapped: chart_text
     text = f"<b>{title}</b>" + (f"<br><span style='font-size:12px;color:#555'>{subtitle}</span>" if subtitle else "")
     fig.update_layout(
-        title={"text": text, "x": 0, "xanchor": "left", "font": {"size": min(17, max(11, 1360 // (len(title) or 1)))}},
+        title={"text": text, "x": 0, "xanchor": "left", "font": {"size": 17}},
         template="simple_white",
         font=FONT,
         height=height,

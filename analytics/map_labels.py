@@ -12,6 +12,7 @@ everything is placed again.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -275,16 +276,29 @@ def annotate(fig: go.Figure, geojson: dict, labels: dict[str, list[str]], code_p
     shapes = {f["properties"][code_property]: rings(f["geometry"]) for f in geojson["features"]}
     plot_px = (MAP_WIDTH - 20 - COLOURBAR_PX, height - MARGINS_PX)
     for lines_of in (labels, *shorter):
-        sizes = {code: label_size(lines) for code, lines in lines_of.items()}
-        try:
-            layout = place({code: shapes[code] for code in lines_of}, sizes, plot_px)
-        except NoRoom:
-            continue
-        _draw(fig, layout, lines_of)
-        return
+        sizes = tuple((code, label_size(lines)) for code, lines in lines_of.items())
+        layout = _placed(tuple((code, _frozen(shapes[code])) for code in lines_of), sizes, plot_px)
+        if layout is not None:
+            _draw(fig, layout, lines_of)
+            return
     fig.add_annotation(text="District labels left out: no room for them at this size; the table has every figure.",
                        xref="paper", yref="paper", x=0, y=-0.02, xanchor="left", yanchor="top", showarrow=False,
                        font={"size": 11, "color": "#111111"})
+
+
+@functools.lru_cache(maxsize=64)
+def _placed(shapes: tuple, sizes: tuple, plot_px: tuple[float, float]) -> Layout | None:
+    """:func:`place` (None where no room), once per geometry, label sizes and plot: a page rerun that redraws the
+    same map does not rasterise and search again."""
+    try:
+        return place({code: [list(map(list, ring)) for ring in rings_] for code, rings_ in shapes}, dict(sizes),
+                     plot_px)
+    except NoRoom:
+        return None
+
+
+def _frozen(shapes: list[list[list[float]]]) -> tuple:
+    return tuple(tuple(tuple(point) for point in ring) for ring in shapes)
 
 
 def _draw(fig: go.Figure, layout: Layout, labels: dict[str, list[str]]) -> None:
