@@ -23,7 +23,8 @@ import pandas as pd
 import pytest
 
 from analytics.filters import Filters
-from analytics.load import LoadError, fingerprint_and_check_text, load_extract, pseudonymise, versions_dir
+from analytics.load import LoadError, fingerprint_and_check_text, load_extract, versions_dir
+from analytics.load.pseudonymise import pseudonymise
 from analytics.store import NoDataError, Store
 from analytics.store.errors import CONNECTION_CONFIG
 from tests import cli_batch

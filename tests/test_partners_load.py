@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.load import LoadError, load_extract, pseudonymise, versions_dir
+from analytics.load import LoadError, load_extract, versions_dir
+from analytics.load.pseudonymise import pseudonymise
 from analytics.partners import INDICATOR_COLUMNS, convert_dfe, link_flags, load_indicators
 from analytics.store import DatabaseError, PartnerBuilder, PartnerStore, Store
 from sample_data.partners import DFE_FILE, FTE_FILE, PARTNERS_DIR

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -46,9 +46,11 @@ from analytics.load.read import (
     normalise_line_endings,
     read_header,
 )
-from analytics.store import BUILD_MEMORY_LIMIT, DatabaseError, ExtractReader, PublicationBuilder
-from analytics.store.errors import one_line
-from analytics.store.staging import staged_csv_select, staged_parquet_select
+from analytics.store.errors import DatabaseError, one_line
+from analytics.store.staging import BUILD_MEMORY_LIMIT, ExtractReader, staged_csv_select, staged_parquet_select
+
+if TYPE_CHECKING:  # the builder lives in the parent; the child never imports it (nor pandas)
+    from analytics.store.build import PublicationBuilder
 
 #: The exit status of a child that refused the file (its last line on standard error says why).
 REFUSED = 2

@@ -16,10 +16,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analytics import schema
-from analytics.store import Pads, PublicationBuilder
 from analytics.store.errors import one_line
+from analytics.store.staging import Pads
+
+if TYPE_CHECKING:  # the builder is handed in; importing it here would import pandas (analytics.lazy)
+    from analytics.store.build import PublicationBuilder
 
 CHUNK = 1 << 24  # 16 MiB
 PARQUET_MAGIC = b"PAR1"

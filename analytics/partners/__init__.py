@@ -14,28 +14,48 @@
 child reader) never needs lifelines, ``scipy.stats`` or plotly, which take about 3 s to import.
 
 Pure Python; the SQL is in ``analytics.store.partners``.
+
+The names below are imported on first use too (PEP 562, ``analytics.lazy``): the flags' child reader
+(``python -m analytics.partners.isolated``) imports neither pandas nor the loaders.
 """
 
-from analytics.partners.contract import (
-    AGE_BANDS,
-    ETHNIC_GROUPS,
-    FLAG_COLUMNS,
-    FLAG_LABELS,
-    FLAG_OPTIONAL_COLUMNS,
-    FLAGS,
-    INDICATOR_COLUMNS,
-    MEASURES,
-    OVERLAY_MEASURES,
-    SUPPRESSED_MARK,
-    TOTAL_GROUP,
-    UPPER_TIER_AREAS,
-    Checked,
-    validate_flags,
-    validate_indicators,
-)
-from analytics.partners.dfe import DFE_CHARACTERISTICS, DFE_REQUIRED, Conversion, academic_year, convert_dfe
-from analytics.partners.load import PartnerLoadResult, link_flags, load_indicators
+from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from analytics import lazy
+
+if TYPE_CHECKING:
+    from analytics.partners.contract import (
+        AGE_BANDS,
+        ETHNIC_GROUPS,
+        FLAG_COLUMNS,
+        FLAG_LABELS,
+        FLAG_OPTIONAL_COLUMNS,
+        FLAGS,
+        INDICATOR_COLUMNS,
+        MEASURES,
+        OVERLAY_MEASURES,
+        SUPPRESSED_MARK,
+        TOTAL_GROUP,
+        UPPER_TIER_AREAS,
+        Checked,
+        validate_flags,
+        validate_indicators,
+    )
+    from analytics.partners.dfe import DFE_CHARACTERISTICS, DFE_REQUIRED, Conversion, academic_year, convert_dfe
+    from analytics.partners.load import PartnerLoadResult, link_flags, load_indicators
+
+#: The module defining each public name, imported on first use (``analytics.lazy``).
+_DEFINED_IN = lazy.by_name({
+    "contract": (
+        "AGE_BANDS", "Checked", "ETHNIC_GROUPS", "FLAGS", "FLAG_COLUMNS", "FLAG_LABELS",
+        "FLAG_OPTIONAL_COLUMNS", "INDICATOR_COLUMNS", "MEASURES", "OVERLAY_MEASURES", "SUPPRESSED_MARK",
+        "TOTAL_GROUP", "UPPER_TIER_AREAS", "validate_flags", "validate_indicators",
+    ),
+    "dfe": ("Conversion", "DFE_CHARACTERISTICS", "DFE_REQUIRED", "academic_year", "convert_dfe",),
+    "load": ("PartnerLoadResult", "link_flags", "load_indicators",),
+})
 __all__ = [
     "AGE_BANDS",
     "DFE_CHARACTERISTICS",
@@ -61,3 +81,4 @@ __all__ = [
     "validate_flags",
     "validate_indicators",
 ]
+__getattr__, __dir__ = lazy.exports(__name__, _DEFINED_IN)

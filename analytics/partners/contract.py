@@ -26,11 +26,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from analytics import schema
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: the flags' child reader never needs it
+    import pandas as pd
 
 INDICATOR_COLUMNS: tuple[str, ...] = (
     "source", "measure", "area_code", "period_start", "period_end", "age_band", "ethnic_group",
@@ -250,4 +251,6 @@ def validate_flags(rows: Sequence[tuple[int, dict[str, str] | None, str]], today
 
 
 def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=list(columns)) if rows else pd.DataFrame({c: [] for c in columns})

@@ -19,9 +19,9 @@ from analytics.load import (
     fingerprint_and_check_text,
     normalise_column_name,
     normalise_identifier,
-    pseudonymise,
     read_header,
 )
+from analytics.load.pseudonymise import pseudonymise
 
 Row = tuple[int, dict[str, str] | None, str]
 

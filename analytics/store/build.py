@@ -21,6 +21,7 @@ import pyarrow as pa
 from analytics import schema
 from analytics.store.errors import connect, database_errors
 from analytics.store.staging import (
+    BUILD_MEMORY_LIMIT,
     MALFORMED_LINES_SQL,
     Pads,
     parquet_schema_statement,
@@ -94,10 +95,6 @@ PARTNER_TABLES: tuple[str, ...] = tuple(PARTNER_TABLE_COLUMNS)
 RECORD_KEY_EXPRESSION = "CAST('0x' || left(sha256('ckm-record:' || c.person_id || ':' || c.record_id), 2) AS INTEGER)"
 PERSON_KEY_EXPRESSION = "CAST('0x' || left(sha256('ckm-person:' || c.person_id), 2) AS INTEGER)"
 
-#: DuckDB's memory budget while building a publication (it spills to disk beyond it). DuckDB's own
-#: default is 80 % of RAM, which a 10^7-record load fills (7 GB measured); ``MONITOR_LOAD_MEMORY_LIMIT``
-#: overrides, e.g. ``8GB``.
-BUILD_MEMORY_LIMIT = "2500MB"
 
 
 class PublicationBuilder:

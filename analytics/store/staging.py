@@ -25,6 +25,10 @@ import pyarrow as pa
 from analytics import schema
 from analytics.store.errors import connect_in_memory, database_errors
 
+#: DuckDB's memory budget while building a publication (it spills to disk beyond it). DuckDB's own
+#: default is 80 % of RAM, which a 10^7-record load fills (7 GB measured); ``MONITOR_LOAD_MEMORY_LIMIT``
+#: overrides, e.g. ``8GB``.
+BUILD_MEMORY_LIMIT = "2500MB"
 CSV_OPTIONS = (
     "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
     "ignore_errors = true, store_rejects = true, strict_mode = true, parallel = false"
