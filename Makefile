@@ -35,8 +35,9 @@ run: $(VENV)/.synced $(DB)
 	$(PY) -m streamlit run dashboard.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
-# `make test`: every tier but the slow one (unit, data, app, browser). `make test-slow`: the long simulations, stress
-# and concurrency tests and the twenty browser sessions. CI (.ci/run) runs both; `make test-all` runs both at once.
+# `make test`: every tier but the slow one (unit, data, app, one browser flow). `make test-slow`: the long simulations,
+# stress and concurrency tests, the browser sweeps of every page, sign-in and the twenty browser sessions. CI (.ci/run)
+# runs both; `make test-all` runs both at once.
 test: $(VENV)/.synced
 	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not slow" $(PYTEST_ARGS)
 

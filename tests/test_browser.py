@@ -5,6 +5,10 @@ must draw its charts with no exception or error alert and fetch nothing from out
 screenshotted (full page) into ``$SCREENSHOT_DIR`` or ``screenshots/`` at the repo root, in a folder
 named by the test. The tests skip with the reason when Chromium is missing, and fail instead when
 ``CI=true``.
+
+``make test`` keeps one end-to-end flow in the browser (a filter chosen on one page applies on another); the
+page-by-page sweep and the deep link to a second, fresh server are in the slow tier (``make test-slow``, which CI
+runs after ``make test``), beside ``test_accessibility``'s sweep of every page as every role (docs/DECISIONS.md).
 """
 
 from __future__ import annotations
@@ -99,6 +103,7 @@ def assert_healthy(tab, what: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+@pytest.mark.slow  # 14 pages, about 5 minutes of one process on the 2-core machine
 @pytest.mark.parametrize("path", [p for p, _, _ in PAGES], ids=[Path(p).stem for p, _, _ in PAGES])
 def test_page_loads_and_draws_its_charts(page, server, path):
     if not (bs.ROOT / path).is_file():
@@ -148,6 +153,7 @@ def test_filter_chosen_on_one_page_applies_on_another(page, server):
     # benchmarks/dashboard_latency.py, not asserted here: timing on a shared machine is a benchmark, not a test.
 
 
+@pytest.mark.slow  # starts a second server on purpose
 def test_deep_link_on_a_fresh_server_shows_the_same_figures(browser, server, dashboard_db, tmp_path):
     link = f"/disproportionality?area={NORWICH}&role=suspect"
     with bs.Server(dashboard_db, tmp_path / "fresh-server.log") as fresh:

@@ -29,6 +29,7 @@ from tests import browser_support as bs
 from tests.guards import STEP_GUARD_MS
 
 pytestmark = [pytest.mark.browser,
+              pytest.mark.slow,  # a provider, a signing-in server and three sign-ins: about 2 minutes (make test-slow)
               pytest.mark.filterwarnings("ignore::DeprecationWarning")]  # the mock provider uses old Authlib APIs
 
 ROOT = Path(__file__).resolve().parents[1]
