@@ -68,7 +68,6 @@ and the tables are the raw ones).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,16 +120,10 @@ class Concordance:
 
     def shares(self, stratum: str, officer_group: str) -> tuple[np.ndarray, float]:
         """The self-defined groups' shares (in ``GROUPS`` order) and the concordant children behind them."""
-        return self._shares_by_key[(stratum, officer_group)]
-
-    @functools.cached_property
-    def _shares_by_key(self) -> dict[tuple[str, str], tuple[np.ndarray, float]]:
-        """``shares`` for every (stratum, officer group), worked out once (the co-offending weights ask per pair)."""
-        found = {}
-        for key, row in zip(self.counts.index, self.counts[list(GROUPS)].to_numpy(dtype=float), strict=True):
-            children = float(row.sum())
-            found[key] = (row / children if children > 0 else np.zeros(len(GROUPS))), children
-        return found
+        at = self.counts.index.get_loc((stratum, officer_group))
+        values = np.array(self.counts[list(GROUPS)].to_numpy(dtype=float)[at], dtype=float).reshape(-1)
+        children = float(values.sum())
+        return (values / children if children > 0 else np.zeros(len(GROUPS))), children
 
     def stratum(self, district: str, officer_group: str) -> str | None:
         """The district's own concordance where it has enough children, else the selection's (None: no child of
