@@ -96,7 +96,6 @@ RECORD_KEY_EXPRESSION = "CAST('0x' || left(sha256('ckm-record:' || c.person_id |
 PERSON_KEY_EXPRESSION = "CAST('0x' || left(sha256('ckm-person:' || c.person_id), 2) AS INTEGER)"
 
 
-
 class PublicationBuilder:
     """Builds one new database file. Every statement binds its values as parameters."""
 
