@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import schema
 from analytics.filters import Filters
 from analytics.load import load_extract
-from analytics.partners import journeys, link_flags, linkage, survival
+from analytics.partners import disclosure, journeys, link_flags, linkage, survival
 from analytics.store import PartnerStore, Store
 from sample_data import PLANTED_SEED, generate_extract
 from sample_data.journeys import JOURNEY_PLANTED, plant_victim_suspect
@@ -138,14 +138,15 @@ def test_pathways_equal_the_raw_recomputation(journey_db, raw):
 
 
 def test_upset_set_sizes_equal_the_raw_recomputation(journey_db, raw):
-    sets = journeys.role_marker_sets(product_records(journey_db))
-    sizes = journeys.set_sizes(sets).set_index("set")["children"]
+    records = product_records(journey_db)
+    sets, keys = journeys.role_marker_sets(records), disclosure.person_keys(records)
+    sizes = journeys.set_sizes(sets, keys).set_index("set")["children"]
     assert sizes["victim"] == raw[raw["role"] == "victim"]["person_id"].nunique()
     assert sizes["suspect"] == raw[raw["role"] != "victim"]["person_id"].nunique()
     for marker in schema.RISK_MARKERS:
         marked = raw[raw[marker].str.lower().isin(schema.TRUE_VALUES)]
         assert sizes[marker] == marked["person_id"].nunique(), marker
-    combos = journeys.intersections(sets, top=100)
+    combos = journeys.intersections(sets, keys, top=100)
     assert combos["children"].sum() == len(sets)  # every child in exactly one combination
 
 
@@ -201,11 +202,11 @@ def test_scrutiny_sees_no_small_count(journey_db):
     records = product_records(journey_db)
     end = journeys.end_of_data(records)
     crossover = journeys.crossover(records, "victim_to_suspect", end, audience="scrutiny").table
-    paths = journeys.controlled_counts(journeys.pathways(records), "children", "scrutiny")
-    sets = journeys.role_marker_sets(records)
+    paths = journeys.pathway_totals(journeys.pathways(records), "scrutiny")
+    sets, keys = journeys.role_marker_sets(records), disclosure.person_keys(records)
     km = survival.cumulative_incidence(records, end, audience="scrutiny").table
     for frame, column in ((crossover, "events"), (crossover, "denominator"), (paths, "children"),
-                          (journeys.intersections(sets, "scrutiny", top=200), "children"),
+                          (journeys.intersections(sets, keys, "scrutiny", top=200), "children"),
                           (km, "events"), (km, "at_risk"), (km, "children")):
         numbers = [v for v in frame[column] if not isinstance(v, str)]
         assert not [v for v in numbers if 1 <= v <= 4], column

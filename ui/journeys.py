@@ -8,7 +8,7 @@ import streamlit as st
 
 from analytics import charts, verdicts
 from analytics.filters import Filters
-from analytics.partners import FLAG_LABELS, FLAGS, figures, journeys, linkage, survival
+from analytics.partners import FLAG_LABELS, FLAGS, disclosure, figures, journeys, linkage, survival
 from analytics.store import PartnerStore
 from ui import cached, render
 
@@ -46,15 +46,14 @@ def crossover(filters: Filters, version: str, flag: str | None, direction: str,
 
 @cached.analytics_cache()
 def pathways(filters: Filters, version: str, flag: str | None, audience: str) -> pd.DataFrame:
-    paths = journeys.pathways(records(filters, version, flag))
-    totals = paths.groupby(["first", "next"])["children"].sum().reset_index()
-    return journeys.controlled_counts(totals, "children", audience)
+    return journeys.pathway_totals(journeys.pathways(records(filters, version, flag)), audience)
 
 
 @cached.analytics_cache()
 def upset(filters: Filters, version: str, flag: str | None, audience: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    sets = journeys.role_marker_sets(records(filters, version, flag))
-    return journeys.intersections(sets, audience), journeys.set_sizes(sets, audience)
+    frame = records(filters, version, flag)
+    sets, keys = journeys.role_marker_sets(frame), disclosure.person_keys(frame)
+    return journeys.intersections(sets, keys, audience), journeys.set_sizes(sets, keys, audience)
 
 
 @cached.analytics_cache()
@@ -89,8 +88,8 @@ def match_rate_panel(filters: Filters, version: str) -> None:
     right.markdown("**Children in view with any partner flag** (by the police group)")
     render.table(_share_table(police_side, "flagged", "With a flag"), where=right, hide_index=True, width="stretch")
     st.caption("Linkage that fails more often for some groups makes their flagged children look fewer: read the "
-               "linked views with these match rates. Shares with Wilson intervals; counts 1-4 shown as [c] for "
-               "scrutiny.")
+               "linked views with these match rates. Shares with Wilson intervals; for scrutiny, counts are perturbed "
+               "slightly and 1-4 shown as [c].")
 
 
 def crossover_view(filters: Filters, version: str, flag: str | None, key: str) -> None:

@@ -7,6 +7,8 @@ since linkage that fails more often for some groups creates false disparities:
 * partner side: of the children in the flags extract, by the group the partner records, the share whose
   pseudonym matches a child in the crime records (Wilson intervals);
 * police side: of the children in view, by their group, the share with any partner flag.
+
+For scrutiny, the counts are perturbed (``disclosure``) before the shares are computed.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics import schema, stats, suppression
+from analytics.partners import disclosure
 from analytics.partners.contract import FLAG_LABELS
+from analytics.partners.journeys import recorded_dates
 
 
 def flagged_children(records: pd.DataFrame, flags: pd.DataFrame, flag: str) -> set[str]:
     """The children of ``records`` with a ``flag`` period overlapping their first-to-last record."""
-    span = records.assign(date=pd.to_datetime(records["recorded_date"])).groupby("person_id")["date"].agg(
+    span = records.assign(date=recorded_dates(records)).groupby("person_id")["date"].agg(
         ["min", "max"])
     chosen = flags[flags["flag"] == flag].merge(span, left_on="person_id", right_index=True)
     start = pd.to_datetime(chosen["flag_start"])
@@ -37,30 +41,34 @@ def with_flag(records: pd.DataFrame, flags: pd.DataFrame, flag: str | None) -> p
     return records[records["person_id"].isin(flagged_children(records, flags, flag))]
 
 
-def _shares(frame: pd.DataFrame, count: str, total: str, confidence: float, audience: str) -> pd.DataFrame:
-    shares = stats.wilson_ci_array(frame[count].to_numpy(float), frame[total].to_numpy(float), confidence)
-    out = frame.assign(share=100 * shares.estimate, lower=100 * shares.lower, upper=100 * shares.upper)
-    if suppression.audience_applies_suppression(audience):
-        for column in (count, total):
-            mask = suppression.primary_mask(out[column].to_numpy())
-            out[column] = out[column].astype(object).mask(pd.Series(mask, index=out.index), suppression.SUPPRESSED)
-            out.loc[mask, ["share", "lower", "upper"]] = float("nan")
+def _shares(counts: pd.DataFrame, subset: str, confidence: float, audience: str) -> pd.DataFrame:
+    """By group (every group in the standard order, those with no child left out): ``children``, ``subset`` and
+    the share (Wilson), from the counts ``audience`` may know (perturbed for scrutiny), then 1-4 as [c]."""
+    order = list(schema.ETHNIC_GROUPS_WITH_NOT_STATED)
+    counts = counts[counts["ethnic_group"].isin(order)].set_index("ethnic_group").reindex(order).dropna()
+    frame = disclosure.as_known(counts.astype("int64").reset_index(), ("children", subset), audience,
+                                parts={subset: "children"})
+    shares = stats.wilson_ci_array(frame[subset].to_numpy(float), frame["children"].to_numpy(float), confidence)
+    out = frame[["ethnic_group", "children", subset]].assign(
+        share=100 * shares.estimate, lower=100 * shares.lower, upper=100 * shares.upper)
+    out = disclosure.hide_small(out, ("children", subset), audience)
+    hidden = (out["children"] == suppression.SUPPRESSED) | (out[subset] == suppression.SUPPRESSED)
+    out.loc[hidden, ["share", "lower", "upper"]] = float("nan")
     return out
 
 
 def partner_match_rates(linked: pd.DataFrame, confidence: float = schema.DEFAULT_CONFIDENCE,
                         audience: str = "analyst") -> pd.DataFrame:
-    """By partner-recorded group: children in the flags extract, matched to a police record, share matched."""
-    frame = linked.groupby("ethnic_group").agg(children=("person_id", "size"), matched=("matched", "sum"))
-    frame = frame.reindex(list(schema.ETHNIC_GROUPS_WITH_NOT_STATED)).dropna().astype(int).reset_index()
-    return _shares(frame, "matched", "children", confidence, audience)
+    """By partner-recorded group: children in the flags extract, matched to a police record, share matched
+    (``linked``: one row per child, ``PartnerStore.linked_persons``)."""
+    counts = disclosure.count_children(linked, ["ethnic_group"], subsets=("matched",))
+    return _shares(counts, "matched", confidence, audience)
 
 
 def police_flag_rates(children: pd.DataFrame, confidence: float = schema.DEFAULT_CONFIDENCE,
                       audience: str = "analyst") -> pd.DataFrame:
     """By police group: children in view, those with any partner flag, share (``PartnerStore.children_with_flags``)."""
-    per_child = children.assign(flag=children["flag"].notna()).groupby(
-        ["ethnic_group", "person_id"])["flag"].max().reset_index()
-    frame = per_child.groupby("ethnic_group").agg(children=("person_id", "size"), flagged=("flag", "sum"))
-    frame = frame.reindex(list(schema.ETHNIC_GROUPS_WITH_NOT_STATED)).dropna().astype(int).reset_index()
-    return _shares(frame, "flagged", "children", confidence, audience)
+    per_child = children.assign(flagged=children["flag"].notna()).groupby(
+        ["ethnic_group", "person_id"]).agg(flagged=("flagged", "max"), person_ckey=("person_ckey", "first"))
+    counts = disclosure.count_children(per_child.reset_index(), ["ethnic_group"], subsets=("flagged",))
+    return _shares(counts, "flagged", confidence, audience)

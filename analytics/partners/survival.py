@@ -7,8 +7,13 @@ child's records allow (``journeys.birth_windows``). With no competing event (dea
 recorded) the Aalen–Johansen estimator reduces to 1 − Kaplan–Meier, which is what is reported, with lifelines'
 exponential Greenwood (log(−log)) confidence intervals.
 
-Disclosure control: a curve is drawn only for a group with at least ``UNRELIABLE_BELOW`` events; for the scrutiny
-audience, numbers at risk and events of 1-4 in the table are ``[c]``.
+Disclosure control for the scrutiny audience: the estimate is made from perturbed counts, not from the children
+(the approach of OpenSAFELY's ``kaplan-meier-function`` action, which re-estimates from rounded counts; here the
+counts are perturbed by the Cell Key Method, ``disclosure``). Times are rounded up to whole months; the children
+with a next involvement, and those censored, in each month of follow-up are counted and perturbed, each cell by
+its own cell key, and the product-limit estimate and its intervals are lifelines' on those counts (as weights). A
+curve is drawn only for a group with at least ``UNRELIABLE_BELOW`` (perturbed) events; children, events and numbers
+at risk of 1-4 in the table are ``[c]``, and an incidence from a hidden number of events is not shown.
 """
 
 from __future__ import annotations
@@ -21,17 +26,20 @@ import pandas as pd
 from lifelines import KaplanMeierFitter
 
 from analytics import schema, suppression
-from analytics.partners.journeys import DAYS_PER_YEAR, birth_windows
+from analytics.partners import disclosure
+from analytics.partners.journeys import DAYS_PER_YEAR, birth_windows, recorded_dates
 
 TIMEPOINTS_MONTHS: tuple[int, ...] = (6, 12, 24)
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 METHOD = ("Kaplan–Meier (lifelines) cumulative incidence 1 − S(t) of a next involvement, censored at the end of "
           "the data and at the 18th birthday; exponential Greenwood intervals")
+CONTROLLED_METHOD = (METHOD + "; for scrutiny, estimated from perturbed counts of children by month of follow-up "
+                     "(times rounded up to whole months), so that no child can be told apart")
 
 
 def follow_up(records: pd.DataFrame, end_of_data: date) -> pd.DataFrame:
     """Per child: group, days from the first record to the next record on a later date (event) or to censoring."""
-    frame = records.assign(date=pd.to_datetime(records["recorded_date"]))
+    frame = records.assign(date=recorded_dates(records))
     days = frame[["person_id", "date"]].drop_duplicates().sort_values(["person_id", "date"])
     days["order"] = days.groupby("person_id").cumcount()
     first = days[days["order"] == 0].set_index("person_id")["date"]
@@ -42,7 +50,39 @@ def follow_up(records: pd.DataFrame, end_of_data: date) -> pd.DataFrame:
     stop = second.where(event, censor)
     out = pd.DataFrame({"days": (stop - first).dt.days.clip(lower=0).astype(float), "event": event})
     out["ethnic_group"] = frame.groupby("person_id")["ethnic_group"].first().reindex(out.index)
+    out[disclosure.PERSON_KEY] = disclosure.person_keys(records).reindex(out.index)
     return out
+
+
+@dataclass(frozen=True)
+class Weighted:
+    """What a group's estimate is made from: follow-up times (days), events, and the children each stands for,
+    with the group's children and events as published."""
+
+    days: pd.Series
+    event: pd.Series
+    weight: pd.Series
+    children: int
+    events: int
+
+
+def exact(part: pd.DataFrame) -> Weighted:
+    """One row per child (analysts and officers)."""
+    return Weighted(part["days"], part["event"], pd.Series(1, index=part.index), len(part), int(part["event"].sum()))
+
+
+def perturbed_life_table(part: pd.DataFrame) -> Weighted:
+    """The scrutiny audience's: children counted by whole month of follow-up (rounded up) and event, each count
+    perturbed by its cell key; the group's children and events perturbed as counts of their own."""
+    months = np.ceil(part["days"] / DAYS_PER_MONTH).astype("int64")
+    cells = disclosure.count_children(part.assign(months=months, event=part["event"].astype(bool)),
+                                      ["months", "event"])
+    cells = disclosure.as_known(cells, ("children",), "scrutiny")
+    cells = cells[cells["children"] > 0]
+    totals = disclosure.as_known(disclosure.count_children(part.assign(all=True), ["all"], subsets=("event",)),
+                                 ("children", "event"), "scrutiny", parts={"event": "children"})
+    return Weighted(cells["months"] * DAYS_PER_MONTH, cells["event"], cells["children"],
+                    int(totals["children"].iloc[0]), int(totals["event"].iloc[0]))
 
 
 @dataclass(frozen=True)
@@ -58,35 +98,35 @@ def cumulative_incidence(records: pd.DataFrame, end_of_data: date, confidence: f
                          audience: str = "analyst",
                          groups: tuple[str, ...] = schema.ETHNIC_GROUPS_WITH_NOT_STATED) -> Incidence:
     data = follow_up(records, end_of_data)
+    controlled = suppression.audience_applies_suppression(audience)
     curves, rows = [], []
     for group in groups:
         part = data[data["ethnic_group"] == group]
-        if part.empty:
+        weighted = perturbed_life_table(part) if controlled and len(part) else exact(part)
+        if weighted.weight.sum() == 0:
             continue
-        fitter = KaplanMeierFitter(alpha=1 - confidence).fit(part["days"], part["event"], label=group)
+        fitter = KaplanMeierFitter(alpha=1 - confidence).fit(weighted.days, weighted.event, weights=weighted.weight,
+                                                             label=group)
         survival = fitter.survival_function_[group]
         bounds = fitter.confidence_interval_survival_function_
-        events = int(part["event"].sum())
-        if events >= schema.UNRELIABLE_BELOW or not suppression.audience_applies_suppression(audience):
+        if weighted.events >= schema.UNRELIABLE_BELOW or not controlled:
             curves.append(pd.DataFrame({
                 "group": group, "months": survival.index.to_numpy() / DAYS_PER_MONTH,
                 "incidence": 1 - survival.to_numpy(), "lower": 1 - bounds.iloc[:, 1].to_numpy(),
                 "upper": 1 - bounds.iloc[:, 0].to_numpy()}))
         for months in TIMEPOINTS_MONTHS:
             t = months * DAYS_PER_MONTH
-            at_risk = int((part["days"] >= t).sum())
+            at_risk = int(weighted.weight[weighted.days >= t].sum())
             value = 1 - float(fitter.survival_function_at_times(t).iloc[0])
             low_high = bounds[bounds.index <= t].iloc[-1]
-            rows.append({"group": group, "months": months, "children": len(part), "events": events,
+            rows.append({"group": group, "months": months, "children": weighted.children, "events": weighted.events,
                          "at_risk": at_risk, "incidence": value, "lower": 1 - float(low_high.iloc[1]),
                          "upper": 1 - float(low_high.iloc[0])})
     table = pd.DataFrame(rows)
-    if suppression.audience_applies_suppression(audience) and len(table):
-        for column in ("children", "events", "at_risk"):
-            mask = suppression.primary_mask(table[column].to_numpy())
-            table[column] = table[column].astype(object).mask(pd.Series(mask, index=table.index),
-                                                              suppression.SUPPRESSED)
+    if controlled and len(table):
+        table = disclosure.hide_small(table, ("children", "events", "at_risk"), audience)
         hidden = table["events"].eq(suppression.SUPPRESSED)
         table.loc[hidden, ["incidence", "lower", "upper"]] = np.nan
     return Incidence(pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
-        columns=["group", "months", "incidence", "lower", "upper"]), table)
+        columns=["group", "months", "incidence", "lower", "upper"]), table,
+        CONTROLLED_METHOD if controlled else METHOD)

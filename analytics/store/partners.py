@@ -13,7 +13,7 @@ import pandas as pd
 
 from analytics import schema
 from analytics.filters import Filters
-from analytics.store.build import PARTNER_TABLE_COLUMNS, PublicationBuilder
+from analytics.store.build import PARTNER_TABLE_COLUMNS, PERSON_KEY_EXPRESSION, PublicationBuilder
 from analytics.store.read import Store
 from analytics.store.reader import PublicationReader
 from analytics.store.where import GROUP_EXPRESSIONS, records_where
@@ -126,30 +126,32 @@ class PartnerStore(PublicationReader):
 
     def journey_records(self, filters: Filters) -> pd.DataFrame:
         """Every record of the children in view (the filters' dates, areas, ages, ... apply to the records;
-        the group is the child's, by the filters' ethnicity source)."""
+        the group is the child's, by the filters' ethnicity source), with the child's person key (``person_ckey``,
+        for the Cell Key Method: ``analytics.partners.disclosure``)."""
         where = records_where(filters)
         group = GROUP_EXPRESSIONS.get(filters.ethnicity_source, GROUP_EXPRESSIONS["self_then_officer"])
         markers = ", ".join(schema.RISK_MARKERS)
-        sql = (f"SELECT person_id, role, recorded_date, age, area_code, {group} AS ethnic_group, {markers} "
-               f"FROM records WHERE {where.sql} ORDER BY person_id, recorded_date, role")
+        sql = (f"SELECT person_id, role, recorded_date, age, area_code, {group} AS ethnic_group, {markers}, "
+               f"person_ckey FROM records WHERE {where.sql} ORDER BY person_id, recorded_date, role")
         return self._large_query(sql, where.params)
 
     def children_with_flags(self, filters: Filters) -> pd.DataFrame:
         """Children in view by group, and how many of them have a partner flag (any, and each flag):
-        the police side of the match rate."""
+        the police side of the match rate. One row per child and flag, with the child's person key."""
         where = records_where(filters)
         group = GROUP_EXPRESSIONS.get(filters.ethnicity_source, GROUP_EXPRESSIONS["self_then_officer"])
-        sql = (f"WITH children AS (SELECT DISTINCT person_id, {group} AS ethnic_group FROM records "
-               f"WHERE {where.sql}) SELECT c.ethnic_group, c.person_id, f.flag FROM children c "
+        sql = (f"WITH children AS (SELECT DISTINCT person_id, {group} AS ethnic_group, person_ckey FROM records "
+               f"WHERE {where.sql}) SELECT c.ethnic_group, c.person_id, c.person_ckey, f.flag FROM children c "
                "LEFT JOIN (SELECT DISTINCT person_id, flag FROM partner_flags) f USING (person_id)")
         return self._large_query(sql, where.params)
 
     def linked_persons(self) -> pd.DataFrame:
         """Each child in the flags extract, its partner-recorded group and whether any crime record of the
-        publication carries its pseudonym (the partner side of the match rate)."""
-        sql = ("WITH persons AS (SELECT person_id, arg_max(ethnic_group, flag_start) AS ethnic_group "
-               "FROM partner_flags GROUP BY person_id), "
+        publication carries its pseudonym (the partner side of the match rate), with its person key (the same
+        expression as the records', so a child has one key on both sides)."""
+        sql = ("WITH persons AS (SELECT c.person_id, arg_max(c.ethnic_group, c.flag_start) AS ethnic_group, "
+               f"any_value({PERSON_KEY_EXPRESSION}) AS person_ckey FROM partner_flags c GROUP BY c.person_id), "
                "police AS (SELECT DISTINCT person_id FROM records) "
-               "SELECT p.person_id, p.ethnic_group, (q.person_id IS NOT NULL) AS matched "
+               "SELECT p.person_id, p.ethnic_group, p.person_ckey, (q.person_id IS NOT NULL) AS matched "
                "FROM persons p LEFT JOIN police q USING (person_id)")
         return self._query(sql)
