@@ -365,8 +365,15 @@ def figure_strings(figure: dict) -> list[str]:
             walk(trace.get(key))
         if trace.get("hoverinfo") != "skip" and trace.get("type") != "heatmap":
             for axis in ("x", "y"):
-                walk(trace.get(axis))
+                if not shown_with_decimals(trace, axis):
+                    walk(trace.get(axis))
     return found
+
+
+def shown_with_decimals(trace: dict, axis: str) -> bool:
+    """Whether the trace's hover shows ``axis``'s values with fixed decimals (``%{x:.1f}``): 1 is read "1.0", which
+    the scanner would not count, so its values are not read as whole numbers."""
+    return re.search(r"%\{" + axis + r":[^}]*\.\d+f\}", trace.get("hovertemplate") or "") is not None
 
 
 def _strings_only(value):
@@ -410,6 +417,9 @@ def test_small_count_scanner_catches_what_it_should():
     assert small_counts("Black 3 children") and small_counts("[c] and 4") and small_counts("total: 2")
     assert not small_counts("ratio 2.5 (95 % CI 1.6 to 3.9); 3 % of records; E07000148; 2025-11-01 to 2026-10-31")
     assert not small_counts("Counts from 1 to 4 are shown as [c]; Page 3 of 16; 12 months; 1,234 children")
+    months = {"x": [0, 1, 2.5], "y": [0.1, 0.2, 0.3], "hovertemplate": "%{x:.1f} months: %{y:.1f} %"}
+    assert figure_strings({"data": [months]}) == ["%{x:.1f} months: %{y:.1f} %"]  # "1.0 months" is not a count
+    assert "1" in figure_strings({"data": [{**months, "hovertemplate": "%{x} months"}]})
 
 
 def count_tables(parsed: _Text) -> list[tuple[pd.DataFrame, str | None, str | None]]:
