@@ -134,6 +134,25 @@ class Concordance:
             return ALL_STRATA
         return None
 
+    def strata(self, districts: Any, officer_groups: Any) -> np.ndarray:
+        """:meth:`stratum` of each (district, officer group) pair at once: the row of ``counts`` whose shares apply
+        to it, or -1 where none does."""
+        districts = np.asarray(districts, dtype=object).astype(str)
+        officers = np.asarray(officer_groups, dtype=object).astype(str)
+        if not len(self.counts) or not len(officers):
+            return np.full(len(officers), -1)
+        index = self.counts.index
+        own = index.get_indexer(pd.MultiIndex.from_arrays([districts, officers]))
+        whole = index.get_indexer(pd.MultiIndex.from_arrays([np.full(len(officers), ALL_STRATA), officers]))
+        return np.where(own >= 0, own, whole)
+
+    def share_rows(self) -> np.ndarray:
+        """:meth:`shares` of every row of ``counts`` (zeros where no child), in its order."""
+        values = self.counts[list(GROUPS)].to_numpy(dtype=float)
+        children = values.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(children > 0, values / children, 0.0)
+
     def table(self) -> pd.DataFrame:
         """For analysts: per stratum and officer-defined group, the concordant children and the percentage of them
         in each self-defined group."""
@@ -278,15 +297,17 @@ def group_weights(rows: pd.DataFrame, source: str, concordance_: Concordance | N
         groups = hard_group(rows, source).map(labels.index).to_numpy()
         weights[np.arange(len(rows)), groups] = 1.0
         return weights
-    for at, (district, self_group, officer) in enumerate(
-            zip(rows["district"], rows["self_group"], rows["officer_group"], strict=True)):
-        stratum = concordance_.stratum(str(district), str(officer)) if officer != NOT_STATED else None
-        if self_group != NOT_STATED:
-            weights[at, labels.index(str(self_group))] = 1.0
-        elif stratum is None:
-            weights[at, -1] = 1.0
-        else:
-            weights[at, :-1] = concordance_.shares(stratum, str(officer))[0]
+    self_group = rows["self_group"].to_numpy(dtype=object).astype(str)
+    officer = rows["officer_group"].to_numpy(dtype=object).astype(str)
+    stated = self_group != NOT_STATED
+    positions = pd.Index(labels).get_indexer(self_group[stated])
+    if (positions < 0).any():
+        raise ValueError(f"unknown self-defined group in {sorted(set(self_group[stated]) - set(labels))}")
+    weights[np.flatnonzero(stated), positions] = 1.0
+    row = np.where(officer != NOT_STATED, concordance_.strata(rows["district"].to_numpy(), officer), -1)
+    weights[~stated & (row < 0), -1] = 1.0
+    reallocated = ~stated & (row >= 0)
+    weights[reallocated, :-1] = concordance_.share_rows()[row[reallocated]]
     return weights
 
 
@@ -361,10 +382,10 @@ def _allocation(part: pd.DataFrame, concordance_: Concordance,
     """The children with only an officer code, summed by (stratum, officer group): (stratum, officer group,
     sums of ``columns``); stratum '' where no child of the selection has both codes with that officer group."""
     only_officer = part[(part["self_group"] == NOT_STATED) & (part["officer_group"] != NOT_STATED)]
-    strata = [concordance_.stratum(str(d), str(o))
-              for d, o in zip(only_officer["district"], only_officer["officer_group"], strict=True)]
-    sums = (only_officer.assign(stratum=[s if s is not None else "" for s in strata])
-            .groupby(["stratum", "officer_group"])[columns].sum())
+    rows = concordance_.strata(only_officer["district"].to_numpy(), only_officer["officer_group"].to_numpy())
+    # each row's stratum name; the last, "", is where -1 (no row) points
+    names = np.array([str(s) for s in concordance_.counts.index.get_level_values(0)] + [""], dtype=object)
+    sums = only_officer.assign(stratum=names[rows]).groupby(["stratum", "officer_group"])[columns].sum()
     values = sums.to_numpy(dtype=float)
     return [(stratum, officer, values[i]) for i, (stratum, officer) in enumerate(_pairs(sums.index))]
 

@@ -192,3 +192,26 @@ def test_two_way_intervals_hold_their_coverage_under_co_offending(capsys):
         for unit, (old, new) in coverage.items():
             assert new >= 0.94, (homophily, index_crimes, unit, new)
             assert old < 0.92, (homophily, index_crimes, unit, old)
+
+
+def test_the_lookup_of_many_children_at_once_agrees_with_one_at_a_time(sample_store):
+    """``Concordance.strata``/``share_rows`` (used for every child and pair at once) give what ``stratum`` and
+    ``shares`` give one child at a time: a district's own concordance, the selection's, or none."""
+    units = sample_store.ethnicity_units(Filters())
+    concordance = ethnicity.concordance(units)
+    districts = [*sorted(set(units["district"].astype(str))), "E07999999"]
+    officers = [*ethnicity.GROUPS, "Unknown group"]
+    pairs = [(d, o) for d in districts for o in officers]
+    positions = concordance.strata([d for d, _ in pairs], [o for _, o in pairs])
+    shares = concordance.share_rows()
+    strata = [str(s) for s in concordance.counts.index.get_level_values(0)]
+    kinds = set()
+    for (district, officer), position in zip(pairs, positions, strict=True):
+        expected = concordance.stratum(district, officer)
+        kinds.add("none" if expected is None else "own" if expected == district else "selection")
+        if expected is None:
+            assert position == -1
+            continue
+        assert strata[position] == expected and concordance.counts.index[position][1] == officer
+        np.testing.assert_array_equal(shares[position], concordance.shares(expected, officer)[0])
+    assert kinds == {"own", "selection", "none"}, "the sample reaches every branch"
