@@ -11,6 +11,7 @@ work is queued first so neither process is left with it at the end (docs/DECISIO
 
 from __future__ import annotations
 
+import functools
 import os
 from datetime import date
 from pathlib import Path
@@ -41,6 +42,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.stem not in SPREAD_MODULES:
             item.add_marker(pytest.mark.xdist_group(item.path.stem))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def installed_components_scanned_once():
+    """Each new AppTest scans every installed distribution's metadata for Streamlit components
+    (``streamlit/testing/v1/app_test.py`` calls ``BidiComponentManager.discover_and_register_components``): about
+    0.1 s an AppTest, 5 % of the suite's CPU in a py-spy profile. The installed packages do not change during a run,
+    so the scan is made once per process and its result reused."""
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = manifest_scanner.scan_component_manifests
+    manifest_scanner.scan_component_manifests = functools.cache(scan)
+    yield
+    manifest_scanner.scan_component_manifests = scan
 
 
 @pytest.fixture(scope="session")
