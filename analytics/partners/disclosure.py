@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import suppression
+from analytics.suppression.frames import SUPPRESSED_COLUMN
 from analytics.suppression.perturbation import CKEY_SUFFIX, KEY_RANGE, perturb_columns
 
 #: Each child's person key (0-255) in the frames the store gives the journeys.
@@ -74,16 +75,19 @@ def as_known(frame: pd.DataFrame, columns: tuple[str, ...], audience: str,
 
 
 def hide_small(frame: pd.DataFrame, columns: tuple[str, ...], audience: str) -> pd.DataFrame:
-    """``frame`` with ``columns``' counts from 1 to 4 shown as ``[c]`` for scrutiny (unchanged for others)."""
-    out = frame.copy()
-    if suppression.audience_applies_suppression(audience):
-        for column in columns:
-            mask = pd.Series(suppression.primary_mask(out[column].to_numpy()), index=out.index)
-            out[column] = out[column].astype(object).mask(mask, suppression.SUPPRESSED)
-    return out
+    """``frame`` with ``columns``' counts from 1 to 4 shown as ``[c]`` for scrutiny (``suppression.suppress_counts``,
+    its ``suppressed`` flag kept for ``suppression.blank``); a copy, unchanged, for others."""
+    if not suppression.audience_applies_suppression(audience):
+        return frame.copy()
+    return suppression.suppress_counts(frame, columns)
 
 
 def controlled(frame: pd.DataFrame, columns: tuple[str, ...], audience: str) -> pd.DataFrame:
     """``frame``'s count ``columns`` (each with its cell key) as ``audience`` may see them: :func:`as_known`,
     then :func:`hide_small`."""
-    return hide_small(as_known(frame, columns, audience), columns, audience)
+    return without_flag(hide_small(as_known(frame, columns, audience), columns, audience))
+
+
+def without_flag(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without :func:`hide_small`'s ``suppressed`` flag (where it has one)."""
+    return frame.drop(columns=[SUPPRESSED_COLUMN], errors="ignore")

@@ -184,7 +184,8 @@ def intersections(sets: pd.DataFrame, keys: pd.Series, audience: str = "analyst"
     sizes.insert(0, "members", [tuple(c for bit, c in enumerate(columns) if int(k) >> bit & 1) for k in sizes["code"]])
     sizes = sizes.drop(columns="code")
     sizes = sizes[sizes["members"].map(len) > 0].sort_values("children", ascending=False, kind="stable")
-    return disclosure.hide_small(sizes.head(top).reset_index(drop=True), ("children",), audience)
+    return disclosure.without_flag(disclosure.hide_small(sizes.head(top).reset_index(drop=True), ("children",),
+                                                         audience))
 
 
 def set_sizes(sets: pd.DataFrame, keys: pd.Series, audience: str = "analyst") -> pd.DataFrame:

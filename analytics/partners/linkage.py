@@ -52,9 +52,9 @@ def _shares(counts: pd.DataFrame, subset: str, confidence: float, audience: str)
     out = frame[["ethnic_group", "children", subset]].assign(
         share=100 * shares.estimate, lower=100 * shares.lower, upper=100 * shares.upper)
     out = disclosure.hide_small(out, ("children", subset), audience)
-    hidden = (out["children"] == suppression.SUPPRESSED) | (out[subset] == suppression.SUPPRESSED)
-    out.loc[hidden, ["share", "lower", "upper"]] = float("nan")
-    return out
+    if suppression.audience_applies_suppression(audience):
+        out = suppression.blank(out, ["share", "lower", "upper"])
+    return disclosure.without_flag(out)
 
 
 def partner_match_rates(linked: pd.DataFrame, confidence: float = schema.DEFAULT_CONFIDENCE,

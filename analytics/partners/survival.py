@@ -124,7 +124,7 @@ def cumulative_incidence(records: pd.DataFrame, end_of_data: date, confidence: f
                          "upper": 1 - float(low_high.iloc[0])})
     table = pd.DataFrame(rows)
     if controlled and len(table):
-        table = disclosure.hide_small(table, ("children", "events", "at_risk"), audience)
+        table = disclosure.without_flag(disclosure.hide_small(table, ("children", "events", "at_risk"), audience))
         hidden = table["events"].eq(suppression.SUPPRESSED)
         table.loc[hidden, ["incidence", "lower", "upper"]] = np.nan
     return Incidence(pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
