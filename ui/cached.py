@@ -290,9 +290,16 @@ def definitions(version: str) -> dict:
 
 
 @analytics_cache(max_entries=16)
+def pack_data(filters: Filters, version: str, month: date, audience: str) -> report.PackData:
+    """The monthly pack's data for the month and audience: computed once, for the Overview's main findings, the
+    Monthly pack page's HTML and its PDF alike."""
+    return report.build_data(store(), month, audience, filters)
+
+
+@analytics_cache(max_entries=16)
 def pack_html(filters: Filters, version: str, month: date, audience: str) -> tuple[str, str]:
     """The monthly pack's HTML and file stem for the month and audience."""
-    pack = report.build_pack(store(), month, audience, filters)
+    pack = report.Pack.from_data(pack_data(filters, version, month, audience))
     return pack.html, pack.file_stem
 
 
@@ -300,7 +307,7 @@ def pack_html(filters: Filters, version: str, month: date, audience: str) -> tup
 def main_findings(filters: Filters, version: str, month: date, audience: str) -> tuple[report.VerdictList, ...]:
     """The pack's key findings in plain words (the same generator and disclosure control as the pack) for the
     12 months to ``month``, grouped by verdict."""
-    return report.plain_findings(report.build_data(store(), month, audience, filters))
+    return report.plain_findings(pack_data(filters, version, month, audience))
 
 
 def pdf_available() -> bool:
@@ -311,5 +318,4 @@ def pdf_available() -> bool:
 @analytics_cache(max_entries=8)
 def pack_pdf(filters: Filters, version: str, month: date, audience: str) -> bytes | None:
     """The monthly pack as PDF (None when Chromium is not installed)."""
-    pack = report.build_pack(store(), month, audience, filters)
-    return report.pdf_bytes(pack)
+    return report.pdf_bytes(report.Pack.from_data(pack_data(filters, version, month, audience)))

@@ -22,6 +22,12 @@ class Pack:
     charts: tuple[ChartSpec, ...]
     html: str
 
+    @classmethod
+    def from_data(cls, data: PackData) -> Pack:
+        """Draw the charts of ``data`` and render its HTML."""
+        charts = pack_charts(data)
+        return cls(data, charts, render_html(data, charts))
+
     @property
     def findings(self) -> tuple[Finding, ...]:
         return self.data.findings
@@ -39,6 +45,4 @@ def build_pack(store: Store, month: date, audience: str = DEFAULT_AUDIENCE, filt
                decision_denominator: str | None = None) -> Pack:
     """Compute, control and render the pack for ``month`` (a date in the month) and ``audience`` (outcome 22 over
     ``decision_denominator``, default the configured one)."""
-    data = build_data(store, month, audience, filters, decision_denominator=decision_denominator)
-    charts = pack_charts(data)
-    return Pack(data, charts, render_html(data, charts))
+    return Pack.from_data(build_data(store, month, audience, filters, decision_denominator=decision_denominator))
