@@ -85,13 +85,10 @@ def _completeness_table(frame: pd.DataFrame, label: str, column: str, names: dic
     })
 
 
-COUNT_COLUMNS = {"Records": st.column_config.NumberColumn(format="localized")}  # 6,396, not 6396
-st.header("By role")
-render.table(_completeness_table(by_role, "Role", "role"), hide_index=True, width="stretch",
-             column_config=COUNT_COLUMNS)
+st.header("By role")  # counts read 6,396, not 6396 (render.table: whole_number_formats)
+render.table(_completeness_table(by_role, "Role", "role"), hide_index=True, width="stretch")
 st.header("By district")
-render.table(_completeness_table(by_area, "District", "area", page.area_names), hide_index=True, width="stretch",
-             column_config=COUNT_COLUMNS)
+render.table(_completeness_table(by_area, "District", "area", page.area_names), hide_index=True, width="stretch")
 if render.controlling():
     st.caption("[c]: a count from 1 to 4, or one that would reveal such a count, is not shown (disclosure control); "
                "–: the share is not shown because its count is not.")

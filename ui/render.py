@@ -43,7 +43,7 @@ def chart(fig: go.Figure, caption: str, key: str | None = None, width: int = FUL
     table = chart_access.figure_table(fig)
     if len(table):
         with st.expander(f"{TABLE_LABEL} {chart_access.figure_title(fig)}", icon=":material/table:"):
-            st.dataframe(table, hide_index=True, width="stretch")
+            st.dataframe(table, hide_index=True, width="stretch", column_config=whole_number_formats(table))
 
 
 def counted(filters: Filters) -> str:
@@ -149,9 +149,25 @@ def table(frame: pd.DataFrame, where: Any = None, missing: str | None = None, **
     """``st.dataframe`` with missing values as "–" and, where there are any, a caption saying why (``missing``,
     else ``missing_reason``)."""
     where = where or st
-    where.dataframe(without_nulls(frame), **options)
+    shown = without_nulls(frame)
+    options["column_config"] = {**whole_number_formats(shown), **options.get("column_config", {})}
+    where.dataframe(shown, **options)
     if frame.isna().to_numpy().any():
         where.caption(missing or missing_reason())
+
+
+def whole_number_formats(frame: pd.DataFrame) -> dict[str, Any]:
+    """Thousands separators ("152,201") on every numeric column that holds only whole numbers (counts and
+    denominators), so they read as the text columns beside them do (a count column that disclosure control or a
+    missing value has made text already has them, ``counts``, ``without_nulls``); the values stay numbers, sortable."""
+    return {name: st.column_config.NumberColumn(format="localized") for name, values in frame.items()
+            if isinstance(name, str) and _whole_numbers(values)}
+
+
+def _whole_numbers(values: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return False
+    return pd.api.types.is_integer_dtype(values) or bool((values.dropna() % 1 == 0).all())
 
 
 def compared(table: pd.DataFrame) -> pd.DataFrame:
