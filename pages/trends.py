@@ -81,7 +81,9 @@ render.table(pd.DataFrame({
     "Interval (adjusted)": render.intervals(joined["ratio_lower"], joined["ratio_upper"]),
     comparison.previous_label: joined["ratio_previous"].round(2),
     "Verdict now": render.verdict_labels(joined["verdict"]),
-}), hide_index=True, width="stretch")
+}), hide_index=True, width="stretch", column_config={  # "1.40" beside "0.86", not "1.4"
+    label: st.column_config.NumberColumn(format="%.2f")
+    for label in (comparison.current_label, comparison.previous_label)})
 st.caption("Ratios over 12 months, against the population of each group (rates per 1,000 children per year)."
            + (f" The latest 12 months include months from {maturity.first_incomplete_month:%B %Y}, incomplete for "
               "offenders (cases still concluding)." if offenders_in_view and maturity.first_incomplete_month else ""))
