@@ -118,3 +118,46 @@ def test_disclosure_withholds_every_month_resting_on_one_to_four_events(app_data
     hidden = disclosure.hidden_points(offenders)
     assert hidden.tolist() == [1 <= v <= 4 for v in x]
     assert hidden.any()  # the sample has such months in this series
+
+
+def test_the_packs_section_is_the_alerts_own_and_follows_a_rewritten_file(app_data, tmp_path):
+    """The section is computed once per publication file, month and edition (analytics.report.attention): each call
+    gives what the alerts give for the file as it is now, and a file changed in place is read again."""
+    import shutil
+    from datetime import date
+
+    import duckdb
+
+    from analytics.alerts.service import monthly_alerts
+    from analytics.report.attention import attention
+    from analytics.store.errors import CONNECTION_CONFIG
+
+    database = tmp_path / "copy.duckdb"
+    shutil.copyfile(Path(app_data).resolve(), database)
+    run = monthly_alerts(database, __import__("pandas").Timestamp("2026-10-01"), record=False)
+    expected = int((run.table["level"] == "alert").sum()), int((run.table["level"] == "watch").sum())
+    assert expected == (4, 6)  # "Four alerts and six watches", as the pack's status says
+    for _ in range(2):  # computed, then reused: the same answer
+        assert attention(database, date(2026, 10, 1), False).status == "Four alerts and six watches in October 2026."
+        assert attention(database, date(2026, 10, 1), True).status == "Four alerts in October 2026."
+    connection = duckdb.connect(str(database), config=dict(CONNECTION_CONFIG))
+    connection.execute("DELETE FROM records WHERE recorded_date >= DATE '2026-10-01'")
+    connection.close()
+    assert attention(database, date(2026, 10, 1), False).status == (
+        "No alerts for this month: 2026-10 is after the last complete month of the data (2026-09).")
+
+
+def test_rendering_a_pack_leaves_the_shared_alert_charts_as_they_were(app_data):
+    """The pack restyles its charts in place (print width, wrapped titles); the alert charts it shows are copies, so
+    the section other packs of the month reuse keeps its figures unchanged."""
+    from datetime import date
+
+    from analytics.report import Pack, build_data
+
+    data = build_data(Store(app_data), date(2026, 10, 1), "officers")
+    before = [c.figure.to_json() for c in data.attention.charts]
+    Pack.from_data(data)
+    Pack.from_data(data)
+    assert [c.figure.to_json() for c in data.attention.charts] == before
+    shown = Pack.from_data(data).charts
+    assert [s.figure.layout.width for s in shown if s.key.startswith("attention-")] == [660] * 4

@@ -8,7 +8,7 @@ and month give the same findings, so a second run replaces the first with identi
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -25,8 +25,8 @@ CELL = ["role", "measure", "area", "group"]
 
 @dataclass(frozen=True)
 class AlertRun:
-    """A month's findings: ``table`` has the command's columns plus ``acknowledged``, ``note``, ``acknowledged_by``,
-    ``acknowledged_at`` (the acknowledgement in force for the cell's episode, if any)."""
+    """A month's findings: ``table`` has the command's columns plus, from ``monthly_alerts``, ``acknowledged``,
+    ``note``, ``acknowledged_by``, ``acknowledged_at`` (the acknowledgement in force for the cell's episode, if any)."""
 
     month: pd.Timestamp
     data: AlertData
@@ -61,19 +61,29 @@ def monthly_alerts(database: str | os.PathLike[str], month: pd.Timestamp | None 
                    decision_denominator: str = schema.DEFAULT_DECISION_DENOMINATOR) -> AlertRun:
     """The month's findings (default: the last complete month), recorded in the register, acknowledgements joined.
     Outcome-22 shares over ``decision_denominator`` (the configured one where callers pass it)."""
+    run = monthly_findings(database, month, settings, ethnicity_source, decision_denominator=decision_denominator)
+    register = AlertRegister(register_path(database))
+    if record:
+        records: list[dict[str, Any]] = []
+        for finding, row in zip(run.findings, run.table.to_dict("records"), strict=True):
+            records.append({**{str(k): v for k, v in row.items()}, "group_name": row["group"],
+                            "months_active": finding.months_active, "details": details(finding)})
+        register.record(run.data.data_version, f"{run.month:%Y-%m}", records)
+    return replace(run, table=with_acknowledgements(run.table, register))
+
+
+def monthly_findings(database: str | os.PathLike[str], month: pd.Timestamp | None = None,
+                     settings: AlertSettings = DEFAULT_ALERT_SETTINGS,
+                     ethnicity_source: str = schema.DEFAULT_ETHNICITY_SOURCE, *,
+                     decision_denominator: str = schema.DEFAULT_DECISION_DENOMINATOR) -> AlertRun:
+    """``monthly_alerts`` without the register: the month's findings from the data alone (their ``table`` has no
+    acknowledgement columns), for readers that show no acknowledgement (the monthly pack)."""
     loaded = alert_data.load(database, settings, ethnicity_source, decision_denominator=decision_denominator)
     month = pd.Timestamp(month) if month is not None else loaded.last_month
     check_month(loaded, month, settings)
     found = findings(loaded, month, settings)
     table = rows(found, settings, loaded.area_names, loaded.reference_group, loaded.decision_denominator)
-    register = AlertRegister(register_path(database))
-    if record:
-        records: list[dict[str, Any]] = []
-        for finding, row in zip(found, table.to_dict("records"), strict=True):
-            records.append({**{str(k): v for k, v in row.items()}, "group_name": row["group"],
-                            "months_active": finding.months_active, "details": details(finding)})
-        register.record(loaded.data_version, f"{month:%Y-%m}", records)
-    return AlertRun(month, loaded, found, with_acknowledgements(table, register), settings)
+    return AlertRun(month, loaded, found, table, settings)
 
 
 def with_acknowledgements(table: pd.DataFrame, register: AlertRegister) -> pd.DataFrame:

@@ -42,8 +42,8 @@ def pack_charts(data: PackData) -> tuple[ChartSpec, ...]:
     recording."""
     specs = [roles_chart(data), outcome22_chart(data), map_chart(data), funnel_chart(data), markers_chart(data),
              trend_chart(data), completeness_chart(data)]
-    if data.attention is not None:  # the month's alert charts (issue 16), after the others
-        specs += [ChartSpec(c.key, c.title, c.figure, c.caption) for c in data.attention.charts]
+    if data.attention is not None:  # the month's alert charts (issue 16), after the others; copies, restyled below
+        specs += [ChartSpec(c.key, c.title, go.Figure(c.figure), c.caption) for c in data.attention.charts]
     shown = tuple(spec for spec in specs if spec is not None)
     for spec in shown:
         print_friendly(spec.figure)
