@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from analytics import map_labels, schema, verdicts
+from analytics import chart_template, map_labels, schema, verdicts
 from analytics.chart_access import PATTERNS, SYMBOLS, wrap_label
 
 #: Okabe & Ito (2008) colour-blind-safe palette, one colour per group, used by every chart.
@@ -43,7 +43,6 @@ def _layout(fig: go.Figure, title: str, subtitle: str = "", height: int = 420) -
     text = f"<b>{title}</b>" + (f"<br><span style='font-size:12px;color:#555'>{subtitle}</span>" if subtitle else "")
     fig.update_layout(
         title={"text": text, "x": 0, "xanchor": "left", "font": {"size": 17}},
-        template="simple_white",
         font=FONT,
         height=height,
         margin={"l": 10, "r": 10, "t": 80 if subtitle else 60, "b": 120},
@@ -78,7 +77,7 @@ def log_ticks(values) -> dict:
 
 def empty_figure(title: str, message: str) -> go.Figure:
     """A figure that says why there is nothing to draw."""
-    fig = go.Figure()
+    fig = chart_template.figure()
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 15})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
@@ -111,7 +110,7 @@ def forest_plot(
     rows["label"] = rows[label_column].astype(str).map(wrap_label)  # a long label wraps, not squeezing the plot
     rows["verdict_label"] = [verdicts.label_of(v) or verdicts.Verdict.NOT_ESTIMABLE.label
                              for v in rows.get("verdict", pd.Series(None, index=rows.index))]
-    fig = go.Figure()
+    fig = chart_template.figure()
     for verdict in VERDICT_ORDER:  # one trace per verdict: its colour, its name in the legend, its words by the point
         part = rows[rows["verdict_label"] == verdict.label]
         if part.empty:
@@ -195,7 +194,7 @@ def rate_bars(table: pd.DataFrame, title: str, unit: str, conf: float, subtitle:
     if rows.empty:
         return empty_figure(title, "No rate can be computed for this selection.")
     value, label, error = ("x", "y", "error_x") if horizontal else ("y", "x", "error_y")
-    fig = go.Figure(go.Bar(
+    fig = chart_template.figure(go.Bar(
         **{label: rows["group"], value: rows["rate"]}, orientation="h" if horizontal else "v",
         marker_color=[GROUP_COLOURS.get(g, NEUTRAL) for g in rows["group"]],
         **{error: {"type": "data", "symmetric": False, "array": rows["rate_upper"] - rows["rate"],
@@ -258,7 +257,7 @@ def choropleth(
                       "ticktext": [f"{t:.1f}" if t >= 1 else f"{t:g}" for t in ticks],
                       "title": {"text": f"{value_label} (log scale)", "side": "right"}}
     has_verdict = diverging_at is not None and "verdict" in by_code.columns
-    fig = go.Figure()
+    fig = chart_template.figure()
     label_sets: tuple[dict[str, list[str]], ...] = ({}, {}, {})  # longest first (map_labels.district_label)
     mean_lat = np.mean([pt[1] for f in geojson["features"] for ring in map_labels.rings(f["geometry"]) for pt in ring])
     for feature in geojson["features"]:
@@ -316,7 +315,7 @@ def funnel_plot(
 
     ``limits`` maps a label such as "95 %" to arrays ``(n, lower, upper)``.
     """
-    fig = go.Figure()
+    fig = chart_template.figure()
     colours = {0: LIMIT_95, 1: LIMIT_998}
     for index, (label, (n, lower, upper)) in enumerate(limits.items()):
         style = {"color": colours.get(index, NEUTRAL), "width": 1.5, "dash": "dash" if index == 0 else "dot"}
@@ -352,7 +351,7 @@ def monthly_lines(frame: pd.DataFrame, title: str, y_label: str, subtitle: str =
     """Monthly counts per group (columns ``month, group, value``)."""
     if frame.empty:
         return empty_figure(title, "No records match the filters.")
-    fig = go.Figure()
+    fig = chart_template.figure()
     for group in schema.ETHNIC_GROUPS_WITH_NOT_STATED:
         part = frame[frame["group"] == group].sort_values("month")
         if part.empty:
@@ -375,7 +374,7 @@ def ratio_band(frame: pd.DataFrame, title: str, reference: str, conf: float, sub
     frame = frame.replace([np.inf, -np.inf], np.nan).dropna(subset=[value])
     if frame.empty:
         return empty_figure(title, "Too few events to compute rolling figures.")
-    fig = go.Figure()
+    fig = chart_template.figure()
     for group in groups:
         part = frame[frame["group"] == group].sort_values("month")
         if part.empty:
@@ -424,7 +423,7 @@ def completeness_lines(frame: pd.DataFrame, series: str, title: str, target: flo
     """Share of records with ethnicity stated by month (columns ``month, <series>, share``) with a target line."""
     if frame.empty:
         return empty_figure(title, "No records match the filters.")
-    fig = go.Figure()
+    fig = chart_template.figure()
     palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
     for index, (name, part) in enumerate(frame.groupby(series, sort=True, observed=True)):  # categories in order
         fig.add_trace(go.Scatter(
@@ -465,7 +464,7 @@ def outcome_mix(frame: pd.DataFrame, title: str, subtitle: str = "") -> go.Figur
     frame = (frame if "share" in frame.columns else outcome_shares(frame)).dropna(subset=["share"])
     palette = ["#0072B2", "#56B4E9", "#009E73", "#E69F00", "#F0E442", "#CC79A7", "#D55E00", "#999999", "#666666",
                "#BBBBBB"]
-    fig = go.Figure()
+    fig = chart_template.figure()
     order = [g for g in schema.OUTCOME_GROUPS if g != schema.OPEN_OUTCOME_GROUP]
     for index, outcome in enumerate(order):
         part = frame[frame["outcome_group"] == outcome]
@@ -490,7 +489,7 @@ def agreement_heatmap(crosstab: pd.DataFrame, title: str, subtitle: str = "") ->
     is shown as that text and left uncoloured."""
     values = crosstab.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     text = [[v if isinstance(v, str) else f"{int(v):,}" for v in row] for row in crosstab.to_numpy(dtype=object)]
-    fig = go.Figure(go.Heatmap(
+    fig = chart_template.figure(go.Heatmap(
         z=values, x=list(crosstab.columns), y=list(crosstab.index), colorscale="Blues", showscale=False,
         text=text, texttemplate="%{text}",
         hovertemplate="Self-defined %{y}, officer-defined %{x}: %{text} records<extra></extra>",
@@ -505,7 +504,7 @@ def stacked_counts(frame: pd.DataFrame, x: str, colour: str, title: str, y_label
     """Counts by ``x`` stacked by ``colour`` (columns ``x, colour, value``)."""
     if frame.empty:
         return empty_figure(title, "No records match the filters.")
-    fig = go.Figure()
+    fig = chart_template.figure()
     for index, name in enumerate(order or sorted(frame[colour].unique())):
         part = frame[frame[colour] == name]
         if part.empty:

@@ -203,3 +203,24 @@ def test_a_long_label_wraps_and_a_short_one_does_not():
     assert len(lines) == math.ceil(len(label) / 34) and all(len(line) <= 34 for line in lines)
     assert " ".join(lines) == label
     assert chart_access.wrap_label("Black") == "Black"
+
+
+def test_every_chart_is_drawn_on_simple_white_whatever_plotlys_default(monkeypatch):
+    """The charts' template does not depend on plotly's process-wide default, which other code changes (importing
+    Streamlit sets it to "streamlit"): each builder draws on simple_white (analytics.chart_template)."""
+    import plotly.io as pio
+
+    from analytics.partners import figures as partner_figures
+
+    monkeypatch.setattr(pio.templates, "default", "plotly_dark")
+    expected = pio.templates["simple_white"].to_plotly_json()
+    paths = pd.DataFrame({"first": ["victim", "suspect"], "next": ["suspect", "no further record"],
+                          "children": [12, 30]})
+    curves = pd.DataFrame({"group": ["Black"] * 2, "months": [0.0, 6.0], "incidence": [0.0, 0.1],
+                           "lower": [0.0, 0.05], "upper": [0.0, 0.2]})
+    figures = {**every_chart.__wrapped__(), "sankey": partner_figures.sankey(paths, "Journeys"),
+               "curves": partner_figures.incidence_curves(curves, "Curves", 0.95),
+               "empty": charts.empty_figure("Nothing", "No records")}
+    for name, fig in figures.items():
+        assert fig.to_plotly_json()["layout"]["template"] == expected, name
+    assert pio.templates.default == "simple_white"  # set by the builders, as chart_template says

@@ -17,6 +17,8 @@ string that breaks it (``test_each_rule_fails_on_a_violation``), so a rule that 
    the command line. They call no computation (disparity, tables, trends, geography, quality, searches, report,
    ...) and take no store from ui (``cached.store()``, ``auth.audit_log()``): a page draws, ui computes.
 5. No module in analytics/ is longer than 520 lines (about 500), except stats.py.
+7. Every plotly figure is built by ``analytics.chart_template`` (``figure``, ``subplots``), which draws it on the
+   house template: no ``go.Figure(...)`` or ``make_subplots(...)`` elsewhere in analytics/, ui/ or pages/.
 6. ``import analytics.cli`` loads neither pandas nor scipy.stats: checked in a fresh interpreter by
    tests/test_cli.py::test_importing_the_package_loads_nothing_heavy (not repeated here).
 """
@@ -50,6 +52,8 @@ STORE_HANDLES = {"ui.cached": frozenset({"store"}), "ui.auth": frozenset({"audit
 MAX_LINES = 520
 LONG_MODULES_ALLOWED = frozenset({"analytics/stats.py"})
 CONSTANT = re.compile(r"[A-Z][A-Z0-9_]*")
+FIGURE_BUILDERS = frozenset({"Figure", "make_subplots"})
+CHART_TEMPLATE = "analytics/chart_template.py"
 
 
 # --------------------------------------------------------------------------------------------
@@ -264,6 +268,20 @@ def modules_are_short(src: Source) -> list[Violation]:
     return [Violation(src.path, lines, f"{lines} lines: split it (analytics/ modules stay under {MAX_LINES})")]
 
 
+def figures_on_the_house_template(src: Source) -> list[Violation]:
+    if src.path == CHART_TEMPLATE:
+        return []
+    found = []
+    for node in ast.walk(src.tree):
+        if not isinstance(node, ast.Call):
+            continue
+        called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+        if called in FIGURE_BUILDERS:
+            found.append(Violation(src.path, node.lineno, f"calls {called}(): build figures with "
+                                   "analytics.chart_template (figure, subplots), on the house template"))
+    return found
+
+
 Rule = Callable[[Source], list[Violation]]
 #: Each rule and the part of the project it governs.
 RULES: dict[str, tuple[Rule, tuple[str, ...]]] = {
@@ -272,6 +290,7 @@ RULES: dict[str, tuple[Rule, tuple[str, ...]]] = {
     "no private names of other modules": (no_private_names_of_other_modules, LAYERS),
     "imports point one way": (imports_point_one_way, LAYERS),
     "analytics modules are short": (modules_are_short, ("analytics",)),
+    "figures on the house template": (figures_on_the_house_template, LAYERS),
 }
 
 
@@ -329,6 +348,10 @@ VIOLATIONS = [
     ("imports point one way", "pages/x.py", "from ui.auth import audit_log\n", 1, "hands out the store"),
     ("imports point one way", "pages/x.py", "from sample_data import generator\n", 1, "only ui and analytics"),
     ("analytics modules are short", "analytics/x.py", "x = 1\n" * (MAX_LINES + 1), MAX_LINES + 1, "split it"),
+    ("figures on the house template", "analytics/x.py", "import plotly.graph_objects as go\nfig = go.Figure()\n",
+     2, "calls Figure()"),
+    ("figures on the house template", "ui/x.py", "from plotly.subplots import make_subplots\n\n"
+     "fig = make_subplots(rows=2)\n", 3, "calls make_subplots()"),
 ]
 
 ALLOWED = [
@@ -347,6 +370,8 @@ ALLOWED = [
      "labels = schema.COUNTING_UNITS\n"),
     ("imports point one way", "pages/x.py", "from analytics import report\nlabel = report.AUDIENCE_LABELS.get\n"),
     ("analytics modules are short", "analytics/stats.py", "x = 1\n" * (MAX_LINES + 1)),
+    ("figures on the house template", "analytics/chart_template.py", "def figure():\n    return go.Figure()\n"),
+    ("figures on the house template", "analytics/x.py", "fig = chart_template.figure(go.Bar(x=[1]))\n"),
 ]
 
 

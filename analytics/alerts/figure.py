@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from analytics import chart_template
 from analytics.alerts.grid import Finding
 from analytics.alerts.table import RULE_SHORT, displayed
 
@@ -31,7 +32,7 @@ def spc_figure(finding: Finding, title: str, hidden: np.ndarray | None = None, h
     if hidden is not None:
         values[hidden] = np.nan
     upper = np.where(np.isfinite(shown["upper"]), shown["upper"], np.nan)
-    fig = go.Figure()
+    fig = chart_template.figure()
     fig.add_vrect(x0=result.baseline[0], x1=result.baseline[1], fillcolor="#eeeeee", opacity=0.6, line_width=0,
                   annotation_text="baseline", annotation_position="top left")
     fig.add_trace(go.Scatter(x=months, y=upper, name="upper limit", mode="lines",
@@ -57,7 +58,7 @@ def spc_figure(finding: Finding, title: str, hidden: np.ndarray | None = None, h
             textposition=["top center" if i % 2 else "bottom center" for i in points],
             textfont={"color": LABEL_COLOUR, "size": 10}))  # the letters in near-black: readable on any colour
     unit = UNITS[result.series.measure]
-    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=height, template="simple_white",
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=height,
                       font={"color": LABEL_COLOUR},
                       margin={"l": 50, "r": 20, "t": 50, "b": 40}, yaxis_title=unit, plot_bgcolor="white",
                       legend={"orientation": "h", "y": -0.2, "font": {"size": 10}})

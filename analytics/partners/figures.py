@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
+from analytics import chart_template
 from analytics.chart_access import DASHES
 from analytics.charts import FONT, GROUP_COLOURS, NEUTRAL, empty_figure
 from analytics.partners.journeys import SET_LABELS
@@ -18,7 +18,7 @@ ROLE_COLOURS = {"victim": "#56B4E9", "suspect": "#D55E00", "suspect and victim":
 
 def _layout(fig: go.Figure, title: str, subtitle: str, height: int) -> go.Figure:
     fig.update_layout(title={"text": f"<b>{title}</b><br><span style='font-size:12px;color:#555'>{subtitle}</span>",
-                             "x": 0, "xanchor": "left"}, template="simple_white", font=FONT, height=height,
+                             "x": 0, "xanchor": "left"}, font=FONT, height=height,
                       margin={"l": 10, "r": 10, "t": 80, "b": 40}, hoverlabel={"bgcolor": "white", "font_size": 12})
     return fig
 
@@ -37,7 +37,7 @@ def sankey(paths: pd.DataFrame, title: str) -> go.Figure:
     left = [f"First: {r}" for r in sorted(set(shown["first"]))]
     right = [f"Next: {r}" for r in sorted(set(shown["next"]))]
     labels = left + right
-    fig = go.Figure(go.Sankey(
+    fig = chart_template.figure(go.Sankey(
         node={"label": labels, "pad": 18, "thickness": 18,
               "color": [ROLE_COLOURS.get(lab.split(": ", 1)[1], NEUTRAL) for lab in labels]},
         link={"source": [labels.index(f"First: {r}") for r in shown["first"]],
@@ -59,8 +59,8 @@ def upset(sizes: pd.DataFrame, totals: pd.DataFrame, title: str) -> go.Figure:
     names = [SET_LABELS.get(s, s) for s in sets]
     # each bar is named by its combination (a position number would read as a count on a scrutiny page)
     x = [" + ".join(names[sets.index(m)] for m in members if m in sets) or "none" for members in shown["members"]]
-    fig = make_subplots(rows=2, cols=2, shared_xaxes="columns", shared_yaxes="rows", column_widths=[0.8, 0.2],
-                        row_heights=[0.55, 0.45], horizontal_spacing=0.02, vertical_spacing=0.03)
+    fig = chart_template.subplots(rows=2, cols=2, shared_xaxes="columns", shared_yaxes="rows", column_widths=[0.8, 0.2],
+                                  row_heights=[0.55, 0.45], horizontal_spacing=0.02, vertical_spacing=0.03)
     fig.add_trace(go.Bar(x=x, y=shown["children"], marker_color=NEUTRAL, text=shown["children"],
                          textposition="outside", hovertemplate="%{x}: %{y:,} children<extra></extra>",
                          showlegend=False), row=1, col=1)
@@ -86,7 +86,7 @@ def incidence_curves(curves: pd.DataFrame, title: str, conf: float) -> go.Figure
     """Step curves of cumulative incidence (%) by group with their confidence bands."""
     if curves.empty:
         return empty_figure(title, "Too few children to estimate the curves for this selection.")
-    fig = go.Figure()
+    fig = chart_template.figure()
     for index, (group, part) in enumerate(curves.groupby("group", sort=False)):
         colour = GROUP_COLOURS.get(str(group), NEUTRAL)
         fig.add_trace(go.Scatter(x=part["months"], y=100 * part["upper"], mode="lines", line={"width": 0},

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from analytics import chart_text, charts, geography, schema, suppression, verdicts
+from analytics import chart_template, chart_text, charts, geography, schema, suppression, verdicts
 from analytics.report.data import ROLE_PLURAL, PackData
 from analytics.report.formatting import DAGGER, count_text, interval, mark, num, percent
 
@@ -43,7 +43,7 @@ def pack_charts(data: PackData) -> tuple[ChartSpec, ...]:
     specs = [roles_chart(data), outcome22_chart(data), map_chart(data), funnel_chart(data), markers_chart(data),
              trend_chart(data), completeness_chart(data)]
     if data.attention is not None:  # the month's alert charts (issue 16), after the others; copies, restyled below
-        specs += [ChartSpec(c.key, c.title, go.Figure(c.figure), c.caption) for c in data.attention.charts]
+        specs += [ChartSpec(c.key, c.title, chart_template.figure(c.figure), c.caption) for c in data.attention.charts]
     shown = tuple(spec for spec in specs if spec is not None)
     for spec in shown:
         print_friendly(spec.figure)
