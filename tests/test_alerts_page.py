@@ -127,6 +127,7 @@ def test_the_packs_section_is_the_alerts_own_and_follows_a_rewritten_file(app_da
     from datetime import date
 
     import duckdb
+    import pandas as pd
 
     from analytics.alerts.service import monthly_alerts
     from analytics.report.attention import attention
@@ -134,7 +135,7 @@ def test_the_packs_section_is_the_alerts_own_and_follows_a_rewritten_file(app_da
 
     database = tmp_path / "copy.duckdb"
     shutil.copyfile(Path(app_data).resolve(), database)
-    run = monthly_alerts(database, __import__("pandas").Timestamp("2026-10-01"), record=False)
+    run = monthly_alerts(database, pd.Timestamp("2026-10-01"), record=False)
     expected = int((run.table["level"] == "alert").sum()), int((run.table["level"] == "watch").sum())
     assert expected == (4, 6)  # "Four alerts and six watches", as the pack's status says
     for _ in range(2):  # computed, then reused: the same answer

@@ -66,15 +66,15 @@ def attention(database: str | os.PathLike[str], month: date, suppressing: bool) 
     try:
         stat = publication.stat()
     except OSError:  # no data: refused as before, and not cached
-        return _section(Findings(publication, None, month, settings.alerts, settings.ethnicity_source,
-                                 settings.decision_denominator), suppressing)
-    findings = Findings(publication, (stat.st_ino, stat.st_size, stat.st_mtime_ns), month, settings.alerts,
-                        settings.ethnicity_source, settings.decision_denominator)
-    return _cached_section(findings, suppressing)
+        return _section(AlertInputs(publication, None, month, settings.alerts, settings.ethnicity_source,
+                                    settings.decision_denominator), suppressing)
+    inputs = AlertInputs(publication, (stat.st_ino, stat.st_size, stat.st_mtime_ns), month, settings.alerts,
+                         settings.ethnicity_source, settings.decision_denominator)
+    return _cached_section(inputs, suppressing)
 
 
 @dataclass(frozen=True)
-class Findings:
+class AlertInputs:
     """What the month's findings depend on: the publication file (``identity``: its inode, size and modification
     time, so a rewritten file is another key), the month and the alert settings."""
 
@@ -87,27 +87,27 @@ class Findings:
 
 
 @functools.lru_cache(maxsize=CACHED_SECTIONS)
-def _cached_section(findings: Findings, suppressing: bool) -> Attention:
-    return _section(findings, suppressing)
+def _cached_section(inputs: AlertInputs, suppressing: bool) -> Attention:
+    return _section(inputs, suppressing)
 
 
 @functools.lru_cache(maxsize=CACHED_SECTIONS // 2)
-def _cached_run(findings: Findings) -> AlertRun:
+def _cached_run(inputs: AlertInputs) -> AlertRun:
     """The findings both editions show (alerts and watches alike), computed once."""
-    return _run(findings)
+    return _run(inputs)
 
 
-def _run(findings: Findings) -> AlertRun:
-    return monthly_findings(findings.publication, pd.Timestamp(findings.month), findings.settings,
-                            findings.ethnicity_source, decision_denominator=findings.decision_denominator)
+def _run(inputs: AlertInputs) -> AlertRun:
+    return monthly_findings(inputs.publication, pd.Timestamp(inputs.month), inputs.settings,
+                            inputs.ethnicity_source, decision_denominator=inputs.decision_denominator)
 
 
-def _section(findings: Findings, suppressing: bool) -> Attention:
+def _section(inputs: AlertInputs, suppressing: bool) -> Attention:
     try:
-        run = _cached_run(findings) if findings.identity is not None else _run(findings)
+        run = _cached_run(inputs) if inputs.identity is not None else _run(inputs)
     except ValueError as exc:
         return Attention(f"No alerts for this month: {exc}.", (), None, (), suppressing)
-    return _from_run(run, findings.month, suppressing)
+    return _from_run(run, inputs.month, suppressing)
 
 
 def _from_run(run: AlertRun, month: date, suppressing: bool) -> Attention:
