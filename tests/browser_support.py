@@ -242,6 +242,29 @@ def wait_loaded(page, charts: int = 0, timeout: float = STEP_GUARD_MS) -> None:
     page.wait_for_selector(IDLE, timeout=timeout)
 
 
+#: What a page shows, for a failure message: its script state, the states the watch saw, the sidebar's chosen
+#: tags, the charts drawn, whether they differ from ``before`` and any status or dialog text.
+SESSION_STATE = """
+(before) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const now = JSON.stringify(Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot'))
+      .map(gd => (gd.data || []).map(t => [t.name, t.x, t.y, t.z, t.locations, t.text])));
+  const text = selector => (document.querySelector(selector)?.textContent || '').slice(0, 120);
+  return {
+    state: app?.getAttribute('data-test-script-state'),
+    connection: app?.getAttribute('data-test-connection-state'),
+    seen: (window.__yvdmRuns || []).map(([, s]) => s),
+    tags: Array.from(document.querySelectorAll('[data-testid="stSidebar"] [data-baseweb="tag"]'))
+        .map(t => t.textContent),
+    charts: document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot:has(.main-svg)').length,
+    redrawn: now !== before,
+    status: text('[data-testid="stStatusWidget"]'),
+    dialog: text('[role="dialog"]'),
+  };
+}
+"""
+
+
 def charts_signature(page) -> str:
     return page.evaluate(CHARTS_SIGNATURE)
 

@@ -59,32 +59,44 @@ def rss_mib(pid: int) -> float:
 
 async def _choose(page, label: str, option: str, wait_ms: float) -> None:
     """``browser_support.choose_in_multiselect`` for the asyncio API: type ``option``, wait up to ``wait_ms`` for
-    it to be offered, press Enter."""
+    it to be offered, press Enter. Every step waits ``wait_ms`` at most (not the page's hang guard)."""
     field = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
         has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)).locator("input")
-    await field.click()
-    await field.fill(option)
+    await field.click(timeout=wait_ms)
+    await field.fill(option, timeout=wait_ms)
     await page.locator('[role="option"]').filter(has_text=option).first.wait_for(state="visible", timeout=wait_ms)
-    await field.press("Enter")
+    await field.press("Enter", timeout=wait_ms)
 
 
-async def _change_slicer(page, label: str, option: str, before: str) -> None:
+def _note_try(log: dict, started: float, step: str, exc: Exception) -> None:
+    """A retried step, for the failure message of a session that never finishes."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    said = " / ".join(lines[:1] + lines[-2:])[:300]  # Playwright's message, then the last of its call log
+    log.setdefault("tries", []).append(f"{time.monotonic() - started:.0f}s {step}: {type(exc).__name__}: {said}")
+
+
+async def _change_slicer(page, label: str, option: str, before: str, log: dict, started: float) -> None:
     """Choose ``option`` and wait for the charts to redraw, retrying each step a minute at a time until the
     scenario's hang guard cancels the session. Under load a rerun can start just as the option is typed and clear
     the field (the option is then never offered: one wait of the whole hang guard stuck two sessions in CI), or a
-    click can be lost; both are made again. A late choice that lands meanwhile is taken as made (its tag shows)."""
+    click can be lost; both are made again. A late choice that lands meanwhile is taken as made (its tag shows).
+    Every step has its own minute: the click and the typing used to wait the page's whole hang guard (eight
+    sessions never finished in CI; one here stuck 400 s with nothing chosen, the step with no minute of its own).
+    Each retried step is noted in ``log["tries"]``."""
     chosen = page.locator('[data-testid="stSidebar"] [data-baseweb="tag"]').filter(has_text=option)
     while True:  # bounded by the scenario's hang guard, which cancels the session
         if await chosen.count() == 0:
             try:
                 await _choose(page, label, option, wait_ms=60_000)
-            except Exception:  # noqa: BLE001 - not offered (the field was cleared by a rerun): type it again
+            except Exception as exc:  # noqa: BLE001 - not offered (the field was cleared by a rerun): type it again
+                _note_try(log, started, "choose", exc)
                 await page.keyboard.press("Escape")
                 continue
         try:
             await page.wait_for_function(bs.REDRAWN, arg=[before, 2], timeout=60_000, polling=250)
             return
-        except Exception:  # noqa: BLE001 - not redrawn yet: choose again if the choice was lost
+        except Exception as exc:  # noqa: BLE001 - not redrawn yet: choose again if the choice was lost
+            _note_try(log, started, "redraw", exc)
             await page.keyboard.press("Escape")
 
 
@@ -105,9 +117,19 @@ async def _health(page) -> dict:
     }
 
 
-async def _session(browser, url: str, number: int, started: float, log: dict):
+async def _where_stuck(page, log: dict) -> dict:
+    """What a session that did not finish shows: the script state, the states seen since the watch began, the
+    chosen tags, the charts drawn and whether they differ from before the change (for the failure message)."""
+    try:
+        return await asyncio.wait_for(page.evaluate(bs.SESSION_STATE, log.get("before", "")), timeout=30)
+    except Exception as exc:  # noqa: BLE001 - a page too stuck to answer is itself the finding
+        return {"unanswered": f"{type(exc).__name__}: {exc}"[:200]}
+
+
+async def _session(browser, url: str, number: int, started: float, log: dict, pages: dict):
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
+    pages[number] = page
     page.set_default_timeout(PAGE_TIMEOUT_MS)
     js_errors = []
     page.on("pageerror", lambda exc: js_errors.append(str(exc)))
@@ -116,12 +138,13 @@ async def _session(browser, url: str, number: int, started: float, log: dict):
     await _wait_drawn(page, 2)
     log["first_render_s"] = time.monotonic() - started
     log["first"] = await _health(page)
-    before = await page.evaluate(bs.CHARTS_SIGNATURE)
+    before = log["before"] = await page.evaluate(bs.CHARTS_SIGNATURE)
     await page.evaluate(bs.WATCH_SCRIPT)
     label, option = SLICERS[number % len(SLICERS)]
-    await _change_slicer(page, label, option, before)
+    await _change_slicer(page, label, option, before, log, started)
     await page.keyboard.press("Escape")
     log["changed_s"] = time.monotonic() - started
+    del log["before"]
     log["changed"] = await _health(page)
     log["slicer"] = f"{label}={option}"
     log["js_errors"] = js_errors
@@ -134,6 +157,7 @@ def test_twenty_simultaneous_sessions_render_and_change_a_slicer_without_errors(
     baseline_rss = rss_mib(server.process.pid)
     baseline_cpu = cpu_seconds(server.process.pid)
     logs: list[dict[str, Any]] = [{} for _ in range(SESSIONS)]
+    pages: dict[int, Any] = {}
 
     async def scenario():
         async with async_playwright() as playwright:
@@ -141,7 +165,7 @@ def test_twenty_simultaneous_sessions_render_and_change_a_slicer_without_errors(
                                                        headless=True)
             try:
                 started = time.monotonic()
-                tasks = [asyncio.ensure_future(_session(browser, server.url, n, started, logs[n]))
+                tasks = [asyncio.ensure_future(_session(browser, server.url, n, started, logs[n], pages))
                          for n in range(SESSIONS)]
                 await asyncio.wait(tasks, timeout=WHOLE_RUN_S)
                 all_done = time.monotonic() - started
@@ -149,8 +173,11 @@ def test_twenty_simultaneous_sessions_render_and_change_a_slicer_without_errors(
                 failures = []
                 for n, task in enumerate(tasks):
                     if not task.done():
+                        shown = await _where_stuck(pages[n], logs[n]) if n in pages else {}
                         task.cancel()
-                        failures.append(f"session {n}: not finished after {WHOLE_RUN_S} s (reached {sorted(logs[n])})")
+                        reached = sorted(key for key in logs[n] if key not in ("before", "tries"))
+                        failures.append(f"session {n}: not finished after {WHOLE_RUN_S} s (reached {reached};"
+                                        f" showing {shown}; last tries {logs[n].get('tries', [])[-3:]})")
                     elif task.exception() is not None:
                         first_line = (str(task.exception()).splitlines() or [""])[0]
                         failures.append(f"session {n}: {type(task.exception()).__name__}: {first_line}")
@@ -180,6 +207,9 @@ def test_twenty_simultaneous_sessions_render_and_change_a_slicer_without_errors(
     print(f"\n{figures}")
     print("per session (s): " + ", ".join(f"{log.get('first_render_s', float('nan')):.0f}/"
                                           f"{log.get('changed_s', float('nan')):.0f}" for log in logs))
+    retried = [f"session {n}: {log['tries']}" for n, log in enumerate(logs) if log.get("tries")]
+    print("retried steps: " + ("; ".join(retried) or "none"))
+    print("\n".join(failures))
     assert failures == [], failures
     assert held == SESSIONS
     for number, log in enumerate(logs):
