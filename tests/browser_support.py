@@ -29,6 +29,8 @@ SERVER_START_TIMEOUT = STEP_GUARD_S  # a hang guard (tests/guards.py)
 
 APP = '[data-testid="stApp"]'
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+#: A chosen value's tag inside a multiselect (Streamlit 1.67's react-aria multiselect; no longer BaseWeb's tag).
+CHOSEN_TAG = '[data-testid="stMultiSelectTagsContainer"] [data-tag]'
 CHART = '[data-testid="stPlotlyChart"]'
 DRAWN_CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot:has(.main-svg)'
 EXCEPTION = '[data-testid="stException"]'
@@ -254,8 +256,8 @@ SESSION_STATE = """
     state: app?.getAttribute('data-test-script-state'),
     connection: app?.getAttribute('data-test-connection-state'),
     seen: (window.__yvdmRuns || []).map(([, s]) => s),
-    tags: Array.from(document.querySelectorAll('[data-testid="stSidebar"] [data-baseweb="tag"]'))
-        .map(t => t.textContent),
+    tags: Array.from(document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stMultiSelectTagsContainer"]'
+                                               + ' [data-tag]')).map(t => t.textContent),
     charts: document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot:has(.main-svg)').length,
     redrawn: now !== before,
     status: text('[data-testid="stStatusWidget"]'),
@@ -305,6 +307,11 @@ def timed_choice(page, label: str, option: str, charts: int) -> float:
 def sidebar_multiselect(page, label: str):
     return page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
         has=page.locator('[data-testid="stWidgetLabel"]', has_text=label))
+
+
+def chosen_in_multiselect(page, label: str) -> list[str]:
+    """The values chosen in the sidebar multiselect labelled ``label``, as its tags show them."""
+    return [text.strip() for text in sidebar_multiselect(page, label).locator(CHOSEN_TAG).all_inner_texts()]
 
 
 def screenshot_dir(test_name: str) -> Path:

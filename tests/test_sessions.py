@@ -60,8 +60,7 @@ def rss_mib(pid: int) -> float:
 async def _choose(page, label: str, option: str, wait_ms: float) -> None:
     """``browser_support.choose_in_multiselect`` for the asyncio API: type ``option``, wait up to ``wait_ms`` for
     it to be offered, press Enter. Every step waits ``wait_ms`` at most (not the page's hang guard)."""
-    field = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
-        has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)).locator("input")
+    field = bs.sidebar_multiselect(page, label).locator("input")
     await field.click(timeout=wait_ms)
     await field.fill(option, timeout=wait_ms)
     await page.locator('[role="option"]').filter(has_text=option).first.wait_for(state="visible", timeout=wait_ms)
@@ -78,12 +77,13 @@ def _note_try(log: dict, started: float, step: str, exc: Exception) -> None:
 async def _change_slicer(page, label: str, option: str, before: str, log: dict, started: float) -> None:
     """Choose ``option`` and wait for the charts to redraw, retrying each step a minute at a time until the
     scenario's hang guard cancels the session. Under load a rerun can start just as the option is typed and clear
-    the field (the option is then never offered: one wait of the whole hang guard stuck two sessions in CI), or a
-    click can be lost; both are made again. A late choice that lands meanwhile is taken as made (its tag shows).
-    Every step has its own minute: the click and the typing used to wait the page's whole hang guard (eight
-    sessions never finished in CI; one here stuck 400 s with nothing chosen, the step with no minute of its own).
-    Each retried step is noted in ``log["tries"]``."""
-    chosen = page.locator('[data-testid="stSidebar"] [data-baseweb="tag"]').filter(has_text=option)
+    the field (the option is then never offered), or a click can be lost; both are made again. A choice that has
+    landed shows as a tag (``browser_support.CHOSEN_TAG``) and is not made again: a chosen option is no longer
+    offered, so choosing it again waits forever. (The tags were looked for with BaseWeb's selector, which Streamlit
+    1.67 no longer renders: a redraw slower than a minute sent eight sessions in CI, and seventeen here, back to an
+    option that would never be offered.) Every step waits a minute at most, and each retry is noted in
+    ``log["tries"]`` for the failure message."""
+    chosen = bs.sidebar_multiselect(page, label).locator(bs.CHOSEN_TAG).filter(has_text=option)
     while True:  # bounded by the scenario's hang guard, which cancels the session
         if await chosen.count() == 0:
             try:
