@@ -215,13 +215,15 @@ CHARTS_SIGNATURE = """
     .map(gd => (gd.data || []).map(t => [t.name, t.x, t.y, t.z, t.locations, t.text])))
 """
 
-#: True once a run started after the watch began has finished and the charts differ from ``before``.
+#: True once a run started after the watch began has finished and the charts differ from ``before``. With
+#: ``seen_run`` false, a run need not have been seen: React may batch a fast run's start and end into one render,
+#: so the DOM never shows ``running``; the caller must then take ``before`` from settled charts.
 REDRAWN = """
-([before, expected]) => {
+([before, expected, seen_run = true]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   const runs = window.__yvdmRuns || [];
   const ran = runs.some(([, s]) => s === 'running');
-  if (!ran || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if ((seen_run && !ran) || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   const charts = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot:has(.main-svg)');
   if (charts.length < expected) return false;
   const now = JSON.stringify(Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot'))

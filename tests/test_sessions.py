@@ -93,7 +93,7 @@ async def _change_slicer(page, label: str, option: str, before: str, log: dict, 
                 await page.keyboard.press("Escape")
                 continue
         try:
-            await page.wait_for_function(bs.REDRAWN, arg=[before, 2], timeout=60_000, polling=250)
+            await page.wait_for_function(bs.REDRAWN, arg=[before, 2, False], timeout=60_000, polling=250)
             return
         except Exception as exc:  # noqa: BLE001 - not redrawn yet: choose again if the choice was lost
             _note_try(log, started, "redraw", exc)
@@ -117,6 +117,20 @@ async def _health(page) -> dict:
     }
 
 
+async def _settled_signature(page) -> str:
+    """The charts' signature once two readings a second apart agree (at most a minute): the redraw check does not
+    require a run to have been seen (React can batch a fast run's start and end), so a chart still settling
+    after the first render must not pass for a redraw."""
+    signature = await page.evaluate(bs.CHARTS_SIGNATURE)
+    for _ in range(60):
+        await asyncio.sleep(1)
+        again = await page.evaluate(bs.CHARTS_SIGNATURE)
+        if again == signature:
+            break
+        signature = again
+    return signature
+
+
 async def _where_stuck(page, log: dict) -> dict:
     """What a session that did not finish shows: the script state, the states seen since the watch began, the
     chosen tags, the charts drawn and whether they differ from before the change (for the failure message)."""
@@ -138,7 +152,7 @@ async def _session(browser, url: str, number: int, started: float, log: dict, pa
     await _wait_drawn(page, 2)
     log["first_render_s"] = time.monotonic() - started
     log["first"] = await _health(page)
-    before = log["before"] = await page.evaluate(bs.CHARTS_SIGNATURE)
+    before = log["before"] = await _settled_signature(page)
     await page.evaluate(bs.WATCH_SCRIPT)
     label, option = SLICERS[number % len(SLICERS)]
     await _change_slicer(page, label, option, before, log, started)
