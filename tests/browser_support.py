@@ -209,11 +209,10 @@ WATCH_SCRIPT = """
 }
 """
 
-#: The figures on screen: every plotly chart's trace data, as one string.
-CHARTS_SIGNATURE = """
-() => JSON.stringify(Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot'))
-    .map(gd => (gd.data || []).map(t => [t.name, t.x, t.y, t.z, t.locations, t.text])))
-"""
+#: The figures on screen: every plotly chart's trace data, as one string (a JavaScript expression).
+_SIGNATURE = """JSON.stringify(Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot'))
+    .map(gd => (gd.data || []).map(t => [t.name, t.x, t.y, t.z, t.locations, t.text])))"""
+CHARTS_SIGNATURE = "() => " + _SIGNATURE
 
 #: True once a run started after the watch began has finished and the charts differ from ``before``. With
 #: ``seen_run`` false, a run need not have been seen: React may batch a fast run's start and end into one render,
@@ -224,10 +223,8 @@ REDRAWN = """
   const runs = window.__yvdmRuns || [];
   const ran = runs.some(([, s]) => s === 'running');
   if ((seen_run && !ran) || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  const charts = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot:has(.main-svg)');
-  if (charts.length < expected) return false;
-  const now = JSON.stringify(Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot'))
-      .map(gd => (gd.data || []).map(t => [t.name, t.x, t.y, t.z, t.locations, t.text])));
+  if (document.querySelectorAll('""" + DRAWN_CHART + """').length < expected) return false;
+  const now = """ + _SIGNATURE + """;
   return now !== before;
 }
 """
@@ -251,16 +248,15 @@ def wait_loaded(page, charts: int = 0, timeout: float = STEP_GUARD_MS) -> None:
 SESSION_STATE = """
 (before) => {
   const app = document.querySelector('[data-testid="stApp"]');
-  const now = JSON.stringify(Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot'))
-      .map(gd => (gd.data || []).map(t => [t.name, t.x, t.y, t.z, t.locations, t.text])));
+  const now = """ + _SIGNATURE + """;
   const text = selector => (document.querySelector(selector)?.textContent || '').slice(0, 120);
   return {
     state: app?.getAttribute('data-test-script-state'),
     connection: app?.getAttribute('data-test-connection-state'),
     seen: (window.__yvdmRuns || []).map(([, s]) => s),
-    tags: Array.from(document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stMultiSelectTagsContainer"]'
-                                               + ' [data-tag]')).map(t => t.textContent),
-    charts: document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot:has(.main-svg)').length,
+    tags: Array.from(document.querySelectorAll('[data-testid="stSidebar"] """ + CHOSEN_TAG + """'))
+        .map(t => t.textContent),
+    charts: document.querySelectorAll('""" + DRAWN_CHART + """').length,
     redrawn: now !== before,
     status: text('[data-testid="stStatusWidget"]'),
     dialog: text('[role="dialog"]'),
